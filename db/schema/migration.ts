@@ -1,0 +1,213 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  char,
+  check,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  serial,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+/* ── The new schema (MIGRATION-SPEC §2) ─────────────────────────────────────────── */
+
+export const prestamosNew = pgTable(
+  "prestamos_new",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    legacyId: integer("legacy_id").notNull().unique(),
+    clienteNombre: text("cliente_nombre").notNull(),
+    clienteDocumento: text("cliente_documento"),
+    montoCents: bigint("monto_cents", { mode: "number" }).notNull(),
+    tasaAnual: numeric("tasa_anual", { precision: 9, scale: 6 }).notNull(),
+    plazoMeses: integer("plazo_meses").notNull(),
+    fechaOtorgamiento: date("fecha_otorgamiento").notNull(),
+    fechaVencimiento: date("fecha_vencimiento").notNull(),
+    estado: text("estado").notNull(),
+    moneda: char("moneda", { length: 3 }).notNull(),
+    totalPagadoCents: bigint("total_pagado_cents", { mode: "number" }).notNull(),
+    pagosCount: integer("pagos_count").notNull(),
+    ultimoPago: date("ultimo_pago"),
+    saldoCents: bigint("saldo_cents", { mode: "number" }).notNull(),
+    legacyUpdatedAt: timestamp("legacy_updated_at").notNull(),
+    migratedAt: timestamp("migrated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("prestamos_new_estado_check", sql`${t.estado} in ('activo','en_mora','pagado','castigado','anulado')`),
+    check("prestamos_new_moneda_check", sql`${t.moneda} in ('PEN','USD')`),
+  ],
+);
+
+export const pagosPrestamoNew = pgTable(
+  "pagos_prestamo_new",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    legacyId: integer("legacy_id").notNull().unique(),
+    prestamoId: bigint("prestamo_id", { mode: "number" })
+      .notNull()
+      .references(() => prestamosNew.id, { onDelete: "cascade" }),
+    montoCents: bigint("monto_cents", { mode: "number" }).notNull(),
+    fechaPago: date("fecha_pago").notNull(),
+    metodo: text("metodo").notNull(),
+    anulado: boolean("anulado").notNull(),
+    migratedAt: timestamp("migrated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("pagos_prestamo_new_prestamo_id_idx").on(t.prestamoId),
+    check("pagos_prestamo_new_metodo_check", sql`${t.metodo} in ('efectivo','transferencia','deposito','cheque','otro')`),
+  ],
+);
+
+/* ── Migration bookkeeping (MIGRATION-SPEC §4) ──────────────────────────────────── */
+
+/** One row per legacy prestamo the console has taken; no row means `pending`. */
+export const migrationState = pgTable(
+  "migration_state",
+  {
+    legacyId: integer("legacy_id").primaryKey(),
+    state: text("state").$type<"migrated" | "failed" | "rolled_back">().notNull(),
+    runId: integer("run_id"),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("migration_state_state_idx").on(t.state, t.legacyId),
+    check("migration_state_state_check", sql`${t.state} in ('migrated','failed','rolled_back')`),
+  ],
+);
+
+/** Every failing rule of every failed prestamo, replaced whenever the prestamo is taken again. */
+export const migrationFailures = pgTable(
+  "migration_failures",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    legacyId: integer("legacy_id").notNull(),
+    code: text("code").notNull(),
+    field: text("field").notNull(),
+    value: text("value"),
+    pagoId: integer("pago_id"),
+    runId: integer("run_id"),
+    recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("migration_failures_legacy_id_idx").on(t.legacyId), index("migration_failures_code_idx").on(t.code, t.legacyId)],
+);
+
+export const RUN_STATUSES = ["running", "paused", "finished", "stopped", "halted", "failed"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const migrationRuns = pgTable(
+  "migration_runs",
+  {
+    id: serial("id").primaryKey(),
+    status: text("status").$type<RunStatus>().notNull(),
+    retry: boolean("retry").notNull().default(false),
+    batchSize: integer("batch_size").notNull(),
+    errorThresholdPct: doublePrecision("error_threshold_pct").notNull(),
+    startedBy: text("started_by").notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+    /** Last legacy id whose batch committed: the run resumes after it. */
+    checkpoint: integer("checkpoint").notNull().default(0),
+    processed: integer("processed").notNull().default(0),
+    migrated: integer("migrated").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    pagos: integer("pagos").notNull().default(0),
+    batches: integer("batches").notNull().default(0),
+    stopRequestedBy: text("stop_requested_by"),
+    /** finished | stopped | halted | error — with stopDetail in words. */
+    stopReason: text("stop_reason"),
+    stopDetail: text("stop_detail"),
+    lastError: text("last_error"),
+    lastErrorAt: timestamp("last_error_at", { withTimezone: true }),
+    leaseOwner: text("lease_owner"),
+    leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true }),
+    heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }),
+    resumes: integer("resumes").notNull().default(0),
+    settings: jsonb("settings"),
+  },
+  (t) => [
+    // One active run across every instance of the console: a database fact (§4).
+    uniqueIndex("migration_runs_one_active_idx").on(sql`(true)`).where(sql`${t.status} in ('running','paused')`),
+    check("migration_runs_status_check", sql`${t.status} in ('running','paused','finished','stopped','halted','failed')`),
+  ],
+);
+
+/** Time series: one row per committed batch of a run or of change capture. */
+export const migrationBatches = pgTable(
+  "migration_batches",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    runId: integer("run_id"),
+    kind: text("kind").$type<"run" | "sync">().notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }).notNull().defaultNow(),
+    durationMs: doublePrecision("duration_ms").notNull(),
+    fromId: integer("from_id"),
+    toId: integer("to_id"),
+    prestamos: integer("prestamos").notNull(),
+    pagos: integer("pagos").notNull(),
+    failures: integer("failures").notNull(),
+  },
+  (t) => [index("migration_batches_run_idx").on(t.runId, t.id), index("migration_batches_finished_idx").on(t.finishedAt)],
+);
+
+/**
+ * Change capture queue, append-only: the triggers only INSERT (cheap for the application);
+ * the console DELETEs the entries it has synced, in the same transaction as the sync, so a
+ * change committed late (with a lower seq) is still in the table and is never skipped.
+ */
+export const captureChanges = pgTable(
+  "capture_changes",
+  {
+    seq: bigserial("seq", { mode: "number" }).primaryKey(),
+    prestamoId: integer("prestamo_id").notNull(),
+    capturedAt: timestamp("captured_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("capture_changes_prestamo_idx").on(t.prestamoId)],
+);
+
+/** Who turned change capture on and off, and when (the triggers themselves are the truth). */
+export const captureState = pgTable(
+  "capture_state",
+  {
+    id: smallint("id").primaryKey().default(1),
+    enabled: boolean("enabled").notNull().default(false),
+    installedAt: timestamp("installed_at", { withTimezone: true }),
+    installedBy: text("installed_by"),
+    removedAt: timestamp("removed_at", { withTimezone: true }),
+    removedBy: text("removed_by"),
+  },
+  (t) => [check("capture_state_singleton", sql`${t.id} = 1`)],
+);
+
+/* ── Test data tracking (MIGRATION-SPEC §7: removing it removes nothing else) ─────── */
+
+export const testDataSets = pgTable("test_data_sets", {
+  id: serial("id").primaryKey(),
+  seed: integer("seed").notNull(),
+  count: integer("count").notNull(),
+  dirtyPct: doublePrecision("dirty_pct").notNull(),
+  createdBy: text("created_by").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  summary: jsonb("summary"),
+});
+
+export const testDataRows = pgTable(
+  "test_data_rows",
+  {
+    kind: text("kind").$type<"prestamo" | "pago">().notNull(),
+    legacyId: integer("legacy_id").notNull(),
+    setId: integer("set_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.legacyId] }), index("test_data_rows_set_idx").on(t.setId)],
+);

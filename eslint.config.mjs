@@ -1,0 +1,26 @@
+import nextVitals from "eslint-config-next/core-web-vitals";
+import nextTs from "eslint-config-next/typescript";
+
+const engineBoundary = {
+  patterns: [
+    { group: ["next", "next/*", "next-auth", "next-auth/*", "react", "react-dom", "@/app/*", "@/components/*", "@/lib/http/*", "@/lib/auth/*"],
+      message: "lib/migration, lib/errors and db are plain TypeScript: no Next, React or HTTP imports (CONVENTIONS: imports flow one way)." },
+  ],
+};
+
+const config = [
+  ...nextVitals,
+  ...nextTs,
+  { ignores: [".next/**", "node_modules/**", ".data/**", "drizzle/**", "next-env.d.ts", "playwright-report/**", "test-results/**", "bench-results/**"] },
+  {
+    files: ["lib/migration/**/*.ts", "lib/errors.ts", "db/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", engineBoundary] },
+  },
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+];
+
+export default config;

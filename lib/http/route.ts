@@ -1,0 +1,143 @@
+import { randomUUID } from "node:crypto";
+import type { z } from "zod";
+import { getDb } from "@/db/client";
+import type { Db } from "@/db/client";
+import type { Role } from "@/db/schema";
+import { writeAudit, type Actor } from "@/lib/audit";
+import { AppError } from "@/lib/errors";
+import { resolvePrincipal, type Principal } from "@/lib/auth/principal";
+import { readJsonBody } from "./body";
+import { errorResponse, toAppError } from "./errors";
+
+type Schema = z.ZodType;
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteContext<P, Q, B> {
+  req: Request;
+  db: Db;
+  requestId: string;
+  principal: Principal | null;
+  /** The audited actor: pass it to engine mutations so they write their audit row in their transaction. */
+  actor: Actor;
+  params: P;
+  query: Q;
+  body: B;
+}
+
+export interface RouteDef<PS extends Schema | undefined, QS extends Schema | undefined, BS extends Schema | undefined, R> {
+  /** Who may call: "public" (no principal needed), "reviewer" (any signed-in role) or "admin". */
+  role: Role | "public";
+  /** Audit action (entity.verb) for a mutation: every call, allowed or refused, leaves a row. */
+  action?: string;
+  /** The audited target, from the raw params (e.g. the legacy id). */
+  target?: (params: Record<string, string>) => string | undefined;
+  params?: PS;
+  query?: QS;
+  body?: BS;
+  /** Success status (default 200). */
+  status?: number;
+  handler: (ctx: RouteContext<Out<PS>, Out<QS>, Out<BS>>) => Promise<R | Response>;
+}
+
+type NextRouteContext = { params: Promise<Record<string, string | string[]>> };
+
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+function actorOf(principal: Principal | null, requestId: string): Actor {
+  if (!principal) return { name: "anonymous", kind: "anonymous", requestId };
+  return {
+    name: principal.kind === "token" ? `token:${principal.name}` : principal.name,
+    kind: principal.kind,
+    role: principal.role,
+    requestId,
+  };
+}
+
+function flatParams(raw: Record<string, string | string[]>): Record<string, string> {
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : v]));
+}
+
+/** Cookie-authenticated mutations must come from our own origin (a bearer token is not sent by browsers on their own). */
+function assertSameOrigin(req: Request): void {
+  const origin = req.headers.get("origin");
+  if (!origin) return;
+  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    throw new AppError("FORBIDDEN", "Cross-site request refused");
+  }
+  if (!host || originHost !== host) throw new AppError("FORBIDDEN", "Cross-site request refused");
+}
+
+/**
+ * The one door of every /api route (CONVENTIONS, pattern 1): request id, principal, role,
+ * parsing, the audit row of refused mutations, and the error envelope.
+ */
+export function route<PS extends Schema | undefined = undefined, QS extends Schema | undefined = undefined, BS extends Schema | undefined = undefined, R = unknown>(
+  def: RouteDef<PS, QS, BS, R>,
+) {
+  return async function handle(req: Request, context?: NextRouteContext): Promise<Response> {
+    const requestId = randomUUID();
+    const mutating = MUTATING.has(req.method);
+    const rawParams = flatParams((await context?.params) ?? {});
+    let db: Db | null = null;
+    let actor: Actor = actorOf(null, requestId);
+    try {
+      db = await getDb();
+      const principal = await resolvePrincipal(req, db);
+      actor = actorOf(principal, requestId);
+      if (def.role !== "public") {
+        if (!principal) throw new AppError("UNAUTHENTICATED", "Sign in or send Authorization: Bearer <token>");
+        if (def.role === "admin" && principal.role !== "admin") {
+          throw new AppError("FORBIDDEN", `This needs the admin role; you are ${principal.role}`);
+        }
+      }
+      if (mutating && principal?.kind === "user") assertSameOrigin(req);
+
+      const params = (def.params ? def.params.parse(rawParams) : undefined) as Out<PS>;
+      const url = new URL(req.url);
+      const query = (def.query ? def.query.parse(Object.fromEntries(url.searchParams)) : undefined) as Out<QS>;
+      let body = undefined as Out<BS>;
+      if (mutating) {
+        const raw = await readJsonBody(req);
+        if (def.body) body = def.body.parse(raw ?? {}) as Out<BS>;
+        else if (raw !== undefined && !(typeof raw === "object" && raw !== null && !Array.isArray(raw) && Object.keys(raw).length === 0)) {
+          throw new AppError("VALIDATION_ERROR", "This endpoint takes no body");
+        }
+      }
+
+      const result = await def.handler({ req, db, requestId, principal, actor, params, query, body });
+      if (mutating && def.action && !actor.audited) {
+        // Engine mutations audit inside their own transaction; this covers the rest.
+        await writeAudit(db, actor, { action: def.action, target: def.target?.(rawParams), outcome: "ok", status: def.status ?? 200 });
+      }
+      if (result instanceof Response) {
+        result.headers.set("x-request-id", requestId);
+        return result;
+      }
+      return Response.json(result ?? null, { status: def.status ?? 200, headers: { "x-request-id": requestId, "cache-control": "no-store" } });
+    } catch (err) {
+      const appErr = toAppError(err);
+      if (appErr.code === "INTERNAL") {
+        console.error(JSON.stringify({ level: "error", requestId, method: req.method, path: new URL(req.url).pathname, error: String((err as Error)?.stack ?? err) }));
+      }
+      if (mutating && def.action && db && !actor.audited) {
+        try {
+          await writeAudit(db, actor, {
+            action: def.action,
+            target: def.target?.(rawParams),
+            outcome: appErr.code === "INTERNAL" ? "error" : "refused",
+            status: appErr.status,
+            details: { code: appErr.code, message: appErr.message },
+          });
+        } catch (auditErr) {
+          console.error(JSON.stringify({ level: "error", requestId, msg: "audit write failed", error: String(auditErr) }));
+        }
+      }
+      const message = appErr.code === "INTERNAL" ? `Internal error (request ${requestId})` : appErr.message;
+      return errorResponse(appErr.code, appErr.status, message, requestId, appErr.details, appErr.headers);
+    }
+  };
+}
