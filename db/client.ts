@@ -22,6 +22,8 @@ export interface OpenDbOptions {
   dataDir?: string;
   /** postgres.js pool size. */
   max?: number;
+  /** PGlite only: start from this dump (a migrated template, in tests). */
+  loadDataDir?: Blob;
   /** Tag used in pg_stat_activity.application_name. */
   applicationName?: string;
 }
@@ -108,7 +110,7 @@ export async function openDb(opts: OpenDbOptions = {}): Promise<DbHandle> {
   const { drizzle } = await import("drizzle-orm/pglite");
   const release = opts.dataDir ? acquireDataDirLock(opts.dataDir) : () => {};
   try {
-    const client = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();
+    const client = new PGlite({ dataDir: opts.dataDir, loadDataDir: opts.loadDataDir });
     await client.waitReady;
     const db = drizzle(client, { schema }) as unknown as Db;
     return {
