@@ -1,0 +1,165 @@
+/**
+ * SQL generated from the rules table (rules.ts). Every statement that computes what the new rows
+ * must be — the run's batches, change-capture syncs, single, the dry run, the consistency check
+ * and the diff — starts from `expectedCtes`, so the rules exist once.
+ */
+import { DERIVED_PRESTAMO_COLUMNS, PAGO_COLUMNS, PAGO_RULES, PRESTAMO_COLUMNS, PRESTAMO_RULES } from "./rules";
+
+const pRules = PRESTAMO_RULES;
+const gRules = PAGO_RULES;
+
+/**
+ * CTEs over a CTE named `cand` (legacy prestamo rows, all columns) that the caller defines first:
+ *  - `v`     each candidate's parsed values, computed ONCE per row (materialized)
+ *  - `pg`    each candidate's legacy pagos with their parsed values (materialized)
+ *  - `fail`  every failing rule: (legacy_id, code, field, value, pago_id)
+ *  - `agg`   per prestamo: total_cents, n, ultimo of its pagos that are not anulado
+ *  - `okp`   the valid candidates with every column of prestamos_new (parsed + derived)
+ */
+export function expectedCtes(): string {
+  const vCols = pRules.map((r) => `${r.sqlValue} AS ${r.column}`).join(",\n      ");
+  const gCols = gRules.map((r) => `${r.sqlValue} AS ${r.column}`).join(",\n      ");
+  const pFails = pRules
+    .filter((r) => r.code && r.sqlFails)
+    .map((r) => `('${r.code}', '${r.field}', l.${r.field}::text, (${r.sqlFails}))`)
+    .join(",\n        ");
+  const gFails = gRules
+    .filter((r) => r.code && r.sqlFails)
+    .map((r) => `('${r.code}', '${r.field}', l.${r.field}::text, (${r.sqlFails}))`)
+    .join(",\n        ");
+  // Pagos: raw legacy fields travel in pg as raw_<field>, and are seen again as l.<field> by the fail checks.
+  const gRaw = gRules.map((r) => `l.${r.field} AS raw_${r.field}`).join(", ");
+  const gRawAsField = gRules.map((r) => `pg.raw_${r.field} AS ${r.field}`).join(", ");
+  const gParsedAsColumn = gRules.map((r) => `pg.${r.column} AS ${r.column}`).join(", ");
+  const derived = DERIVED_PRESTAMO_COLUMNS.map((d) => `${d.sql} AS ${d.column}`).join(",\n      ");
+  return `
+  v AS MATERIALIZED (
+    SELECT l.id,
+      ${vCols}
+    FROM cand l
+  ),
+  pg AS MATERIALIZED (
+    SELECT l.id, l.prestamo_id, ${gRaw},
+      ${gCols}
+    FROM pagos_prestamo l
+    WHERE l.prestamo_id IN (SELECT id FROM cand)
+  ),
+  fail AS MATERIALIZED (
+    SELECT l.id AS legacy_id, f.code, f.field, f.value, NULL::int AS pago_id
+    FROM cand l JOIN v ON v.id = l.id
+    CROSS JOIN LATERAL (VALUES
+        ${pFails}
+      ) AS f(code, field, value, failed)
+    WHERE f.failed
+    UNION ALL
+    SELECT pg.prestamo_id, f.code, f.field, f.value, pg.id
+    FROM pg
+    CROSS JOIN LATERAL (SELECT ${gRawAsField}) l
+    CROSS JOIN LATERAL (SELECT ${gParsedAsColumn}) v
+    CROSS JOIN LATERAL (VALUES
+        ${gFails}
+      ) AS f(code, field, value, failed)
+    WHERE f.failed
+  ),
+  agg AS (
+    SELECT prestamo_id,
+      sum(monto_cents) FILTER (WHERE NOT anulado) AS total_cents,
+      count(*) FILTER (WHERE NOT anulado) AS n,
+      max(fecha_pago) FILTER (WHERE NOT anulado) AS ultimo
+    FROM pg GROUP BY prestamo_id
+  ),
+  okp AS (
+    SELECT v.id AS legacy_id, ${pRules.map((r) => `v.${r.column}`).join(", ")},
+      ${derived}
+    FROM v LEFT JOIN agg a ON a.prestamo_id = v.id
+    WHERE NOT EXISTS (SELECT 1 FROM fail WHERE fail.legacy_id = v.id)
+  )`;
+}
+
+export const PRESTAMO_INSERT_COLUMNS = ["legacy_id", ...PRESTAMO_COLUMNS] as const;
+export const PAGO_INSERT_COLUMNS = ["legacy_id", "prestamo_id", ...PAGO_COLUMNS] as const;
+
+const setExcluded = (cols: readonly string[]) => cols.map((c) => `${c} = excluded.${c}`).join(", ");
+
+/**
+ * The write part, after `expectedCtes()`. It writes the valid candidates with all their pagos,
+ * marks them migrated, marks the failing ones failed with every failing rule, and (with
+ * `rewrite`) removes what no longer belongs: new rows of candidates that now fail or are gone,
+ * pagos that left, failure records of prestamos that now pass. Returns one row of counts.
+ *
+ * Placeholders the caller binds: `$run` (run id or NULL) as the SQL fragment `runIdSql`.
+ * `gone` must be a CTE of legacy ids that no longer exist (empty for runs).
+ */
+export function writeCtes(opts: { rewrite: boolean; runIdSql: string }): string {
+  const { rewrite, runIdSql } = opts;
+  const pCols = PRESTAMO_INSERT_COLUMNS.join(", ");
+  const gCols = PAGO_COLUMNS.join(", ");
+  const conflictP = rewrite ? `DO UPDATE SET ${setExcluded(PRESTAMO_COLUMNS)}, migrated_at = now()` : "DO NOTHING";
+  const conflictG = rewrite ? `DO UPDATE SET prestamo_id = excluded.prestamo_id, ${setExcluded(PAGO_COLUMNS)}, migrated_at = now()` : "DO NOTHING";
+  const failedIds = `SELECT DISTINCT legacy_id FROM fail`;
+  return `,
+  ins_p AS (
+    INSERT INTO prestamos_new (${pCols})
+    SELECT ${pCols} FROM okp ORDER BY legacy_id
+    ON CONFLICT (legacy_id) ${conflictP}
+    RETURNING id, legacy_id
+  ),
+  ins_g AS (
+    INSERT INTO pagos_prestamo_new (legacy_id, prestamo_id, ${gCols})
+    SELECT pg.id, ins_p.id, ${PAGO_COLUMNS.map((c) => `pg.${c}`).join(", ")}
+    FROM pg JOIN ins_p ON ins_p.legacy_id = pg.prestamo_id
+    ORDER BY pg.id
+    ON CONFLICT (legacy_id) ${conflictG}
+    RETURNING 1
+  ),${
+    rewrite
+      ? `
+  del_p AS (
+    DELETE FROM prestamos_new n
+    WHERE n.legacy_id IN (${failedIds} UNION ALL SELECT id FROM gone)
+    RETURNING 1
+  ),
+  del_g AS (
+    DELETE FROM pagos_prestamo_new n
+    USING prestamos_new p
+    WHERE n.prestamo_id = p.id AND p.legacy_id IN (SELECT legacy_id FROM okp)
+      -- keep only the pagos ins_g rewrites (those of valid candidates); the rest left them
+      AND NOT EXISTS (SELECT 1 FROM pg JOIN okp ON okp.legacy_id = pg.prestamo_id WHERE pg.id = n.legacy_id)
+    RETURNING 1
+  ),
+  del_st AS (
+    DELETE FROM migration_state s WHERE s.legacy_id IN (SELECT id FROM gone) RETURNING 1
+  ),`
+      : ""
+  }
+  st_ok AS (
+    INSERT INTO migration_state (legacy_id, state, run_id, updated_at)
+    SELECT legacy_id, 'migrated', ${runIdSql}, now() FROM ins_p
+    ON CONFLICT (legacy_id) DO UPDATE SET state = 'migrated', run_id = excluded.run_id, updated_at = now()
+    RETURNING 1
+  ),
+  st_bad AS (
+    INSERT INTO migration_state (legacy_id, state, run_id, updated_at)
+    SELECT legacy_id, 'failed', ${runIdSql}, now() FROM (${failedIds}) f
+    ON CONFLICT (legacy_id) DO UPDATE SET state = 'failed', run_id = excluded.run_id, updated_at = now()
+    RETURNING legacy_id
+  ),
+  del_f AS (
+    DELETE FROM migration_failures mf
+    WHERE mf.legacy_id IN (SELECT id FROM cand${rewrite ? " UNION ALL SELECT id FROM gone" : ""})
+    RETURNING 1
+  ),
+  ins_f AS (
+    INSERT INTO migration_failures (legacy_id, code, field, value, pago_id, run_id)
+    SELECT legacy_id, code, field, value, pago_id, ${runIdSql} FROM fail
+    ORDER BY legacy_id, pago_id NULLS FIRST, code
+    RETURNING 1
+  )`;
+}
+
+export const COUNTS_SELECT = `
+  (SELECT count(*) FROM cand)::int AS candidates,
+  (SELECT count(*) FROM ins_p)::int AS migrated,
+  (SELECT count(*) FROM st_bad)::int AS failed,
+  (SELECT count(*) FROM ins_g)::int AS pagos,
+  (SELECT count(*) FROM ins_f)::int AS failure_rows`;

@@ -1,0 +1,103 @@
+/**
+ * The two set-based writes every migration path goes through. Both run inside a transaction the
+ * caller opened, after `lockWriters`:
+ *  - runs take the writers' lock SHARED (parallel batches never overlap: disjoint key ranges);
+ *  - syncs, single, rollbacks take it EXCLUSIVE.
+ * So a batch never works from a snapshot older than a sync that already wrote the same prestamo
+ * (and the reverse): each statement's snapshot is taken after the lock is granted.
+ */
+import { sql, type SQL } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { queryOne } from "@/db/sql";
+import { AppError } from "@/lib/errors";
+import { COUNTS_SELECT, expectedCtes, writeCtes } from "./sql-builder";
+
+export type Tx = Pick<Db, "execute">;
+
+// An arbitrary constant: the advisory lock key of the console's writers to the new tables.
+const WRITERS_LOCK_KEY = 727_365_001;
+
+export async function lockWriters(tx: Tx, mode: "shared" | "exclusive"): Promise<void> {
+  await tx.execute(mode === "shared" ? sql`select pg_advisory_xact_lock_shared(${WRITERS_LOCK_KEY})` : sql`select pg_advisory_xact_lock(${WRITERS_LOCK_KEY})`);
+}
+
+export interface WriteCounts {
+  candidates: number;
+  migrated: number;
+  failed: number;
+  pagos: number;
+  failureRows: number;
+}
+
+const runIdSql = (runId: number | null) => {
+  if (runId !== null && !Number.isInteger(runId)) throw new AppError("INTERNAL", "bad run id");
+  return runId === null ? "NULL::int" : String(runId);
+};
+
+/** Postgres int[] literal from validated integers (driver-agnostic array binding). */
+export function intArrayLiteral(ids: readonly number[]): string {
+  for (const id of ids) if (!Number.isInteger(id)) throw new AppError("INTERNAL", "non-integer id");
+  return `{${ids.join(",")}}`;
+}
+
+const EXPECTED = expectedCtes();
+const WRITE_INSERT_ONLY = (runId: number | null) => writeCtes({ rewrite: false, runIdSql: runIdSql(runId) });
+const WRITE_REWRITE = (runId: number | null) => writeCtes({ rewrite: true, runIdSql: runIdSql(runId) });
+
+function toCounts(row: Record<string, unknown> | undefined): WriteCounts {
+  return {
+    candidates: Number(row?.candidates ?? 0),
+    migrated: Number(row?.migrated ?? 0),
+    failed: Number(row?.failed ?? 0),
+    pagos: Number(row?.pagos ?? 0),
+    failureRows: Number(row?.failure_rows ?? 0),
+  };
+}
+
+/**
+ * One batch of a run: the next `limit` legacy prestamos after `after` in id order (keyset), of
+ * which it takes the pending ones (and failed / rolled back with `retry`). Insert-only.
+ */
+export async function migrateWindow(
+  tx: Tx,
+  opts: { after: number; limit: number; runId: number; retry: boolean },
+): Promise<WriteCounts & { windowSize: number; lastId: number | null }> {
+  const q: SQL = sql`WITH
+  win AS MATERIALIZED (
+    SELECT l.* FROM prestamos l WHERE l.id > ${opts.after} ORDER BY l.id LIMIT ${opts.limit}
+  ),
+  cand AS MATERIALIZED (
+    SELECT w.* FROM win w LEFT JOIN migration_state s ON s.legacy_id = w.id
+    WHERE s.legacy_id IS NULL OR (${opts.retry}::boolean AND s.state IN ('failed', 'rolled_back'))
+  ),${sql.raw(EXPECTED + WRITE_INSERT_ONLY(opts.runId))}
+  SELECT ${sql.raw(COUNTS_SELECT)}, (SELECT count(*) FROM win)::int AS window_size, (SELECT max(id) FROM win) AS last_id`;
+  const row = await queryOne(tx, q);
+  return { ...toCounts(row), windowSize: Number(row?.window_size ?? 0), lastId: row?.last_id == null ? null : Number(row.last_id) };
+}
+
+/**
+ * Rewrites the given prestamos from their legacy rows as they are now: valid → written with
+ * all their pagos (migrated); failing → removed from the new tables and marked failed with
+ * every failing rule; gone from legacy → removed with their state and failures.
+ * `take` says which states are re-evaluated: "all" (single), or "tracked" (change capture:
+ * migrated and failed, plus pending ones when `followPending`). Rolled back ones only with "all".
+ */
+export async function syncPrestamos(
+  tx: Tx,
+  ids: readonly number[],
+  opts: { take: "all" | "tracked"; followPending?: boolean; runId?: number | null },
+): Promise<WriteCounts & { gone: number }> {
+  if (ids.length === 0) return { candidates: 0, migrated: 0, failed: 0, pagos: 0, failureRows: 0, gone: 0 };
+  const takeAll = opts.take === "all";
+  const q: SQL = sql`WITH
+  ids AS (SELECT DISTINCT unnest(${intArrayLiteral(ids)}::int[]) AS id),
+  take AS MATERIALIZED (
+    SELECT ids.id FROM ids LEFT JOIN migration_state s ON s.legacy_id = ids.id
+    WHERE ${takeAll}::boolean OR s.state IN ('migrated', 'failed') OR (s.state IS NULL AND ${opts.followPending ?? false}::boolean)
+  ),
+  cand AS MATERIALIZED (SELECT l.* FROM prestamos l WHERE l.id IN (SELECT id FROM take)),
+  gone AS (SELECT id FROM take WHERE id NOT IN (SELECT id FROM cand)),${sql.raw(EXPECTED + WRITE_REWRITE(opts.runId ?? null))}
+  SELECT ${sql.raw(COUNTS_SELECT)}, (SELECT count(*) FROM gone)::int AS gone`;
+  const row = await queryOne(tx, q);
+  return { ...toCounts(row), gone: Number(row?.gone ?? 0) };
+}
