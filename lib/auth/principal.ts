@@ -1,9 +1,12 @@
-import { createHash } from "node:crypto";
-import { and, eq, isNull } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apiTokens, type Role } from "@/db/schema";
+import type { Role } from "@/db/schema";
+import { queryOne } from "@/db/sql";
 import { AppError } from "@/lib/errors";
 import { getSessionPrincipal } from "./session";
+import { hashToken } from "./token-hash";
+
+export { hashToken };
 
 export interface Principal {
   kind: "user" | "token";
@@ -11,9 +14,30 @@ export interface Principal {
   /** The user's e-mail or the token's name. */
   name: string;
   role: Role;
+  /** A user's display name (may be empty); absent for tokens. */
+  displayName?: string;
 }
 
-export const hashToken = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
+/** last_used_at is written at most once a minute per token, so a polling script does not write on every request. */
+const LAST_USED_RESOLUTION_SECONDS = 60;
+
+export async function principalFromBearer(db: Db, token: string): Promise<Principal> {
+  const row = await queryOne<{ id: number; name: string; role: Role; stale: boolean }>(
+    db,
+    sql`SELECT id, name, role,
+          (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => ${LAST_USED_RESOLUTION_SECONDS})) AS stale
+        FROM console_api_tokens
+        WHERE token_hash = ${hashToken(token)} AND revoked_at IS NULL`,
+  );
+  if (!row) throw new AppError("UNAUTHENTICATED", "Unknown or revoked API token");
+  if (row.stale) {
+    await db.execute(
+      sql`UPDATE console_api_tokens SET last_used_at = now()
+          WHERE id = ${row.id} AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => ${LAST_USED_RESOLUTION_SECONDS}))`,
+    );
+  }
+  return { kind: "token", id: Number(row.id), name: row.name, role: row.role };
+}
 
 /**
  * Who is calling, decided once (CONVENTIONS, pattern 4): a bearer token first (a bad one is
@@ -24,13 +48,7 @@ export async function resolvePrincipal(req: Request, db: Db): Promise<Principal 
   if (header !== null) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw new AppError("UNAUTHENTICATED", "Malformed Authorization header: expected Bearer <token>");
-    const [token] = await db
-      .update(apiTokens)
-      .set({ lastUsedAt: new Date() })
-      .where(and(eq(apiTokens.tokenHash, hashToken(match[1])), isNull(apiTokens.revokedAt)))
-      .returning({ id: apiTokens.id, name: apiTokens.name, role: apiTokens.role });
-    if (!token) throw new AppError("UNAUTHENTICATED", "Unknown or revoked API token");
-    return { kind: "token", id: token.id, name: token.name, role: token.role };
+    return principalFromBearer(db, match[1]);
   }
-  return getSessionPrincipal(db);
+  return getSessionPrincipal(db, req);
 }

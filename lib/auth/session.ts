@@ -1,7 +1,80 @@
-import type { Db } from "@/db/client";
+import { eq } from "drizzle-orm";
+import { getServerSession } from "next-auth/next";
+import { getToken } from "next-auth/jwt";
+import { redirect } from "next/navigation";
+import { getDb, type Db } from "@/db/client";
+import { users, type Role } from "@/db/schema";
+import { authOptions, secureCookiesEnabled, sessionCookieName } from "./options";
 import type { Principal } from "./principal";
+import { getAuthSecret } from "./secret";
 
-// Placeholder until next-auth is wired (issue 2): no session means no principal.
-export async function getSessionPrincipal(_db: Db): Promise<Principal | null> {
-  return null;
+/**
+ * The signed-in user's principal, re-read from console_users on every call: a deleted or
+ * disabled user loses access at once, and a role change applies without signing in again.
+ */
+export async function principalForUserId(db: Db, id: unknown): Promise<Principal | null> {
+  const uid = Number(id);
+  if (!Number.isInteger(uid) || uid <= 0 || uid > 2147483647) return null;
+  const [user] = await db
+    .select({ id: users.id, email: users.email, name: users.name, role: users.role, disabled: users.disabled })
+    .from(users)
+    .where(eq(users.id, uid));
+  if (!user || user.disabled) return null;
+  return { kind: "user", id: user.id, name: user.email, role: user.role, displayName: user.name };
+}
+
+function parseCookies(header: string | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (header ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    try {
+      out[name] = decodeURIComponent(value);
+    } catch {
+      out[name] = value;
+    }
+  }
+  return out;
+}
+
+/**
+ * The session's principal. With the request at hand (route handlers, through resolvePrincipal)
+ * the session cookie is decoded from it; without (server components) through
+ * getServerSession(authOptions). Either way the same cookie, secret and re-check.
+ */
+export async function getSessionPrincipal(db: Db, req?: Request): Promise<Principal | null> {
+  if (req) {
+    const cookies = parseCookies(req.headers.get("cookie"));
+    if (!Object.keys(cookies).some((name) => name.startsWith(sessionCookieName()))) return null;
+    // headers: {} on purpose, so getToken never reads a bearer header as a session.
+    const token = await getToken({
+      req: { headers: {}, cookies } as unknown as Parameters<typeof getToken>[0]["req"],
+      secret: getAuthSecret(),
+      secureCookie: secureCookiesEnabled(),
+      cookieName: sessionCookieName(),
+    });
+    return token ? principalForUserId(db, token.uid) : null;
+  }
+  const session = await getServerSession(authOptions);
+  return session?.user ? principalForUserId(db, session.user.id) : null;
+}
+
+/** A same-site path to come back to after signing in; anything else (other origins, `//host`) becomes "/". */
+export function safeCallbackUrl(value: unknown): string {
+  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
+  return value;
+}
+
+/**
+ * For server components: the signed-in principal, or a redirect to /signin?callbackUrl=… .
+ * `role: "admin"` sends a reviewer to the overview ("/") instead. The API routes stay the real
+ * gate; this keeps pages from rendering for nobody.
+ */
+export async function requirePagePrincipal(options: { callbackUrl?: string; role?: Role } = {}): Promise<Principal> {
+  const principal = await getSessionPrincipal(await getDb());
+  if (!principal) redirect(`/signin?callbackUrl=${encodeURIComponent(safeCallbackUrl(options.callbackUrl ?? "/"))}`);
+  if (options.role === "admin" && principal.role !== "admin") redirect("/");
+  return principal;
 }

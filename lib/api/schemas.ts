@@ -1,0 +1,77 @@
+import { z } from "zod";
+import type { Role as RoleName } from "@/db/schema/auth";
+
+/**
+ * Zod schemas shared by the route handlers and the pages' forms and URL state
+ * (CONVENTIONS, pattern 3): strict objects, so an unknown field is a 400.
+ */
+
+const INT4_MAX = 2147483647;
+
+/** A positive int4 from a URL: digits only ("1e3", " 7 " and "-1" are refused), no overflow. */
+export const PositiveIntString = z
+  .string()
+  .regex(/^[1-9][0-9]{0,9}$/, "must be a positive integer")
+  .transform(Number)
+  .refine((n) => n <= INT4_MAX, "must be at most 2147483647");
+
+export const IdParams = z.strictObject({ id: PositiveIntString });
+
+// Spelled here rather than imported from the schema so that browser bundles do not pull drizzle in.
+const ROLE_NAMES = ["admin", "reviewer"] as const satisfies readonly RoleName[];
+const Role = z.enum(ROLE_NAMES);
+const Email = z
+  .string()
+  .trim()
+  .max(320)
+  .pipe(z.email("must be an e-mail address"))
+  .transform((s) => s.toLowerCase());
+const Password = z.string().min(12, "must have at least 12 characters").max(1024);
+const DisplayName = z.string().trim().max(200);
+
+export const CreateUserBody = z.strictObject({ email: Email, name: DisplayName.optional(), role: Role, password: Password });
+export type CreateUserBody = z.infer<typeof CreateUserBody>;
+
+export const UpdateUserBody = z
+  .strictObject({ role: Role.optional(), disabled: z.boolean().optional(), password: Password.optional(), name: DisplayName.optional() })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: "Send at least one of role, disabled, password, name" });
+export type UpdateUserBody = z.infer<typeof UpdateUserBody>;
+
+export const CreateTokenBody = z.strictObject({ name: z.string().trim().min(1, "a name is required").max(100), role: Role });
+export type CreateTokenBody = z.infer<typeof CreateTokenBody>;
+
+// ---- audit log (GET /api/audit and the Audit page's URL state) ----
+
+export const AUDIT_OUTCOMES = ["ok", "refused", "error"] as const;
+export const AUDIT_MAX_LIMIT = 200;
+
+const QueryInt = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,9}$/, "must be a whole number")
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`)
+    .optional()
+    .transform((n) => n ?? fallback);
+
+const Time = z
+  .string()
+  .trim()
+  .pipe(z.iso.datetime({ offset: true, message: "must be an ISO time, e.g. 2026-01-31T12:00:00Z" }).or(z.iso.date({ message: "must be an ISO time or date" })));
+const Filter = z.string().trim().min(1).max(200).optional();
+
+export const AuditQuery = z
+  .strictObject({
+    page: QueryInt(1, 1_000_000, 1),
+    limit: QueryInt(1, AUDIT_MAX_LIMIT, 50),
+    actor: Filter,
+    /** Prefix match: "user." finds user.create, user.update, user.delete. */
+    action: Filter,
+    outcome: z.enum(AUDIT_OUTCOMES).optional(),
+    target: Filter,
+    from: Time.optional(),
+    to: Time.optional(),
+    format: z.enum(["json", "csv"]).optional().transform((f) => f ?? "json"),
+  })
+  .refine((q) => !q.from || !q.to || new Date(q.from) <= new Date(q.to), { message: "from must not be after to", path: ["from"] });
+export type AuditQuery = z.infer<typeof AuditQuery>;
