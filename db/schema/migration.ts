@@ -186,6 +186,8 @@ export const captureState = pgTable(
     installedBy: text("installed_by"),
     removedAt: timestamp("removed_at", { withTimezone: true }),
     removedBy: text("removed_by"),
+    /** Last rollback of all: syncs follow pending prestamos only for a run finished after it. */
+    resetAt: timestamp("reset_at", { withTimezone: true }),
   },
   (t) => [check("capture_state_singleton", sql`${t.id} = 1`)],
 );

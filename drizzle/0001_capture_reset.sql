@@ -1,0 +1,1 @@
+ALTER TABLE "capture_state" ADD COLUMN "reset_at" timestamp with time zone;

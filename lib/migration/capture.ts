@@ -1,0 +1,168 @@
+/**
+ * Change capture (MIGRATION-SPEC §4): row triggers on both legacy tables append the ids of the
+ * prestamos that changed to `capture_changes`; the console syncs them and deletes exactly the
+ * entries it synced, in the same transaction. No watermark: an entry committed late with a lower
+ * seq is still in the table and is taken by the next drain.
+ */
+import { sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { queryOne, queryRows } from "@/db/sql";
+import { writeAudit, type Actor } from "@/lib/audit";
+import { AppError } from "@/lib/errors";
+import { lockWriters, syncPrestamos, type Tx, type WriteCounts } from "./write";
+
+export const CAPTURE_TRIGGERS = { prestamos: "console_capture_prestamos", pagos: "console_capture_pagos" } as const;
+
+// DDL on the legacy tables waits for the application's open transactions and, while it waits,
+// blocks the application's new writes behind it: never wait longer than this, retry instead.
+const DDL_LOCK_TIMEOUT = "3s";
+
+async function consoleSchema(tx: Tx): Promise<string> {
+  const row = await queryOne<{ s: string }>(tx, sql`select quote_ident(current_schema()) as s`);
+  return row!.s;
+}
+
+function triggerFunctionsSql(schema: string): string[] {
+  const q = `${schema}.capture_changes`;
+  return [
+    `CREATE OR REPLACE FUNCTION ${schema}.console_capture_prestamos_fn() RETURNS trigger
+     LANGUAGE plpgsql SECURITY DEFINER AS $$
+     BEGIN
+       IF TG_OP = 'DELETE' THEN
+         INSERT INTO ${q} (prestamo_id) VALUES (OLD.id);
+       ELSE
+         INSERT INTO ${q} (prestamo_id) VALUES (NEW.id);
+         IF TG_OP = 'UPDATE' AND NEW.id IS DISTINCT FROM OLD.id THEN
+           INSERT INTO ${q} (prestamo_id) VALUES (OLD.id);
+         END IF;
+       END IF;
+       RETURN NULL;
+     END $$`,
+    // A pago names its prestamo: both the prestamo it joins and the one it leaves changed.
+    `CREATE OR REPLACE FUNCTION ${schema}.console_capture_pagos_fn() RETURNS trigger
+     LANGUAGE plpgsql SECURITY DEFINER AS $$
+     BEGIN
+       IF TG_OP <> 'DELETE' AND NEW.prestamo_id IS NOT NULL THEN
+         INSERT INTO ${q} (prestamo_id) VALUES (NEW.prestamo_id);
+       END IF;
+       IF TG_OP <> 'INSERT' AND OLD.prestamo_id IS NOT NULL
+          AND (TG_OP = 'DELETE' OR OLD.prestamo_id IS DISTINCT FROM NEW.prestamo_id) THEN
+         INSERT INTO ${q} (prestamo_id) VALUES (OLD.prestamo_id);
+       END IF;
+       RETURN NULL;
+     END $$`,
+  ];
+}
+
+export async function isCaptureInstalled(db: Tx): Promise<boolean> {
+  const row = await queryOne<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from pg_trigger t join pg_class c on c.oid = t.tgrelid
+        where not t.tgisinternal and t.tgname in (${CAPTURE_TRIGGERS.prestamos}, ${CAPTURE_TRIGGERS.pagos})
+          and c.relnamespace = current_schema()::regnamespace`,
+  );
+  return (row?.n ?? 0) === 2;
+}
+
+/**
+ * Installs both triggers (idempotent) inside the caller's transaction, with a short lock
+ * timeout so the application is never queued behind the DDL for long.
+ */
+export async function installCapture(tx: Tx, actorName: string): Promise<boolean> {
+  if (await isCaptureInstalled(tx)) return false;
+  await tx.execute(sql.raw(`SET LOCAL lock_timeout = '${DDL_LOCK_TIMEOUT}'`));
+  const schema = await consoleSchema(tx);
+  for (const stmt of triggerFunctionsSql(schema)) await tx.execute(sql.raw(stmt));
+  await tx.execute(sql.raw(`DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.prestamos} ON prestamos`));
+  await tx.execute(sql.raw(`DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.pagos} ON pagos_prestamo`));
+  await tx.execute(
+    sql.raw(`CREATE TRIGGER ${CAPTURE_TRIGGERS.prestamos} AFTER INSERT OR UPDATE OR DELETE ON prestamos
+             FOR EACH ROW EXECUTE FUNCTION ${schema}.console_capture_prestamos_fn()`),
+  );
+  await tx.execute(
+    sql.raw(`CREATE TRIGGER ${CAPTURE_TRIGGERS.pagos} AFTER INSERT OR UPDATE OR DELETE ON pagos_prestamo
+             FOR EACH ROW EXECUTE FUNCTION ${schema}.console_capture_pagos_fn()`),
+  );
+  await tx.execute(sql`insert into capture_state (id, enabled, installed_at, installed_by, removed_at, removed_by)
+                       values (1, true, now(), ${actorName}, null, null)
+                       on conflict (id) do update set enabled = true, installed_at = now(), installed_by = excluded.installed_by, removed_at = null, removed_by = null`);
+  return true;
+}
+
+/** Whether a sync also migrates pending prestamos: when the latest run is active or went to the end. */
+async function followPending(tx: Tx): Promise<boolean> {
+  const row = await queryOne<{ follow: boolean }>(
+    tx,
+    sql`select (r.status in ('running','paused') or (r.status = 'finished' and (c.reset_at is null or r.ended_at > c.reset_at))) as follow
+        from (select status, ended_at from migration_runs order by id desc limit 1) r
+        left join capture_state c on c.id = 1`,
+  );
+  return row?.follow === true;
+}
+
+export interface DrainResult extends WriteCounts {
+  entries: number;
+  prestamos: number;
+  gone: number;
+}
+
+/**
+ * Syncs up to `limit` queue entries in one transaction: takes the writers' lock, deletes the
+ * entries it takes (skipping ones another instance holds), and rewrites their prestamos from the
+ * legacy rows as they are now. A change committed after this reads will have its own entry.
+ */
+export async function drainCapture(db: Db, limit = 2000): Promise<DrainResult> {
+  const started = Date.now();
+  const startedAt = new Date();
+  return db.transaction(async (tx) => {
+    await lockWriters(tx, "exclusive");
+    const taken = await queryRows<{ prestamo_id: number }>(
+      tx,
+      sql`delete from capture_changes where seq in (
+            select seq from capture_changes order by seq limit ${limit} for update skip locked)
+          returning prestamo_id`,
+    );
+    if (taken.length === 0) return { entries: 0, prestamos: 0, gone: 0, candidates: 0, migrated: 0, failed: 0, pagos: 0, failureRows: 0 };
+    const ids = [...new Set(taken.map((r) => Number(r.prestamo_id)))].sort((a, b) => a - b);
+    const counts = await syncPrestamos(tx, ids, { take: "tracked", followPending: await followPending(tx) });
+    await tx.execute(sql`insert into migration_batches (run_id, kind, started_at, duration_ms, from_id, to_id, prestamos, pagos, failures)
+                         values (null, 'sync', ${startedAt.toISOString()}, ${Date.now() - started}, ${ids[0]}, ${ids[ids.length - 1]}, ${counts.candidates}, ${counts.pagos}, ${counts.failed})`);
+    return { ...counts, entries: taken.length, prestamos: ids.length };
+  });
+}
+
+export async function captureBacklog(db: Tx): Promise<{ entries: number; prestamos: number | null; oldestAgeSeconds: number | null }> {
+  const row = await queryOne<{ n: number; oldest: number | null }>(
+    db,
+    sql`select count(*)::int as n, extract(epoch from now() - min(captured_at))::float8 as oldest from capture_changes`,
+  );
+  return { entries: row?.n ?? 0, prestamos: null, oldestAgeSeconds: row?.oldest == null ? null : Math.max(0, Math.round(row.oldest)) };
+}
+
+/**
+ * Ends change capture (cleanup): 409 while a run is active. Drops the triggers in a short
+ * transaction, then drains what they had queued (nothing can be added any more).
+ */
+export async function endCapture(db: Db, actor: Actor): Promise<{ removed: boolean; drained: number }> {
+  const removed = await db.transaction(async (tx) => {
+    const active = await queryOne<{ id: number }>(tx, sql`select id from migration_runs where status in ('running','paused') for update`);
+    if (active) throw new AppError("CONFLICT", `Run ${active.id} is active: stop it before ending change capture`, { runId: active.id });
+    const installed = await isCaptureInstalled(tx);
+    if (installed) {
+      await tx.execute(sql.raw(`SET LOCAL lock_timeout = '${DDL_LOCK_TIMEOUT}'`));
+      await tx.execute(sql.raw(`DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.prestamos} ON prestamos`));
+      await tx.execute(sql.raw(`DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.pagos} ON pagos_prestamo`));
+    }
+    await tx.execute(sql`insert into capture_state (id, enabled, removed_at, removed_by) values (1, false, now(), ${actor.name})
+                         on conflict (id) do update set enabled = false, removed_at = now(), removed_by = excluded.removed_by`);
+    await writeAudit(tx, actor, { action: "migration.cleanup", outcome: "ok", status: 200, details: { triggersRemoved: installed } });
+    return installed;
+  });
+  let drained = 0;
+  for (;;) {
+    const r = await drainCapture(db);
+    if (r.entries === 0) break;
+    drained += r.entries;
+  }
+  return { removed, drained };
+}

@@ -1,0 +1,99 @@
+/**
+ * The background worker of one console process: drives the active run when it holds (or takes
+ * over) its lease, and drains the change-capture queue between batches and when idle. All of its
+ * state is in the database; killing the process at any line loses nothing.
+ */
+import type { Db } from "@/db/client";
+import { drainCapture } from "./capture";
+import { claimActiveRun, newWorkerId, processBatch, recordRunError } from "./runs";
+
+export interface WorkerHandle {
+  workerId: string;
+  /** Skip the idle wait: something was started. */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  workerId?: string;
+  idleMs?: number;
+  /** Queue entries per sync transaction. */
+  drainLimit?: number;
+  log?: (event: Record<string, unknown>) => void;
+}
+
+const sleep = (ms: number, signal: { wake?: () => void }) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.wake = () => {
+      clearTimeout(t);
+      resolve();
+    };
+  });
+
+export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
+  const workerId = opts.workerId ?? newWorkerId();
+  const idleMs = opts.idleMs ?? 1000;
+  const log = opts.log ?? (() => {});
+  const signal: { wake?: () => void } = {};
+  let running = true;
+  let failures = 0;
+
+  const loop = async () => {
+    while (running) {
+      let runId: number | null = null;
+      try {
+        const claim = await claimActiveRun(db, workerId);
+        if (claim?.resumedFrom) log({ msg: "run resumed", runId: claim.run.id, from: claim.resumedFrom, checkpoint: claim.run.checkpoint });
+        if (claim && claim.run.status === "running") {
+          runId = claim.run.id;
+          const out = await processBatch(db, runId, workerId);
+          if (out.kind === "ended") log({ msg: "run ended", runId, status: out.run.status, detail: out.run.stopDetail });
+          // Keep the capture queue moving during a run.
+          await drainCapture(db, opts.drainLimit ?? 1000);
+          failures = 0;
+          continue;
+        }
+        const drained = await drainCapture(db, opts.drainLimit ?? 2000);
+        failures = 0;
+        if (drained.entries > 0) continue;
+        await sleep(idleMs, signal);
+      } catch (err) {
+        failures++;
+        const message = err instanceof Error ? err.message : String(err);
+        log({ msg: "worker error", runId, error: message, failures });
+        if (runId !== null) await recordRunError(db, runId, message).catch(() => {});
+        // Back off (database restarting, lock timeouts): the batch is retried, never skipped.
+        await sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)), signal);
+      }
+    }
+  };
+  const done = loop();
+  return {
+    workerId,
+    wake: () => signal.wake?.(),
+    stop: async () => {
+      running = false;
+      signal.wake?.();
+      await done;
+    },
+  };
+}
+
+const globalForWorker = globalThis as unknown as { __prestamosWorker?: WorkerHandle };
+
+/** The process's one worker, started at boot (lib/server/boot.ts). */
+export function startBackgroundWorkers(db: Db, opts: WorkerOptions = {}): WorkerHandle {
+  globalForWorker.__prestamosWorker ??= startWorker(db, opts);
+  return globalForWorker.__prestamosWorker;
+}
+
+export function getBackgroundWorker(): WorkerHandle | undefined {
+  return globalForWorker.__prestamosWorker;
+}
+
+export async function stopBackgroundWorkers(): Promise<void> {
+  const w = globalForWorker.__prestamosWorker;
+  globalForWorker.__prestamosWorker = undefined;
+  await w?.stop();
+}
