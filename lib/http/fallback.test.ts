@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { apiNotFound, methodNotAllowed, notFoundHandlers } from "./fallback";
+
+describe("apiNotFound", () => {
+  it("answers the 404 NOT_FOUND envelope with a request id", async () => {
+    const res = apiNotFound(new Request("http://localhost/api/nope/deeper?x=1", { method: "PATCH" }));
+    expect(res.status).toBe(404);
+    const body = await res.json();
+    expect(body).toStrictEqual({ error: { code: "NOT_FOUND", message: "No API endpoint at PATCH /api/nope/deeper", requestId: res.headers.get("x-request-id") } });
+  });
+
+  it("answers HEAD without a body", async () => {
+    const res = notFoundHandlers.HEAD(new Request("http://localhost/api/nope", { method: "HEAD" }));
+    expect(res.status).toBe(404);
+    expect(await res.text()).toBe("");
+  });
+});
+
+describe("methodNotAllowed", () => {
+  it("gives handlers for exactly the methods not allowed", () => {
+    expect(Object.keys(methodNotAllowed("GET")).sort()).toEqual(["DELETE", "PATCH", "POST", "PUT"]);
+    expect(Object.keys(methodNotAllowed("POST", "DELETE")).sort()).toEqual(["GET", "PATCH", "PUT"]);
+  });
+
+  it("answers 405 METHOD_NOT_ALLOWED with the allowed methods in the body and the Allow header", async () => {
+    const { GET } = methodNotAllowed("POST");
+    const res = GET(new Request("http://localhost/api/prestamos/migration/start"));
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("POST, OPTIONS");
+    const body = await res.json();
+    expect(body.error).toMatchObject({ code: "METHOD_NOT_ALLOWED", details: { allowed: ["POST"] } });
+    expect(body.error.message).toContain("GET is not allowed on /api/prestamos/migration/start");
+  });
+});

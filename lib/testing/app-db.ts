@@ -1,0 +1,52 @@
+import postgres from "postgres";
+import { openDb, type DbHandle } from "@/db/client";
+import { PG_ADMIN_URL, pgUrl, testDriver, type TestDb } from "./db";
+
+/**
+ * In-process route tests: make `getDb()` / `getDbHandle()` (db/client.ts) return this test's
+ * database, as if the server had opened it. The handle lives on globalThis under the key
+ * db/client.ts uses; returns a function that forgets it again (the test still closes its db).
+ */
+const globalForDb = globalThis as unknown as { __prestamosDb?: Promise<DbHandle> };
+
+export function installAppDb(handle: DbHandle): () => void {
+  globalForDb.__prestamosDb = Promise.resolve(handle);
+  return () => {
+    globalForDb.__prestamosDb = undefined;
+  };
+}
+
+let counter = 0;
+
+/**
+ * A database with nothing in it: not migrated, no legacy tables (unlike openTestDb, which starts
+ * from the migrated template). For tests of what start-up does to a brand-new database.
+ */
+export async function openEmptyDb(): Promise<TestDb> {
+  if (testDriver() === "pglite") {
+    const handle = await openDb();
+    return { ...handle, dispose: () => handle.close() };
+  }
+  const name = `prestamos_test_empty_${process.pid}_${++counter}_${Date.now() % 100000}`;
+  const admin = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = pgUrl(name);
+  const handle = await openDb({ url, max: 3, applicationName: "prestamos-console-test" });
+  return {
+    ...handle,
+    url,
+    dispose: async () => {
+      await handle.close();
+      const a = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
+      try {
+        await a.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await a.end();
+      }
+    },
+  };
+}
