@@ -162,3 +162,8 @@ export async function closeDb(): Promise<void> {
   globalForDb.__prestamosDb = undefined;
   if (pending) await (await pending).close();
 }
+
+/** Test seam: route handlers called in-process use this handle (a test database) as getDb(); undefined resets. */
+export function setDbHandleForTests(handle: DbHandle | undefined): void {
+  globalForDb.__prestamosDb = handle ? Promise.resolve(handle) : undefined;
+}

@@ -1,0 +1,23 @@
+import { AuditQuery } from "@/lib/api/schemas";
+import { auditCsvStream, queryAudit } from "@/lib/audit-query";
+import { route } from "@/lib/http/route";
+
+// GET /api/audit: the audit log newest first, paged and filtered; ?format=csv streams the whole filtered log.
+export const GET = route({
+  role: "reviewer",
+  query: AuditQuery,
+  handler: async ({ db, query }) => {
+    const { format, page, limit, ...filters } = query;
+    if (format === "csv") {
+      const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+      return new Response(auditCsvStream(db, filters), {
+        headers: {
+          "content-type": "text/csv; charset=utf-8",
+          "content-disposition": `attachment; filename="audit-${stamp}.csv"`,
+          "cache-control": "no-store",
+        },
+      });
+    }
+    return queryAudit(db, { ...filters, page, limit });
+  },
+});

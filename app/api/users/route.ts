@@ -1,0 +1,15 @@
+import { CreateUserBody } from "@/lib/api/schemas";
+import { createUser, listUsers } from "@/lib/auth/users";
+import { route } from "@/lib/http/route";
+
+// GET /api/users: the console's users, never their password hashes.
+export const GET = route({ role: "reviewer", handler: async ({ db }) => ({ users: await listUsers(db) }) });
+
+// POST /api/users: creates a user {email, name?, role, password}.
+export const POST = route({
+  role: "admin",
+  action: "user.create",
+  body: CreateUserBody,
+  status: 201,
+  handler: async ({ db, body, actor }) => createUser(db, body, actor),
+});
