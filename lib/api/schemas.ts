@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Role as RoleName } from "@/db/schema/auth";
+import type { FailureCode as FailureCodeName } from "@/lib/migration/rules";
 
 /**
  * Zod schemas shared by the route handlers and the pages' forms and URL state
@@ -75,3 +76,72 @@ export const AuditQuery = z
   })
   .refine((q) => !q.from || !q.to || new Date(q.from) <= new Date(q.to), { message: "from must not be after to", path: ["from"] });
 export type AuditQuery = z.infer<typeof AuditQuery>;
+
+// ---- migration read side: consistency, diff, failures, metrics (GET only) ----
+// Query schemas are plain objects: an unknown query parameter is ignored, a bad value is a 400.
+
+/** :id of a legacy prestamo: digits only, 1..2147483647 ("abc", "-1", "0", "1e3", " 7" are 400). */
+export const LegacyIdParams = z.strictObject({ id: PositiveIntString });
+export type LegacyIdParams = z.infer<typeof LegacyIdParams>;
+
+/** Mismatch categories of the consistency check (MIGRATION-SPEC §5); see lib/migration/consistency.ts. */
+export const MISMATCH_CATEGORIES = [
+  "field",
+  "totals",
+  "status",
+  "now_fails",
+  "missing_new",
+  "missing_pago",
+  "wrong_prestamo",
+  "orphan_new",
+  "untracked_new",
+  "orphan_legacy_pago",
+  "warning:PAGADO_CON_SALDO",
+  "warning:SALDO_CERO_ACTIVO",
+  "warning:SOBREPAGO",
+] as const;
+export type MismatchCategory = (typeof MISMATCH_CATEGORIES)[number];
+export const MismatchCategorySchema = z.enum(MISMATCH_CATEGORIES);
+
+// Spelled here (not imported from lib/migration/rules.ts) so browser bundles do not pull drizzle in;
+// the `satisfies` keeps the two lists the same.
+export const FAILURE_CODE_NAMES = [
+  "INVALID_CLIENTE",
+  "INVALID_MONTO",
+  "INVALID_TASA",
+  "INVALID_PLAZO",
+  "INVALID_FECHA",
+  "UNKNOWN_ESTADO",
+  "UNKNOWN_MONEDA",
+  "INVALID_PAGO",
+] as const satisfies readonly FailureCodeName[];
+
+export const READ_MAX_LIMIT = 200;
+const ReadPage = z
+  .string()
+  .regex(/^[0-9]{1,9}$/, "must be a whole number")
+  .transform(Number)
+  .refine((n) => n >= 1, "must be at least 1")
+  .optional()
+  .transform((n) => n ?? 1);
+const ReadLimit = z
+  .string()
+  .regex(/^[0-9]{1,9}$/, "must be a whole number")
+  .transform(Number)
+  .refine((n) => n >= 1 && n <= READ_MAX_LIMIT, `must be between 1 and ${READ_MAX_LIMIT}`)
+  .optional()
+  .transform((n) => n ?? 50);
+
+export const ConsistencyQuery = z.object({ category: MismatchCategorySchema.optional(), page: ReadPage, limit: ReadLimit });
+export type ConsistencyQuery = z.infer<typeof ConsistencyQuery>;
+
+export const FailuresQuery = z.object({
+  code: z.enum(FAILURE_CODE_NAMES).optional(),
+  legacyId: PositiveIntString.optional(),
+  page: ReadPage,
+  limit: ReadLimit,
+});
+export type FailuresQuery = z.infer<typeof FailuresQuery>;
+
+export const MetricsQuery = z.object({ runId: PositiveIntString.optional(), limit: ReadLimit });
+export type MetricsQuery = z.infer<typeof MetricsQuery>;
