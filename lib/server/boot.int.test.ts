@@ -130,4 +130,19 @@ describe(`start-up on ${testDriver()}`, () => {
     const users = await queryRows(t.db, sql`select email, role, disabled from console_users order by email`);
     expect([...users]).toStrictEqual([{ email: "boss@example.com", role: "admin", disabled: false }]);
   });
+
+  it("bootDatabase seeds demo legacy data once in embedded demo mode, never with DATABASE_URL", async () => {
+    const t = track(await openTestDb());
+    const onPostgres = await bootDatabase(t, parseEnv({ DATABASE_URL: "postgres://u@127.0.0.1:5432/x", DEMO_DATA: "on" }));
+    expect(onPostgres.demoData).toBe(false);
+    expect(await queryOne(t.db, sql`select count(*)::int as n from prestamos`)).toStrictEqual({ n: 0 });
+
+    const first = await bootDatabase(t, parseEnv({}));
+    expect(first.demoData).toBe(true);
+    const counted = await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from prestamos`);
+    expect(counted?.n).toBeGreaterThan(0);
+    const second = await bootDatabase(t, parseEnv({}));
+    expect(second.demoData).toBe(false);
+    expect(await queryOne(t.db, sql`select count(*)::int as n from prestamos`)).toStrictEqual(counted);
+  });
 });

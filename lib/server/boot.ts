@@ -2,6 +2,8 @@ import { closeDb, DataDirLockedError, getDbHandle, type DbHandle } from "@/db/cl
 import { migrationStatus } from "@/db/migrate";
 import { ensureAdminFromEnv, seedDemoUsers } from "@/lib/auth/bootstrap";
 import { prepareDatabase } from "@/lib/migration/prepare";
+import { seedDemoData } from "@/lib/migration/test-data";
+import { startBackgroundWorkers, stopBackgroundWorkers } from "@/lib/migration/worker";
 import { EnvError, serverEnv, type ServerEnv } from "./env";
 
 /**
@@ -18,14 +20,17 @@ export interface BootSummary {
   admin: "from-env" | "none";
   /** Demo users created by this start (empty when they already existed or are not wanted). */
   demoUsers: string[];
+  /** Demo legacy data created by this start (false when rows already existed or it is off). */
   demoData: boolean;
-  workers: boolean;
   tookMs: number;
 }
 
 const log = (msg: string) => console.log(`[prestamos] ${msg}`);
 
-/** Everything start-up does with an open database. Idempotent: safe on every start and in tests. */
+/**
+ * Everything start-up does to the database. Idempotent: safe on every start and in tests. The
+ * background worker is started by boot(), not here, so tests can call this on their database.
+ */
 export async function bootDatabase(handle: DbHandle, env: ServerEnv): Promise<BootSummary> {
   const started = performance.now();
   const { createdLegacyTables } = await prepareDatabase(handle);
@@ -42,15 +47,13 @@ export async function bootDatabase(handle: DbHandle, env: ServerEnv): Promise<Bo
     demoUsers = await seedDemoUsers(db);
   }
 
-  // Demo legacy data: only in embedded mode with no admin configured (DEMO_DATA=off disables it;
-  // it never runs against a real PostgreSQL, whose legacy tables belong to the loans application).
-  const wantDemoData = env.demoData && env.mode === "embedded" && !env.admin;
-  const demoData = false;
-  // WIRE(test data): lib/migration/test-data.ts — if (wantDemoData) { await seedDemoData(db); demoData = true; }
-  void wantDemoData;
-
-  // WIRE(engine): lib/migration/worker.ts — startBackgroundWorkers(db) (change capture sync, run resume).
-  const workers = false;
+  // Demo legacy data: only in embedded mode with no admin configured (DEMO_DATA=off disables it).
+  // It never runs against a real PostgreSQL, whose legacy tables belong to the loans application;
+  // seedDemoData itself does nothing once any legacy row exists.
+  let demoData = false;
+  if (env.demoData && env.mode === "embedded" && !env.admin) {
+    demoData = (await seedDemoData(db)) !== null;
+  }
 
   const { applied } = await migrationStatus(handle);
   return {
@@ -61,7 +64,6 @@ export async function bootDatabase(handle: DbHandle, env: ServerEnv): Promise<Bo
     admin,
     demoUsers,
     demoData,
-    workers,
     tookMs: Math.round(performance.now() - started),
   };
 }
@@ -69,7 +71,6 @@ export async function bootDatabase(handle: DbHandle, env: ServerEnv): Promise<Bo
 const globalForBoot = globalThis as unknown as {
   __prestamosBoot?: Promise<BootSummary>;
   __prestamosSignals?: boolean;
-  __prestamosStopWorkers?: () => Promise<void> | void;
 };
 
 /** Idempotent start-up of this process: the first call does the work, later calls share it. */
@@ -79,11 +80,14 @@ export function boot(): Promise<BootSummary> {
     installShutdownHandlers(env);
     const handle = await getDbHandle();
     const summary = await bootDatabase(handle, env);
+    // The engine's worker: drives the active run (resuming one whose lease expired) and drains
+    // the change-capture queue. Started once per process; stopped before the database closes.
+    startBackgroundWorkers(handle.db, { log: (event) => console.log(JSON.stringify({ level: "info", ...event })) });
     log(
       `ready: ${summary.location} (${summary.driver}), ${summary.migrationsApplied} migrations` +
         (summary.createdLegacyTables ? ", legacy tables created (trial database)" : "") +
         `, admin ${summary.admin}${summary.demoUsers.length ? `, demo users created (${summary.demoUsers.join(", ")})` : ""}${summary.demoData ? ", demo data" : ""}` +
-        `${summary.workers ? ", workers started" : ""} in ${summary.tookMs} ms`,
+        `, worker started, in ${summary.tookMs} ms`,
     );
     return summary;
   })().catch((err) => {
@@ -134,7 +138,7 @@ export function installShutdownHandlers(env: Pick<ServerEnv, "mode">): void {
     force.unref();
     void (async () => {
       try {
-        await globalForBoot.__prestamosStopWorkers?.();
+        await stopBackgroundWorkers();
         await closeDb();
       } catch (err) {
         console.error(`[prestamos] error while closing: ${String(err)}`);

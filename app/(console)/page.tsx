@@ -1,0 +1,99 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { connection } from "next/server";
+import { buttonClass } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Stat } from "@/components/ui/stat";
+import { getDb } from "@/db/client";
+import { requirePagePrincipal } from "@/lib/auth/session";
+import { getLegacyCounts } from "@/lib/migration/legacy-counts";
+
+export const metadata: Metadata = { title: "Overview" };
+
+const fmt = new Intl.NumberFormat("en-US");
+
+function readAtLabel(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}
+
+/** `/`: what the legacy tables hold right now, read on the server for the first paint. */
+export default async function OverviewPage() {
+  await connection();
+  const principal = await requirePagePrincipal();
+  const counts = await getLegacyCounts(await getDb());
+  const empty = counts.prestamos === 0 && counts.pagos === 0;
+
+  return (
+    <div className="flex flex-col gap-8">
+      <header>
+        <h1 className="text-2xl font-semibold tracking-tight text-zinc-900">Overview</h1>
+        <p className="mt-1 text-sm text-zinc-500">
+          The legacy tables <code className="font-mono text-[13px] text-zinc-700">prestamos</code> and{" "}
+          <code className="font-mono text-[13px] text-zinc-700">pagos_prestamo</code> as they are now. Read at{" "}
+          <time dateTime={counts.readAt}>{readAtLabel(counts.readAt)}</time>.
+        </p>
+      </header>
+
+      {empty ? (
+        <EmptyState
+          title="The legacy tables are empty"
+          description="There is nothing to migrate yet: no prestamos and no pagos in this database. Counts appear here as soon as the loans application (or test data) writes rows."
+          action={
+            principal.role === "admin" ? (
+              <Link href="/test-data" className={buttonClass("primary")}>
+                Create test data
+              </Link>
+            ) : (
+              <p className="text-sm text-zinc-500">An admin can create test data to try the migration.</p>
+            )
+          }
+        />
+      ) : (
+        <>
+          <dl className="grid grid-cols-1 gap-4 md:grid-cols-3" aria-label="Legacy counts">
+            <Stat label="Prestamos" value={fmt.format(counts.prestamos)} hint="rows in prestamos" />
+            <Stat label="Pagos" value={fmt.format(counts.pagos)} hint="rows in pagos_prestamo" />
+            <Stat
+              label="Orphan pagos"
+              value={fmt.format(counts.orphanPagos)}
+              tone={counts.orphanPagos > 0 ? "warning" : "neutral"}
+              hint={
+                counts.orphanPagos > 0
+                  ? `${fmt.format(counts.orphanPagosNull)} without prestamo_id · ${fmt.format(counts.orphanPagosDangling)} naming no prestamo`
+                  : "every pago names an existing prestamo"
+              }
+            />
+          </dl>
+
+          <Card
+            title="Before you migrate"
+            description="Orphan pagos have no prestamo to travel with: they stay in the legacy table and are reported, never moved."
+          >
+            <ul className="flex flex-col divide-y divide-zinc-100 text-sm">
+              <NextStep href="/verify" label="Verify" text="Dry run over the whole table: invalid prestamos by failure code, orphans, change capture." />
+              <NextStep href="/prestamos" label="Prestamos" text="Each legacy prestamo with its migration state; migrate or roll back one at a time." />
+              <NextStep href="/consistency" label="Consistency" text="Compare legacy and new tables field by field once prestamos are migrated." />
+            </ul>
+          </Card>
+        </>
+      )}
+
+    </div>
+  );
+}
+
+function NextStep({ href, label, text }: { href: string; label: string; text: string }) {
+  return (
+    <li className="flex items-center justify-between gap-6 py-3 first:pt-0 last:pb-0">
+      <div className="min-w-0">
+        <p className="font-medium text-zinc-900">{label}</p>
+        <p className="text-zinc-500">{text}</p>
+      </div>
+      <Link href={href} className={buttonClass("secondary", "sm")}>
+        Open {label.toLowerCase()}
+      </Link>
+    </li>
+  );
+}
