@@ -145,3 +145,15 @@ export type FailuresQuery = z.infer<typeof FailuresQuery>;
 
 export const MetricsQuery = z.object({ runId: PositiveIntString.optional(), limit: ReadLimit });
 export type MetricsQuery = z.infer<typeof MetricsQuery>;
+
+// ---- test data (POST /api/prestamos/test/create-data) ----
+
+export const TEST_DATA_MAX_COUNT = 1_000_000;
+
+/** MIGRATION-SPEC §6: `{count?, dirtyPct?, seed?}`; defaults 1000, 10, 42 (applied by the engine). */
+export const CreateTestDataBody = z.strictObject({
+  count: z.number().int("must be a whole number").min(1).max(TEST_DATA_MAX_COUNT).optional(),
+  dirtyPct: z.number().min(0).max(100).optional(),
+  seed: z.number().int("must be a whole number").min(-2147483648).max(2147483647).optional(),
+});
+export type CreateTestDataBody = z.infer<typeof CreateTestDataBody>;

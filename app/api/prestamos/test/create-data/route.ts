@@ -1,0 +1,12 @@
+import { CreateTestDataBody } from "@/lib/api/schemas";
+import { route } from "@/lib/http/route";
+import { createTestData } from "@/lib/migration/test-data";
+
+// POST /api/prestamos/test/create-data: creates tracked legacy test prestamos {count?, dirtyPct?, seed?} (MIGRATION-SPEC §6).
+export const POST = route({
+  role: "admin",
+  action: "testdata.create",
+  body: CreateTestDataBody,
+  status: 201,
+  handler: async ({ db, body, actor }) => createTestData(db, body, actor),
+});
