@@ -1,0 +1,119 @@
+/**
+ * GET /failures (MIGRATION-SPEC §6): the failed prestamos with every failing rule recorded when they
+ * were last taken (§3: code, field, offending value, legacy pago id for INVALID_PAGO).
+ */
+import { sql, type SQL } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { isoTime, queryRows } from "@/db/sql";
+import { intArrayLiteral } from "./write";
+import { FAILURE_CODES, type FailureCode } from "./rules";
+
+type Exec = Pick<Db, "execute">;
+
+export interface FailedRule {
+  code: FailureCode;
+  field: string;
+  /** The offending legacy value as stored (text), null for NULL. */
+  value: string | null;
+  pagoId: number | null;
+}
+
+export interface FailedPrestamo {
+  legacyId: number;
+  runId: number | null;
+  /** When it was marked failed (migration_state.updated_at), ISO 8601. */
+  failedAt: string | null;
+  codes: FailureCode[];
+  rules: FailedRule[];
+}
+
+export interface FailuresPage {
+  code: FailureCode | null;
+  legacyId: number | null;
+  page: number;
+  limit: number;
+  /** Failed prestamos matching the filter. */
+  total: number;
+  hasMore: boolean;
+  items: FailedPrestamo[];
+  /** Every code: failed prestamos with it (a prestamo with two codes counts under each) and rules. */
+  countsByCode: Record<FailureCode, { prestamos: number; rules: number }>;
+  /** All failed prestamos, whatever the filter. */
+  totalFailed: number;
+}
+
+/**
+ * Paged in legacy id order with LIMIT/OFFSET over index-ordered ids: migration_state (state,
+ * legacy_id) without a code, migration_failures (code, legacy_id) with one. The counts by code
+ * read migration_failures joined to the failed states (failures are a small share of the table).
+ */
+export async function listFailures(
+  db: Exec,
+  opts: { code?: FailureCode; page: number; limit: number; legacyId?: number },
+): Promise<FailuresPage> {
+  const { page, limit } = opts;
+  const code = opts.code ?? null;
+  const legacyId = opts.legacyId ?? null;
+  const offset = (page - 1) * limit;
+
+  const filter: SQL = sql`s.state = 'failed'
+      ${legacyId !== null ? sql`AND s.legacy_id = ${legacyId}` : sql``}
+      ${code !== null ? sql`AND EXISTS (SELECT 1 FROM migration_failures f WHERE f.legacy_id = s.legacy_id AND f.code = ${code})` : sql``}`;
+
+  const pageRows = await queryRows<{ legacy_id: number; run_id: number | null; updated_at: string }>(
+    db,
+    sql`SELECT s.legacy_id, s.run_id, s.updated_at::text AS updated_at FROM migration_state s
+        WHERE ${filter} ORDER BY s.legacy_id OFFSET ${offset} LIMIT ${limit + 1}`,
+  );
+  const shown = pageRows.slice(0, limit);
+  const ids = shown.map((r) => Number(r.legacy_id));
+  const ruleRows = ids.length
+    ? await queryRows<{ legacy_id: number; code: FailureCode; field: string; value: string | null; pago_id: number | null }>(
+        db,
+        sql`SELECT legacy_id, code, field, value, pago_id FROM migration_failures
+            WHERE legacy_id = ANY(${intArrayLiteral(ids)}::int[])
+            ORDER BY legacy_id, pago_id NULLS FIRST, code, field, id`,
+      )
+    : [];
+  const rulesOf = new Map<number, FailedRule[]>();
+  for (const r of ruleRows) {
+    const list = rulesOf.get(Number(r.legacy_id)) ?? [];
+    list.push({ code: r.code, field: r.field, value: r.value, pagoId: r.pago_id == null ? null : Number(r.pago_id) });
+    rulesOf.set(Number(r.legacy_id), list);
+  }
+
+  const counts = await queryRows<{ code: string; prestamos: number; rules: number }>(
+    db,
+    sql`SELECT f.code, count(DISTINCT f.legacy_id)::int AS prestamos, count(*)::int AS rules
+        FROM migration_failures f JOIN migration_state s ON s.legacy_id = f.legacy_id AND s.state = 'failed'
+        GROUP BY f.code`,
+  );
+  const totals = await queryRows<{ all_failed: number; matching: number }>(
+    db,
+    sql`SELECT (SELECT count(*) FROM migration_state WHERE state = 'failed')::int AS all_failed,
+               (SELECT count(*) FROM migration_state s WHERE ${filter})::int AS matching`,
+  );
+  const countsByCode = Object.fromEntries(FAILURE_CODES.map((c) => [c, { prestamos: 0, rules: 0 }])) as FailuresPage["countsByCode"];
+  for (const c of counts) countsByCode[c.code as FailureCode] = { prestamos: Number(c.prestamos), rules: Number(c.rules) };
+
+  return {
+    code,
+    legacyId,
+    page,
+    limit,
+    total: Number(totals[0]?.matching ?? 0),
+    hasMore: pageRows.length > limit,
+    items: shown.map((r) => {
+      const rules = rulesOf.get(Number(r.legacy_id)) ?? [];
+      return {
+        legacyId: Number(r.legacy_id),
+        runId: r.run_id == null ? null : Number(r.run_id),
+        failedAt: isoTime(r.updated_at),
+        codes: [...new Set(rules.map((x) => x.code))].sort((a, b) => FAILURE_CODES.indexOf(a) - FAILURE_CODES.indexOf(b)),
+        rules,
+      };
+    }),
+    countsByCode,
+    totalFailed: Number(totals[0]?.all_failed ?? 0),
+  };
+}
