@@ -102,7 +102,8 @@ export function route<PS extends Schema | undefined = undefined, QS extends Sche
       let body = undefined as Out<BS>;
       if (mutating) {
         const raw = await readJsonBody(req);
-        if (def.body) body = def.body.parse(raw ?? {}) as Out<BS>;
+        // An empty body means "no fields"; a JSON null is a wrong body, not an empty one.
+        if (def.body) body = def.body.parse(raw === undefined ? {} : raw) as Out<BS>;
         else if (raw !== undefined && !(typeof raw === "object" && raw !== null && !Array.isArray(raw) && Object.keys(raw).length === 0)) {
           throw new AppError("VALIDATION_ERROR", "This endpoint takes no body");
         }
