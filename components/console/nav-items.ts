@@ -17,6 +17,7 @@ export const NAV: NavSection[] = [
     label: "Migration",
     items: [
       { href: "/", label: "Overview", role: "reviewer" },
+      { href: "/migration", label: "Migration run", role: "reviewer" },
       { href: "/verify", label: "Verify", role: "reviewer" },
       { href: "/prestamos", label: "Prestamos", role: "reviewer" },
       { href: "/consistency", label: "Consistency", role: "reviewer" },
