@@ -61,7 +61,7 @@ export default async function OverviewPage() {
               tone={counts.orphanPagos > 0 ? "warning" : "neutral"}
               hint={
                 counts.orphanPagos > 0
-                  ? `${fmt.format(counts.orphanPagosNull)} without prestamo_id · ${fmt.format(counts.orphanPagosDangling)} naming no prestamo`
+                  ? `${fmt.format(counts.orphanPagosNull)} null prestamo_id · ${fmt.format(counts.orphanPagosDangling)} to a missing prestamo`
                   : "every pago names an existing prestamo"
               }
             />

@@ -3,14 +3,14 @@ import { apiNotFound, methodNotAllowed, notFoundHandlers } from "./fallback";
 
 describe("apiNotFound", () => {
   it("answers the 404 NOT_FOUND envelope with a request id", async () => {
-    const res = apiNotFound(new Request("http://localhost/api/nope/deeper?x=1", { method: "PATCH" }));
+    const res = await apiNotFound(new Request("http://localhost/api/nope/deeper?x=1", { method: "PATCH" }));
     expect(res.status).toBe(404);
     const body = await res.json();
     expect(body).toStrictEqual({ error: { code: "NOT_FOUND", message: "No API endpoint at PATCH /api/nope/deeper", requestId: res.headers.get("x-request-id") } });
   });
 
   it("answers HEAD without a body", async () => {
-    const res = notFoundHandlers.HEAD(new Request("http://localhost/api/nope", { method: "HEAD" }));
+    const res = await notFoundHandlers.HEAD(new Request("http://localhost/api/nope", { method: "HEAD" }));
     expect(res.status).toBe(404);
     expect(await res.text()).toBe("");
   });
@@ -24,7 +24,7 @@ describe("methodNotAllowed", () => {
 
   it("answers 405 METHOD_NOT_ALLOWED with the allowed methods in the body and the Allow header", async () => {
     const { GET } = methodNotAllowed("POST");
-    const res = GET(new Request("http://localhost/api/prestamos/migration/start"));
+    const res = await GET(new Request("http://localhost/api/prestamos/migration/start"));
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("POST, OPTIONS");
     const body = await res.json();

@@ -7,13 +7,14 @@ import { errorResponse } from "./errors";
  */
 export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
-type Handler = (req: Request) => Response;
+/** Async like the route() handlers, so the exports are interchangeable in tests and in Next. */
+type Handler = (req: Request) => Promise<Response>;
 
 /** HEAD answers like GET without a body. */
 const withoutBody = (res: Response) => new Response(null, { status: res.status, headers: res.headers });
 
 /** 404 NOT_FOUND envelope for a path no route serves. */
-export function apiNotFound(req: Request): Response {
+export async function apiNotFound(req: Request): Promise<Response> {
   const requestId = randomUUID();
   const path = new URL(req.url).pathname;
   const res = errorResponse("NOT_FOUND", 404, `No API endpoint at ${req.method} ${path}`, requestId);
@@ -43,7 +44,7 @@ export const notFoundHandlers = {
  */
 export function methodNotAllowed<const A extends HttpMethod[]>(...allowed: A): Record<Exclude<HttpMethod, A[number]>, Handler> {
   const allow = [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
-  const handler: Handler = (req) => {
+  const handler: Handler = async (req) => {
     const requestId = randomUUID();
     const path = new URL(req.url).pathname;
     return errorResponse("METHOD_NOT_ALLOWED", 405, `${req.method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`, requestId, { allowed }, { allow });

@@ -48,7 +48,7 @@ describe(`GET /api/health on ${testDriver()}`, () => {
 
   it("answers other methods with the 405 JSON envelope and an Allow header", async () => {
     for (const handler of [POST, DELETE]) {
-      const res = handler(new Request("http://localhost/api/health", { method: handler === POST ? "POST" : "DELETE" }));
+      const res = await handler(new Request("http://localhost/api/health", { method: handler === POST ? "POST" : "DELETE" }));
       expect(res.status).toBe(405);
       expect(res.headers.get("allow")).toBe("GET, HEAD, OPTIONS");
       const body = await res.json();
