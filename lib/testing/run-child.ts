@@ -1,0 +1,33 @@
+/**
+ * A console-like process for crash tests: opens the database (DATABASE_URL or PGLITE_DATA_DIR),
+ * drives the active run batch by batch with the engine's own functions, and prints one line per
+ * committed batch. Tests kill it with SIGKILL at random points and start another.
+ */
+import { openDb } from "@/db/client";
+import { claimActiveRun, newWorkerId, processBatch } from "@/lib/migration/runs";
+
+const url = process.env.DATABASE_URL;
+const dataDir = process.env.PGLITE_DATA_DIR;
+const handle = await openDb(url ? { url, max: 2 } : { dataDir });
+const workerId = newWorkerId();
+try {
+  for (;;) {
+    const claim = await claimActiveRun(handle.db, workerId);
+    if (!claim) {
+      process.stdout.write("no-run\n");
+      break;
+    }
+    const out = await processBatch(handle.db, claim.run.id, workerId);
+    if (out.kind === "ended") {
+      process.stdout.write(`ended ${out.run.status}\n`);
+      break;
+    }
+    if (out.kind === "not-ours") {
+      process.stdout.write("not-ours\n");
+      break;
+    }
+    process.stdout.write(`batch ${out.run.checkpoint}\n`);
+  }
+} finally {
+  await handle.close();
+}
