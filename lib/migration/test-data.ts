@@ -483,38 +483,41 @@ export async function deleteTestData(db: Db, actor: Actor): Promise<DeletedTestD
 /* ── listTestData ──────────────────────────────────────────────────────────────────── */
 
 export interface TestDataSetListItem extends TestDataSetDto {
-  /** Tracked rows of the set, and how many of them still exist in the legacy tables / new table. */
+  /** Rows tracked for the set now (the set's own legacy rows; orphans among the pagos). */
   tracked: { prestamos: number; pagos: number };
-  present: { prestamos: number; pagos: number };
+  /** Tracked prestamos still in the legacy table (the application may delete rows), and of them in prestamos_new. */
+  presentPrestamos: number;
   migratedPrestamos: number;
 }
 
 export interface TestDataList {
   sets: TestDataSetListItem[];
-  totals: { sets: number; prestamos: number; pagos: number; presentPrestamos: number; presentPagos: number; migratedPrestamos: number };
+  totals: { sets: number; prestamos: number; pagos: number; presentPrestamos: number; migratedPrestamos: number };
 }
 
+/**
+ * The sets, newest first, with their current counts. Three grouped scans rather than one join
+ * over every tracked pago: at 1,000,000 prestamos (7,000,000 tracked rows) the pagos are only
+ * counted, not looked up again in the legacy table.
+ */
 export async function listTestData(db: Executor): Promise<TestDataList> {
   const rows = await queryRows<Record<string, unknown>>(
     db,
-    sql`with c as (
-          select r.set_id,
-            count(*) filter (where r.kind = 'prestamo') as prestamos,
-            count(*) filter (where r.kind = 'pago') as pagos,
-            count(p.id) as present_prestamos,
-            count(g.id) as present_pagos,
-            count(n.legacy_id) as migrated
-          from test_data_rows r
-          left join prestamos p on r.kind = 'prestamo' and p.id = r.legacy_id
-          left join pagos_prestamo g on r.kind = 'pago' and g.id = r.legacy_id
-          left join prestamos_new n on r.kind = 'prestamo' and n.legacy_id = r.legacy_id
+    sql`with tracked as (
+          select set_id, count(*) filter (where kind = 'prestamo') as prestamos, count(*) filter (where kind = 'pago') as pagos
+          from test_data_rows group by set_id
+        ),
+        present as (
+          select r.set_id, count(*) as prestamos, count(n.legacy_id) as migrated
+          from test_data_rows r join prestamos p on p.id = r.legacy_id
+          left join prestamos_new n on n.legacy_id = r.legacy_id
+          where r.kind = 'prestamo'
           group by r.set_id
         )
         select s.id, s.seed, s.count, s.dirty_pct, s.created_by, s.created_at, s.summary,
-          coalesce(c.prestamos, 0) as prestamos, coalesce(c.pagos, 0) as pagos,
-          coalesce(c.present_prestamos, 0) as present_prestamos, coalesce(c.present_pagos, 0) as present_pagos,
-          coalesce(c.migrated, 0) as migrated
-        from test_data_sets s left join c on c.set_id = s.id
+          coalesce(t.prestamos, 0) as prestamos, coalesce(t.pagos, 0) as pagos,
+          coalesce(p.prestamos, 0) as present_prestamos, coalesce(p.migrated, 0) as migrated
+        from test_data_sets s left join tracked t on t.set_id = s.id left join present p on p.set_id = s.id
         order by s.id desc`,
   );
   const n = (v: unknown) => Number(v ?? 0);
@@ -527,7 +530,7 @@ export async function listTestData(db: Executor): Promise<TestDataList> {
     createdAt: isoTime(r.created_at),
     summary: (typeof r.summary === "string" ? JSON.parse(r.summary) : (r.summary ?? null)) as TestDataSummary | null,
     tracked: { prestamos: n(r.prestamos), pagos: n(r.pagos) },
-    present: { prestamos: n(r.present_prestamos), pagos: n(r.present_pagos) },
+    presentPrestamos: n(r.present_prestamos),
     migratedPrestamos: n(r.migrated),
   }));
   const sum = (f: (s: TestDataSetListItem) => number) => sets.reduce((a, s) => a + f(s), 0);
@@ -537,8 +540,7 @@ export async function listTestData(db: Executor): Promise<TestDataList> {
       sets: sets.length,
       prestamos: sum((s) => s.tracked.prestamos),
       pagos: sum((s) => s.tracked.pagos),
-      presentPrestamos: sum((s) => s.present.prestamos),
-      presentPagos: sum((s) => s.present.pagos),
+      presentPrestamos: sum((s) => s.presentPrestamos),
       migratedPrestamos: sum((s) => s.migratedPrestamos),
     },
   };
