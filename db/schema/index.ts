@@ -2,3 +2,4 @@
 // folder, so that drizzle-kit never generates a migration that creates or alters them.
 export * from "./auth";
 export * from "./migration";
+export * from "./operations";

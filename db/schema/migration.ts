@@ -134,6 +134,8 @@ export const migrationRuns = pgTable(
     heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }),
     resumes: integer("resumes").notNull().default(0),
     settings: jsonb("settings"),
+    /** The pre-flight state when the run started (issue 9), kept for the archive. */
+    preflight: jsonb("preflight"),
   },
   (t) => [
     // One active run across every instance of the console: a database fact (§4).
