@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryOne } from "@/db/sql";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { insertPago, insertPrestamo, migrateAll, newIdOf, syncIds } from "@/lib/testing/factories";
-import { getConsistencySummary, getPrestamoDiff, listMismatches } from "./consistency";
+import { getConsistency, getConsistencySummary, getPrestamoDiff, listMismatches } from "./consistency";
 
 let t: TestDb;
 const ids: Record<string, number> = {};
@@ -168,6 +168,14 @@ describe("tampering lands in its category", () => {
     ]);
     expect(by("now_fails")).toEqual([[ids.ines, ["tasa_interes"], []]]);
     expect(by("totals").map((r) => r[0])).toEqual([ids.eva, ids.fito, ids.gus, ids.kiko]);
+    // the one-walk form (GET /consistency) gives the same page and summary
+    const both = await getConsistency(t.db, { category: "orphan_new", page: 1, limit: 1, chunkSize: 3 });
+    expect(both.mismatches).toEqual(await listMismatches(t.db, { category: "orphan_new", page: 1, limit: 1 }));
+    expect(both.mismatches.hasMore).toBe(true);
+    expect({ ...both.summary, checkedAt: "", durationMs: 0 }).toEqual({ ...(await getConsistencySummary(t.db)), checkedAt: "", durationMs: 0 });
+    const p2of = await getConsistency(t.db, { category: "orphan_new", page: 2, limit: 1, chunkSize: 3 });
+    expect(p2of.mismatches.items.map((i) => i.legacyId)).toEqual([ids.kiko]);
+    expect(p2of.mismatches.hasMore).toBe(false);
     // paging over the same list
     const p1 = await listMismatches(t.db, { page: 1, limit: 3 });
     const p2 = await listMismatches(t.db, { page: 2, limit: 3 });

@@ -148,15 +148,17 @@ function chunkCtes(after: number, upto: number): SQL {
 
 const NOT_MATCHING_SQL = NOT_MATCHING.map((c) => `'${c}'`).join(", ");
 
-/** One chunk's aggregates: counts only, a handful of numbers whatever the chunk size. */
-async function summarizeChunk(db: Exec, after: number, upto: number) {
-  return queryOne<Record<string, unknown>>(
-    db,
-    sql`${chunkCtes(after, upto)}
-    SELECT
+/** What one chunk statement should also return: a slice of the mismatches of a category (or all). */
+interface Want {
+  category: string | null;
+  skip: number;
+  need: number;
+}
+
+const SUMMARY_COLUMNS = sql.raw(`
       (SELECT count(*) FROM mig)::int AS migrated,
       (SELECT count(*) FROM mig m WHERE NOT EXISTS (
-         SELECT 1 FROM issues i WHERE i.legacy_id = m.id AND i.category IN (${sql.raw(NOT_MATCHING_SQL)})))::int AS matching,
+         SELECT 1 FROM issues i WHERE i.legacy_id = m.id AND i.category IN (${NOT_MATCHING_SQL})))::int AS matching,
       (SELECT coalesce(sum(total_cents), 0) FROM agg)::text AS legacy_cents,
       (SELECT coalesce(sum(n), 0) FROM agg)::int AS legacy_live_pagos,
       (SELECT count(*) FROM pg)::int AS legacy_pagos,
@@ -167,7 +169,30 @@ async function summarizeChunk(db: Exec, after: number, upto: number) {
       (SELECT coalesce(json_agg(json_build_object('c', category, 'p', p, 'g', g, 'pp', pp)), '[]'::json)::text FROM (
          SELECT category, count(DISTINCT legacy_id) AS p, count(pago_id) AS g,
            count(DISTINCT legacy_id) FILTER (WHERE pago_id IS NULL) AS pp
-         FROM issues GROUP BY category) x) AS by_category`,
+         FROM issues GROUP BY category) x) AS by_category,`);
+
+/**
+ * One chunk, one statement: its aggregates (counts only, a handful of numbers whatever the chunk
+ * size) when `summary`, and the slice `want` of its mismatches (at most `need` rows).
+ */
+async function runChunk(db: Exec, after: number, upto: number, summary: boolean, want: Want) {
+  return queryOne<Record<string, unknown>>(
+    db,
+    sql`${chunkCtes(after, upto)},
+    grouped AS (
+      SELECT legacy_id, category,
+        string_agg(cols, ',') AS cols,
+        string_agg(pago_id::text, ',' ORDER BY pago_id) AS pago_ids,
+        string_agg(info, '; ' ORDER BY pago_id NULLS FIRST) AS info
+      FROM issues
+      WHERE ${want.category}::text IS NULL OR category = ${want.category}::text
+      GROUP BY legacy_id, category
+    )
+    SELECT ${summary ? SUMMARY_COLUMNS : sql``}
+      (SELECT count(*) FROM grouped)::int AS wanted_total,
+      (SELECT coalesce(json_agg(json_build_object('legacy_id', legacy_id, 'category', category, 'cols', cols, 'pago_ids', pago_ids, 'info', info)
+                                ORDER BY legacy_id, category), '[]'::json)::text
+       FROM (SELECT * FROM grouped ORDER BY legacy_id, category OFFSET ${want.skip} LIMIT ${want.need}) r) AS page_rows`,
   );
 }
 
@@ -185,6 +210,16 @@ async function nextChunkEnd(db: Exec, after: number, size: number): Promise<numb
   );
   return row?.upto == null ? null : Number(row.upto);
 }
+
+/**
+ * The rule functions make these statements look expensive to the planner (CTE estimates), and JIT
+ * compiling them costs seconds per statement for nothing: off for the read-only transaction.
+ */
+async function readOnlySetup(tx: Exec): Promise<void> {
+  await tx.execute(sql`SELECT set_config('jit', 'off', true)`);
+}
+
+const READ_TX = { isolationLevel: "repeatable read", accessMode: "read only" } as const;
 
 /* ── Summary ───────────────────────────────────────────────────────────────────────── */
 
@@ -258,6 +293,7 @@ export const CONSISTENCY_CHUNK = 50_000;
 
 const pct = (num: number, den: number) => Math.round((num / den) * 10_000) / 100;
 
+
 async function orphanLegacyPagos(db: Exec) {
   const row = await queryOne<Record<string, unknown>>(
     db,
@@ -269,96 +305,84 @@ async function orphanLegacyPagos(db: Exec) {
   return { nullPrestamo: Number(row?.n_null ?? 0), dangling: Number(row?.n_dangling ?? 0) };
 }
 
-/**
- * The §5 summary over every migrated prestamo, in one read-only REPEATABLE READ transaction (one
- * snapshot for all chunks: a pago moved between two chunks is not counted twice).
- */
-export async function getConsistencySummary(db: Db, opts: { chunkSize?: number } = {}): Promise<ConsistencySummary> {
-  const started = performance.now();
-  const checkedAt = new Date().toISOString();
-  const size = opts.chunkSize ?? CONSISTENCY_CHUNK;
-  return db.transaction(
-    async (tx) => {
-      let migrated = 0;
-      let matching = 0;
-      let legacyCents = 0n;
-      let newCents = 0n;
-      let legacyPagos = 0;
-      let legacyLivePagos = 0;
-      let newPagos = 0;
-      let newLivePagos = 0;
-      let newPrestamos = 0;
-      const cat = new Map<string, { p: number; g: number; pp: number }>();
-      for (let after = 0; ; ) {
-        const upto = await nextChunkEnd(tx, after, size);
-        if (upto === null) break;
-        const r = await summarizeChunk(tx, after, upto);
-        migrated += Number(r?.migrated ?? 0);
-        matching += Number(r?.matching ?? 0);
-        legacyCents += BigInt(String(r?.legacy_cents ?? "0"));
-        newCents += BigInt(String(r?.new_cents ?? "0"));
-        legacyPagos += Number(r?.legacy_pagos ?? 0);
-        legacyLivePagos += Number(r?.legacy_live_pagos ?? 0);
-        newPagos += Number(r?.new_pagos ?? 0);
-        newLivePagos += Number(r?.new_live_pagos ?? 0);
-        newPrestamos += Number(r?.new_prestamos ?? 0);
-        for (const c of JSON.parse(String(r?.by_category ?? "[]")) as { c: string; p: number; g: number; pp: number }[]) {
-          const prev = cat.get(c.c) ?? { p: 0, g: 0, pp: 0 };
-          cat.set(c.c, { p: prev.p + Number(c.p), g: prev.g + Number(c.g), pp: prev.pp + Number(c.pp) });
-        }
-        after = upto;
-      }
-      const orphans = await orphanLegacyPagos(tx);
-      const nOrphans = orphans.nullPrestamo + orphans.dangling;
-      cat.set("orphan_legacy_pago", { p: nOrphans, g: nOrphans, pp: 0 });
-      const get = (c: MismatchCategory) => cat.get(c) ?? { p: 0, g: 0, pp: 0 };
-      const diff = newCents - legacyCents;
-      const absDiff = diff < 0n ? -diff : diff;
-      // Accuracy in basis points with integer arithmetic (sums may pass 2^53).
-      const accuracyPct =
-        legacyCents === 0n ? (newCents === 0n ? 100 : 0) : Math.max(0, Number(10_000n - (absDiff * 10_000n) / legacyCents)) / 100;
-      return {
-        checkedAt,
-        durationMs: Math.round(performance.now() - started),
-        migrated,
-        fieldMatch: { matching, mismatching: migrated - matching, matchingPct: migrated === 0 ? null : pct(matching, migrated) },
-        paymentTotals: {
-          legacyTotalCents: legacyCents.toString(),
-          newTotalCents: newCents.toString(),
-          differenceCents: diff.toString(),
-          accuracyPct,
-          legacyPagos,
-          legacyLivePagos,
-          newPagos,
-          newLivePagos,
-          prestamosDiffering: get("totals").p,
-        },
-        status: {
-          mismatching: get("status").p,
-          warnings: {
-            PAGADO_CON_SALDO: get("warning:PAGADO_CON_SALDO").p,
-            SALDO_CERO_ACTIVO: get("warning:SALDO_CERO_ACTIVO").p,
-            SOBREPAGO: get("warning:SOBREPAGO").p,
-          },
-        },
-        relationships: {
-          orphanLegacyPagos: orphans.nullPrestamo + orphans.dangling,
-          orphanLegacyPagosNullPrestamo: orphans.nullPrestamo,
-          orphanLegacyPagosDangling: orphans.dangling,
-          missingPagos: get("missing_pago").g,
-          wrongPrestamoPagos: get("wrong_prestamo").g,
-          orphanNewPrestamos: get("orphan_new").pp,
-          orphanNewPagos: get("orphan_new").g,
-          missingNewPrestamos: get("missing_new").p,
-          untrackedNewPrestamos: get("untracked_new").p,
-        },
-        nowFails: get("now_fails").p,
-        newPrestamos,
-        byCategory: MISMATCH_CATEGORIES.map((c) => ({ category: c, prestamos: get(c).p, pagos: get(c).g })),
-      };
+
+interface Totals {
+  migrated: number;
+  matching: number;
+  legacyCents: bigint;
+  newCents: bigint;
+  legacyPagos: number;
+  legacyLivePagos: number;
+  newPagos: number;
+  newLivePagos: number;
+  newPrestamos: number;
+  cat: Map<string, { p: number; g: number; pp: number }>;
+}
+
+function addChunk(acc: Totals, r: Record<string, unknown> | undefined): void {
+  acc.migrated += Number(r?.migrated ?? 0);
+  acc.matching += Number(r?.matching ?? 0);
+  acc.legacyCents += BigInt(String(r?.legacy_cents ?? "0"));
+  acc.newCents += BigInt(String(r?.new_cents ?? "0"));
+  acc.legacyPagos += Number(r?.legacy_pagos ?? 0);
+  acc.legacyLivePagos += Number(r?.legacy_live_pagos ?? 0);
+  acc.newPagos += Number(r?.new_pagos ?? 0);
+  acc.newLivePagos += Number(r?.new_live_pagos ?? 0);
+  acc.newPrestamos += Number(r?.new_prestamos ?? 0);
+  for (const c of JSON.parse(String(r?.by_category ?? "[]")) as { c: string; p: number; g: number; pp: number }[]) {
+    const prev = acc.cat.get(c.c) ?? { p: 0, g: 0, pp: 0 };
+    acc.cat.set(c.c, { p: prev.p + Number(c.p), g: prev.g + Number(c.g), pp: prev.pp + Number(c.pp) });
+  }
+}
+
+function toSummary(acc: Totals, orphans: { nullPrestamo: number; dangling: number }, checkedAt: string, started: number): ConsistencySummary {
+  const { migrated, matching, legacyCents, newCents, cat } = acc;
+  const nOrphans = orphans.nullPrestamo + orphans.dangling;
+  cat.set("orphan_legacy_pago", { p: nOrphans, g: nOrphans, pp: 0 });
+  const get = (c: MismatchCategory) => cat.get(c) ?? { p: 0, g: 0, pp: 0 };
+  const diff = newCents - legacyCents;
+  const absDiff = diff < 0n ? -diff : diff;
+  // Accuracy in basis points with integer arithmetic (sums may pass 2^53).
+  const accuracyPct = legacyCents === 0n ? (newCents === 0n ? 100 : 0) : Math.max(0, Number(10_000n - (absDiff * 10_000n) / legacyCents)) / 100;
+  return {
+    checkedAt,
+    durationMs: Math.round(performance.now() - started),
+    migrated,
+    fieldMatch: { matching, mismatching: migrated - matching, matchingPct: migrated === 0 ? null : pct(matching, migrated) },
+    paymentTotals: {
+      legacyTotalCents: legacyCents.toString(),
+      newTotalCents: newCents.toString(),
+      differenceCents: diff.toString(),
+      accuracyPct,
+      legacyPagos: acc.legacyPagos,
+      legacyLivePagos: acc.legacyLivePagos,
+      newPagos: acc.newPagos,
+      newLivePagos: acc.newLivePagos,
+      prestamosDiffering: get("totals").p,
     },
-    { isolationLevel: "repeatable read", accessMode: "read only" },
-  );
+    status: {
+      mismatching: get("status").p,
+      warnings: {
+        PAGADO_CON_SALDO: get("warning:PAGADO_CON_SALDO").p,
+        SALDO_CERO_ACTIVO: get("warning:SALDO_CERO_ACTIVO").p,
+        SOBREPAGO: get("warning:SOBREPAGO").p,
+      },
+    },
+    relationships: {
+      orphanLegacyPagos: nOrphans,
+      orphanLegacyPagosNullPrestamo: orphans.nullPrestamo,
+      orphanLegacyPagosDangling: orphans.dangling,
+      missingPagos: get("missing_pago").g,
+      wrongPrestamoPagos: get("wrong_prestamo").g,
+      orphanNewPrestamos: get("orphan_new").pp,
+      orphanNewPagos: get("orphan_new").g,
+      missingNewPrestamos: get("missing_new").p,
+      untrackedNewPrestamos: get("untracked_new").p,
+    },
+    nowFails: get("now_fails").p,
+    newPrestamos: acc.newPrestamos,
+    byCategory: MISMATCH_CATEGORIES.map((c) => ({ category: c, prestamos: get(c).p, pagos: get(c).g })),
+  };
 }
 
 /* ── The paged list ───────────────────────────────────────────────────────────────── */
@@ -430,6 +454,74 @@ async function listLegacyOrphanPagos(db: Exec, page: number, limit: number): Pro
   };
 }
 
+function toItem(r: Record<string, unknown>): MismatchItem {
+  const cat = String(r.category) as MismatchCategory;
+  const columns = orderColumns(r.cols as string | null);
+  const pagoIds = r.pago_ids ? String(r.pago_ids).split(",").map(Number) : [];
+  return { legacyId: Number(r.legacy_id), category: cat, columns, pagoIds, summary: summarize(cat, columns, pagoIds, (r.info as string | null) ?? null) };
+}
+
+/**
+ * The one walk: legacy ids in keyset chunks, each chunk one statement. With `summary` it visits
+ * every chunk and accumulates the §5 counts; it also collects the page of mismatches asked for
+ * (OFFSET counted across chunks) and, without `summary`, stops as soon as that page and one more
+ * item are found. Chunks start small when only a page is wanted and grow to `chunkSize`.
+ */
+async function walk(tx: Exec, opts: { summary: boolean; category: MismatchCategory | null; page: number; limit: number; chunkSize: number }) {
+  const acc: Totals = { migrated: 0, matching: 0, legacyCents: 0n, newCents: 0n, legacyPagos: 0, legacyLivePagos: 0, newPagos: 0, newLivePagos: 0, newPrestamos: 0, cat: new Map() };
+  const items: MismatchItem[] = [];
+  const need = opts.limit + 1;
+  const listing = opts.category !== "orphan_legacy_pago";
+  let skip = (opts.page - 1) * opts.limit;
+  let size = opts.summary ? opts.chunkSize : Math.min(opts.chunkSize, Math.max(2_000, need * 40));
+  for (let after = 0; ; ) {
+    if (!opts.summary && (!listing || items.length >= need)) break;
+    const upto = await nextChunkEnd(tx, after, size);
+    if (upto === null) break;
+    const wantRows = listing ? Math.max(0, need - items.length) : 0;
+    const r = await runChunk(tx, after, upto, opts.summary, { category: opts.category, skip, need: wantRows });
+    if (opts.summary) addChunk(acc, r);
+    if (wantRows > 0) {
+      for (const row of JSON.parse(String(r?.page_rows ?? "[]")) as Record<string, unknown>[]) items.push(toItem(row));
+      skip = Math.max(0, skip - Number(r?.wanted_total ?? 0));
+    }
+    after = upto;
+    size = Math.min(opts.chunkSize, size * 2);
+  }
+  return { acc, items };
+}
+
+/**
+ * The §5 summary over every migrated prestamo, in one read-only REPEATABLE READ transaction (one
+ * snapshot for all chunks: a pago moved between two chunks is not counted twice).
+ */
+export async function getConsistencySummary(db: Db, opts: { chunkSize?: number } = {}): Promise<ConsistencySummary> {
+  return (await getConsistency(db, { page: 1, limit: 0, chunkSize: opts.chunkSize })).summary;
+}
+
+/**
+ * The summary and one page of mismatches in ONE walk over the data and one snapshot (what
+ * GET /consistency returns): the page costs nothing beyond the full check.
+ */
+export async function getConsistency(
+  db: Db,
+  opts: { category?: MismatchCategory; page: number; limit: number; chunkSize?: number },
+): Promise<{ summary: ConsistencySummary; mismatches: MismatchPage }> {
+  const started = performance.now();
+  const checkedAt = new Date().toISOString();
+  const category = opts.category ?? null;
+  return db.transaction(async (tx) => {
+    await readOnlySetup(tx);
+    const { acc, items } = await walk(tx, { summary: true, category, page: opts.page, limit: opts.limit, chunkSize: opts.chunkSize ?? CONSISTENCY_CHUNK });
+    const mismatches =
+      category === "orphan_legacy_pago"
+        ? await listLegacyOrphanPagos(tx, opts.page, opts.limit)
+        : { category, page: opts.page, limit: opts.limit, hasMore: items.length > opts.limit, items: items.slice(0, opts.limit) };
+    const orphans = await orphanLegacyPagos(tx);
+    return { summary: toSummary(acc, orphans, checkedAt, started), mismatches };
+  }, READ_TX);
+}
+
 /**
  * A page of mismatches in legacy id order (then category). Without a category: every category
  * except orphan_legacy_pago (pagos, another key space) — warnings included.
@@ -437,57 +529,20 @@ async function listLegacyOrphanPagos(db: Exec, page: number, limit: number): Pro
  * Paging: keyset chunks over legacy ids (small first, growing to CONSISTENCY_CHUNK), counting
  * OFFSET across chunks; the walk stops as soon as the page and one more item are found. Page 1 of
  * a frequent category costs a few thousand prestamos; a rare category or a deep page walks as far
- * as its items are (at worst the whole check).
+ * as its items are (at worst the whole check). orphan_legacy_pago: LIMIT/OFFSET in pago id order.
  */
 export async function listMismatches(
   db: Db,
-  opts: { category?: MismatchCategory; page: number; limit: number },
+  opts: { category?: MismatchCategory; page: number; limit: number; chunkSize?: number },
 ): Promise<MismatchPage> {
   const { page, limit } = opts;
   const category = opts.category ?? null;
   if (category === "orphan_legacy_pago") return listLegacyOrphanPagos(db, page, limit);
-  return db.transaction(
-    async (tx) => {
-      let skip = (page - 1) * limit;
-      const need = limit + 1;
-      const items: MismatchItem[] = [];
-      let size = Math.min(CONSISTENCY_CHUNK, Math.max(2_000, need * 40));
-      for (let after = 0; items.length < need; ) {
-        const upto = await nextChunkEnd(tx, after, size);
-        if (upto === null) break;
-        const rows = await queryRows<Record<string, unknown>>(
-          tx,
-          sql`${chunkCtes(after, upto)},
-          grouped AS (
-            SELECT legacy_id, category,
-              string_agg(cols, ',') AS cols,
-              string_agg(pago_id::text, ',' ORDER BY pago_id) AS pago_ids,
-              string_agg(info, '; ' ORDER BY pago_id NULLS FIRST) AS info
-            FROM issues
-            GROUP BY legacy_id, category
-          ),
-          wanted AS (SELECT * FROM grouped WHERE ${category}::text IS NULL OR category = ${category}::text)
-          SELECT t.total, r.* FROM (SELECT count(*)::int AS total FROM wanted) t
-          LEFT JOIN LATERAL (
-            SELECT * FROM wanted ORDER BY legacy_id, category OFFSET ${skip} LIMIT ${need - items.length}
-          ) r ON true`,
-        );
-        const total = Number(rows[0]?.total ?? 0);
-        for (const r of rows) {
-          if (r.legacy_id == null) continue;
-          const cat = String(r.category) as MismatchCategory;
-          const columns = orderColumns(r.cols as string | null);
-          const pagoIds = r.pago_ids ? String(r.pago_ids).split(",").map(Number) : [];
-          items.push({ legacyId: Number(r.legacy_id), category: cat, columns, pagoIds, summary: summarize(cat, columns, pagoIds, (r.info as string | null) ?? null) });
-        }
-        skip = Math.max(0, skip - total);
-        after = upto;
-        size = Math.min(CONSISTENCY_CHUNK, size * 2);
-      }
-      return { category, page, limit, hasMore: items.length > limit, items: items.slice(0, limit) };
-    },
-    { isolationLevel: "repeatable read", accessMode: "read only" },
-  );
+  return db.transaction(async (tx) => {
+    await readOnlySetup(tx);
+    const { items } = await walk(tx, { summary: false, category, page, limit, chunkSize: opts.chunkSize ?? CONSISTENCY_CHUNK });
+    return { category, page, limit, hasMore: items.length > limit, items: items.slice(0, limit) };
+  }, READ_TX);
 }
 
 /* ── The per-prestamo diff (§5, last bullet) ─────────────────────────────────────── */

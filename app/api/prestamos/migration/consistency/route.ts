@@ -2,15 +2,11 @@
 import { ConsistencyQuery } from "@/lib/api/schemas";
 import { methodNotAllowed } from "@/lib/http/fallback";
 import { route } from "@/lib/http/route";
-import { getConsistencySummary, listMismatches } from "@/lib/migration/consistency";
+import { getConsistency } from "@/lib/migration/consistency";
 
 export const GET = route({
   role: "reviewer",
   query: ConsistencyQuery,
-  handler: async ({ db, query }) => {
-    const summary = await getConsistencySummary(db);
-    const mismatches = await listMismatches(db, { category: query.category, page: query.page, limit: query.limit });
-    return { summary, mismatches };
-  },
+  handler: async ({ db, query }) => getConsistency(db, { category: query.category, page: query.page, limit: query.limit }),
 });
 export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
