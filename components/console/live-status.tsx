@@ -20,14 +20,21 @@ export function LiveStatus({
   intervalMs: number | false;
   isFetching?: boolean;
 }) {
-  const [now, setNow] = useState(() => Date.now());
+  // 0 until mounted: the server's render and the first client render must be the same text.
+  const [now, setNow] = useState(0);
   useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
+    const tick = () => setNow(Date.now());
+    const first = setTimeout(tick, 0);
+    const t = setInterval(tick, 1000);
+    return () => {
+      clearTimeout(first);
+      clearInterval(t);
+    };
   }, []);
-  const late = intervalMs !== false && updatedAt > 0 && now - updatedAt > Math.max(3 * intervalMs, 10_000);
-  const stale = Boolean(error) || late;
-  const at = updatedAt ? fmtTime(new Date(updatedAt).toISOString()) : "—";
+  const mounted = now > 0;
+  const late = mounted && intervalMs !== false && updatedAt > 0 && now - updatedAt > Math.max(3 * intervalMs, 10_000);
+  const stale = (mounted && Boolean(error)) || late;
+  const at = mounted && updatedAt ? fmtTime(new Date(updatedAt).toISOString()) : "—";
   return (
     <div
       role="status"
@@ -40,7 +47,7 @@ export function LiveStatus({
       )}
       title={stale && error ? errorMessage(error) : undefined}
     >
-      <span aria-hidden="true" className={cn("h-2 w-2 shrink-0 rounded-full", stale ? "bg-amber-500" : isFetching ? "bg-sky-500" : "bg-emerald-500")} />
+      <span aria-hidden="true" className={cn("h-2 w-2 shrink-0 rounded-full", stale ? "bg-amber-500" : mounted && isFetching ? "bg-sky-500" : "bg-emerald-500")} />
       {stale ? (
         <span className="truncate">
           <strong>Stale</strong> · last update {at}

@@ -144,7 +144,7 @@ export function MigrationClient({
 
 function RunFacts({ run }: { run: RunDTO }) {
   return (
-    <dl className="mt-3 grid grid-cols-[auto_1fr_auto_1fr] gap-x-4 gap-y-1 text-sm">
+    <dl className="mt-3 grid grid-cols-[auto_1fr_auto_1fr] gap-x-4 gap-y-1 whitespace-nowrap text-sm">
       <dt className="text-zinc-500">Started</dt>
       <dd className="tabular text-zinc-900">{fmtTime(run.startedAt)}</dd>
       <dt className="text-zinc-500">By</dt>
