@@ -16,7 +16,7 @@ import type { AuditPage } from "@/lib/audit-query";
 import { fmtCents, fmtInt, fmtTime } from "@/lib/format";
 import type { DiffLine, DiffValue, PagoDiff, PrestamoDiff } from "@/lib/migration/consistency";
 import type { SingleOutcome } from "@/lib/migration/prestamo-actions";
-import { VisibleText, WhitespaceLegend } from "./visible-text";
+import { VisibleText, WhitespaceLegend } from "@/components/console/visible-text";
 
 const POLL_MS = 5000;
 const CENT_COLUMNS = new Set(["monto_cents", "total_pagado_cents", "saldo_cents"]);

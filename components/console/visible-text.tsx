@@ -11,7 +11,7 @@ const GLYPH: Record<string, { glyph: string; name: string }> = {
 };
 
 /** A stored value with its white space made visible (· space, → tab, ↵ newline…); NULL and "" said in words. */
-export function VisibleText({ value }: { value: string | number | boolean | null | undefined }) {
+export function VisibleText({ value, inline = false }: { value: string | number | boolean | null | undefined; inline?: boolean }) {
   if (value === null || value === undefined) return <span className="font-sans text-xs italic text-zinc-400">NULL</span>;
   const s = String(value);
   if (s === "") return <span className="font-sans text-xs italic text-zinc-400">(empty string)</span>;
@@ -31,10 +31,10 @@ export function VisibleText({ value }: { value: string | number | boolean | null
         {g.glyph}
       </span>,
     );
-    if (ch === "\n") parts.push(<br key={k++} />);
+    if (ch === "\n" && !inline) parts.push(<br key={k++} />);
   }
   if (buf) parts.push(<Fragment key={k++}>{buf}</Fragment>);
-  return <span className="whitespace-pre-wrap break-all font-mono text-[13px]">{parts}</span>;
+  return <span className={inline ? "whitespace-pre font-mono text-[13px]" : "whitespace-pre-wrap break-all font-mono text-[13px]"}>{parts}</span>;
 }
 
 export function WhitespaceLegend() {
