@@ -6,8 +6,10 @@ import type { Role } from "@/db/schema";
 import { writeAudit, type Actor } from "@/lib/audit";
 import { AppError } from "@/lib/errors";
 import { resolvePrincipal, type Principal } from "@/lib/auth/principal";
+import { logger } from "@/lib/log";
 import { readJsonBody } from "./body";
 import { errorResponse, toAppError } from "./errors";
+import { observeRequest, routePattern } from "./observe";
 
 type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -36,6 +38,11 @@ export interface RouteDef<PS extends Schema | undefined, QS extends Schema | und
   body?: BS;
   /** Success status (default 200). */
   status?: number;
+  /**
+   * A credential of this route only, tried before the usual bearer/session lookup (e.g. the
+   * Prometheus scrape token); null falls through to the usual lookup.
+   */
+  principal?: (req: Request) => Principal | null;
   handler: (ctx: RouteContext<Out<PS>, Out<QS>, Out<BS>>) => Promise<R | Response>;
 }
 
@@ -79,14 +86,21 @@ export function route<PS extends Schema | undefined = undefined, QS extends Sche
   def: RouteDef<PS, QS, BS, R>,
 ) {
   return async function handle(req: Request, context?: NextRouteContext): Promise<Response> {
+    const started = performance.now();
     const requestId = randomUUID();
     const mutating = MUTATING.has(req.method);
     const rawParams = flatParams((await context?.params) ?? {});
     let db: Db | null = null;
     let actor: Actor = actorOf(null, requestId);
+    let failure: string | undefined;
+    // One log line and one HTTP metric per request (issue 7), whatever the outcome.
+    const observed = (res: Response): Response => {
+      observeRequest({ requestId, method: req.method, route: routePattern(new URL(req.url).pathname, rawParams), status: res.status, durationMs: performance.now() - started, actor: actor.name, actorKind: actor.kind, error: failure });
+      return res;
+    };
     try {
       db = await getDb();
-      const principal = await resolvePrincipal(req, db);
+      const principal = def.principal?.(req) ?? (await resolvePrincipal(req, db));
       actor = actorOf(principal, requestId);
       if (def.role !== "public") {
         if (!principal) throw new AppError("UNAUTHENTICATED", "Sign in or send Authorization: Bearer <token>");
@@ -116,13 +130,13 @@ export function route<PS extends Schema | undefined = undefined, QS extends Sche
       }
       if (result instanceof Response) {
         result.headers.set("x-request-id", requestId);
-        return result;
+        return observed(result);
       }
-      return Response.json(result ?? null, { status: def.status ?? 200, headers: { "x-request-id": requestId, "cache-control": "no-store" } });
+      return observed(Response.json(result ?? null, { status: def.status ?? 200, headers: { "x-request-id": requestId, "cache-control": "no-store" } }));
     } catch (err) {
       const appErr = toAppError(err);
       if (appErr.code === "INTERNAL") {
-        console.error(JSON.stringify({ level: "error", requestId, method: req.method, path: new URL(req.url).pathname, error: String((err as Error)?.stack ?? err) }));
+        failure = String((err as Error)?.stack ?? err);
       }
       if (mutating && def.action && db && !actor.audited) {
         try {
@@ -134,11 +148,11 @@ export function route<PS extends Schema | undefined = undefined, QS extends Sche
             details: { code: appErr.code, message: appErr.message },
           });
         } catch (auditErr) {
-          console.error(JSON.stringify({ level: "error", requestId, msg: "audit write failed", error: String(auditErr) }));
+          logger().error({ requestId, err: String(auditErr) }, "audit write failed");
         }
       }
       const message = appErr.code === "INTERNAL" ? `Internal error (request ${requestId})` : appErr.message;
-      return errorResponse(appErr.code, appErr.status, message, requestId, appErr.details, appErr.headers);
+      return observed(errorResponse(appErr.code, appErr.status, message, requestId, appErr.details, appErr.headers));
     }
   };
 }

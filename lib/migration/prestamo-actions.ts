@@ -7,6 +7,7 @@ import type { Db } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
 import { writeAudit, type Actor } from "@/lib/audit";
 import { AppError } from "@/lib/errors";
+import { emitRunEvent } from "@/lib/webhooks/emit";
 import type { FailureCode } from "./rules";
 import { lockWriters, syncPrestamos } from "./write";
 
@@ -88,6 +89,7 @@ export async function rollbackAll(db: Db, actor: Actor): Promise<{ stoppedRunId:
             stop_detail = ${`stopped by ${actor.name}: rollback of all`}, stop_requested_by = ${actor.name}, lease_owner = null, lease_expires_at = null
           where status in ('running','paused') returning id`,
     );
+    if (stopped) await emitRunEvent(tx, "run.stopped", { id: stopped.id }, { reason: "rollback of all", by: actor.name }); // issue 7
     await lockWriters(tx, "exclusive");
     const counts = await queryOne<{ p: number; g: number }>(tx, sql`select (select count(*) from prestamos_new)::int as p, (select count(*) from pagos_prestamo_new)::int as g`);
     await tx.execute(sql`truncate pagos_prestamo_new, prestamos_new, migration_state, migration_failures`);

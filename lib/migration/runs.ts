@@ -9,6 +9,7 @@ import type { Db } from "@/db/client";
 import { isoTime, queryOne } from "@/db/sql";
 import { systemActor, writeAudit, type Actor } from "@/lib/audit";
 import { AppError } from "@/lib/errors";
+import { emitRunEvent } from "@/lib/webhooks/emit";
 import { installCapture } from "./capture";
 import { lockWriters, migrateWindow } from "./write";
 
@@ -134,6 +135,7 @@ export async function startRun(
         status: 202,
         details: { batchSize, errorThresholdPct: threshold, retry, captureInstalled },
       });
+      await emitRunEvent(tx, "run.started", run); // webhook row commits with the start (issue 7)
       return run;
     });
   } catch (err) {
@@ -162,6 +164,7 @@ export async function requestStop(db: Db, actor: Actor): Promise<RunDTO> {
     );
     const run = toRunDTO(updated!);
     await writeAudit(tx, actor, { action: "migration.stop", target: `run:${run.id}`, outcome: "ok", status: 200, details: { status: run.status } });
+    if (run.status === "stopped") await emitRunEvent(tx, "run.stopped", run); // stopped at once (no live worker)
     return run;
   });
 }
@@ -215,6 +218,7 @@ export async function claimActiveRun(db: Db, workerId: string): Promise<{ run: R
         outcome: "ok",
         details: { previousWorker: resumedFrom, worker: workerId, checkpoint: Number(row.checkpoint) },
       });
+      await emitRunEvent(tx, "run.resumed", toRunDTO(row), { previousWorker: resumedFrom });
     });
   }
   return { run: toRunDTO(row), resumedFrom };
@@ -244,6 +248,7 @@ export async function processBatch(db: Db, runId: number, workerId: string): Pro
               stop_detail = ${`stopped by ${String(run.stop_requested_by)} after batch ${Number(run.batches)}`}, lease_owner = null, lease_expires_at = null
             where id = ${runId} returning *`,
       );
+      await emitRunEvent(tx, "run.stopped", toRunDTO(ended!));
       return { kind: "ended" as const, run: toRunDTO(ended!) };
     }
     const counts = await migrateWindow(tx, { after: Number(run.checkpoint), limit: Number(run.batch_size), runId, retry: Boolean(run.retry) });
@@ -288,6 +293,7 @@ export async function processBatch(db: Db, runId: number, workerId: string): Pro
         outcome: "ok",
         details: { processed, failed, errorRatePct: Number(rate.toFixed(4)), thresholdPct: threshold },
       });
+      await emitRunEvent(tx, halts ? "run.halted" : "run.finished", dto);
       return { kind: "ended" as const, run: dto };
     }
     return { kind: "batch" as const, run: dto, migrated: counts.migrated, failed: counts.failed, pagos: counts.pagos, durationMs };

@@ -4,6 +4,7 @@
  * state is in the database; killing the process at any line loses nothing.
  */
 import type { Db } from "@/db/client";
+import { afterRunEnded } from "@/lib/webhooks/consistency-event";
 import { drainCapture } from "./capture";
 import { claimActiveRun, newWorkerId, processBatch, recordRunError } from "./runs";
 
@@ -49,6 +50,8 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
           runId = claim.run.id;
           const out = await processBatch(db, runId, workerId);
           if (out.kind === "ended") log({ msg: "run ended", runId, status: out.run.status, detail: out.run.stopDetail });
+          // Issue 7: the consistency summary once per run end (metrics + consistency.below_100 webhook); never throws.
+          if (out.kind === "ended") await afterRunEnded(db, out.run, log);
           // Keep the capture queue moving during a run.
           await drainCapture(db, opts.drainLimit ?? 1000);
           failures = 0;

@@ -4,6 +4,8 @@ import { ensureAdminFromEnv, seedDemoUsers } from "@/lib/auth/bootstrap";
 import { prepareDatabase } from "@/lib/migration/prepare";
 import { seedDemoData } from "@/lib/migration/test-data";
 import { startBackgroundWorkers, stopBackgroundWorkers } from "@/lib/migration/worker";
+import { logWorkerEvent } from "@/lib/log";
+import { startWebhookDeliverer, stopWebhookDeliverer } from "@/lib/webhooks/deliver";
 import { EnvError, serverEnv, type ServerEnv } from "./env";
 
 /**
@@ -82,7 +84,9 @@ export function boot(): Promise<BootSummary> {
     const summary = await bootDatabase(handle, env);
     // The engine's worker: drives the active run (resuming one whose lease expired) and drains
     // the change-capture queue. Started once per process; stopped before the database closes.
-    startBackgroundWorkers(handle.db, { log: (event) => console.log(JSON.stringify({ level: "info", ...event })) });
+    startBackgroundWorkers(handle.db, { log: logWorkerEvent });
+    // Issue 7: sends queued webhook deliveries (claimed with SKIP LOCKED: safe with several instances).
+    startWebhookDeliverer(handle.db);
     log(
       `ready: ${summary.location} (${summary.driver}), ${summary.migrationsApplied} migrations` +
         (summary.createdLegacyTables ? ", legacy tables created (trial database)" : "") +
@@ -139,6 +143,7 @@ export function installShutdownHandlers(env: Pick<ServerEnv, "mode">): void {
     void (async () => {
       try {
         await stopBackgroundWorkers();
+        await stopWebhookDeliverer();
         await closeDb();
       } catch (err) {
         console.error(`[prestamos] error while closing: ${String(err)}`);
