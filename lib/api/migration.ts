@@ -5,6 +5,8 @@ export const StartRunBody = z.strictObject({
   batchSize: z.number().int().min(1).max(50_000).optional(),
   errorThresholdPct: z.number().min(0).max(100).optional(),
   retry: z.boolean().optional(),
+  /** Must be "START ANYWAY" to start while a pre-flight item fails (issue 9); warnings never block. */
+  confirmPreflight: z.string().max(100).optional(),
 });
 export type StartRunBody = z.infer<typeof StartRunBody>;
 

@@ -108,7 +108,7 @@ const isUniqueViolation = (err: unknown) => {
  */
 export async function startRun(
   db: Db,
-  opts: { batchSize?: number; errorThresholdPct?: number; retry?: boolean },
+  opts: { batchSize?: number; errorThresholdPct?: number; retry?: boolean; preflight?: unknown },
   actor: Actor,
   workerId: string,
 ): Promise<RunDTO> {
@@ -121,9 +121,10 @@ export async function startRun(
       if (active) throw new AppError("CONFLICT", `Run ${active.id} is already active`, { run: active });
       const row = await queryOne(
         tx,
-        sql`insert into migration_runs (status, retry, batch_size, error_threshold_pct, started_by, lease_owner, lease_expires_at, heartbeat_at, settings)
+        sql`insert into migration_runs (status, retry, batch_size, error_threshold_pct, started_by, lease_owner, lease_expires_at, heartbeat_at, settings, preflight)
             values ('running', ${retry}, ${batchSize}, ${threshold}, ${actor.name}, ${workerId}, now() + make_interval(secs => ${LEASE_SECONDS}), now(),
-                    ${JSON.stringify({ batchSize, errorThresholdPct: threshold, retry })}::jsonb)
+                    ${JSON.stringify({ batchSize, errorThresholdPct: threshold, retry })}::jsonb,
+                    ${opts.preflight === undefined ? null : JSON.stringify(opts.preflight)}::jsonb)
             returning *`,
       );
       const captureInstalled = await installCapture(tx, actor.name);
@@ -133,7 +134,7 @@ export async function startRun(
         target: `run:${run.id}`,
         outcome: "ok",
         status: 202,
-        details: { batchSize, errorThresholdPct: threshold, retry, captureInstalled },
+        details: { batchSize, errorThresholdPct: threshold, retry, captureInstalled, ...(opts.preflight === undefined ? {} : { preflight: opts.preflight }) },
       });
       await emitRunEvent(tx, "run.started", run); // webhook row commits with the start (issue 7)
       return run;

@@ -7,6 +7,7 @@ import type { Db } from "@/db/client";
 import { afterRunEnded } from "@/lib/webhooks/consistency-event";
 import { drainCapture } from "./capture";
 import { claimActiveRun, newWorkerId, processBatch, recordRunError } from "./runs";
+import { maybeSampleLegacyWrites } from "./write-samples";
 
 export interface WorkerHandle {
   workerId: string;
@@ -44,6 +45,7 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
     while (running) {
       let runId: number | null = null;
       try {
+        await maybeSampleLegacyWrites(db); // quiet-period samples every ~10 s (issue 9); never throws
         const claim = await claimActiveRun(db, workerId);
         if (claim?.resumedFrom) log({ msg: "run resumed", runId: claim.run.id, from: claim.resumedFrom, checkpoint: claim.run.checkpoint });
         if (claim && claim.run.status === "running") {

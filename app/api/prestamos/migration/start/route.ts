@@ -1,9 +1,11 @@
-// POST /api/prestamos/migration/start — starts a run (202), 409 when one is active.
+// POST /api/prestamos/migration/start — starts a run (202), 409 when one is active or a pre-flight item fails without "START ANYWAY".
 import { methodNotAllowed } from "@/lib/http/fallback";
 import { route } from "@/lib/http/route";
 import { StartRunBody } from "@/lib/api/migration";
+import { getPreflight, preflightGate } from "@/lib/migration/preflight";
 import { startRun } from "@/lib/migration/runs";
 import { localWorkerId, wakeLocalWorker } from "@/lib/migration/worker-id";
+import { preflightContext } from "@/lib/server/preflight-context";
 
 export const POST = route({
   role: "admin",
@@ -11,7 +13,10 @@ export const POST = route({
   body: StartRunBody,
   status: 202,
   handler: async ({ db, body, actor }) => {
-    const run = await startRun(db, body, actor, localWorkerId());
+    const { confirmPreflight, ...opts } = body;
+    // Issue 9: failing pre-flight items need the typed confirmation; the state is kept with the run.
+    const preflight = preflightGate(await getPreflight(db, await preflightContext(), { dryRun: "start" }), confirmPreflight);
+    const run = await startRun(db, { ...opts, preflight }, actor, localWorkerId());
     wakeLocalWorker();
     return { run };
   },
