@@ -98,7 +98,9 @@ export async function openDb(opts: OpenDbOptions = {}): Promise<DbHandle> {
     const client = postgres(opts.url, {
       max: opts.max ?? 10,
       onnotice: () => {},
-      connection: { application_name: opts.applicationName ?? "prestamos-console" },
+      // JIT compiles the engine's large generated expressions for seconds per statement and never
+      // pays back on batches of a few thousand rows: off for the console's own sessions.
+      connection: { application_name: opts.applicationName ?? "prestamos-console", jit: "off" },
       // int8 as a JS number, as PGlite returns it: ids, counts and cents stay far below 2^53.
       // Sums of cents are numeric and stay strings in both drivers.
       types: { int8: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },

@@ -46,7 +46,8 @@ export interface RouteDef<PS extends Schema | undefined, QS extends Schema | und
   handler: (ctx: RouteContext<Out<PS>, Out<QS>, Out<BS>>) => Promise<R | Response>;
 }
 
-type NextRouteContext = { params: Promise<Record<string, string | string[]>> };
+// Next 16 types the context of a route handler as { params: Promise<unknown> }; the values are strings or string arrays.
+type NextRouteContext = { params: Promise<unknown> };
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -89,7 +90,7 @@ export function route<PS extends Schema | undefined = undefined, QS extends Sche
     const started = performance.now();
     const requestId = randomUUID();
     const mutating = MUTATING.has(req.method);
-    const rawParams = flatParams((await context?.params) ?? {});
+    const rawParams = flatParams(((await context?.params) ?? {}) as Record<string, string | string[]>);
     let db: Db | null = null;
     let actor: Actor = actorOf(null, requestId);
     let failure: string | undefined;

@@ -186,8 +186,9 @@ const failed = { ok: false } as const;
 
 /**
  * One field rule. `sqlValue` is an SQL expression over the legacy row `l` giving the new value
- * (NULL when it cannot be computed); it is evaluated ONCE per row in a materialized step and
- * exposed as `v.<column>`. `sqlFails` is a boolean over `l` and `v`. `ts` is the same rule in
+ * (NULL when it cannot be computed); statements evaluate it ONCE per row. `sqlFails(raw, value)`
+ * builds the boolean "this rule fails" from the SQL of the raw legacy field and of the computed
+ * value, so each statement can place them where it keeps them. `ts` is the same rule in
  * TypeScript. `field` is the legacy column the rule reads (reported with a failure).
  */
 export interface FieldRule<Row> {
@@ -195,7 +196,7 @@ export interface FieldRule<Row> {
   field: keyof Row & string;
   code?: FailureCode;
   sqlValue: string;
-  sqlFails?: string;
+  sqlFails?: (raw: string, value: string) => string;
   ts: (row: Row) => Checked<unknown>;
 }
 
@@ -205,7 +206,7 @@ export const PRESTAMO_RULES: readonly FieldRule<LegacyPrestamo>[] = [
     field: "cliente_nombre",
     code: "INVALID_CLIENTE",
     sqlValue: "console_clean(l.cliente_nombre)",
-    sqlFails: "coalesce(v.cliente_nombre, '') = ''",
+    sqlFails: (_raw, value) => `coalesce(${value}, '') = ''`,
     ts: (r) => {
       const c = clean(r.cliente_nombre);
       return c ? ok(c) : failed;
@@ -222,7 +223,7 @@ export const PRESTAMO_RULES: readonly FieldRule<LegacyPrestamo>[] = [
     field: "monto",
     code: "INVALID_MONTO",
     sqlValue: "(l.monto * 100)::bigint",
-    sqlFails: "l.monto IS NULL OR l.monto <= 0",
+    sqlFails: (raw) => `${raw} IS NULL OR ${raw} <= 0`,
     ts: (r) => (r.monto === null || Number(r.monto) <= 0 ? failed : ok(toCents(r.monto))),
   },
   {
@@ -230,7 +231,7 @@ export const PRESTAMO_RULES: readonly FieldRule<LegacyPrestamo>[] = [
     field: "tasa_interes",
     code: "INVALID_TASA",
     sqlValue: "(l.tasa_interes / 100)::numeric(9,6)",
-    sqlFails: "l.tasa_interes IS NULL OR l.tasa_interes < 0 OR l.tasa_interes > 200",
+    sqlFails: (raw) => `${raw} IS NULL OR ${raw} < 0 OR ${raw} > 200`,
     ts: (r) => {
       if (r.tasa_interes === null) return failed;
       const t = Number(r.tasa_interes);
@@ -242,7 +243,7 @@ export const PRESTAMO_RULES: readonly FieldRule<LegacyPrestamo>[] = [
     field: "plazo_meses",
     code: "INVALID_PLAZO",
     sqlValue: "l.plazo_meses",
-    sqlFails: "l.plazo_meses IS NULL OR l.plazo_meses < 1 OR l.plazo_meses > 600",
+    sqlFails: (raw) => `${raw} IS NULL OR ${raw} < 1 OR ${raw} > 600`,
     ts: (r) => (r.plazo_meses === null || r.plazo_meses < 1 || r.plazo_meses > 600 ? failed : ok(r.plazo_meses)),
   },
   {
@@ -250,7 +251,7 @@ export const PRESTAMO_RULES: readonly FieldRule<LegacyPrestamo>[] = [
     field: "fecha_otorgamiento",
     code: "INVALID_FECHA",
     sqlValue: "console_parse_date(l.fecha_otorgamiento)",
-    sqlFails: "v.fecha_otorgamiento IS NULL",
+    sqlFails: (_raw, value) => `${value} IS NULL`,
     ts: (r) => {
       const d = parseDate(r.fecha_otorgamiento);
       return d ? ok(d) : failed;
@@ -261,7 +262,7 @@ export const PRESTAMO_RULES: readonly FieldRule<LegacyPrestamo>[] = [
     field: "estado",
     code: "UNKNOWN_ESTADO",
     sqlValue: "console_map_estado(l.estado)",
-    sqlFails: "v.estado IS NULL",
+    sqlFails: (_raw, value) => `${value} IS NULL`,
     ts: (r) => {
       const e = mapEstado(r.estado);
       return e ? ok(e) : failed;
@@ -272,7 +273,7 @@ export const PRESTAMO_RULES: readonly FieldRule<LegacyPrestamo>[] = [
     field: "moneda",
     code: "UNKNOWN_MONEDA",
     sqlValue: "console_map_moneda(l.moneda)",
-    sqlFails: "v.moneda IS NULL",
+    sqlFails: (_raw, value) => `${value} IS NULL`,
     ts: (r) => {
       const m = mapMoneda(r.moneda);
       return m ? ok(m) : failed;
@@ -293,7 +294,7 @@ export const PAGO_RULES: readonly FieldRule<LegacyPago>[] = [
     field: "monto",
     code: "INVALID_PAGO",
     sqlValue: "(l.monto * 100)::bigint",
-    sqlFails: "l.monto IS NULL OR l.monto <= 0",
+    sqlFails: (raw) => `${raw} IS NULL OR ${raw} <= 0`,
     ts: (r) => (r.monto === null || Number(r.monto) <= 0 ? failed : ok(toCents(r.monto))),
   },
   {
@@ -301,7 +302,7 @@ export const PAGO_RULES: readonly FieldRule<LegacyPago>[] = [
     field: "fecha_pago",
     code: "INVALID_PAGO",
     sqlValue: "console_parse_date(l.fecha_pago)",
-    sqlFails: "v.fecha_pago IS NULL",
+    sqlFails: (_raw, value) => `${value} IS NULL`,
     ts: (r) => {
       const d = parseDate(r.fecha_pago);
       return d ? ok(d) : failed;

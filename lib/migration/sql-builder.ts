@@ -21,11 +21,11 @@ export function expectedCtes(): string {
   const gCols = gRules.map((r) => `${r.sqlValue} AS ${r.column}`).join(",\n      ");
   const pFails = pRules
     .filter((r) => r.code && r.sqlFails)
-    .map((r) => `('${r.code}', '${r.field}', l.${r.field}::text, (${r.sqlFails}))`)
+    .map((r) => `('${r.code}', '${r.field}', l.${r.field}::text, (${r.sqlFails!(`l.${r.field}`, `v.${r.column}`)}))`)
     .join(",\n        ");
   const gFails = gRules
     .filter((r) => r.code && r.sqlFails)
-    .map((r) => `('${r.code}', '${r.field}', l.${r.field}::text, (${r.sqlFails}))`)
+    .map((r) => `('${r.code}', '${r.field}', l.${r.field}::text, (${r.sqlFails!(`l.${r.field}`, `v.${r.column}`)}))`)
     .join(",\n        ");
   // Pagos: raw legacy fields travel in pg as raw_<field>, and are seen again as l.<field> by the fail checks.
   const gRaw = gRules.map((r) => `l.${r.field} AS raw_${r.field}`).join(", ");

@@ -1,0 +1,293 @@
+/**
+ * `npm run bench -- [--scale N] [--embedded] [--sweep 1000,5000] [--writer-seconds S] [--keep]`
+ *
+ * Measures, in ONE run on a fresh database filled by the test-data generator:
+ *  - the floors: a raw INSERT … SELECT * copy of both legacy tables; the write floor (the same
+ *    rows with trivial values into the same new tables, same keys and FK); the one-statement
+ *    transform (one INSERT … SELECT per table with the rules, no batches, no bookkeeping);
+ *  - the engine's full run through the code the API uses (change capture on), per batch size;
+ *  - the consistency check, one prestamo's diff p50/p95, progress and diff latency during a run,
+ *    peak RSS, and the application's write throughput with and without the capture triggers.
+ * Prints a table and writes bench-results/bench-<scale>-<driver>.{json,md}.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { openDb, type DbHandle } from "@/db/client";
+import { queryOne, queryRows } from "@/db/sql";
+import { systemActor } from "@/lib/audit";
+import { CAPTURE_TRIGGERS, installCapture } from "@/lib/migration/capture";
+import { getConsistencySummary, getPrestamoDiff } from "@/lib/migration/consistency";
+import { prepareDatabase } from "@/lib/migration/prepare";
+import { rollbackAll } from "@/lib/migration/prestamo-actions";
+import { getProgress } from "@/lib/migration/progress";
+import { DERIVED_PRESTAMO_COLUMNS, PAGO_COLUMNS, PAGO_RULES, PRESTAMO_RULES } from "@/lib/migration/rules";
+import { runToEnd, startRun } from "@/lib/migration/runs";
+import { createTestData } from "@/lib/migration/test-data";
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const opt = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+};
+const scale = Number(opt("scale", "100000"));
+const embedded = flag("embedded");
+const sweep = opt("sweep", "").split(",").filter(Boolean).map(Number);
+const batchSize = Number(opt("batch-size", "5000"));
+const writerSeconds = Number(opt("writer-seconds", "5"));
+const dirtyPct = Number(opt("dirty-pct", "1"));
+const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const actor = { ...systemActor(), name: "bench" };
+
+const secs = (ms: number) => Math.round(ms) / 1000;
+const pct = (xs: number[], p: number) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 10) / 10;
+};
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t = performance.now();
+  const r = await fn();
+  return [r, performance.now() - t];
+}
+
+let peakRss = 0;
+const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+
+async function freshDatabase(): Promise<{ handle: DbHandle; url?: string; drop(): Promise<void> }> {
+  if (embedded) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prestamos-bench-"));
+    const handle = await openDb({ dataDir: path.join(dir, "pglite") });
+    return { handle, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `prestamos_bench_${process.pid}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.unsafe(`CREATE DATABASE "${name}"`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  const handle = await openDb({ url: u.toString(), max: 4 });
+  return {
+    handle,
+    url: u.toString(),
+    drop: async () => {
+      if (!flag("keep")) await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+/** The transform as one INSERT … SELECT per table, generated from the rules table (no batches, no bookkeeping). */
+function oneStatementTransform(): string[] {
+  const raw = <T extends { field: string }>(rules: readonly T[]) => [...new Set(rules.map((r) => r.field))].map((f) => `l.${f} AS raw_${f}`).join(", ");
+  const pFails = PRESTAMO_RULES.filter((r) => r.sqlFails).map((r) => `(${r.sqlFails!(`x.raw_${r.field}`, `x.${r.column}`)})`);
+  const gBad = PAGO_RULES.filter((r) => r.sqlFails).map((r) => `(${r.sqlFails!(`y.raw_${r.field}`, `y.${r.column}`)})`);
+  const derived = DERIVED_PRESTAMO_COLUMNS.map((d) => d.sql.replaceAll("v.", "x.")).join(", ");
+  return [
+    `INSERT INTO prestamos_new (legacy_id, ${PRESTAMO_RULES.map((r) => r.column).join(", ")}, ${DERIVED_PRESTAMO_COLUMNS.map((d) => d.column).join(", ")})
+     SELECT x.id, ${PRESTAMO_RULES.map((r) => `x.${r.column}`).join(", ")}, ${derived}
+     FROM (SELECT l.id, ${raw(PRESTAMO_RULES)}, ${PRESTAMO_RULES.map((r) => `${r.sqlValue} AS ${r.column}`).join(", ")} FROM prestamos l) x
+     LEFT JOIN (
+       SELECT y.prestamo_id, sum(y.monto_cents) FILTER (WHERE NOT y.anulado) AS total_cents, count(*) FILTER (WHERE NOT y.anulado) AS n,
+              max(y.fecha_pago) FILTER (WHERE NOT y.anulado) AS ultimo, bool_or(${gBad.join(" OR ")}) AS bad
+       FROM (SELECT l.prestamo_id, ${raw(PAGO_RULES)}, ${PAGO_RULES.map((r) => `${r.sqlValue} AS ${r.column}`).join(", ")} FROM pagos_prestamo l) y
+       GROUP BY y.prestamo_id) a ON a.prestamo_id = x.id
+     WHERE NOT (${pFails.join(" OR ")}) AND NOT coalesce(a.bad, false)
+     ORDER BY x.id`,
+    `INSERT INTO pagos_prestamo_new (legacy_id, prestamo_id, ${PAGO_COLUMNS.join(", ")})
+     SELECT l.id, n.id, ${PAGO_RULES.map((r) => r.sqlValue).join(", ")}
+     FROM pagos_prestamo l JOIN prestamos_new n ON n.legacy_id = l.prestamo_id
+     ORDER BY l.id`,
+  ];
+}
+
+async function emptyNewTables(h: DbHandle) {
+  await h.db.execute(sql`truncate pagos_prestamo_new, prestamos_new, migration_state, migration_failures, migration_batches, capture_changes`);
+}
+
+async function appWriteThroughput(url: string, seconds: number, maxPago: number): Promise<number> {
+  const clients = Array.from({ length: 4 }, () => postgres(url, { max: 1, onnotice: () => {} }));
+  let ops = 0;
+  const until = Date.now() + seconds * 1000;
+  await Promise.all(
+    clients.map(async (c) => {
+      while (Date.now() < until) {
+        const id = 1 + Math.floor(Math.random() * maxPago);
+        await c`update pagos_prestamo set metodo = metodo where id = ${id}`;
+        ops++;
+      }
+    }),
+  );
+  await Promise.all(clients.map((c) => c.end()));
+  return Math.round(ops / seconds);
+}
+
+async function main() {
+  const started = Date.now();
+  const db = await freshDatabase();
+  const h = db.handle;
+  const results: Record<string, unknown> = {};
+  try {
+    await prepareDatabase(h);
+    const [data, genMs] = await timed(() => createTestData(h.db, { count: scale, dirtyPct, seed: 7 }, actor));
+    await h.db.execute(sql`delete from test_data_rows`); // the bench's data is not "test data" to remove later
+    await h.db.execute(sql`analyze`);
+    const pagosTotal = data.pagos + data.orphans;
+    const settings = await queryRows<{ name: string; setting: string }>(
+      h.db,
+      sql`select name, setting from pg_settings where name in ('shared_buffers','work_mem','maintenance_work_mem','max_wal_size','synchronous_commit','jit','wal_level','checkpoint_timeout')`,
+    );
+    const version = (await queryOne<{ v: string }>(h.db, sql`select version() as v`))!.v;
+    results.setup = { scale, prestamos: data.prestamos, pagos: pagosTotal, dirtyPct, generateSeconds: secs(genMs), version, settings: Object.fromEntries(settings.map((s) => [s.name, s.setting])) };
+
+    // Floor 1: raw copy of both legacy tables.
+    await h.db.execute(sql`create table bench_copy_p (like prestamos including all)`);
+    await h.db.execute(sql`create table bench_copy_g (like pagos_prestamo including all)`);
+    const [, rawMs] = await timed(async () => {
+      await h.db.execute(sql`insert into bench_copy_p select * from prestamos`);
+      await h.db.execute(sql`insert into bench_copy_g select * from pagos_prestamo`);
+    });
+    await h.db.execute(sql`drop table bench_copy_p, bench_copy_g`);
+
+    // Floor 2: the one-statement transform with the rules.
+    await emptyNewTables(h);
+    const [, transformMs] = await timed(async () => {
+      await h.db.transaction(async (tx) => {
+        await tx.execute(sql`set local jit = off`);
+        for (const s of oneStatementTransform()) await tx.execute(sql.raw(s));
+      });
+    });
+    const floorRows = (await queryOne<{ p: number; g: number }>(h.db, sql`select (select count(*) from prestamos_new)::int as p, (select count(*) from pagos_prestamo_new)::int as g`))!;
+    await h.db.execute(sql`create table bench_valid as select legacy_id from prestamos_new`);
+    await emptyNewTables(h);
+
+    // Floor 3 (the write floor): the same rows, trivial values, same tables, keys and FK.
+    const [, writeFloorMs] = await timed(async () => {
+      await h.db.execute(sql`insert into prestamos_new (legacy_id, cliente_nombre, monto_cents, tasa_anual, plazo_meses, fecha_otorgamiento, fecha_vencimiento, estado, moneda, total_pagado_cents, pagos_count, saldo_cents, legacy_updated_at)
+                             select legacy_id, 'x', 1, 0, 1, date '2024-01-01', date '2024-02-01', 'activo', 'PEN', 0, 0, 1, timestamp '2024-01-01' from bench_valid order by legacy_id`);
+      await h.db.execute(sql`insert into pagos_prestamo_new (legacy_id, prestamo_id, monto_cents, fecha_pago, metodo, anulado)
+                             select g.id, n.id, 1, date '2024-01-01', 'otro', false from pagos_prestamo g join prestamos_new n on n.legacy_id = g.prestamo_id order by g.id`);
+    });
+    await emptyNewTables(h);
+    await h.db.execute(sql`drop table bench_valid`);
+    results.floors = { rawCopySeconds: secs(rawMs), writeFloorSeconds: secs(writeFloorMs), oneStatementTransformSeconds: secs(transformMs), floorRows };
+
+    // The engine, through the code the API uses, with change capture on; latency probes alongside.
+    const runs: Record<string, unknown>[] = [];
+    const sizes = sweep.length ? sweep : [batchSize];
+    const probe = embedded ? h : await openDb({ url: db.url!, max: 2 });
+    const maxLegacyId = (await queryOne<{ m: number }>(h.db, sql`select max(id)::int as m from prestamos`))!.m;
+    for (const size of sizes) {
+      await rollbackAll(h.db, actor);
+      await emptyNewTables(h);
+      const rssBefore = peakRss;
+      peakRss = process.memoryUsage().rss;
+      const run = await startRun(h.db, { batchSize: size, errorThresholdPct: 100 }, actor, "bench");
+      const progressMs: number[] = [];
+      const diffMs: number[] = [];
+      let running = true;
+      const prober = (async () => {
+        while (running) {
+          const [, p] = await timed(() => getProgress(probe.db));
+          progressMs.push(p);
+          const [, d] = await timed(() => getPrestamoDiff(probe.db, 1 + Math.floor(Math.random() * maxLegacyId)).catch(() => null));
+          diffMs.push(d);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      })();
+      const [ended, runMs] = await timed(() => runToEnd(h.db, run.id, "bench"));
+      running = false;
+      await prober;
+      runs.push({
+        batchSize: size,
+        status: ended?.status,
+        seconds: secs(runMs),
+        prestamos: ended?.migrated,
+        pagos: ended?.pagos,
+        failed: ended?.failed,
+        prestamosPerSecond: Math.round((ended?.processed ?? 0) / (runMs / 1000)),
+        pagosPerSecond: Math.round((ended?.pagos ?? 0) / (runMs / 1000)),
+        ratioToOneStatementFloor: Math.round((runMs / transformMs) * 100) / 100,
+        ratioToWriteFloor: Math.round((runMs / writeFloorMs) * 100) / 100,
+        progressP95Ms: pct(progressMs, 95),
+        diffDuringRunP95Ms: pct(diffMs, 95),
+        peakRssMb: Math.round(peakRss / 1e6),
+      });
+      peakRss = Math.max(peakRss, rssBefore);
+    }
+    results.runs = runs;
+
+    // The consistency check and one prestamo's diff, after the last run.
+    const [summary, consistencyMs] = await timed(() => getConsistencySummary(h.db));
+    const diffs: number[] = [];
+    for (let i = 0; i < 200; i++) diffs.push((await timed(() => getPrestamoDiff(h.db, 1 + Math.floor(Math.random() * maxLegacyId))))[1]);
+    results.consistency = { seconds: secs(consistencyMs), matchPct: (summary as unknown as { fieldMatch?: { pct?: number } }).fieldMatch?.pct ?? null, diffP50Ms: pct(diffs, 50), diffP95Ms: pct(diffs, 95) };
+
+    // The application's writes with and without the capture triggers, interleaved.
+    if (!embedded) {
+      const maxPago = (await queryOne<{ m: number }>(h.db, sql`select max(id)::int as m from pagos_prestamo`))!.m;
+      const phases: { capture: boolean; opsPerSecond: number }[] = [];
+      for (const capture of [false, true, false, true, false, true]) {
+        if (capture) await h.db.transaction((tx) => installCapture(tx, "bench").then(() => undefined));
+        else {
+          await h.db.execute(sql.raw(`drop trigger if exists ${CAPTURE_TRIGGERS.prestamos} on prestamos`));
+          await h.db.execute(sql.raw(`drop trigger if exists ${CAPTURE_TRIGGERS.pagos} on pagos_prestamo`));
+        }
+        phases.push({ capture, opsPerSecond: await appWriteThroughput(db.url!, writerSeconds, maxPago) });
+      }
+      const avg = (on: boolean) => phases.filter((p) => p.capture === on).reduce((s, p) => s + p.opsPerSecond, 0) / 3;
+      results.appWrites = { phases, withoutCapture: Math.round(avg(false)), withCapture: Math.round(avg(true)), lossPct: Math.round((1 - avg(true) / avg(false)) * 1000) / 10 };
+    }
+    if (!embedded) await probe.close();
+  } finally {
+    await h.close();
+    await db.drop();
+    clearInterval(rssTimer);
+  }
+  results.machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 1e9), node: process.version, driver: embedded ? "pglite" : "postgres" };
+  results.totalSeconds = secs(Date.now() - started);
+  results.peakRssMb = Math.round(peakRss / 1e6);
+  report(results);
+}
+
+function report(r: Record<string, unknown>) {
+  const dir = path.join(process.cwd(), "bench-results");
+  fs.mkdirSync(dir, { recursive: true });
+  const base = path.join(dir, `bench-${scale}-${embedded ? "pglite" : "postgres"}`);
+  fs.writeFileSync(`${base}.json`, JSON.stringify(r, null, 2));
+  const f = r.floors as Record<string, number>;
+  const runs = r.runs as Record<string, unknown>[];
+  const lines = [
+    `# Bench: ${scale.toLocaleString("en")} prestamos on ${embedded ? "PGlite" : "PostgreSQL"}`,
+    "",
+    `Machine: ${JSON.stringify(r.machine)}`,
+    `Setup: ${JSON.stringify(r.setup)}`,
+    "",
+    `| floor | seconds |`,
+    `| --- | ---: |`,
+    `| raw INSERT … SELECT * copy of both tables | ${f.rawCopySeconds} |`,
+    `| write floor (same rows, trivial values, same keys and FK) | ${f.writeFloorSeconds} |`,
+    `| one-statement transform with the rules | ${f.oneStatementTransformSeconds} |`,
+    "",
+    `| batch size | run s | prestamos/s | pagos/s | run / transform floor | run / write floor | progress p95 ms | diff during run p95 ms | peak RSS MB |`,
+    `| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+    ...runs.map((x) => `| ${x.batchSize} | ${x.seconds} | ${x.prestamosPerSecond} | ${x.pagosPerSecond} | ${x.ratioToOneStatementFloor} | ${x.ratioToWriteFloor} | ${x.progressP95Ms} | ${x.diffDuringRunP95Ms} | ${x.peakRssMb} |`),
+    "",
+    `Consistency: ${JSON.stringify(r.consistency)}`,
+    `Application writes (4 connections, single-row updates of pagos): ${JSON.stringify(r.appWrites ?? "n/a on the embedded database (one connection)")}`,
+    `Peak RSS: ${r.peakRssMb} MB; total ${r.totalSeconds} s`,
+  ];
+  fs.writeFileSync(`${base}.md`, lines.join("\n") + "\n");
+  console.log(lines.join("\n"));
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
