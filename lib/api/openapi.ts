@@ -1,0 +1,221 @@
+/**
+ * The one registry of the API's operations (issue 7) and the OpenAPI 3.1 document generated from
+ * it with @asteasolutions/zod-to-openapi. Params, query and body are the SAME zod schemas the
+ * route handlers parse with, so the document cannot drift from what a route accepts; a test
+ * (lib/api/openapi.test.ts) walks app/api and fails when a route and this registry disagree.
+ */
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
+import { z } from "zod";
+import { RollbackAllBody, StartRunBody } from "./migration";
+import {
+  AuditQuery,
+  ConsistencyQuery,
+  CreateTestDataBody,
+  CreateTokenBody,
+  CreateUserBody,
+  FailuresQuery,
+  IdParams,
+  LegacyIdParams,
+  MetricsQuery,
+  UpdateUserBody,
+} from "./schemas";
+import { CreateWebhookBody, DeliveriesQuery, UpdateWebhookBody, WEBHOOK_EVENTS } from "./webhooks";
+
+export type ApiMethod = "get" | "post" | "put" | "patch" | "delete";
+export type ApiRole = "public" | "reviewer" | "admin";
+
+export interface ApiOperation {
+  method: ApiMethod;
+  /** OpenAPI path under the server root, with {param} segments: "/api/users/{id}". */
+  path: string;
+  tag: string;
+  role: ApiRole;
+  summary: string;
+  description?: string;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** A body for the curl example (must parse with `body`). */
+  example?: unknown;
+  /** Success status. */
+  status: number;
+  /** What the success response holds. */
+  response: string;
+  /** Success media type (default JSON). */
+  contentType?: "application/json" | "text/plain" | "text/csv";
+  /** Error statuses beyond the ones implied (400 for input, 401/403 for roles, 404 for :id). */
+  errors?: number[];
+  /** The audit action the route writes, for mutations. */
+  audit?: string;
+}
+
+const ops: ApiOperation[] = [];
+const op = (o: ApiOperation) => ops.push(o);
+
+/* ── Migration ─────────────────────────────────────────────────────────────────── */
+const M = "Migration";
+op({ method: "post", path: "/api/prestamos/migration/start", tag: M, role: "admin", summary: "Start a run", body: StartRunBody, example: { batchSize: 2000, errorThresholdPct: 1 }, status: 202, response: "`{run}`: the new run (state running). Installs change capture on the first start.", errors: [409], audit: "migration.start" });
+op({ method: "post", path: "/api/prestamos/migration/stop", tag: M, role: "admin", summary: "Stop the active run after its batch", status: 200, response: "`{run}`: the run, stop requested (stopped at once when no worker holds it).", errors: [409], audit: "migration.stop" });
+op({ method: "post", path: "/api/prestamos/migration/single/{id}", tag: M, role: "admin", summary: "Migrate (or re-sync) one legacy prestamo", params: IdParams, status: 200, response: "Its outcome (migrated or failed) and its failures.", audit: "migration.single" });
+op({ method: "get", path: "/api/prestamos/migration/verify", tag: M, role: "reviewer", summary: "System state and dry run of the rules", status: 200, response: "Legacy counts, invalid prestamos by failure code, orphans, new-table counts, change capture and backlog, active run, database version." });
+op({ method: "post", path: "/api/prestamos/migration/rollback/{id}", tag: M, role: "admin", summary: "Roll one prestamo back", params: IdParams, status: 200, response: "`{legacyId, state: \"rolled_back\", pagosRemoved}`.", errors: [409], audit: "migration.rollback" });
+op({ method: "post", path: "/api/prestamos/migration/rollback", tag: M, role: "admin", summary: "Roll everything back", body: RollbackAllBody, example: { confirm: "ROLLBACK ALL" }, status: 200, response: "`{stoppedRunId, prestamosRemoved, pagosRemoved}`.", audit: "migration.rollback_all" });
+op({ method: "post", path: "/api/prestamos/migration/cleanup", tag: M, role: "admin", summary: "End change capture (drop the triggers)", status: 200, response: "`{removed, drained}`.", errors: [409], audit: "migration.cleanup" });
+op({ method: "get", path: "/api/prestamos/migration/progress", tag: M, role: "reviewer", summary: "Progress of the migration", status: 200, response: "State, totals, rate over the last 30 s, ETA, change backlog, last error, stop reason." });
+op({ method: "get", path: "/api/prestamos/migration/consistency", tag: M, role: "reviewer", summary: "Consistency summary and a page of mismatches", query: ConsistencyQuery, status: 200, response: "`{summary, mismatches}`: field match, payment totals, status, relationships; one page of mismatches." });
+op({ method: "get", path: "/api/prestamos/migration/consistency/{id}", tag: M, role: "reviewer", summary: "Field-level diff of one prestamo", params: LegacyIdParams, status: 200, response: "One line per field (legacy, expected, new, agree), the same for each pago." });
+op({ method: "get", path: "/api/prestamos/migration/failures", tag: M, role: "reviewer", summary: "Failed prestamos with their rules", query: FailuresQuery, status: 200, response: "A page of failed prestamos with code, field, value (and pago id)." });
+op({ method: "get", path: "/api/prestamos/migration/metrics", tag: M, role: "reviewer", summary: "Batch time series and system figures", query: MetricsQuery, status: 200, response: "Per-batch series, throughput, error rate, process and database figures." });
+
+/* ── Test data ─────────────────────────────────────────────────────────────────── */
+const T = "Test data";
+op({ method: "post", path: "/api/prestamos/test/create-data", tag: T, role: "admin", summary: "Create tracked legacy test data", body: CreateTestDataBody, example: { count: 1000, dirtyPct: 10, seed: 42 }, status: 201, response: "What it made: prestamos, pagos, broken ones by code, orphans.", audit: "testdata.create" });
+op({ method: "get", path: "/api/prestamos/test/data", tag: T, role: "reviewer", summary: "Test data sets and their counts", status: 200, response: "The sets created and their current counts." });
+op({ method: "delete", path: "/api/prestamos/test/data", tag: T, role: "admin", summary: "Remove exactly the tracked test rows", status: 200, response: "What was removed, new rows and records included.", audit: "testdata.delete" });
+
+/* ── Records and access ────────────────────────────────────────────────────────── */
+const A = "Audit";
+op({ method: "get", path: "/api/audit", tag: A, role: "reviewer", summary: "Audit log, newest first", query: AuditQuery, status: 200, response: "A page of audit rows (JSON), or the whole filtered log with `?format=csv`." });
+const U = "Users and tokens";
+op({ method: "get", path: "/api/users", tag: U, role: "reviewer", summary: "List users", status: 200, response: "`{users}` without password hashes." });
+op({ method: "post", path: "/api/users", tag: U, role: "admin", summary: "Create a user", body: CreateUserBody, example: { email: "ana@example.com", role: "reviewer", password: "a long pass phrase" }, status: 201, response: "The user.", errors: [409], audit: "user.create" });
+op({ method: "get", path: "/api/users/{id}", tag: U, role: "reviewer", summary: "One user", params: IdParams, status: 200, response: "The user." });
+op({ method: "patch", path: "/api/users/{id}", tag: U, role: "admin", summary: "Update a user", params: IdParams, body: UpdateUserBody, example: { disabled: true }, status: 200, response: "The user.", errors: [409], audit: "user.update" });
+op({ method: "delete", path: "/api/users/{id}", tag: U, role: "admin", summary: "Delete a user", params: IdParams, status: 200, response: "What was deleted.", errors: [409], audit: "user.delete" });
+op({ method: "get", path: "/api/tokens", tag: U, role: "admin", summary: "List API tokens", status: 200, response: "`{tokens}`: prefix, role, last use; never the token." });
+op({ method: "post", path: "/api/tokens", tag: U, role: "admin", summary: "Create an API token", body: CreateTokenBody, example: { name: "ci", role: "reviewer" }, status: 201, response: "The token, shown in this response only.", audit: "token.create" });
+op({ method: "delete", path: "/api/tokens/{id}", tag: U, role: "admin", summary: "Revoke an API token", params: IdParams, status: 200, response: "The revoked token.", errors: [409], audit: "token.revoke" });
+
+/* ── Operations ────────────────────────────────────────────────────────────────── */
+const O = "Operations";
+op({ method: "get", path: "/api/health", tag: O, role: "public", summary: "Liveness and database reachability", status: 200, response: "Status and database reachability, nothing secret; 503 when the database does not answer.", errors: [503] });
+op({ method: "get", path: "/api/openapi.json", tag: O, role: "public", summary: "This OpenAPI 3.1 document", status: 200, response: "The document, generated from the routes' zod schemas." });
+op({
+  method: "get",
+  path: "/api/metrics/prometheus",
+  tag: O,
+  role: "reviewer",
+  summary: "Prometheus metrics",
+  description: "Text exposition format. Reachable with a reviewer token or session, or with `Authorization: Bearer $PROMETHEUS_SCRAPE_TOKEN`.",
+  status: 200,
+  contentType: "text/plain",
+  response: "Run state, prestamos by state, batch durations, rows/s, failures by code, capture backlog and age, consistency %, HTTP requests, process figures.",
+});
+const W = "Webhooks";
+op({ method: "get", path: "/api/webhooks", tag: W, role: "reviewer", summary: "List webhooks", status: 200, response: "`{webhooks}`: url, events, enabled; never the secret." });
+op({
+  method: "post",
+  path: "/api/webhooks",
+  tag: W,
+  role: "admin",
+  summary: "Create a webhook",
+  description: `Events: ${WEBHOOK_EVENTS.join(", ")} (none given = all). Deliveries are signed: X-Prestamos-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>.`,
+  body: CreateWebhookBody,
+  example: { url: "https://hooks.example.com/prestamos", events: ["run.halted", "run.finished"] },
+  status: 201,
+  response: "`{webhook, secret}`: the signing secret is shown in this response only.",
+  audit: "webhook.create",
+});
+op({ method: "patch", path: "/api/webhooks/{id}", tag: W, role: "admin", summary: "Enable, disable or change a webhook's events", params: IdParams, body: UpdateWebhookBody, example: { enabled: false }, status: 200, response: "`{webhook}`.", audit: "webhook.update" });
+op({ method: "delete", path: "/api/webhooks/{id}", tag: W, role: "admin", summary: "Delete a webhook and its deliveries", params: IdParams, status: 200, response: "`{deleted}`.", audit: "webhook.delete" });
+op({ method: "get", path: "/api/webhooks/{id}/deliveries", tag: W, role: "reviewer", summary: "A webhook's deliveries", params: IdParams, query: DeliveriesQuery, status: 200, response: "Newest first: event, status, attempts, next attempt, last status code, response excerpt, last error." });
+
+export const API_OPERATIONS: readonly ApiOperation[] = ops;
+export const API_TAGS = [M, T, A, U, O, W] as const;
+
+const ERROR_TEXT: Record<number, string> = {
+  400: "VALIDATION_ERROR: a param, query or body field is wrong (details list the issues)",
+  401: "UNAUTHENTICATED: no or bad credentials",
+  403: "FORBIDDEN: the role does not allow this",
+  404: "NOT_FOUND",
+  409: "CONFLICT: the state does not allow this now",
+  413: "PAYLOAD_TOO_LARGE: body over 1 MB",
+  429: "RATE_LIMITED",
+  500: "INTERNAL: with a request id",
+  503: "UNAVAILABLE: the database does not answer",
+};
+
+/** The error statuses an operation can answer, in order. */
+export function errorStatuses(o: ApiOperation): number[] {
+  const s = new Set<number>(o.errors ?? []);
+  if (o.params || o.query || o.body || o.method !== "get") s.add(400);
+  if (o.body) s.add(413);
+  if (o.role !== "public") s.add(401);
+  if (o.role === "admin") s.add(403);
+  if (o.params) s.add(404);
+  s.add(500);
+  return [...s].sort((a, b) => a - b);
+}
+
+export const errorText = (status: number) => ERROR_TEXT[status] ?? "Error";
+
+function buildDocument() {
+  const registry = new OpenAPIRegistry();
+  const bearer = registry.registerComponent("securitySchemes", "bearerToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API token (Tokens page, or `npm run token -- --role admin|reviewer --name NAME`).",
+  });
+  const session = registry.registerComponent("securitySchemes", "session", {
+    type: "apiKey",
+    in: "cookie",
+    name: "next-auth.session-token",
+    description: "The console's signed-in browser session.",
+  });
+  // Named through zod's own .meta({id}) (no prototype patching): it lands in components/schemas.
+  const ErrorEnvelope = z
+    .object({
+      error: z.object({
+        code: z.string().meta({ example: "VALIDATION_ERROR" }),
+        message: z.string(),
+        details: z.unknown().optional(),
+        requestId: z.string(),
+      }),
+    })
+    .meta({ id: "ErrorEnvelope" });
+  for (const o of ops) {
+    const responses: Record<string, { description: string; content?: Record<string, { schema: z.ZodType | object }> }> = {
+      [o.status]: {
+        description: o.response,
+        content: { [o.contentType ?? "application/json"]: { schema: o.contentType && o.contentType !== "application/json" ? { type: "string" } : { type: "object" } } },
+      },
+    };
+    for (const s of errorStatuses(o)) responses[s] = { description: errorText(s), content: { "application/json": { schema: ErrorEnvelope } } };
+    registry.registerPath({
+      method: o.method,
+      path: o.path,
+      operationId: `${o.method}${o.path.replace(/^\/api/, "").replace(/[{}]/g, "").replace(/[^a-zA-Z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
+      tags: [o.tag],
+      summary: o.summary,
+      description: [o.description, `Role: ${o.role}.`, o.audit ? `Audited as \`${o.audit}\`.` : null].filter(Boolean).join(" "),
+      security: o.role === "public" ? [] : [{ [bearer.name]: [] }, { [session.name]: [] }],
+      "x-role": o.role,
+      ...(o.audit ? { "x-audit-action": o.audit } : {}),
+      request: {
+        ...(o.params ? { params: o.params } : {}),
+        ...(o.query ? { query: o.query } : {}),
+        ...(o.body ? { body: { required: false, content: { "application/json": { schema: o.body, ...(o.example !== undefined ? { example: o.example } : {}) } } } } : {}),
+      },
+      responses,
+    });
+  }
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "prestamos-console API",
+      version: "1.0.0",
+      description:
+        "Migrates the legacy prestamos tables to the new schema through shadow tables. JSON in and out; errors are `{error: {code, message, details?, requestId}}`. Roles: admin may do everything, reviewer may read (GET).",
+    },
+    servers: [{ url: "/", description: "This console" }],
+    tags: API_TAGS.map((name) => ({ name })),
+  });
+}
+
+let cached: ReturnType<typeof buildDocument> | undefined;
+
+/** The OpenAPI 3.1 document (built once per process). */
+export function openApiDocument() {
+  cached ??= buildDocument();
+  return cached;
+}

@@ -1,0 +1,271 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { openDb, type DbHandle } from "@/db/client";
+import { queryOne, queryRows } from "@/db/sql";
+import { call, makeToken } from "@/lib/auth/testing";
+import { systemActor } from "@/lib/audit";
+import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
+import { installAppDb } from "@/lib/testing/app-db";
+import { seedLegacy } from "@/lib/testing/legacy-seed";
+import { startReceiver } from "@/lib/testing/receiver";
+import { claimActiveRun, runToEnd } from "@/lib/migration/runs";
+import { rollbackAll } from "@/lib/migration/prestamo-actions";
+import * as start from "@/app/api/prestamos/migration/start/route";
+import * as stop from "@/app/api/prestamos/migration/stop/route";
+import * as hooks from "@/app/api/webhooks/route";
+import * as hook from "@/app/api/webhooks/[id]/route";
+import * as deliveriesRoute from "@/app/api/webhooks/[id]/deliveries/route";
+import { checkConsistencyAfterRun } from "./consistency-event";
+import { BACKOFF_SECONDS, MAX_ATTEMPTS, deliverDue } from "./deliver";
+import { emitEvent } from "./emit";
+import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verifySignature } from "./signature";
+
+let db: TestDb;
+let forget: () => void;
+let admin: string;
+let reviewer: string;
+
+beforeAll(async () => {
+  db = await openTestDb();
+  forget = installAppDb(db);
+  admin = await makeToken(db.db, "admin");
+  reviewer = await makeToken(db.db, "reviewer");
+});
+afterAll(async () => {
+  forget?.();
+  await db?.dispose();
+});
+beforeEach(async () => {
+  await db.db.execute(sql`drop trigger if exists console_capture_prestamos on prestamos`);
+  await db.db.execute(sql`drop trigger if exists console_capture_pagos on pagos_prestamo`);
+  await db.db.execute(sql`truncate prestamos, pagos_prestamo, prestamos_new, pagos_prestamo_new, migration_state, migration_failures,
+                          migration_runs, migration_batches, capture_changes, capture_state, console_webhooks, console_webhook_deliveries restart identity cascade`);
+});
+
+async function createHook(url: string, events?: string[]) {
+  const res = await call(hooks.POST, { method: "POST", path: "/api/webhooks", token: admin, body: events ? { url, events } : { url } });
+  expect(res.status).toBe(201);
+  return res.json as { webhook: { id: number; url: string; events: string[]; enabled: boolean }; secret: string };
+}
+
+/** Makes every pending delivery due now (time passing, without waiting). */
+const makeDue = () => db.db.execute(sql`update console_webhook_deliveries set next_attempt_at = now() where status = 'pending'`);
+
+describe("webhook configuration API", () => {
+  it("admin creates (secret once), reviewer lists without secrets, PATCH and DELETE, each audited; reviewer refused", async () => {
+    const { webhook, secret } = await createHook("https://hooks.example.com/a", ["run.finished", "run.halted", "run.finished"]);
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{40,}$/);
+    expect(webhook).toMatchObject({ url: "https://hooks.example.com/a", events: ["run.finished", "run.halted"], enabled: true });
+
+    const list = await call(hooks.GET, { path: "/api/webhooks", token: reviewer });
+    expect(list.status).toBe(200);
+    expect(list.json.webhooks).toHaveLength(1);
+    expect(list.text).not.toContain(secret);
+    expect(list.text).not.toContain("secret");
+
+    const refused = await call(hooks.POST, { method: "POST", path: "/api/webhooks", token: reviewer, body: { url: "https://x.example.com" } });
+    expect(refused.status).toBe(403);
+
+    for (const body of [{ url: "ftp://x.example.com/h" }, { url: "javascript:alert(1)" }, { url: "https://u:p@x.example.com" }, { url: "https://x.example.com", events: ["run.nope"] }, { url: "https://x.example.com", extra: 1 }]) {
+      const bad = await call(hooks.POST, { method: "POST", path: "/api/webhooks", token: admin, body });
+      expect(bad.status, JSON.stringify(body)).toBe(400);
+    }
+
+    const id = String(webhook.id);
+    const patched = await call(hook.PATCH, { method: "PATCH", path: `/api/webhooks/${id}`, token: admin, params: { id }, body: { enabled: false, events: [] } });
+    expect(patched.status).toBe(200);
+    expect(patched.json.webhook).toMatchObject({ enabled: false, events: [] });
+    expect((await call(hook.PATCH, { method: "PATCH", path: `/api/webhooks/${id}`, token: admin, params: { id }, body: {} })).status).toBe(400);
+    expect((await call(hook.PATCH, { method: "PATCH", path: "/api/webhooks/999", token: admin, params: { id: "999" }, body: { enabled: true } })).status).toBe(404);
+    expect((await call(hook.DELETE, { method: "DELETE", path: `/api/webhooks/${id}`, token: reviewer, params: { id } })).status).toBe(403);
+    expect((await call(hook.DELETE, { method: "DELETE", path: `/api/webhooks/${id}`, token: admin, params: { id } })).status).toBe(200);
+    expect((await call(hook.DELETE, { method: "DELETE", path: `/api/webhooks/${id}`, token: admin, params: { id } })).status).toBe(404);
+
+    const audit = await queryRows<{ action: string; outcome: string }>(db.db, sql`select action, outcome from console_audit_log where action like 'webhook.%' order by id`);
+    expect(audit.filter((a) => a.outcome === "ok").map((a) => a.action)).toEqual(["webhook.create", "webhook.update", "webhook.delete"]);
+    expect(audit.filter((a) => a.outcome === "refused").length).toBeGreaterThanOrEqual(8);
+    const secretInAudit = await queryOne<{ n: number }>(db.db, sql`select count(*)::int as n from console_audit_log where details::text like ${"%" + secret + "%"}`);
+    expect(secretInAudit!.n).toBe(0);
+  });
+});
+
+describe("run events → deliveries → signed POSTs", () => {
+  it("a run's start and finish queue events in their transactions; the deliverer posts them, signed", async () => {
+    const receiver = await startReceiver({ reply: "thanks" });
+    try {
+      const all = await createHook(receiver.url);
+      const onlyHalted = await createHook(receiver.url, ["run.halted"]);
+      await seedLegacy(db.db, 25);
+      const started = await call(start.POST, { method: "POST", path: "/api/prestamos/migration/start", token: admin, body: { batchSize: 10 } });
+      expect(started.status).toBe(202);
+      const runId = started.json.run.id as number;
+      // A start refused (409) queues nothing.
+      expect((await call(start.POST, { method: "POST", path: "/api/prestamos/migration/start", token: admin, body: {} })).status).toBe(409);
+      await runToEnd(db.db, runId, started.json.run.leaseOwner);
+
+      const rows = await queryRows<{ webhook_id: number; event: string }>(db.db, sql`select webhook_id, event from console_webhook_deliveries order by id`);
+      expect(rows).toEqual([
+        { webhook_id: all.webhook.id, event: "run.started" },
+        { webhook_id: all.webhook.id, event: "run.finished" },
+      ]);
+
+      const r = await deliverDue(db.db);
+      expect(r).toMatchObject({ claimed: 2, delivered: 2, failed: 0 });
+      expect(receiver.received).toHaveLength(2);
+      for (const got of receiver.received) {
+        expect(verifySignature(all.secret, got.body, got.headers[SIGNATURE_HEADER.toLowerCase()] as string)).toBe(true);
+        expect(verifySignature(onlyHalted.secret, got.body, got.headers[SIGNATURE_HEADER.toLowerCase()] as string)).toBe(false);
+        expect(verifySignature(all.secret, got.body + " ", got.headers[SIGNATURE_HEADER.toLowerCase()] as string)).toBe(false);
+        const body = JSON.parse(got.body);
+        expect(got.headers[EVENT_HEADER.toLowerCase()]).toBe(body.event);
+        expect(got.headers[DELIVERY_HEADER.toLowerCase()]).toBe(String(body.deliveryId));
+        expect(body.data.run.id).toBe(runId);
+      }
+      const events = receiver.received.map((g) => JSON.parse(g.body).event).sort();
+      expect(events).toEqual(["run.finished", "run.started"]);
+      const finished = receiver.received.map((g) => JSON.parse(g.body)).find((b) => b.event === "run.finished");
+      expect(finished.data.run).toMatchObject({ status: "finished", processed: 25, migrated: 25 });
+
+      const listed = await call(deliveriesRoute.GET, { path: `/api/webhooks/${all.webhook.id}/deliveries`, token: reviewer, params: { id: String(all.webhook.id) } });
+      expect(listed.status).toBe(200);
+      expect(listed.json.total).toBe(2);
+      for (const d of listed.json.deliveries) expect(d).toMatchObject({ status: "delivered", attempts: 1, lastStatusCode: 200, lastResponse: "thanks", lastError: null });
+      expect(listed.text).not.toContain(all.secret);
+      expect((await call(deliveriesRoute.GET, { path: "/api/webhooks/77/deliveries", token: reviewer, params: { id: "77" } })).status).toBe(404);
+      expect((await call(deliveriesRoute.GET, { path: `/api/webhooks/${all.webhook.id}/deliveries?status=failed`, token: reviewer, params: { id: String(all.webhook.id) } })).json.total).toBe(0);
+
+      // Nothing is due any more: a second pass sends nothing.
+      expect((await deliverDue(db.db)).claimed).toBe(0);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("halted, stopped (by request and by rollback of all), resumed and consistency.below_100 become events", async () => {
+    const h = await createHook("http://127.0.0.1:9/never");
+    // Halted: every 4th prestamo broken, far above a 1 % threshold.
+    await seedLegacy(db.db, 40, 4);
+    const s1 = await call(start.POST, { method: "POST", path: "/api/prestamos/migration/start", token: admin, body: { batchSize: 50 } });
+    await runToEnd(db.db, s1.json.run.id, s1.json.run.leaseOwner);
+    // Stopped after its batch, by request.
+    const s2 = await call(start.POST, { method: "POST", path: "/api/prestamos/migration/start", token: admin, body: { retry: true, errorThresholdPct: 100 } });
+    expect((await call(stop.POST, { method: "POST", path: "/api/prestamos/migration/stop", token: admin })).status).toBe(200);
+    await runToEnd(db.db, s2.json.run.id, s2.json.run.leaseOwner);
+    // Resumed: the lease of a third run expires and another worker takes it over.
+    const s3 = await call(start.POST, { method: "POST", path: "/api/prestamos/migration/start", token: admin, body: { retry: true, errorThresholdPct: 100 } });
+    await db.db.execute(sql`update migration_runs set lease_expires_at = now() - interval '1 second' where id = ${s3.json.run.id}`);
+    const claim = await claimActiveRun(db.db, "another-host:1:abc");
+    expect(claim?.resumedFrom).toBeTruthy();
+    // Stopped by rollback of all.
+    await rollbackAll(db.db, systemActor());
+
+    // consistency.below_100: migrate, then damage a new row behind the console's back.
+    const s4 = await call(start.POST, { method: "POST", path: "/api/prestamos/migration/start", token: admin, body: { errorThresholdPct: 100 } });
+    const ended = await runToEnd(db.db, s4.json.run.id, s4.json.run.leaseOwner);
+    expect((await checkConsistencyAfterRun(db.db, ended!)).emitted).toBe(0); // 100 %: nothing
+    await db.db.execute(sql`update prestamos_new set cliente_nombre = 'tampered' where legacy_id = (select min(legacy_id) from prestamos_new)`);
+    const below = await checkConsistencyAfterRun(db.db, ended!);
+    expect(below.matchingPct).toBeLessThan(100);
+    expect(below.emitted).toBe(1);
+
+    const rows = await queryRows<{ event: string; payload: { data: Record<string, unknown> } }>(
+      db.db,
+      sql`select event, payload from console_webhook_deliveries where webhook_id = ${h.webhook.id} order by id`,
+    );
+    expect(rows.map((r) => r.event)).toEqual([
+      "run.started", "run.halted",
+      "run.started", "run.stopped",
+      "run.started", "run.resumed", "run.stopped",
+      "run.started", "run.finished",
+      "consistency.below_100",
+    ]);
+    const resumed = rows.find((r) => r.event === "run.resumed")!;
+    expect(resumed.payload.data).toMatchObject({ previousWorker: s3.json.run.leaseOwner, run: { id: s3.json.run.id } });
+    expect(rows.at(-1)!.payload.data).toMatchObject({ runId: s4.json.run.id, matchingPct: below.matchingPct });
+  });
+
+  it("a disabled webhook gets no new events; one subscribed to other events neither", async () => {
+    const off = await createHook("http://127.0.0.1:9/off");
+    await call(hook.PATCH, { method: "PATCH", path: `/api/webhooks/${off.webhook.id}`, token: admin, params: { id: String(off.webhook.id) }, body: { enabled: false } });
+    await createHook("http://127.0.0.1:9/other", ["consistency.below_100"]);
+    await seedLegacy(db.db, 5);
+    expect((await call(start.POST, { method: "POST", path: "/api/prestamos/migration/start", token: admin, body: {} })).status).toBe(202);
+    expect((await queryOne<{ n: number }>(db.db, sql`select count(*)::int as n from console_webhook_deliveries`))!.n).toBe(0);
+  });
+});
+
+describe("the deliverer", () => {
+  it("retries a receiver that answers 500 with backoff 10 s, 30 s, 2 min, 10 min, then marks it failed", async () => {
+    const receiver = await startReceiver({ status: () => 500, reply: "boom ".repeat(300) });
+    try {
+      const h = await createHook(receiver.url);
+      await emitEvent(db.db, "run.started", { run: { id: 1 } });
+      const waits: number[] = [];
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        const r = await deliverDue(db.db);
+        expect(r.claimed, `attempt ${attempt}`).toBe(1);
+        const row = await queryOne<{ status: string; attempts: number; wait: number; last_status_code: number; last_response: string; last_error: string }>(
+          db.db,
+          sql`select status, attempts, extract(epoch from next_attempt_at - now())::float8 as wait, last_status_code, last_response, last_error from console_webhook_deliveries`,
+        );
+        expect(row).toMatchObject({ attempts: attempt, last_status_code: 500, last_error: "HTTP 500" });
+        expect(row!.last_response.length).toBeLessThanOrEqual(500);
+        if (attempt < MAX_ATTEMPTS) {
+          expect(row!.status).toBe("pending");
+          waits.push(Math.round(row!.wait));
+          // Not due before its time…
+          expect((await deliverDue(db.db)).claimed).toBe(0);
+          // …then time passes.
+          await makeDue();
+        } else {
+          expect(row!.status).toBe("failed");
+        }
+      }
+      expect(waits).toEqual([...BACKOFF_SECONDS]);
+      expect(receiver.received).toHaveLength(MAX_ATTEMPTS);
+      await makeDue();
+      expect((await deliverDue(db.db)).claimed).toBe(0); // failed is final
+      const listed = await call(deliveriesRoute.GET, { path: `/api/webhooks/${h.webhook.id}/deliveries`, token: reviewer, params: { id: String(h.webhook.id) } });
+      expect(listed.json.deliveries[0]).toMatchObject({ status: "failed", attempts: 5, lastStatusCode: 500, nextAttemptAt: null });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("records an unreachable receiver as an error and retries it", async () => {
+    await createHook("http://127.0.0.1:9/closed");
+    await emitEvent(db.db, "run.finished", { run: { id: 1 } });
+    const r = await deliverDue(db.db, { timeoutMs: 2000 });
+    expect(r).toMatchObject({ claimed: 1, retrying: 1 });
+    const row = await queryOne<{ status: string; last_status_code: number | null; last_error: string }>(db.db, sql`select status, last_status_code, last_error from console_webhook_deliveries`);
+    expect(row).toMatchObject({ status: "pending", last_status_code: null });
+    expect(row!.last_error).toMatch(/fetch failed|ECONNREFUSED/);
+  });
+
+  it("two deliverers at once never send one delivery twice", async () => {
+    const receiver = await startReceiver({ delayMs: 20 });
+    // On PostgreSQL the second deliverer is another connection pool, as another instance would be.
+    let other: DbHandle | null = null;
+    try {
+      await createHook(receiver.url);
+      await createHook(receiver.url);
+      for (let i = 0; i < 20; i++) await emitEvent(db.db, "run.started", { run: { id: i + 1 } });
+      const total = (await queryOne<{ n: number }>(db.db, sql`select count(*)::int as n from console_webhook_deliveries`))!.n;
+      expect(total).toBe(40);
+      other = testDriver() === "postgres" ? await openDb({ url: db.url!, max: 3 }) : null;
+      const second = other?.db ?? db.db;
+      const drain = async (d: typeof db.db) => {
+        for (;;) if ((await deliverDue(d, { limit: 3 })).claimed === 0) return;
+      };
+      await Promise.all([drain(db.db), drain(second), drain(db.db), drain(second)]);
+      const ids = receiver.received.map((g) => g.headers[DELIVERY_HEADER.toLowerCase()] as string);
+      expect(ids).toHaveLength(40);
+      expect(new Set(ids).size).toBe(40);
+      const states = await queryRows<{ status: string; attempts: number; n: number }>(db.db, sql`select status, attempts, count(*)::int as n from console_webhook_deliveries group by 1, 2`);
+      expect(states).toEqual([{ status: "delivered", attempts: 1, n: 40 }]);
+    } finally {
+      await other?.close();
+      await receiver.close();
+    }
+  });
+});
