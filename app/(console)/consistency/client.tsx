@@ -1,0 +1,243 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { LiveStatus } from "@/components/console/live-status";
+import { PageHeader } from "@/components/console/page-header";
+import { Badge } from "@/components/ui/badge";
+import { buttonClass } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { cn } from "@/components/ui/cn";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Stat } from "@/components/ui/stat";
+import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
+import { apiFetch } from "@/lib/api/client";
+import type { MismatchCategory } from "@/lib/api/schemas";
+import { fmtCents, fmtInt, fmtPct } from "@/lib/format";
+import type { ConsistencySummary, MismatchPage } from "@/lib/migration/consistency";
+
+export interface ConsistencyResponse {
+  summary: ConsistencySummary;
+  mismatches: MismatchPage;
+}
+
+const POLL_MS = 15_000;
+
+function href(category: string | null, page: number): string {
+  const u = new URLSearchParams();
+  if (category) u.set("category", category);
+  if (page > 1) u.set("page", String(page));
+  const s = u.toString();
+  return s ? `/consistency?${s}` : "/consistency";
+}
+
+export function ConsistencyClient({
+  initialData,
+  query,
+  badQuery,
+}: {
+  initialData: ConsistencyResponse;
+  query: { category: MismatchCategory | null; page: number; limit: number };
+  badQuery: boolean;
+}) {
+  const qs = new URLSearchParams({ page: String(query.page), limit: String(query.limit) });
+  if (query.category) qs.set("category", query.category);
+  const q = useQuery({
+    queryKey: ["migration", "consistency", query],
+    queryFn: ({ signal }) => apiFetch<ConsistencyResponse>(`/api/prestamos/migration/consistency?${qs}`, { signal }),
+    initialData,
+    initialDataUpdatedAt: Date.parse(initialData.summary.checkedAt) || undefined,
+    refetchInterval: POLL_MS,
+    staleTime: 0,
+    retry: false,
+  });
+  const s = q.data.summary;
+  const m = q.data.mismatches;
+  const t = s.paymentTotals;
+  const cats = s.byCategory;
+
+  return (
+    <div className="flex flex-col gap-6">
+      <PageHeader
+        title="Consistency"
+        description="The migrated prestamos against the legacy rows as they are now: fields by the rules, payment totals, status and business warnings, relationships."
+        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={POLL_MS} isFetching={q.isFetching} />}
+      />
+      {badQuery && <p className="-mt-3 text-sm text-amber-800">The address held an invalid category or page; showing the first page of every category.</p>}
+
+      {s.migrated === 0 ? (
+        <EmptyState
+          title="Nothing is migrated yet"
+          description="Consistency compares migrated prestamos with their legacy rows. Start a run, or migrate one prestamo, and come back."
+          action={
+            <Link href="/migration" className={buttonClass("secondary")}>
+              Open the migration
+            </Link>
+          }
+        />
+      ) : (
+        <dl className="grid grid-cols-2 gap-4 xl:grid-cols-4">
+          <Stat
+            label="Data matching"
+            value={fmtPct(s.fieldMatch.matchingPct)}
+            tone={s.fieldMatch.mismatching > 0 ? "danger" : "success"}
+            hint={`${fmtInt(s.fieldMatch.matching)} of ${fmtInt(s.migrated)} migrated match`}
+          />
+          <Stat
+            label="Payment accuracy"
+            value={fmtPct(t.accuracyPct)}
+            tone={t.differenceCents !== "0" ? "danger" : "success"}
+            hint={`${fmtInt(t.prestamosDiffering)} prestamos differ in count or total`}
+          />
+          <Stat label="Status mismatches" value={fmtInt(s.status.mismatching)} tone={s.status.mismatching > 0 ? "danger" : "success"} hint="estado vs the mapped legacy estado" />
+          <Stat label="Now fail the rules" value={fmtInt(s.nowFails)} tone={s.nowFails > 0 ? "warning" : "neutral"} hint="migrated, but the legacy row changed" />
+        </dl>
+      )}
+
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-3">
+        <Card title="Payment totals" description="Pagos not anulado of the migrated prestamos, in cents, summed across currencies.">
+          <dl className="grid grid-cols-[1fr_auto] gap-y-1 text-sm">
+            <dt className="text-zinc-500">Legacy total</dt>
+            <dd className="tabular text-right text-zinc-900">{fmtCents(t.legacyTotalCents, null)}</dd>
+            <dt className="text-zinc-500">New total</dt>
+            <dd className="tabular text-right text-zinc-900">{fmtCents(t.newTotalCents, null)}</dd>
+            <dt className="text-zinc-500">Difference</dt>
+            <dd className={cn("tabular text-right", t.differenceCents === "0" ? "text-zinc-900" : "font-medium text-red-700")}>{fmtCents(t.differenceCents, null)}</dd>
+            <dt className="mt-2 text-zinc-500">Legacy pagos (live)</dt>
+            <dd className="tabular mt-2 text-right text-zinc-900">
+              {fmtInt(t.legacyPagos)} ({fmtInt(t.legacyLivePagos)})
+            </dd>
+            <dt className="text-zinc-500">New pagos (live)</dt>
+            <dd className="tabular text-right text-zinc-900">
+              {fmtInt(t.newPagos)} ({fmtInt(t.newLivePagos)})
+            </dd>
+          </dl>
+        </Card>
+        <Card title="Business warnings" description="Counted and listed, never failures (§5).">
+          <dl className="grid grid-cols-[1fr_auto] gap-y-1 text-sm">
+            {Object.entries(s.status.warnings).map(([code, n]) => (
+              <div key={code} className="contents">
+                <dt>
+                  <Link href={href(`warning:${code}`, 1)} className="font-mono text-[13px] text-zinc-700 underline underline-offset-2 hover:text-sky-700">
+                    {code}
+                  </Link>
+                </dt>
+                <dd className={cn("tabular text-right", n > 0 ? "font-medium text-amber-700" : "text-zinc-900")}>
+                  {n > 0 && <span aria-hidden="true">⚠ </span>}
+                  {fmtInt(n)}
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </Card>
+        <Card title="Relationships">
+          <dl className="grid grid-cols-[1fr_auto] gap-y-1 text-sm">
+            {(
+              [
+                ["Orphan legacy pagos", s.relationships.orphanLegacyPagos],
+                ["Pagos missing in the new table", s.relationships.missingPagos],
+                ["New pagos under the wrong prestamo", s.relationships.wrongPrestamoPagos],
+                ["New prestamos without legacy row", s.relationships.orphanNewPrestamos],
+                ["New pagos without legacy row", s.relationships.orphanNewPagos],
+                ["Migrated without new row", s.relationships.missingNewPrestamos],
+                ["New rows not marked migrated", s.relationships.untrackedNewPrestamos],
+              ] as const
+            ).map(([label, n]) => (
+              <div key={label} className="contents">
+                <dt className="text-zinc-500">{label}</dt>
+                <dd className={cn("tabular text-right", n > 0 ? "font-medium text-red-700" : "text-zinc-900")}>{fmtInt(n)}</dd>
+              </div>
+            ))}
+          </dl>
+        </Card>
+      </div>
+
+      <section aria-labelledby="mismatches" className="flex flex-col gap-3">
+        <h2 id="mismatches" className="text-lg font-semibold text-zinc-900">
+          Mismatches
+        </h2>
+        <nav aria-label="Filter by category" className="flex flex-wrap gap-1.5">
+          <Link href={href(null, 1)} aria-current={query.category === null ? "page" : undefined} className={chip(query.category === null)}>
+            All
+          </Link>
+          {cats.map((c) => (
+            <Link key={c.category} href={href(c.category, 1)} aria-current={query.category === c.category ? "page" : undefined} className={chip(query.category === c.category)}>
+              {c.category} <span className="tabular opacity-70">{fmtInt(c.prestamos)}</span>
+            </Link>
+          ))}
+        </nav>
+        {m.items.length === 0 ? (
+          <p className="rounded-xl border border-dashed border-zinc-300 bg-white px-5 py-8 text-center text-sm text-zinc-500">
+            <span aria-hidden="true">✓ </span>
+            {query.page > 1 ? "No more mismatches on this page." : query.category ? `Nothing in ${query.category}.` : "No mismatch: every migrated prestamo agrees with its legacy rows."}
+          </p>
+        ) : (
+          <Table caption="Mismatches">
+            <THead>
+              <tr>
+                <Th align="right" className="w-24">
+                  Prestamo
+                </Th>
+                <Th className="w-56">Category</Th>
+                <Th>What differs</Th>
+                <Th className="w-28">Pagos</Th>
+              </tr>
+            </THead>
+            <TBody>
+              {m.items.map((it, i) => (
+                <Tr key={`${it.legacyId}-${it.category}-${i}`}>
+                  <Td align="right">
+                    {it.legacyId === null ? (
+                      <span className="text-zinc-400">none</span>
+                    ) : (
+                      <Link href={`/prestamos/${it.legacyId}`} className="font-medium text-zinc-900 underline underline-offset-2 hover:text-sky-700">
+                        {it.legacyId}
+                      </Link>
+                    )}
+                  </Td>
+                  <Td>
+                    <Badge tone={it.category.startsWith("warning:") ? "warning" : "danger"}>{it.category}</Badge>
+                  </Td>
+                  <Td className="text-zinc-800">{it.summary}</Td>
+                  <Td className="tabular text-xs">{it.pagoIds.length ? it.pagoIds.join(", ") : "—"}</Td>
+                </Tr>
+              ))}
+            </TBody>
+          </Table>
+        )}
+        <nav aria-label="Pages" className="flex items-center justify-between">
+          <p className="tabular text-sm text-zinc-500">
+            Page {fmtInt(m.page)} · {m.limit} a page
+          </p>
+          <div className="flex gap-2">
+            {m.page > 1 ? (
+              <Link href={href(query.category, m.page - 1)} className={buttonClass("secondary", "sm")} rel="prev">
+                ‹ Previous
+              </Link>
+            ) : (
+              <span className={buttonClass("secondary", "sm", "pointer-events-none opacity-40")} aria-disabled="true">
+                ‹ Previous
+              </span>
+            )}
+            {m.hasMore ? (
+              <Link href={href(query.category, m.page + 1)} className={buttonClass("secondary", "sm")} rel="next">
+                Next ›
+              </Link>
+            ) : (
+              <span className={buttonClass("secondary", "sm", "pointer-events-none opacity-40")} aria-disabled="true">
+                Next ›
+              </span>
+            )}
+          </div>
+        </nav>
+      </section>
+    </div>
+  );
+}
+
+function chip(active: boolean): string {
+  return cn(
+    "inline-flex items-center gap-1.5 rounded-full px-3 py-1 text-xs font-medium ring-1 ring-inset focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900",
+    active ? "bg-zinc-900 text-white ring-zinc-900" : "bg-white text-zinc-700 ring-zinc-300 hover:bg-zinc-50",
+  );
+}
