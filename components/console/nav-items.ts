@@ -27,6 +27,13 @@ export const NAV: NavSection[] = [
   },
   { label: "Records", items: [{ href: "/audit", label: "Audit", role: "reviewer" }] },
   {
+    label: "Integrations",
+    items: [
+      { href: "/webhooks", label: "Webhooks", role: "reviewer" },
+      { href: "/api-docs", label: "API reference", role: "reviewer" },
+    ],
+  },
+  {
     label: "Administration",
     items: [
       { href: "/users", label: "Users", role: "admin" },
