@@ -1,0 +1,181 @@
+/**
+ * The post-migration checklist (issue 9): each item measured by the console (never ticked by hand
+ * where the console can know), each linking to its evidence, and the person-confirmed items.
+ * The consistency summary walks every migrated prestamo (expensive at 1M rows): it is computed
+ * once per checklist and every item reads from that one result.
+ */
+import { sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { queryOne } from "@/db/sql";
+import { activeConfirmations } from "./confirmations";
+import { getConsistencySummary, type ConsistencySummary } from "./consistency";
+import { bytes, confirmationItems, overallOf, type CheckItem } from "./preflight";
+import { FAILURE_CODES } from "./rules";
+
+export interface Checklist {
+  checkedAt: string;
+  overall: "pass" | "warn" | "fail";
+  failing: string[];
+  warnings: string[];
+  items: CheckItem[];
+}
+
+const int = new Intl.NumberFormat("en-US");
+const n = (x: number) => int.format(x);
+
+export async function getChecklist(db: Db, opts: { consistency?: ConsistencySummary } = {}): Promise<Checklist> {
+  const checkedAt = new Date().toISOString();
+  const c = opts.consistency ?? (await getConsistencySummary(db));
+  const f = await queryOne<Record<string, unknown>>(
+    db,
+    sql`SELECT (SELECT count(*) FROM prestamos)::int AS legacy,
+               (SELECT count(*) FROM prestamos l WHERE NOT EXISTS (SELECT 1 FROM migration_state s WHERE s.legacy_id = l.id))::int AS pending,
+               (SELECT count(*) FROM migration_state WHERE state = 'migrated')::int AS migrated,
+               (SELECT count(*) FROM migration_state WHERE state = 'failed')::int AS failed,
+               (SELECT count(*) FROM migration_state WHERE state = 'rolled_back')::int AS rolled_back,
+               (SELECT count(*) FROM migration_state s WHERE s.state = 'failed'
+                  AND NOT EXISTS (SELECT 1 FROM migration_failures f WHERE f.legacy_id = s.legacy_id))::int AS failed_no_reason,
+               (SELECT coalesce(json_object_agg(code, k), '{}'::json)::text FROM (
+                  SELECT f.code, count(DISTINCT f.legacy_id) AS k FROM migration_failures f
+                  JOIN migration_state s ON s.legacy_id = f.legacy_id AND s.state = 'failed' GROUP BY f.code) x) AS by_code,
+               (SELECT count(*) FROM capture_changes)::int AS backlog,
+               (SELECT extract(epoch FROM now() - min(captured_at))::float8 FROM capture_changes) AS oldest,
+               (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+                  WHERE NOT t.tgisinternal AND c.relnamespace = to_regnamespace(current_schema())
+                    AND t.tgname IN ('console_capture_prestamos', 'console_capture_pagos') AND t.tgenabled <> 'D')::int AS triggers,
+               (SELECT count(*) FROM test_data_rows WHERE kind = 'prestamo')::int AS test_prestamos,
+               (SELECT count(*) FROM test_data_rows WHERE kind = 'pago')::int AS test_pagos,
+               (SELECT count(*) FROM prestamos_new)::int AS new_p,
+               (SELECT count(*) FROM pagos_prestamo_new)::int AS new_g,
+               coalesce(pg_total_relation_size(to_regclass('prestamos_new')), 0)::float8 AS new_p_bytes,
+               coalesce(pg_total_relation_size(to_regclass('pagos_prestamo_new')), 0)::float8 AS new_g_bytes,
+               (SELECT status FROM migration_runs ORDER BY id DESC LIMIT 1) AS last_status,
+               (SELECT id FROM migration_runs ORDER BY id DESC LIMIT 1) AS last_id`,
+  );
+  const num = (k: string) => Number(f?.[k] ?? 0);
+  const byCode = JSON.parse(String(f?.by_code ?? "{}")) as Record<string, number>;
+  const items: CheckItem[] = [];
+
+  // Runs: the last one walked the table, none is active.
+  const lastStatus = (f?.last_status as string | null) ?? null;
+  items.push({
+    id: "run.finished",
+    group: "Runs",
+    label: "The last run finished, none is active",
+    state: lastStatus === "finished" ? "pass" : lastStatus === null || lastStatus === "running" || lastStatus === "paused" ? "fail" : "warn",
+    figure: lastStatus === null ? "no run yet" : `run #${num("last_id")} ${lastStatus}`,
+    why: "A run still active may write more; a halted or stopped one may have left prestamos pending.",
+    link: "/migration",
+  });
+
+  const unprocessed = num("pending") + num("rolled_back");
+  items.push({
+    id: "all_processed",
+    group: "Prestamos",
+    label: "Every prestamo migrated, or failed with a recorded reason",
+    state: unprocessed === 0 && num("failed_no_reason") === 0 && num("legacy") > 0 ? "pass" : "fail",
+    figure:
+      `${n(num("migrated"))} migrated, ${n(num("failed"))} failed${num("failed_no_reason") ? ` (${n(num("failed_no_reason"))} with no recorded rule)` : ""}, ` +
+      `${n(num("pending"))} pending, ${n(num("rolled_back"))} rolled back, of ${n(num("legacy"))} legacy prestamos` +
+      (num("failed") ? ` — ${FAILURE_CODES.filter((k) => byCode[k]).map((k) => `${k} ${n(byCode[k])}`).join(", ")}` : ""),
+    why: "A pending or rolled-back prestamo has no row in the new tables: the application would lose it at the switch. A failure without its rule cannot be fixed.",
+    link: "/failures",
+    data: { legacy: num("legacy"), migrated: num("migrated"), failed: num("failed"), pending: num("pending"), rolledBack: num("rolled_back"), failedWithoutReason: num("failed_no_reason"), byCode },
+  });
+
+  const pct = c.fieldMatch.matchingPct;
+  items.push({
+    id: "field_match",
+    group: "Consistency",
+    label: "Field match 100 %",
+    state: c.migrated > 0 && c.fieldMatch.mismatching === 0 ? "pass" : "fail",
+    figure: c.migrated === 0 ? "nothing migrated" : `${pct} % — ${n(c.fieldMatch.matching)} of ${n(c.migrated)} migrated prestamos match their rules (${n(c.nowFails)} now fail)`,
+    why: "Every column of every migrated prestamo and pago must equal its rule applied to the legacy row as it is now.",
+    link: "/consistency",
+    data: { ...c.fieldMatch, migrated: c.migrated, nowFails: c.nowFails },
+  });
+
+  const t = c.paymentTotals;
+  items.push({
+    id: "payment_totals",
+    group: "Consistency",
+    label: "Payment totals equal",
+    state: t.legacyTotalCents === t.newTotalCents && t.prestamosDiffering === 0 && t.legacyLivePagos === t.newLivePagos ? "pass" : "fail",
+    figure: `legacy ${t.legacyTotalCents} cents in ${n(t.legacyLivePagos)} pagos, new ${t.newTotalCents} cents in ${n(t.newLivePagos)}; difference ${t.differenceCents}; ${n(t.prestamosDiffering)} prestamos differ (accuracy ${t.accuracyPct} %)`,
+    why: "A payment lost or counted twice is the worst thing a migration can do to a loans database.",
+    link: "/consistency",
+    data: { ...t },
+  });
+
+  const w = c.status.warnings;
+  items.push({
+    id: "status_consistent",
+    group: "Consistency",
+    label: "Status consistent",
+    state: c.status.mismatching === 0 ? "pass" : "fail",
+    figure: `${n(c.status.mismatching)} estado mismatches; business warnings (never failures): PAGADO_CON_SALDO ${n(w.PAGADO_CON_SALDO)}, SALDO_CERO_ACTIVO ${n(w.SALDO_CERO_ACTIVO)}, SOBREPAGO ${n(w.SOBREPAGO)}`,
+    why: "estado drives collections and reporting; the warnings are real loans worth a look, listed on the consistency page.",
+    link: "/consistency",
+    data: { mismatching: c.status.mismatching, warnings: w },
+  });
+
+  const r = c.relationships;
+  const broken = r.missingPagos + r.wrongPrestamoPagos + r.orphanNewPrestamos + r.orphanNewPagos + r.missingNewPrestamos + r.untrackedNewPrestamos;
+  items.push({
+    id: "relationships",
+    group: "Consistency",
+    label: "Relationships intact",
+    state: broken === 0 ? "pass" : "fail",
+    figure:
+      `${n(r.missingPagos)} pagos missing, ${n(r.wrongPrestamoPagos)} under the wrong prestamo, ${n(r.orphanNewPrestamos + r.orphanNewPagos)} new rows without legacy row, ` +
+      `${n(r.missingNewPrestamos)} migrated without new row, ${n(r.untrackedNewPrestamos)} untracked; ${n(r.orphanLegacyPagos)} orphan legacy pagos (never migrated, expected)`,
+    why: "Each new pago must sit under the new row of its own prestamo, and nothing may be in the new tables that legacy no longer has.",
+    link: "/consistency",
+    data: { ...r },
+  });
+
+  const backlog = num("backlog");
+  const captureOn = num("triggers") === 2;
+  items.push({
+    id: "capture",
+    group: "Change capture",
+    label: "Change backlog zero",
+    state: backlog === 0 ? "pass" : "fail",
+    figure: `${n(backlog)} changes waiting${backlog ? ` (oldest ${Math.round(Number(f?.oldest ?? 0))} s)` : ""}; capture ${captureOn ? "on: the new tables follow legacy until an admin ends it" : "off"}`,
+    why: "A change not yet synced is a legacy row the new tables do not reflect.",
+    link: "/migration",
+    data: { backlog, captureOn },
+  });
+
+  const tp = num("test_prestamos");
+  items.push({
+    id: "test_data_removed",
+    group: "Test data",
+    label: "Test data removed",
+    state: tp + num("test_pagos") === 0 ? "pass" : "fail",
+    figure: tp + num("test_pagos") === 0 ? "test_data_rows is empty" : `${n(tp)} test prestamos and ${n(num("test_pagos"))} test pagos still tracked`,
+    why: "Generated prestamos in the legacy and new tables would reach the application's customers' reports.",
+    link: "/test-data",
+    data: { prestamos: tp, pagos: num("test_pagos") },
+  });
+
+  items.push({
+    id: "new_tables",
+    group: "New tables",
+    label: "Row counts and sizes",
+    state: "pass",
+    figure: `prestamos_new ${n(num("new_p"))} rows, ${bytes(num("new_p_bytes"))}; pagos_prestamo_new ${n(num("new_g"))} rows, ${bytes(num("new_g_bytes"))}`,
+    why: "The figures to compare with the application's own counts after the switch.",
+    link: "/consistency",
+    data: { prestamos: num("new_p"), pagos: num("new_g"), prestamosBytes: num("new_p_bytes"), pagosBytes: num("new_g_bytes") },
+  });
+
+  items.push(...confirmationItems("checklist", await activeConfirmations(db, "checklist")));
+  return {
+    checkedAt,
+    overall: overallOf(items),
+    failing: items.filter((i) => i.state === "fail").map((i) => i.id),
+    warnings: items.filter((i) => i.state === "warn").map((i) => i.id),
+    items,
+  };
+}

@@ -1,0 +1,458 @@
+/**
+ * The migration report (issue 9): the archive of a migration — every run with its settings, rates,
+ * ending and pre-flight snapshot; the pre-flight and checklist with their confirmations; failures
+ * by code with EVERY failing prestamo and rule; the consistency summary; the audit log of the
+ * period (first run start − 1 day to now). JSON for machines, HTML for people, from the same data.
+ *
+ * It streams: the small parts (runs, checklist, summary) are read first, then failures, batches
+ * and audit rows are paged with keyset queries (PAGE rows at a time) while the document is written,
+ * so memory stays flat whatever their number. Each page is its own statement (no long transaction:
+ * on the embedded database it would hold the only connection for the whole download), so the
+ * streamed sections are read as of their page, bounded by the report's `to` time where they have one.
+ */
+import { sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { isoTime, queryOne, queryRows } from "@/db/sql";
+import { getChecklist, type Checklist } from "./checklist";
+import { allConfirmations, type Confirmation } from "./confirmations";
+import { getConsistencySummary, type ConsistencySummary } from "./consistency";
+import { getPreflight, type PreflightContext, type PreflightReport } from "./preflight";
+import { FAILURE_CODES, type FailureCode } from "./rules";
+import { toRunDTO, type RunDTO } from "./runs";
+
+type Exec = Pick<Db, "execute">;
+
+export const REPORT_PAGE = 5000;
+/** Points per chart: batches are summed into at most this many buckets. */
+export const CHART_POINTS = 240;
+
+export interface ReportRun extends RunDTO {
+  settings: unknown;
+  preflight: unknown;
+  elapsedSec: number | null;
+  prestamosPerSec: number | null;
+  pagosPerSec: number | null;
+  /** Run batches summed into at most CHART_POINTS buckets, for the charts. */
+  chart: { batches: number; prestamos: number; pagos: number; failures: number; durationMs: number }[];
+}
+
+export interface ReportHead {
+  kind: "prestamos-migration-report";
+  version: 1;
+  generatedAt: string;
+  generatedBy: string;
+  period: { from: string; to: string; rule: string };
+  database: { driver: string; version: string };
+  runs: ReportRun[];
+  preflight: PreflightReport;
+  checklist: Checklist;
+  confirmations: Confirmation[];
+  consistency: ConsistencySummary;
+  failuresByCode: Record<FailureCode, { prestamos: number; rules: number }>;
+  failedPrestamos: number;
+}
+
+export interface ReportOptions {
+  pageSize?: number;
+  /** Called once per page read (tests count them). */
+  onPage?: (section: "failures" | "batches" | "audit", rows: number) => void;
+}
+
+/** Everything but the paged sections, read before the first byte is sent (an error here is still a JSON error). */
+export async function prepareReport(db: Db, ctx: PreflightContext, generatedBy: string): Promise<ReportHead> {
+  const generatedAt = new Date().toISOString();
+  const runRows = await queryRows<Record<string, unknown>>(db, sql`SELECT * FROM migration_runs ORDER BY id`);
+  const runs: ReportRun[] = [];
+  for (const r of runRows) {
+    const dto = toRunDTO(r);
+    const end = dto.endedAt ? Date.parse(dto.endedAt) : Date.now();
+    const elapsed = dto.startedAt ? Math.max(0, (end - Date.parse(dto.startedAt)) / 1000) : null;
+    const chart = await queryRows<Record<string, unknown>>(
+      db,
+      sql`WITH b AS (SELECT id, prestamos, pagos, failures, duration_ms, row_number() OVER (ORDER BY id) AS rn, count(*) OVER () AS total
+                     FROM migration_batches WHERE run_id = ${dto.id} AND kind = 'run')
+          SELECT ((rn - 1) * ${CHART_POINTS} / total)::int AS bucket, count(*)::int AS batches, sum(prestamos)::float8 AS prestamos,
+                 sum(pagos)::float8 AS pagos, sum(failures)::float8 AS failures, sum(duration_ms)::float8 AS duration_ms
+          FROM b GROUP BY 1 ORDER BY 1`,
+    );
+    const jsonb = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : (v ?? null));
+    runs.push({
+      ...dto,
+      settings: jsonb(r.settings),
+      preflight: jsonb(r.preflight),
+      elapsedSec: elapsed === null ? null : Math.round(elapsed),
+      prestamosPerSec: elapsed ? Math.round((dto.processed / elapsed) * 100) / 100 : null,
+      pagosPerSec: elapsed ? Math.round((dto.pagos / elapsed) * 100) / 100 : null,
+      chart: chart.map((c) => ({
+        batches: Number(c.batches),
+        prestamos: Number(c.prestamos),
+        pagos: Number(c.pagos),
+        failures: Number(c.failures),
+        durationMs: Number(c.duration_ms),
+      })),
+    });
+  }
+  const firstStart = runs.find((r) => r.startedAt)?.startedAt ?? null;
+  const from = new Date((firstStart ? Date.parse(firstStart) : Date.parse(generatedAt)) - 86_400_000).toISOString();
+  // The consistency walk is the expensive part: once, shared with the checklist.
+  const consistency = await getConsistencySummary(db);
+  const checklist = await getChecklist(db, { consistency });
+  const preflight = await getPreflight(db, ctx, { dryRun: "cached" });
+  const counts = await queryRows<{ code: string; prestamos: number; rules: number }>(
+    db,
+    sql`SELECT f.code, count(DISTINCT f.legacy_id)::int AS prestamos, count(*)::int AS rules
+        FROM migration_failures f JOIN migration_state s ON s.legacy_id = f.legacy_id AND s.state = 'failed' GROUP BY f.code`,
+  );
+  const failuresByCode = Object.fromEntries(FAILURE_CODES.map((c) => [c, { prestamos: 0, rules: 0 }])) as ReportHead["failuresByCode"];
+  for (const c of counts) failuresByCode[c.code as FailureCode] = { prestamos: Number(c.prestamos), rules: Number(c.rules) };
+  const meta = await queryOne<{ failed: number; version: string }>(
+    db,
+    sql`SELECT (SELECT count(*) FROM migration_state WHERE state = 'failed')::int AS failed, version() AS version`,
+  );
+  return {
+    kind: "prestamos-migration-report",
+    version: 1,
+    generatedAt,
+    generatedBy,
+    period: { from, to: generatedAt, rule: firstStart ? "first run start − 1 day to the report's time" : "no run yet: the last day" },
+    database: { driver: ctx.driver, version: String(meta?.version ?? "") },
+    runs,
+    preflight,
+    checklist,
+    confirmations: await allConfirmations(db),
+    consistency,
+    failuresByCode,
+    failedPrestamos: Number(meta?.failed ?? 0),
+  };
+}
+
+/* ── the paged sections ────────────────────────────────────────────────────────────── */
+
+export interface FailureRow {
+  legacyId: number;
+  runId: number | null;
+  failedAt: string | null;
+  /** null only for a failed prestamo with no recorded rule (the checklist flags it). */
+  code: string | null;
+  field: string | null;
+  value: string | null;
+  pagoId: number | null;
+}
+
+export interface AuditRow {
+  id: number;
+  at: string | null;
+  actor: string;
+  actorKind: string;
+  action: string;
+  target: string | null;
+  outcome: string;
+  status: number | null;
+  requestId: string | null;
+  details: unknown;
+}
+
+export interface BatchRow {
+  id: number;
+  runId: number | null;
+  kind: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number;
+  fromId: number | null;
+  toId: number | null;
+  prestamos: number;
+  pagos: number;
+  failures: number;
+}
+
+/** Every failing rule of every failed prestamo, in (legacy id, rule) order: keyset pages. */
+async function* failurePages(db: Exec, size: number, onPage?: ReportOptions["onPage"]): AsyncGenerator<FailureRow[]> {
+  let a = 0;
+  let b = -1;
+  for (;;) {
+    const rows = await queryRows<Record<string, unknown>>(
+      db,
+      sql`SELECT s.legacy_id, coalesce(f.id, 0) AS fid, s.run_id, s.updated_at::text AS failed_at, f.code, f.field, f.value, f.pago_id
+          FROM migration_state s LEFT JOIN migration_failures f ON f.legacy_id = s.legacy_id
+          WHERE s.state = 'failed' AND (s.legacy_id, coalesce(f.id, 0)) > (${a}, ${b})
+          ORDER BY s.legacy_id, coalesce(f.id, 0) LIMIT ${size}`,
+    );
+    onPage?.("failures", rows.length);
+    if (rows.length === 0) return;
+    yield rows.map((r) => ({
+      legacyId: Number(r.legacy_id),
+      runId: r.run_id == null ? null : Number(r.run_id),
+      failedAt: isoTime(r.failed_at),
+      code: (r.code as string | null) ?? null,
+      field: (r.field as string | null) ?? null,
+      value: (r.value as string | null) ?? null,
+      pagoId: r.pago_id == null ? null : Number(r.pago_id),
+    }));
+    const last = rows[rows.length - 1];
+    a = Number(last.legacy_id);
+    b = Number(last.fid);
+    if (rows.length < size) return;
+  }
+}
+
+async function* auditPages(db: Exec, from: string, to: string, size: number, onPage?: ReportOptions["onPage"]): AsyncGenerator<AuditRow[]> {
+  let after = 0;
+  for (;;) {
+    const rows = await queryRows<Record<string, unknown>>(
+      db,
+      sql`SELECT id, at::text AS at, actor, actor_kind, action, target, outcome, status, request_id, details
+          FROM console_audit_log WHERE at >= ${from}::timestamptz AND at <= ${to}::timestamptz AND id > ${after}
+          ORDER BY id LIMIT ${size}`,
+    );
+    onPage?.("audit", rows.length);
+    if (rows.length === 0) return;
+    yield rows.map((r) => ({
+      id: Number(r.id),
+      at: isoTime(r.at),
+      actor: String(r.actor),
+      actorKind: String(r.actor_kind),
+      action: String(r.action),
+      target: (r.target as string | null) ?? null,
+      outcome: String(r.outcome),
+      status: r.status == null ? null : Number(r.status),
+      requestId: (r.request_id as string | null) ?? null,
+      details: typeof r.details === "string" ? JSON.parse(r.details) : (r.details ?? null),
+    }));
+    after = Number(rows[rows.length - 1].id);
+    if (rows.length < size) return;
+  }
+}
+
+async function* batchPages(db: Exec, size: number, onPage?: ReportOptions["onPage"]): AsyncGenerator<BatchRow[]> {
+  let after = 0;
+  for (;;) {
+    const rows = await queryRows<Record<string, unknown>>(
+      db,
+      sql`SELECT id, run_id, kind, started_at::text AS started_at, finished_at::text AS finished_at, duration_ms, from_id, to_id, prestamos, pagos, failures
+          FROM migration_batches WHERE run_id IS NOT NULL AND id > ${after} ORDER BY id LIMIT ${size}`,
+    );
+    onPage?.("batches", rows.length);
+    if (rows.length === 0) return;
+    yield rows.map((r) => ({
+      id: Number(r.id),
+      runId: r.run_id == null ? null : Number(r.run_id),
+      kind: String(r.kind),
+      startedAt: isoTime(r.started_at),
+      finishedAt: isoTime(r.finished_at),
+      durationMs: Math.round(Number(r.duration_ms) * 10) / 10,
+      fromId: r.from_id == null ? null : Number(r.from_id),
+      toId: r.to_id == null ? null : Number(r.to_id),
+      prestamos: Number(r.prestamos),
+      pagos: Number(r.pagos),
+      failures: Number(r.failures),
+    }));
+    after = Number(rows[rows.length - 1].id);
+    if (rows.length < size) return;
+  }
+}
+
+/* ── JSON ──────────────────────────────────────────────────────────────────────────── */
+
+async function* jsonParts(db: Exec, head: ReportHead, opts: ReportOptions): AsyncGenerator<string> {
+  const size = opts.pageSize ?? REPORT_PAGE;
+  const whole = JSON.stringify(head);
+  // The head without its closing brace, then the paged arrays, then the totals.
+  yield `${whole.slice(0, -1)},\n`;
+  const totals = { failureRows: 0, batches: 0, auditRows: 0 };
+  async function* array<T>(name: string, pages: AsyncGenerator<T[]>, count: (k: number) => void) {
+    yield `"${name}":[`;
+    let first = true;
+    for await (const page of pages) {
+      count(page.length);
+      yield (first ? "\n" : ",\n") + page.map((r) => JSON.stringify(r)).join(",\n");
+      first = false;
+    }
+    yield "],\n";
+  }
+  yield* array("failures", failurePages(db, size, opts.onPage), (k) => (totals.failureRows += k));
+  yield* array("batches", batchPages(db, size, opts.onPage), (k) => (totals.batches += k));
+  yield* array("audit", auditPages(db, head.period.from, head.period.to, size, opts.onPage), (k) => (totals.auditRows += k));
+  yield `"totals":${JSON.stringify(totals)}}\n`;
+}
+
+/* ── HTML ──────────────────────────────────────────────────────────────────────────── */
+
+export const esc = (v: unknown): string =>
+  String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const int = new Intl.NumberFormat("en-US");
+const fmt = (n: number | null | undefined) => (n === null || n === undefined ? "—" : int.format(n));
+const when = (iso: string | null | undefined) => (iso ? esc(iso.replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC")) : "—");
+const STATE_CLASS: Record<string, string> = { pass: "pass", confirmed: "confirmed", warn: "warn", fail: "fail" };
+
+/** A line or bar chart as inline SVG: no script, no external file (prints as is). */
+export function svgChart(values: number[], opts: { title: string; unit: string; kind: "line" | "bars"; color: string; xLabel: string }): string {
+  const W = 720;
+  const H = 180;
+  const pad = { l: 56, r: 12, t: 24, b: 28 };
+  const iw = W - pad.l - pad.r;
+  const ih = H - pad.t - pad.b;
+  const max = Math.max(1, ...values);
+  const x = (i: number) => pad.l + (values.length <= 1 ? iw / 2 : (i / (values.length - 1)) * iw);
+  const y = (v: number) => pad.t + ih - (v / max) * ih;
+  const grid = [0, 0.5, 1]
+    .map((f) => `<line x1="${pad.l}" x2="${W - pad.r}" y1="${y(max * f)}" y2="${y(max * f)}" class="grid"/><text x="${pad.l - 6}" y="${y(max * f) + 4}" text-anchor="end" class="tick">${esc(int.format(Math.round(max * f * 10) / 10))}</text>`)
+    .join("");
+  let marks = "";
+  if (values.length === 0) marks = `<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="tick">no batches</text>`;
+  else if (opts.kind === "line")
+    marks = `<polyline fill="none" stroke="${opts.color}" stroke-width="1.8" points="${values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ")}"/>`;
+  else {
+    const bw = Math.max(1, iw / values.length - 1);
+    marks = values
+      .map((v, i) => (v > 0 ? `<rect x="${(pad.l + (i * iw) / values.length).toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(pad.t + ih - y(v)).toFixed(1)}" fill="${opts.color}"/>` : ""))
+      .join("");
+  }
+  return (
+    `<svg class="chart" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(opts.title)}" xmlns="http://www.w3.org/2000/svg">` +
+    `<text x="${pad.l}" y="14" class="ctitle">${esc(opts.title)} (${esc(opts.unit)})</text>${grid}${marks}` +
+    `<text x="${W - pad.r}" y="${H - 6}" text-anchor="end" class="tick">${esc(opts.xLabel)}</text></svg>`
+  );
+}
+
+const CSS = `
+:root{--ink:#18181b;--mute:#71717a;--line:#e4e4e7}
+*{box-sizing:border-box}body{font:13px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--ink);margin:0 auto;max-width:1100px;padding:28px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bottom:2px solid var(--ink);padding-bottom:4px;break-after:avoid}
+h3{font-size:14px;margin:18px 0 6px;break-after:avoid}p.meta{color:var(--mute);margin:0 0 2px}
+table{border-collapse:collapse;width:100%;margin:6px 0 12px}th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
+th{font-size:11px;text-transform:uppercase;letter-spacing:.03em;color:var(--mute);background:#fafafa}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+tr{break-inside:avoid}thead{display:table-header-group}code,.mono{font-family:ui-monospace,Menlo,monospace;font-size:12px}
+.state{display:inline-block;min-width:74px;text-align:center;border-radius:4px;padding:1px 6px;font-weight:600;font-size:11px;text-transform:uppercase}
+.pass{background:#ecfdf5;color:#065f46}.confirmed{background:#eff6ff;color:#1e40af}.warn{background:#fffbeb;color:#92400e}.fail{background:#fef2f2;color:#991b1b}
+.chart{max-width:720px;display:block;margin:4px 0 14px}.chart .grid{stroke:#e4e4e7}.chart .tick{font-size:10px;fill:#71717a}.chart .ctitle{font-size:12px;font-weight:600;fill:#18181b}
+.cards{display:grid;grid-template-columns:repeat(4,1fr);gap:8px}.card{border:1px solid var(--line);border-radius:6px;padding:8px}.card b{display:block;font-size:18px}
+.details{max-width:420px;word-break:break-word}
+@media print{body{padding:0;max-width:none;font-size:11px}@page{size:A4;margin:14mm}h2{break-before:auto}a{color:inherit;text-decoration:none}.noprint{display:none}}
+`;
+
+function checkTable(items: { id: string; label: string; state: string; figure: string }[]): string {
+  return (
+    `<table><thead><tr><th>Item</th><th>State</th><th>Figure</th></tr></thead><tbody>` +
+    items.map((i) => `<tr><td>${esc(i.label)}<br><span class="mono">${esc(i.id)}</span></td><td><span class="state ${STATE_CLASS[i.state] ?? ""}">${esc(i.state)}</span></td><td>${esc(i.figure)}</td></tr>`).join("") +
+    `</tbody></table>`
+  );
+}
+
+async function* htmlParts(db: Exec, head: ReportHead, opts: ReportOptions): AsyncGenerator<string> {
+  const size = opts.pageSize ?? REPORT_PAGE;
+  const c = head.consistency;
+  yield `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Prestamos migration report ${esc(head.generatedAt.slice(0, 10))}</title><style>${CSS}</style></head><body>`;
+  yield `<h1>Prestamos migration report</h1><p class="meta">Generated ${when(head.generatedAt)} by ${esc(head.generatedBy)} · database ${esc(head.database.driver)} — ${esc(head.database.version.split(" on ")[0])}</p>`;
+  yield `<p class="meta">Audit period ${when(head.period.from)} → ${when(head.period.to)} (${esc(head.period.rule)})</p>`;
+  yield `<div class="cards" style="margin-top:14px">` +
+    [
+      ["Runs", fmt(head.runs.length)],
+      ["Migrated", fmt(c.migrated)],
+      ["Failed prestamos", fmt(head.failedPrestamos)],
+      ["Field match", c.fieldMatch.matchingPct === null ? "—" : `${c.fieldMatch.matchingPct} %`],
+      ["Checklist", head.checklist.overall],
+      ["Pre-flight", head.preflight.overall],
+      ["Payment totals", c.paymentTotals.differenceCents === "0" ? "equal" : `differ by ${esc(c.paymentTotals.differenceCents)} cents`],
+      ["Warnings", fmt(Object.values(c.status.warnings).reduce((a, b) => a + b, 0))],
+    ]
+      .map(([k, v]) => `<div class="card">${esc(k)}<b>${esc(v)}</b></div>`)
+      .join("") +
+    `</div>`;
+
+  yield `<h2>Runs</h2><table id="runs"><thead><tr><th class="n">#</th><th>Started by</th><th>Settings</th><th>Start</th><th>End</th><th class="n">Processed</th><th class="n">Migrated</th><th class="n">Failed</th><th class="n">Pagos</th><th class="n">Prestamos/s</th><th class="n">Pagos/s</th><th>How it ended</th><th>Pre-flight</th></tr></thead><tbody>`;
+  for (const r of head.runs) {
+    const pf = r.preflight as { overall?: string; failing?: string[]; override?: boolean } | null;
+    yield `<tr><td class="n">${r.id}</td><td>${esc(r.startedBy)}</td><td class="mono">batch ${fmt(r.batchSize)}, threshold ${esc(r.errorThresholdPct)} %${r.retry ? ", retry" : ""}</td>` +
+      `<td>${when(r.startedAt)}</td><td>${when(r.endedAt)}</td><td class="n">${fmt(r.processed)}</td><td class="n">${fmt(r.migrated)}</td><td class="n">${fmt(r.failed)}</td><td class="n">${fmt(r.pagos)}</td>` +
+      `<td class="n">${fmt(r.prestamosPerSec)}</td><td class="n">${fmt(r.pagosPerSec)}</td><td><span class="state ${r.status === "finished" ? "pass" : r.active ? "confirmed" : "warn"}">${esc(r.status)}</span> ${esc(r.stopDetail ?? "")}${r.lastError ? `<br><span class="mono">last error: ${esc(r.lastError)}</span>` : ""}</td>` +
+      `<td>${pf ? `<span class="state ${STATE_CLASS[pf.overall ?? ""] ?? ""}">${esc(pf.overall)}</span>${pf.failing?.length ? ` failing: ${esc(pf.failing.join(", "))}` : ""}${pf.override ? " — started with START ANYWAY" : ""}` : "not recorded"}</td></tr>`;
+  }
+  yield `</tbody></table>`;
+  for (const r of head.runs) {
+    const tput = r.chart.map((b) => (b.durationMs > 0 ? b.prestamos / (b.durationMs / 1000) : 0));
+    const errs = r.chart.map((b) => (b.batches ? b.failures / b.batches : 0));
+    const per = r.chart.length && r.chart[0].batches > 1 ? `batches, ${r.chart[0].batches} per point` : "batches";
+    yield `<h3>Run #${r.id}: throughput and errors per batch</h3>`;
+    yield svgChart(tput, { title: "Throughput", unit: "prestamos/s", kind: "line", color: "#2563eb", xLabel: per });
+    yield svgChart(errs, { title: "Errors per batch", unit: "failed prestamos", kind: "bars", color: "#dc2626", xLabel: per });
+  }
+
+  yield `<h2>Pre-flight</h2><p class="meta">Checked ${when(head.preflight.checkedAt)} — overall <span class="state ${head.preflight.overall}">${esc(head.preflight.overall)}</span></p>${checkTable(head.preflight.items)}`;
+  yield `<h2>Post-migration checklist</h2><p class="meta">Checked ${when(head.checklist.checkedAt)} — overall <span class="state ${head.checklist.overall}">${esc(head.checklist.overall)}</span></p>${checkTable(head.checklist.items)}`;
+  yield `<h3>Confirmations (withdrawn ones included)</h3><table><thead><tr><th>Phase</th><th>Item</th><th>Confirmed by</th><th>At</th><th>Reference</th><th>Withdrawn</th></tr></thead><tbody>` +
+    (head.confirmations.length
+      ? head.confirmations
+          .map((k) => `<tr><td>${esc(k.phase)}</td><td class="mono">${esc(k.item)}</td><td>${esc(k.confirmedBy)}</td><td>${when(k.confirmedAt)}</td><td>${esc(k.reference ?? "")}</td><td>${k.withdrawnAt ? `${when(k.withdrawnAt)} by ${esc(k.withdrawnBy)}` : ""}</td></tr>`)
+          .join("")
+      : `<tr><td colspan="6">none</td></tr>`) +
+    `</tbody></table>`;
+
+  const t = c.paymentTotals;
+  yield `<h2>Consistency</h2><p class="meta">Checked ${when(c.checkedAt)}</p><table><tbody>` +
+    `<tr><th>Migrated prestamos</th><td class="n">${fmt(c.migrated)}</td></tr>` +
+    `<tr><th>Field match</th><td class="n">${c.fieldMatch.matchingPct ?? "—"} % (${fmt(c.fieldMatch.matching)} match, ${fmt(c.fieldMatch.mismatching)} do not)</td></tr>` +
+    `<tr><th>Payment totals (cents)</th><td class="n">legacy ${esc(t.legacyTotalCents)} · new ${esc(t.newTotalCents)} · difference ${esc(t.differenceCents)} · accuracy ${t.accuracyPct} %</td></tr>` +
+    `<tr><th>Status mismatches</th><td class="n">${fmt(c.status.mismatching)}</td></tr>` +
+    `<tr><th>Warnings</th><td class="n">${Object.entries(c.status.warnings).map(([k, v]) => `${esc(k)} ${fmt(v)}`).join(" · ")}</td></tr>` +
+    `<tr><th>Relationships</th><td class="n">${Object.entries(c.relationships).map(([k, v]) => `${esc(k)} ${fmt(v)}`).join(" · ")}</td></tr>` +
+    `</tbody></table>`;
+
+  yield `<h2>Failures by code</h2><table><thead><tr><th>Code</th><th class="n">Prestamos</th><th class="n">Rules</th></tr></thead><tbody>` +
+    FAILURE_CODES.map((k) => `<tr><td class="mono">${k}</td><td class="n">${fmt(head.failuresByCode[k].prestamos)}</td><td class="n">${fmt(head.failuresByCode[k].rules)}</td></tr>`).join("") +
+    `</tbody></table>`;
+  yield `<h3>Every failing prestamo and rule (${fmt(head.failedPrestamos)} prestamos)</h3><table id="failures"><thead><tr><th class="n">Legacy id</th><th>Code</th><th>Field</th><th>Offending value</th><th class="n">Pago id</th><th class="n">Run</th></tr></thead><tbody>`;
+  let lastId = -1;
+  let failureRows = 0;
+  for await (const page of failurePages(db, size, opts.onPage)) {
+    failureRows += page.length;
+    yield page
+      .map((f) => {
+        const first = f.legacyId !== lastId;
+        lastId = f.legacyId;
+        return `<tr><td class="n">${first ? f.legacyId : ""}</td><td class="mono">${esc(f.code ?? "(no rule recorded)")}</td><td class="mono">${esc(f.field ?? "")}</td><td class="mono">${f.value === null ? "<i>NULL</i>" : esc(JSON.stringify(f.value))}</td><td class="n">${f.pagoId ?? ""}</td><td class="n">${f.runId ?? ""}</td></tr>`;
+      })
+      .join("\n");
+  }
+  if (failureRows === 0) yield `<tr><td colspan="6">no failed prestamo</td></tr>`;
+  yield `</tbody></table>`;
+
+  yield `<h2>Audit log of the period</h2><table id="audit"><thead><tr><th class="n">#</th><th>At</th><th>Actor</th><th>Action</th><th>Target</th><th>Outcome</th><th class="n">Status</th><th>Details</th></tr></thead><tbody>`;
+  let auditRows = 0;
+  for await (const page of auditPages(db, head.period.from, head.period.to, size, opts.onPage)) {
+    auditRows += page.length;
+    yield page
+      .map((a) => {
+        const d = a.details === null ? "" : JSON.stringify(a.details);
+        return `<tr><td class="n">${a.id}</td><td>${when(a.at)}</td><td>${esc(a.actor)}</td><td class="mono">${esc(a.action)}</td><td class="mono">${esc(a.target ?? "")}</td><td>${esc(a.outcome)}</td><td class="n">${a.status ?? ""}</td><td class="mono details">${esc(d.length > 400 ? `${d.slice(0, 400)}… (full in the JSON report)` : d)}</td></tr>`;
+      })
+      .join("\n");
+  }
+  if (auditRows === 0) yield `<tr><td colspan="8">no audit row in the period</td></tr>`;
+  yield `</tbody></table><p class="meta">${fmt(failureRows)} failure rows · ${fmt(auditRows)} audit rows · end of report</p></body></html>\n`;
+}
+
+/** The document as a byte stream: parts are produced as the reader pulls, pages read as needed. */
+export function reportStream(db: Exec, head: ReportHead, format: "json" | "html", opts: ReportOptions = {}): ReadableStream<Uint8Array> {
+  const parts = format === "json" ? jsonParts(db, head, opts) : htmlParts(db, head, opts);
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await parts.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(next.value));
+      } catch (err) {
+        console.error(JSON.stringify({ level: "error", msg: "report stream failed", error: String((err as Error)?.stack ?? err) }));
+        controller.error(err);
+      }
+    },
+    async cancel() {
+      await parts.return(undefined);
+    },
+  });
+}
+
+export function reportFilename(head: ReportHead, format: "json" | "html"): string {
+  return `prestamos-migration-report-${head.generatedAt.slice(0, 10)}.${format}`;
+}
