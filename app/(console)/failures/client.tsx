@@ -1,0 +1,214 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import { LiveStatus } from "@/components/console/live-status";
+import { PageHeader } from "@/components/console/page-header";
+import { VisibleText } from "@/components/console/visible-text";
+import { Badge } from "@/components/ui/badge";
+import { Button, buttonClass } from "@/components/ui/button";
+import { cn } from "@/components/ui/cn";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
+import { apiFetch, errorMessage } from "@/lib/api/client";
+import { fmtInt, fmtTime } from "@/lib/format";
+import type { FailuresPage } from "@/lib/migration/failures";
+import type { SingleOutcome } from "@/lib/migration/prestamo-actions";
+import type { RunDTO } from "@/lib/migration/runs";
+
+const POLL_MS = 10_000;
+
+function href(code: string | null, page: number): string {
+  const u = new URLSearchParams();
+  if (code) u.set("code", code);
+  if (page > 1) u.set("page", String(page));
+  const s = u.toString();
+  return s ? `/failures?${s}` : "/failures";
+}
+
+export function FailuresClient({
+  initialData,
+  query,
+  badQuery,
+  isAdmin,
+}: {
+  initialData: FailuresPage;
+  query: { code: string | null; page: number; limit: number };
+  badQuery: boolean;
+  isAdmin: boolean;
+}) {
+  const qc = useQueryClient();
+  const qs = new URLSearchParams({ page: String(query.page), limit: String(query.limit) });
+  if (query.code) qs.set("code", query.code);
+  const q = useQuery({
+    queryKey: ["migration", "failures", query],
+    queryFn: ({ signal }) => apiFetch<FailuresPage>(`/api/prestamos/migration/failures?${qs}`, { signal }),
+    initialData,
+    refetchInterval: POLL_MS,
+    staleTime: 0,
+    retry: false,
+  });
+  const d = q.data;
+  const [results, setResults] = useState<Record<number, { ok: boolean; text: string }>>({});
+  const [pendingId, setPendingId] = useState<number | null>(null);
+  const retryOne = useMutation({
+    mutationFn: (id: number) => apiFetch<SingleOutcome>(`/api/prestamos/migration/single/${id}`, { method: "POST" }),
+    onMutate: (id) => setPendingId(id),
+    onSuccess: (r, id) =>
+      setResults((x) => ({
+        ...x,
+        [id]: r.outcome === "migrated" ? { ok: true, text: `✓ Migrated with ${fmtInt(r.pagos)} pagos` } : { ok: false, text: `✕ Still fails: ${[...new Set(r.failures.map((f) => f.code))].join(", ")}` },
+      })),
+    onError: (err, id) => setResults((x) => ({ ...x, [id]: { ok: false, text: `✕ Refused: ${errorMessage(err)}` } })),
+    onSettled: () => {
+      setPendingId(null);
+      return qc.invalidateQueries({ queryKey: ["migration"] });
+    },
+  });
+  const retryAll = useMutation({
+    mutationFn: () => apiFetch<{ run: RunDTO }>("/api/prestamos/migration/start", { method: "POST", body: { retry: true } }),
+    onSettled: () => qc.invalidateQueries({ queryKey: ["migration"] }),
+  });
+
+  return (
+    <div className="flex flex-col gap-6">
+      <PageHeader
+        title="Failures"
+        description="Failed prestamos with every rule they failed when last taken: code, field and the offending value as stored."
+        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={POLL_MS} isFetching={q.isFetching} />}
+      />
+      {badQuery && <p className="-mt-3 text-sm text-amber-800">The address held an invalid code or page; showing every code.</p>}
+
+      {isAdmin && d.totalFailed > 0 && (
+        <div className="flex flex-wrap items-center gap-3 rounded-xl border border-zinc-200 bg-white px-5 py-3 shadow-sm">
+          <Button onClick={() => retryAll.mutate()} disabled={retryAll.isPending}>
+            {retryAll.isPending ? "Starting…" : `Retry all ${fmtInt(d.totalFailed)} failed`}
+          </Button>
+          <span className="text-sm text-zinc-500">Starts a run with retry: failed and rolled back prestamos are taken again (default batch size and threshold).</span>
+          {retryAll.isSuccess && (
+            <span role="status" className="text-sm text-emerald-800">
+              ✓ Run #{retryAll.data.run.id} started. <Link href="/migration" className="underline underline-offset-2">Follow it</Link>
+            </span>
+          )}
+          {retryAll.isError && (
+            <span role="alert" className="text-sm text-red-800">
+              ✕ Refused: {errorMessage(retryAll.error)}
+            </span>
+          )}
+        </div>
+      )}
+
+      <nav aria-label="Filter by failure code" className="flex flex-wrap gap-1.5">
+        <Link href={href(null, 1)} aria-current={query.code === null ? "page" : undefined} className={chip(query.code === null)}>
+          All <span className="tabular opacity-70">{fmtInt(d.totalFailed)}</span>
+        </Link>
+        {Object.entries(d.countsByCode).map(([code, c]) => (
+          <Link key={code} href={href(code, 1)} aria-current={query.code === code ? "page" : undefined} className={chip(query.code === code)}>
+            {code} <span className="tabular opacity-70">{fmtInt(c.prestamos)}</span>
+          </Link>
+        ))}
+      </nav>
+
+      {d.items.length === 0 ? (
+        <EmptyState
+          title={query.code ? `No failed prestamo with ${query.code}` : "No failed prestamos"}
+          description={query.code ? "Pick another code or show all." : "Every prestamo taken so far passed the rules. The Verify page shows what a run would refuse."}
+          action={
+            <Link href={query.code ? "/failures" : "/verify"} className={buttonClass("secondary")}>
+              {query.code ? "Show all" : "Open verify"}
+            </Link>
+          }
+        />
+      ) : (
+        <Table caption="Failed prestamos">
+          <THead>
+            <tr>
+              <Th align="right" className="w-24">
+                Prestamo
+              </Th>
+              <Th>Failing rules (code · field · value as stored)</Th>
+              <Th className="w-52">Failed at</Th>
+              {isAdmin && <Th className="w-64">Retry</Th>}
+            </tr>
+          </THead>
+          <TBody>
+            {d.items.map((f) => (
+              <Tr key={f.legacyId}>
+                <Td align="right" className="align-top">
+                  <Link href={`/prestamos/${f.legacyId}`} className="font-medium text-zinc-900 underline underline-offset-2 hover:text-sky-700">
+                    {f.legacyId}
+                  </Link>
+                </Td>
+                <Td className="align-top">
+                  <ul className="flex flex-col gap-1">
+                    {f.rules.map((r, i) => (
+                      <li key={i} className="flex flex-wrap items-baseline gap-2">
+                        <Badge tone="danger">{r.code}</Badge>
+                        <span className="font-mono text-[12px] text-zinc-600">
+                          {r.pagoId !== null ? `pago ${r.pagoId} · ` : ""}
+                          {r.field}
+                        </span>
+                        <span className="rounded bg-zinc-100 px-1">
+                          <VisibleText value={r.value} inline />
+                        </span>
+                      </li>
+                    ))}
+                  </ul>
+                </Td>
+                <Td className="tabular align-top text-xs">
+                  {fmtTime(f.failedAt)}
+                  {f.runId !== null && <span className="block text-zinc-500">run #{f.runId}</span>}
+                </Td>
+                {isAdmin && (
+                  <Td className="align-top">
+                    <Button size="sm" variant="secondary" onClick={() => retryOne.mutate(f.legacyId)} disabled={pendingId !== null}>
+                      {pendingId === f.legacyId ? "Retrying…" : "Retry"}
+                    </Button>
+                    {results[f.legacyId] && (
+                      <p role="status" className={cn("mt-1 text-xs", results[f.legacyId].ok ? "text-emerald-800" : "text-red-800")}>
+                        {results[f.legacyId].text}
+                      </p>
+                    )}
+                  </Td>
+                )}
+              </Tr>
+            ))}
+          </TBody>
+        </Table>
+      )}
+      <nav aria-label="Pages" className="flex items-center justify-between">
+        <p className="tabular text-sm text-zinc-500">
+          Page {fmtInt(d.page)} of {fmtInt(Math.max(1, Math.ceil(d.total / d.limit)))} · {fmtInt(d.total)} failed {query.code ? `with ${query.code}` : "in all"}
+        </p>
+        <div className="flex gap-2">
+          {d.page > 1 ? (
+            <Link href={href(query.code, d.page - 1)} className={buttonClass("secondary", "sm")} rel="prev">
+              ‹ Previous
+            </Link>
+          ) : (
+            <span className={buttonClass("secondary", "sm", "pointer-events-none opacity-40")} aria-disabled="true">
+              ‹ Previous
+            </span>
+          )}
+          {d.hasMore ? (
+            <Link href={href(query.code, d.page + 1)} className={buttonClass("secondary", "sm")} rel="next">
+              Next ›
+            </Link>
+          ) : (
+            <span className={buttonClass("secondary", "sm", "pointer-events-none opacity-40")} aria-disabled="true">
+              Next ›
+            </span>
+          )}
+        </div>
+      </nav>
+    </div>
+  );
+}
+
+function chip(active: boolean): string {
+  return cn(
+    "inline-flex items-center gap-1.5 rounded-full px-3 py-1 text-xs font-medium ring-1 ring-inset focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900",
+    active ? "bg-zinc-900 text-white ring-zinc-900" : "bg-white text-zinc-700 ring-zinc-300 hover:bg-zinc-50",
+  );
+}
