@@ -1,0 +1,16 @@
+import type { Metadata } from "next";
+import { connection } from "next/server";
+import { getDb } from "@/db/client";
+import { requirePagePrincipal } from "@/lib/auth/session";
+import { getChecklist } from "@/lib/migration/checklist";
+import { ChecklistClient } from "./client";
+
+export const metadata: Metadata = { title: "Checklist & report" };
+
+/** `/checklist`: the post-migration checklist, measured (one consistency walk), and the report download. */
+export default async function ChecklistPage() {
+  await connection();
+  const principal = await requirePagePrincipal({ callbackUrl: "/checklist" });
+  const checklist = await getChecklist(await getDb());
+  return <ChecklistClient initialData={checklist} isAdmin={principal.role === "admin"} />;
+}
