@@ -61,7 +61,12 @@ export default async function OverviewPage() {
               tone={counts.orphanPagos > 0 ? "warning" : "neutral"}
               hint={
                 counts.orphanPagos > 0
-                  ? `${fmt.format(counts.orphanPagosNull)} null prestamo_id · ${fmt.format(counts.orphanPagosDangling)} to a missing prestamo`
+                  ? (
+                      <>
+                        <span className="block">{fmt.format(counts.orphanPagosNull)} with no prestamo_id</span>
+                        <span className="block">{fmt.format(counts.orphanPagosDangling)} pointing to a missing prestamo</span>
+                      </>
+                    )
                   : "every pago names an existing prestamo"
               }
             />
