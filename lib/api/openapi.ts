@@ -7,6 +7,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import { RollbackAllBody, StartRunBody } from "./migration";
+import { ChecklistConfirmBody, ChecklistWithdrawBody, PreflightConfirmBody, PreflightQuery, PreflightSettingsBody, PreflightWithdrawBody, ReportQuery } from "./preflight";
 import {
   AuditQuery,
   ConsistencyQuery,
@@ -67,6 +68,18 @@ op({ method: "get", path: "/api/prestamos/migration/consistency/{id}", tag: M, r
 op({ method: "get", path: "/api/prestamos/migration/failures", tag: M, role: "reviewer", summary: "Failed prestamos with their rules", query: FailuresQuery, status: 200, response: "A page of failed prestamos with code, field, value (and pago id)." });
 op({ method: "get", path: "/api/prestamos/migration/metrics", tag: M, role: "reviewer", summary: "Batch time series and system figures", query: MetricsQuery, status: 200, response: "Per-batch series, throughput, error rate, process and database figures." });
 
+/* ── Pre-flight, checklist and report (issue 9) ─────────────────────────────────── */
+const P = "Pre-flight and checklist";
+op({ method: "get", path: "/api/prestamos/migration/preflight", tag: P, role: "reviewer", summary: "Pre-flight items", query: PreflightQuery, status: 200, response: "Each item (database, legacy tables, quiet period, dry run, confirmations) with its state and evidence; `?refresh=1` recomputes the dry run." });
+op({ method: "post", path: "/api/prestamos/migration/preflight/confirm", tag: P, role: "admin", summary: "Confirm a pre-flight item", body: PreflightConfirmBody, example: { item: "backup_taken", reference: "backup 2026-01-31 02:00" }, status: 200, response: "`{confirmation}`.", audit: "preflight.confirm" });
+op({ method: "post", path: "/api/prestamos/migration/preflight/withdraw", tag: P, role: "admin", summary: "Withdraw a pre-flight confirmation", body: PreflightWithdrawBody, example: { item: "backup_taken" }, status: 200, response: "`{confirmation}`.", errors: [409], audit: "preflight.withdraw" });
+op({ method: "get", path: "/api/prestamos/migration/preflight/settings", tag: P, role: "reviewer", summary: "Pre-flight settings", status: 200, response: "The quiet-period threshold (writes per second)." });
+op({ method: "put", path: "/api/prestamos/migration/preflight/settings", tag: P, role: "admin", summary: "Set the quiet-period threshold", body: PreflightSettingsBody, example: { maxWritesPerSecond: 5 }, status: 200, response: "The settings.", audit: "preflight.settings" });
+op({ method: "get", path: "/api/prestamos/migration/checklist", tag: P, role: "reviewer", summary: "Post-migration checklist", status: 200, response: "Each item measured (one consistency walk), with evidence links and confirmations." });
+op({ method: "post", path: "/api/prestamos/migration/checklist/confirm", tag: P, role: "admin", summary: "Confirm a checklist item", body: ChecklistConfirmBody, example: { item: "final_backup_taken", reference: "ticket OPS-42" }, status: 200, response: "`{confirmation}`.", audit: "checklist.confirm" });
+op({ method: "post", path: "/api/prestamos/migration/checklist/withdraw", tag: P, role: "admin", summary: "Withdraw a checklist confirmation", body: ChecklistWithdrawBody, example: { item: "final_backup_taken" }, status: 200, response: "`{confirmation}`.", errors: [409], audit: "checklist.withdraw" });
+op({ method: "get", path: "/api/prestamos/migration/report", tag: P, role: "reviewer", summary: "The migration report", query: ReportQuery, status: 200, response: "The migration's archive as an attachment: JSON, or printable HTML with `?format=html`." });
+
 /* ── Test data ─────────────────────────────────────────────────────────────────── */
 const T = "Test data";
 op({ method: "post", path: "/api/prestamos/test/create-data", tag: T, role: "admin", summary: "Create tracked legacy test data", body: CreateTestDataBody, example: { count: 1000, dirtyPct: 10, seed: 42 }, status: 201, response: "What it made: prestamos, pagos, broken ones by code, orphans.", audit: "testdata.create" });
@@ -121,7 +134,7 @@ op({ method: "delete", path: "/api/webhooks/{id}", tag: W, role: "admin", summar
 op({ method: "get", path: "/api/webhooks/{id}/deliveries", tag: W, role: "reviewer", summary: "A webhook's deliveries", params: IdParams, query: DeliveriesQuery, status: 200, response: "Newest first: event, status, attempts, next attempt, last status code, response excerpt, last error." });
 
 export const API_OPERATIONS: readonly ApiOperation[] = ops;
-export const API_TAGS = [M, T, A, U, O, W] as const;
+export const API_TAGS = [M, P, T, A, U, O, W] as const;
 
 const ERROR_TEXT: Record<number, string> = {
   400: "VALIDATION_ERROR: a param, query or body field is wrong (details list the issues)",
