@@ -134,6 +134,14 @@ export const migrationRuns = pgTable(
     heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }),
     resumes: integer("resumes").notNull().default(0),
     settings: jsonb("settings"),
+    /** Claim cursor: every legacy id up to here belongs to a chunk of this run (done or claimed). */
+    claimedTo: integer("claimed_to").notNull().default(0),
+    /** Adaptive batches aim at this duration; 0 = fixed batchSize (tunable while running). */
+    targetBatchMs: integer("target_batch_ms").notNull().default(500),
+    /** Pause between two batches of one worker, to leave the database room (tunable while running). */
+    pauseMs: integer("pause_ms").notNull().default(0),
+    /** Batch loops of the instance holding the lease (tunable while running). */
+    workers: integer("workers").notNull().default(2),
     /** The pre-flight state when the run started (issue 9), kept for the archive. */
     preflight: jsonb("preflight"),
   },
@@ -142,6 +150,26 @@ export const migrationRuns = pgTable(
     uniqueIndex("migration_runs_one_active_idx").on(sql`(true)`).where(sql`${t.status} in ('running','paused')`),
     check("migration_runs_status_check", sql`${t.status} in ('running','paused','finished','stopped','halted','failed')`),
   ],
+);
+
+/**
+ * A run's key space in chunks (ids in (lo, hi]). A worker claims one in a short transaction and
+ * marks it done in the transaction that migrates it; a chunk claimed by a worker that died is
+ * claimed again. The migration of a chunk is atomic and insert-only, so nothing is done twice.
+ */
+export const migrationChunks = pgTable(
+  "migration_chunks",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    runId: integer("run_id").notNull(),
+    lo: integer("lo").notNull(),
+    hi: integer("hi").notNull(),
+    status: text("status").$type<"claimed" | "done">().notNull(),
+    worker: text("worker").notNull(),
+    claimedAt: timestamp("claimed_at", { withTimezone: true }).notNull().defaultNow(),
+    doneAt: timestamp("done_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("migration_chunks_run_lo_idx").on(t.runId, t.lo), index("migration_chunks_open_idx").on(t.runId, t.status)],
 );
 
 /** Time series: one row per committed batch of a run or of change capture. */

@@ -1,7 +1,19 @@
 import { z } from "zod";
 
 /** Bodies of the migration's mutating endpoints (MIGRATION-SPEC §6); strict: unknown fields are 400. */
+/** What may change while a run runs (issue 5): target batch time, pause between batches, batch loops. */
+const Tunables = {
+  targetBatchMs: z.number().int().min(0).max(60_000).optional(),
+  pauseMs: z.number().int().min(0).max(60_000).optional(),
+  workers: z.number().int().min(1).max(8).optional(),
+};
+
+export const TuneRunBody = z
+  .strictObject({ ...Tunables, batchSize: z.number().int().min(1).max(50_000).optional() })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: "Send at least one of targetBatchMs, pauseMs, workers, batchSize" });
+
 export const StartRunBody = z.strictObject({
+  ...Tunables,
   batchSize: z.number().int().min(1).max(50_000).optional(),
   errorThresholdPct: z.number().min(0).max(100).optional(),
   retry: z.boolean().optional(),

@@ -8,7 +8,7 @@ import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { drainCapture, endCapture, isCaptureInstalled } from "./capture";
 import { migrateSingle, rollbackAll, rollbackOne } from "./prestamo-actions";
 import { getProgress } from "./progress";
-import { claimActiveRun, processBatch, requestStop, runToEnd, startRun } from "./runs";
+import { claimActiveRun, processBatch, requestStop, runToEnd, setRunPaused, startRun, tuneRun, type BatchOutcome } from "./runs";
 
 let db: TestDb;
 const admin: Actor = { name: "admin@test.local", kind: "user", role: "admin" };
@@ -18,7 +18,7 @@ async function reset() {
   await db.db.execute(sql`drop trigger if exists console_capture_prestamos on prestamos`);
   await db.db.execute(sql`drop trigger if exists console_capture_pagos on pagos_prestamo`);
   await db.db.execute(sql`truncate prestamos, pagos_prestamo, prestamos_new, pagos_prestamo_new, migration_state, migration_failures,
-                          migration_runs, migration_batches, capture_changes, capture_state, console_audit_log restart identity cascade`);
+                          migration_runs, migration_chunks, migration_batches, capture_changes, capture_state, console_audit_log restart identity cascade`);
 }
 
 async function drainAll() {
@@ -165,6 +165,45 @@ describe("a run", () => {
     await expectZeroDiffs();
     const resumeAudit = await queryOne<{ n: number }>(db.db, sql`select count(*)::int as n from console_audit_log where action = 'migration.resume'`);
     expect(resumeAudit!.n).toBe(1);
+  });
+});
+
+describe("parallel batch loops", () => {
+  it("share one run on disjoint chunks: every prestamo once, no overlapping ranges, zero diffs", async () => {
+    await seedLegacy(db.db, 2000, 50);
+    const run = await startRun(db.db, { batchSize: 120, errorThresholdPct: 50, workers: 3 }, admin, W);
+    const slot = async (k: number) => {
+      for (;;) {
+        const out: BatchOutcome = await processBatch(db.db, run.id, `${W}#${k}`);
+        if (out.kind === "ended" || out.kind === "not-ours") return out.kind;
+        if (out.kind === "wait") await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const ends = await Promise.all([slot(0), slot(1), slot(2)]);
+    expect(ends.filter((e) => e === "ended")).toHaveLength(1);
+    const ranges = await queryRows<{ lo: number; hi: number; worker: string }>(db.db, sql`select lo, hi, worker from migration_chunks where run_id = ${run.id} order by lo`);
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i].lo).toBe(ranges[i - 1].hi); // contiguous, never overlapping
+    expect(new Set(ranges.map((r) => r.worker)).size).toBeGreaterThan(1);
+    const done = await queryOne<{ processed: number; checkpoint: number; status: string }>(db.db, sql`select processed, checkpoint, status from migration_runs where id = ${run.id}`);
+    expect(done).toEqual({ processed: 2000, checkpoint: 2000, status: "finished" });
+    await expectZeroDiffs();
+  });
+
+  it("can be paused, tuned and resumed while it runs, each audited", async () => {
+    await seedLegacy(db.db, 300);
+    const run = await startRun(db.db, {}, admin, W);
+    expect(run).toMatchObject({ targetBatchMs: 500, workers: 2, pauseMs: 0 });
+    await processBatch(db.db, run.id, W, 100);
+    await setRunPaused(db.db, true, admin);
+    expect((await processBatch(db.db, run.id, W, 100)).kind).toBe("paused");
+    await expect(setRunPaused(db.db, true, admin)).rejects.toMatchObject({ code: "CONFLICT" });
+    const tuned = await tuneRun(db.db, { targetBatchMs: 250, pauseMs: 10, workers: 1 }, admin);
+    expect(tuned).toMatchObject({ targetBatchMs: 250, pauseMs: 10, workers: 1, status: "paused" });
+    await setRunPaused(db.db, false, admin);
+    const ended = await runToEnd(db.db, run.id, W);
+    expect(ended).toMatchObject({ status: "finished", processed: 300 });
+    const actions = await queryRows<{ action: string }>(db.db, sql`select action from console_audit_log where action in ('migration.pause','migration.tune','migration.resume_run') order by id`);
+    expect(actions.map((a) => a.action)).toEqual(["migration.pause", "migration.tune", "migration.resume_run"]);
   });
 });
 

@@ -82,7 +82,9 @@ export async function rollbackOne(db: Db, legacyId: number, actor: Actor): Promi
  */
 export async function rollbackAll(db: Db, actor: Actor): Promise<{ stoppedRunId: number | null; prestamosRemoved: number; pagosRemoved: number }> {
   return db.transaction(async (tx) => {
-    // Waits for a batch in flight (it holds the run row), then for every writer (the lock).
+    // The writers' lock first (waits for batches in flight), then the run row: the order batches
+    // take them in, so the two can never wait for each other.
+    await lockWriters(tx, "exclusive");
     const stopped = await queryOne<{ id: number }>(
       tx,
       sql`update migration_runs set status = 'stopped', ended_at = now(), stop_reason = 'stopped',
@@ -90,7 +92,6 @@ export async function rollbackAll(db: Db, actor: Actor): Promise<{ stoppedRunId:
           where status in ('running','paused') returning id`,
     );
     if (stopped) await emitRunEvent(tx, "run.stopped", { id: stopped.id }, { reason: "rollback of all", by: actor.name }); // issue 7
-    await lockWriters(tx, "exclusive");
     const counts = await queryOne<{ p: number; g: number }>(tx, sql`select (select count(*) from prestamos_new)::int as p, (select count(*) from pagos_prestamo_new)::int as g`);
     await tx.execute(sql`truncate pagos_prestamo_new, prestamos_new, migration_state, migration_failures`);
     // Syncs follow pending prestamos only for a run finished after the last reset (capture.ts).

@@ -13,7 +13,9 @@ import { emitRunEvent } from "@/lib/webhooks/emit";
 import { installCapture } from "./capture";
 import { lockWriters, migrateWindow } from "./write";
 
-export const RUN_DEFAULTS = { batchSize: 2000, errorThresholdPct: 1 } as const;
+export const RUN_DEFAULTS = { batchSize: 2000, errorThresholdPct: 1, targetBatchMs: 500, pauseMs: 0, workers: 2 } as const;
+/** Adaptive batch sizes stay within these bounds. */
+export const BATCH_SIZE_BOUNDS = { min: 100, max: 50_000 } as const;
 /** A run's lease: renewed by every batch; another instance takes the run over once it expires. */
 export const LEASE_SECONDS = 15;
 /** The error threshold applies once this many prestamos were processed (or all of them). */
@@ -45,6 +47,10 @@ export interface RunDTO {
   leaseExpiresAt: string | null;
   heartbeatAt: string | null;
   resumes: number;
+  claimedTo: number;
+  targetBatchMs: number;
+  pauseMs: number;
+  workers: number;
 }
 
 type RunRow = Record<string, unknown>;
@@ -79,6 +85,10 @@ export function toRunDTO(r: RunRow): RunDTO {
     leaseExpiresAt: isoTime(r.lease_expires_at),
     heartbeatAt: isoTime(r.heartbeat_at),
     resumes: Number(r.resumes ?? 0),
+    claimedTo: Number(r.claimed_to ?? 0),
+    targetBatchMs: Number(r.target_batch_ms ?? 0),
+    pauseMs: Number(r.pause_ms ?? 0),
+    workers: Number(r.workers ?? 1),
   };
 }
 
@@ -108,22 +118,28 @@ const isUniqueViolation = (err: unknown) => {
  */
 export async function startRun(
   db: Db,
-  opts: { batchSize?: number; errorThresholdPct?: number; retry?: boolean; preflight?: unknown },
+  opts: RunTunables & { batchSize?: number; errorThresholdPct?: number; retry?: boolean; preflight?: unknown },
   actor: Actor,
   workerId: string,
 ): Promise<RunDTO> {
   const batchSize = opts.batchSize ?? RUN_DEFAULTS.batchSize;
   const threshold = opts.errorThresholdPct ?? RUN_DEFAULTS.errorThresholdPct;
   const retry = opts.retry ?? false;
+  // An explicit batch size without a target duration is the operator's choice: keep it fixed.
+  const targetBatchMs = opts.targetBatchMs ?? (opts.batchSize !== undefined ? 0 : RUN_DEFAULTS.targetBatchMs);
+  const pauseMs = opts.pauseMs ?? RUN_DEFAULTS.pauseMs;
+  const workers = opts.workers ?? RUN_DEFAULTS.workers;
   try {
     return await db.transaction(async (tx) => {
       const active = await getActiveRun(tx);
       if (active) throw new AppError("CONFLICT", `Run ${active.id} is already active`, { run: active });
       const row = await queryOne(
         tx,
-        sql`insert into migration_runs (status, retry, batch_size, error_threshold_pct, started_by, lease_owner, lease_expires_at, heartbeat_at, settings, preflight)
-            values ('running', ${retry}, ${batchSize}, ${threshold}, ${actor.name}, ${workerId}, now() + make_interval(secs => ${LEASE_SECONDS}), now(),
-                    ${JSON.stringify({ batchSize, errorThresholdPct: threshold, retry })}::jsonb,
+        sql`insert into migration_runs (status, retry, batch_size, error_threshold_pct, started_by, lease_owner, lease_expires_at, heartbeat_at,
+                                        target_batch_ms, pause_ms, workers, settings, preflight)
+            values ('running', ${retry}, ${batchSize}, ${threshold}, ${actor.name}, ${instanceOf(workerId)}, now() + make_interval(secs => ${LEASE_SECONDS}), now(),
+                    ${targetBatchMs}, ${pauseMs}, ${workers},
+                    ${JSON.stringify({ batchSize, errorThresholdPct: threshold, retry, targetBatchMs, pauseMs, workers })}::jsonb,
                     ${opts.preflight === undefined ? null : JSON.stringify(opts.preflight)}::jsonb)
             returning *`,
       );
@@ -134,7 +150,7 @@ export async function startRun(
         target: `run:${run.id}`,
         outcome: "ok",
         status: 202,
-        details: { batchSize, errorThresholdPct: threshold, retry, captureInstalled, ...(opts.preflight === undefined ? {} : { preflight: opts.preflight }) },
+        details: { batchSize, errorThresholdPct: threshold, retry, targetBatchMs, pauseMs, workers, captureInstalled, ...(opts.preflight === undefined ? {} : { preflight: opts.preflight }) },
       });
       await emitRunEvent(tx, "run.started", run); // webhook row commits with the start (issue 7)
       return run;
@@ -226,78 +242,180 @@ export async function claimActiveRun(db: Db, workerId: string): Promise<{ run: R
 }
 
 export type BatchOutcome =
-  | { kind: "batch"; run: RunDTO; migrated: number; failed: number; pagos: number; durationMs: number }
+  | { kind: "batch"; run: RunDTO; migrated: number; failed: number; pagos: number; durationMs: number; size: number }
   | { kind: "ended"; run: RunDTO }
-  | { kind: "not-ours" };
+  | { kind: "not-ours" }
+  /** Nothing to claim now: other workers still hold chunks of the run. */
+  | { kind: "wait" }
+  | { kind: "paused"; run: RunDTO };
+
+/** Workers of one instance are `<instance>#<slot>`; the run's lease is held by the instance. */
+export const instanceOf = (workerId: string) => workerId.split("#")[0];
+
+type Claimed = { kind: "chunk"; chunkId: number; lo: number; hi: number };
+
+async function endRun(tx: Pick<Db, "execute" | "insert">, runId: number, status: "finished" | "halted" | "stopped", reason: string, detail: string, audit: boolean): Promise<RunDTO> {
+  const ended = await queryOne(
+    tx,
+    sql`update migration_runs set status = ${status}, ended_at = now(), stop_reason = ${reason}, stop_detail = ${detail},
+          lease_owner = null, lease_expires_at = null, heartbeat_at = now()
+        where id = ${runId} returning *`,
+  );
+  const dto = toRunDTO(ended!);
+  if (audit) {
+    await writeAudit(tx, systemActor(), {
+      action: status === "halted" ? "migration.halt" : "migration.finish",
+      target: `run:${runId}`,
+      outcome: "ok",
+      details: { processed: dto.processed, failed: dto.failed, errorRatePct: Number(dto.errorRatePct.toFixed(4)), thresholdPct: dto.errorThresholdPct },
+    });
+  }
+  await emitRunEvent(tx, status === "halted" ? "run.halted" : status === "stopped" ? "run.stopped" : "run.finished", dto);
+  return dto;
+}
+
+const haltDetail = (failed: number, processed: number, threshold: number) =>
+  `halted: error rate ${((failed / processed) * 100).toFixed(2)} % (${failed} of ${processed}) exceeds the threshold of ${threshold} %`;
 
 /**
- * One batch of the run, in one transaction with its checkpoint. Returns "not-ours" when this
- * worker no longer holds the run (another took it over, or it is no longer running).
+ * Step 1 of a batch, a short transaction on the run row: ends the run when asked to stop, past
+ * its error threshold or at the end of the table; else claims a chunk — one of this worker's
+ * own left over from a failed attempt, one a dead worker held, or the next `size` legacy ids.
  */
-export async function processBatch(db: Db, runId: number, workerId: string): Promise<BatchOutcome> {
+async function claimChunk(db: Db, runId: number, workerId: string, size: number): Promise<Claimed | Exclude<BatchOutcome, { kind: "batch" }>> {
+  return db.transaction(async (tx) => {
+    const run = await queryOne(tx, sql`select * from migration_runs where id = ${runId} for update`);
+    if (!run || (run.status !== "running" && run.status !== "paused") || run.lease_owner !== instanceOf(workerId)) return { kind: "not-ours" as const };
+    if (run.stop_requested_by) {
+      const detail = `stopped by ${String(run.stop_requested_by)} after batch ${Number(run.batches)}`;
+      return { kind: "ended" as const, run: await endRun(tx, runId, "stopped", "stopped", detail, false) };
+    }
+    if (run.status === "paused") return { kind: "paused" as const, run: toRunDTO(run) };
+    const processed = Number(run.processed);
+    const failed = Number(run.failed);
+    const threshold = Number(run.error_threshold_pct);
+    if (processed >= THRESHOLD_MIN_PROCESSED && (failed / processed) * 100 > threshold) {
+      return { kind: "ended" as const, run: await endRun(tx, runId, "halted", "halted", haltDetail(failed, processed, threshold), true) };
+    }
+    // A chunk row locked by a transaction is being migrated right now: SKIP LOCKED passes it by.
+    const leftover = await queryOne<{ id: number; lo: number; hi: number }>(
+      tx,
+      sql`select id, lo, hi from migration_chunks
+          where run_id = ${runId} and status = 'claimed'
+            and (worker = ${workerId} or split_part(worker, '#', 1) <> ${instanceOf(workerId)} or claimed_at < now() - interval '2 minutes')
+          order by (worker = ${workerId}) desc, lo limit 1
+          for update skip locked`,
+    );
+    if (leftover) {
+      await tx.execute(sql`update migration_chunks set worker = ${workerId}, claimed_at = now() where id = ${leftover.id}`);
+      return { kind: "chunk" as const, chunkId: Number(leftover.id), lo: Number(leftover.lo), hi: Number(leftover.hi) };
+    }
+    const claimedTo = Number(run.claimed_to);
+    const next = await queryOne<{ hi: number | null }>(
+      tx,
+      sql`select max(id)::int as hi from (select id from prestamos where id > ${claimedTo} order by id limit ${size}) w`,
+    );
+    if (next?.hi == null) {
+      const open = await queryOne<{ n: number }>(tx, sql`select count(*)::int as n from migration_chunks where run_id = ${runId} and status = 'claimed'`);
+      if ((open?.n ?? 0) > 0) return { kind: "wait" as const };
+      if (processed > 0 && (failed / processed) * 100 > threshold) {
+        return { kind: "ended" as const, run: await endRun(tx, runId, "halted", "halted", haltDetail(failed, processed, threshold), true) };
+      }
+      const detail = `finished: ${processed} processed, ${Number(run.migrated)} migrated, ${failed} failed`;
+      return { kind: "ended" as const, run: await endRun(tx, runId, "finished", "finished", detail, true) };
+    }
+    const chunk = await queryOne<{ id: number }>(
+      tx,
+      sql`insert into migration_chunks (run_id, lo, hi, status, worker) values (${runId}, ${claimedTo}, ${next.hi}, 'claimed', ${workerId}) returning id`,
+    );
+    await tx.execute(
+      sql`update migration_runs set claimed_to = ${next.hi}, lease_expires_at = now() + make_interval(secs => ${LEASE_SECONDS}), heartbeat_at = now() where id = ${runId}`,
+    );
+    return { kind: "chunk" as const, chunkId: Number(chunk!.id), lo: claimedTo, hi: Number(next.hi) };
+  });
+}
+
+/**
+ * One batch of the run. Claims a chunk (short transaction), then migrates it in one transaction
+ * that also marks it done, records the batch and advances the run's counters and checkpoint (the
+ * highest id below which every chunk is done). Several workers run this at once on disjoint
+ * chunks. Returns "not-ours" when this worker's instance no longer holds the run.
+ */
+export async function processBatch(db: Db, runId: number, workerId: string, size?: number): Promise<BatchOutcome> {
+  const claimSize = size ?? Number((await queryOne<{ b: number }>(db, sql`select batch_size as b from migration_runs where id = ${runId}`))?.b ?? RUN_DEFAULTS.batchSize);
+  const claim = await claimChunk(db, runId, workerId, claimSize);
+  if (claim.kind !== "chunk") return claim;
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
   return db.transaction(async (tx) => {
     await tx.execute(sql`set local lock_timeout = '5s'`);
+    // The writers' lock first, then the run row (rollback of all takes them in the same order).
     await lockWriters(tx, "shared");
-    const run = await queryOne(tx, sql`select * from migration_runs where id = ${runId} for update`);
-    if (!run || run.status !== "running" || run.lease_owner !== workerId) return { kind: "not-ours" as const };
-    if (run.stop_requested_by) {
-      const ended = await queryOne(
-        tx,
-        sql`update migration_runs set status = 'stopped', ended_at = now(), stop_reason = 'stopped',
-              stop_detail = ${`stopped by ${String(run.stop_requested_by)} after batch ${Number(run.batches)}`}, lease_owner = null, lease_expires_at = null
-            where id = ${runId} returning *`,
-      );
-      await emitRunEvent(tx, "run.stopped", toRunDTO(ended!));
-      return { kind: "ended" as const, run: toRunDTO(ended!) };
-    }
-    const counts = await migrateWindow(tx, { after: Number(run.checkpoint), limit: Number(run.batch_size), runId, retry: Boolean(run.retry) });
-    const processed = Number(run.processed) + counts.migrated + counts.failed;
-    const failed = Number(run.failed) + counts.failed;
-    const threshold = Number(run.error_threshold_pct);
-    const done = counts.windowSize === 0;
-    const rate = processed ? (failed / processed) * 100 : 0;
-    const halts = (processed >= THRESHOLD_MIN_PROCESSED || done) && processed > 0 && rate > threshold;
-    const status = halts ? "halted" : done ? "finished" : "running";
-    const detail = halts
-      ? `halted: error rate ${rate.toFixed(2)} % (${failed} of ${processed}) exceeds the threshold of ${threshold} %`
-      : done
-        ? `finished: ${processed} processed, ${Number(run.migrated) + counts.migrated} migrated, ${failed} failed`
-        : null;
+    const run = await queryOne(tx, sql`select status, lease_owner, retry from migration_runs where id = ${runId}`);
+    if (!run || run.status !== "running" || run.lease_owner !== instanceOf(workerId)) return { kind: "not-ours" as const };
+    const mine = await queryOne(tx, sql`select id from migration_chunks where id = ${claim.chunkId} and status = 'claimed' and worker = ${workerId} for update`);
+    if (!mine) return { kind: "wait" as const }; // taken over meanwhile: never migrate a chunk twice
+    const counts = await migrateWindow(tx, { after: claim.lo, upTo: claim.hi, limit: claim.hi - claim.lo, runId, retry: Boolean(run.retry) });
+    await tx.execute(sql`update migration_chunks set status = 'done', done_at = now() where id = ${claim.chunkId}`);
     const durationMs = performance.now() - t0;
+    await tx.execute(sql`insert into migration_batches (run_id, kind, started_at, duration_ms, from_id, to_id, prestamos, pagos, failures)
+                         values (${runId}, 'run', ${startedAt}, ${durationMs}, ${claim.lo + 1}, ${claim.hi}, ${counts.migrated + counts.failed}, ${counts.pagos}, ${counts.failed})`);
+    const updated = await queryOne(
+      tx,
+      sql`update migration_runs r set
+            processed = processed + ${counts.migrated + counts.failed}, failed = failed + ${counts.failed},
+            migrated = migrated + ${counts.migrated}, pagos = pagos + ${counts.pagos}, batches = batches + 1,
+            checkpoint = coalesce((select min(c.lo) from migration_chunks c where c.run_id = ${runId} and c.status = 'claimed'), r.claimed_to),
+            lease_expires_at = now() + make_interval(secs => ${LEASE_SECONDS}), heartbeat_at = now()
+          where id = ${runId} returning *`,
+    );
+    return { kind: "batch" as const, run: toRunDTO(updated!), migrated: counts.migrated, failed: counts.failed, pagos: counts.pagos, durationMs, size: claim.hi - claim.lo };
+  });
+}
+
+/** The next batch size: aims at the target duration, grows at most 1.5× a step, halves at once on an outlier. */
+export function nextBatchSize(size: number, durationMs: number, targetMs: number): number {
+  if (targetMs <= 0 || durationMs <= 0) return size;
+  const next = durationMs > 2 * targetMs ? size / 2 : Math.min(size * 1.5, size * (targetMs / durationMs));
+  return Math.round(Math.max(BATCH_SIZE_BOUNDS.min, Math.min(BATCH_SIZE_BOUNDS.max, next)));
+}
+
+export interface RunTunables {
+  targetBatchMs?: number;
+  pauseMs?: number;
+  workers?: number;
+}
+
+/** Changes an active run's tunables while it runs (audited). */
+export async function tuneRun(db: Db, changes: RunTunables & { batchSize?: number }, actor: Actor): Promise<RunDTO> {
+  return db.transaction(async (tx) => {
+    const row = await queryOne(tx, sql`select * from migration_runs where status in ('running','paused') order by id desc limit 1 for update`);
+    if (!row) throw new AppError("CONFLICT", "No run is active");
     const updated = await queryOne(
       tx,
       sql`update migration_runs set
-            checkpoint = ${counts.lastId ?? Number(run.checkpoint)},
-            processed = ${processed}, failed = ${failed},
-            migrated = migrated + ${counts.migrated}, pagos = pagos + ${counts.pagos},
-            batches = batches + ${done ? 0 : 1},
-            status = ${status},
-            ended_at = case when ${status} <> 'running' then now() else null end,
-            stop_reason = case when ${status} <> 'running' then ${halts ? "halted" : "finished"} else null end,
-            stop_detail = ${detail},
-            lease_owner = case when ${status} <> 'running' then null else lease_owner end,
-            lease_expires_at = case when ${status} <> 'running' then null else now() + make_interval(secs => ${LEASE_SECONDS}) end,
-            heartbeat_at = now()
-          where id = ${runId} returning *`,
+            target_batch_ms = coalesce(${changes.targetBatchMs ?? null}::int, target_batch_ms),
+            pause_ms = coalesce(${changes.pauseMs ?? null}::int, pause_ms),
+            workers = coalesce(${changes.workers ?? null}::int, workers),
+            batch_size = coalesce(${changes.batchSize ?? null}::int, batch_size)
+          where id = ${Number(row.id)} returning *`,
     );
-    if (!done) {
-      await tx.execute(sql`insert into migration_batches (run_id, kind, started_at, duration_ms, from_id, to_id, prestamos, pagos, failures)
-                           values (${runId}, 'run', ${startedAt}, ${durationMs}, ${Number(run.checkpoint) + 1}, ${counts.lastId}, ${counts.migrated + counts.failed}, ${counts.pagos}, ${counts.failed})`);
-    }
-    const dto = toRunDTO(updated!);
-    if (status !== "running") {
-      await writeAudit(tx, systemActor(), {
-        action: halts ? "migration.halt" : "migration.finish",
-        target: `run:${runId}`,
-        outcome: "ok",
-        details: { processed, failed, errorRatePct: Number(rate.toFixed(4)), thresholdPct: threshold },
-      });
-      await emitRunEvent(tx, halts ? "run.halted" : "run.finished", dto);
-      return { kind: "ended" as const, run: dto };
-    }
-    return { kind: "batch" as const, run: dto, migrated: counts.migrated, failed: counts.failed, pagos: counts.pagos, durationMs };
+    const run = toRunDTO(updated!);
+    await writeAudit(tx, actor, { action: "migration.tune", target: `run:${run.id}`, outcome: "ok", status: 200, details: changes });
+    return run;
+  });
+}
+
+/** Pauses the active run after the batches in flight, or resumes it (audited). 409 when it is not in the other state. */
+export async function setRunPaused(db: Db, paused: boolean, actor: Actor): Promise<RunDTO> {
+  return db.transaction(async (tx) => {
+    const row = await queryOne(tx, sql`select * from migration_runs where status in ('running','paused') order by id desc limit 1 for update`);
+    if (!row) throw new AppError("CONFLICT", "No run is active");
+    if ((row.status === "paused") === paused) throw new AppError("CONFLICT", `Run ${Number(row.id)} is already ${String(row.status)}`);
+    const updated = await queryOne(tx, sql`update migration_runs set status = ${paused ? "paused" : "running"} where id = ${Number(row.id)} returning *`);
+    const run = toRunDTO(updated!);
+    await writeAudit(tx, actor, { action: paused ? "migration.pause" : "migration.resume_run", target: `run:${run.id}`, outcome: "ok", status: 200 });
+    return run;
   });
 }
 
@@ -312,6 +430,8 @@ export async function runToEnd(db: Db, runId: number, workerId: string, maxBatch
     const out = await processBatch(db, runId, workerId);
     if (out.kind === "ended") return out.run;
     if (out.kind === "not-ours") return null;
+    if (out.kind === "paused") return out.run;
+    if (out.kind === "wait") await new Promise((r) => setTimeout(r, 20));
   }
   return getActiveRun(db);
 }

@@ -6,7 +6,7 @@
 import type { Db } from "@/db/client";
 import { afterRunEnded } from "@/lib/webhooks/consistency-event";
 import { drainCapture } from "./capture";
-import { claimActiveRun, newWorkerId, processBatch, recordRunError } from "./runs";
+import { claimActiveRun, newWorkerId, nextBatchSize, processBatch, recordRunError, type BatchOutcome, type RunDTO } from "./runs";
 import { maybeSampleLegacyWrites } from "./write-samples";
 
 export interface WorkerHandle {
@@ -22,6 +22,10 @@ export interface WorkerOptions {
   /** Queue entries per sync transaction. */
   drainLimit?: number;
   log?: (event: Record<string, unknown>) => void;
+  /** At most this many batch loops, whatever the run asks (PGlite has one connection: 1). */
+  maxSlots?: number;
+  /** How long the slots drive batches before the loop comes back to drain capture and re-read the run. */
+  sliceMs?: number;
 }
 
 const sleep = (ms: number, signal: { wake?: () => void }) =>
@@ -41,6 +45,29 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
   let running = true;
   let failures = 0;
 
+  // Each slot's batch size, adapted to the run's target duration from its recent batches.
+  const sizes = new Map<string, number>();
+  const sliceMs = opts.sliceMs ?? 2000;
+
+  /** One batch loop for a slice of time; returns how it stopped (undefined: the slice ran out). */
+  const driveSlot = async (run: RunDTO, slotId: string): Promise<BatchOutcome | undefined> => {
+    const until = Date.now() + sliceMs;
+    while (running && Date.now() < until) {
+      const size = run.targetBatchMs > 0 ? (sizes.get(slotId) ?? run.batchSize) : run.batchSize;
+      const out = await processBatch(db, run.id, slotId, size);
+      if (out.kind === "batch") {
+        sizes.set(slotId, nextBatchSize(out.size, out.durationMs, out.run.targetBatchMs));
+        run = out.run;
+        if (run.pauseMs > 0) await new Promise((r) => setTimeout(r, run.pauseMs));
+      } else if (out.kind === "wait") {
+        await new Promise((r) => setTimeout(r, 50));
+      } else {
+        return out;
+      }
+    }
+    return undefined;
+  };
+
   const loop = async () => {
     while (running) {
       let runId: number | null = null;
@@ -50,13 +77,18 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
         if (claim?.resumedFrom) log({ msg: "run resumed", runId: claim.run.id, from: claim.resumedFrom, checkpoint: claim.run.checkpoint });
         if (claim && claim.run.status === "running") {
           runId = claim.run.id;
-          const out = await processBatch(db, runId, workerId);
-          if (out.kind === "ended") log({ msg: "run ended", runId, status: out.run.status, detail: out.run.stopDetail });
-          // Issue 7: the consistency summary once per run end (metrics + consistency.below_100 webhook); never throws.
-          if (out.kind === "ended") await afterRunEnded(db, out.run, log);
+          const slots = Math.max(1, Math.min(claim.run.workers, opts.maxSlots ?? 8));
+          const outs = await Promise.all(Array.from({ length: slots }, (_, k) => driveSlot(claim.run, `${workerId}#${k}`)));
+          const ended = outs.find((o): o is Extract<BatchOutcome, { kind: "ended" }> => o?.kind === "ended");
+          if (ended) {
+            log({ msg: "run ended", runId, status: ended.run.status, detail: ended.run.stopDetail });
+            // Issue 7: the consistency summary once per run end (metrics + consistency.below_100 webhook); never throws.
+            await afterRunEnded(db, ended.run, log);
+          }
           // Keep the capture queue moving during a run.
           await drainCapture(db, opts.drainLimit ?? 1000);
           failures = 0;
+          if (outs.some((o) => o?.kind === "paused")) await sleep(idleMs, signal);
           continue;
         }
         const drained = await drainCapture(db, opts.drainLimit ?? 2000);

@@ -55,16 +55,18 @@ function toCounts(row: Record<string, unknown> | undefined): WriteCounts {
 }
 
 /**
- * One batch of a run: the next `limit` legacy prestamos after `after` in id order (keyset), of
- * which it takes the pending ones (and failed / rolled back with `retry`). Insert-only.
+ * One batch of a run: the next `limit` legacy prestamos after `after` (and up to `upTo`) in id
+ * order (keyset), of which it takes the pending ones (and failed / rolled back with `retry`).
+ * Insert-only.
  */
 export async function migrateWindow(
   tx: Tx,
-  opts: { after: number; limit: number; runId: number; retry: boolean },
+  opts: { after: number; limit: number; upTo?: number; runId: number; retry: boolean },
 ): Promise<WriteCounts & { windowSize: number; lastId: number | null }> {
+  const upTo = opts.upTo ?? 2147483647;
   const q: SQL = sql`WITH
   win AS MATERIALIZED (
-    SELECT l.* FROM prestamos l WHERE l.id > ${opts.after} ORDER BY l.id LIMIT ${opts.limit}
+    SELECT l.* FROM prestamos l WHERE l.id > ${opts.after} AND l.id <= ${upTo} ORDER BY l.id LIMIT ${opts.limit}
   ),
   cand AS MATERIALIZED (
     SELECT w.* FROM win w LEFT JOIN migration_state s ON s.legacy_id = w.id

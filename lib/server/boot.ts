@@ -84,7 +84,8 @@ export function boot(): Promise<BootSummary> {
     const summary = await bootDatabase(handle, env);
     // The engine's worker: drives the active run (resuming one whose lease expired) and drains
     // the change-capture queue. Started once per process; stopped before the database closes.
-    startBackgroundWorkers(handle.db, { log: logWorkerEvent });
+    // PGlite has one connection: several batch loops would only take turns on it.
+    startBackgroundWorkers(handle.db, { log: logWorkerEvent, maxSlots: handle.driver === "pglite" ? 1 : undefined });
     // Issue 7: sends queued webhook deliveries (claimed with SKIP LOCKED: safe with several instances).
     startWebhookDeliverer(handle.db);
     log(

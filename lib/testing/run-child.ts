@@ -6,6 +6,14 @@
 import { openDb } from "@/db/client";
 import { claimActiveRun, newWorkerId, processBatch } from "@/lib/migration/runs";
 
+// Spawned ahead of time (CHILD_WAIT_GO=1, lib/testing/chaos.ts): Node and tsx start while the
+// previous child still runs; the database is opened only on "go" (an embedded folder allows one process).
+if (process.env.CHILD_WAIT_GO === "1") {
+  await new Promise<void>((resolve) => {
+    process.stdin.on("data", (d) => String(d).includes("go") && resolve());
+    process.stdin.on("end", () => process.exit(0));
+  });
+}
 const url = process.env.DATABASE_URL;
 const dataDir = process.env.PGLITE_DATA_DIR;
 const handle = await openDb(url ? { url, max: 2 } : { dataDir });
@@ -25,6 +33,10 @@ try {
     if (out.kind === "not-ours") {
       process.stdout.write("not-ours\n");
       break;
+    }
+    if (out.kind === "wait" || out.kind === "paused") {
+      await new Promise((r) => setTimeout(r, 50));
+      continue;
     }
     process.stdout.write(`batch ${out.run.checkpoint}\n`);
   }
