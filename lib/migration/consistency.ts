@@ -67,16 +67,20 @@ function chunkCtes(after: number, upto: number): SQL {
     WHERE state = 'migrated' AND legacy_id > ${a} AND legacy_id <= ${b}
   ),
   cand AS MATERIALIZED (SELECT l.* FROM prestamos l WHERE l.id IN (SELECT id FROM mig)),${sql.raw(EXPECTED)},
+  -- LATERAL ... OFFSET 0: one index probe per row. A plain join or EXISTS lets the planner hash the
+  -- whole legacy table once per chunk, which makes the full check quadratic.
   np AS MATERIALIZED (
-    SELECT n.*, EXISTS (SELECT 1 FROM mig WHERE mig.id = n.legacy_id) AS is_mig,
-      EXISTS (SELECT 1 FROM prestamos x WHERE x.id = n.legacy_id) AS has_legacy
-    FROM prestamos_new n WHERE n.legacy_id > ${a} AND n.legacy_id <= ${b}
+    SELECT n.*, EXISTS (SELECT 1 FROM mig WHERE mig.id = n.legacy_id) AS is_mig, x.id IS NOT NULL AS has_legacy
+    FROM prestamos_new n
+    LEFT JOIN LATERAL (SELECT x.id FROM prestamos x WHERE x.id = n.legacy_id OFFSET 0) x ON true
+    WHERE n.legacy_id > ${a} AND n.legacy_id <= ${b}
   ),
   ng AS MATERIALIZED (
     SELECT g.legacy_id, ${sql.raw(PAGO_COLUMNS.map((c) => `g.${c}`).join(", "))},
       np.legacy_id AS p_legacy_id, np.is_mig, lp.id IS NOT NULL AS has_legacy, lp.prestamo_id AS legacy_prestamo_id
-    FROM np JOIN pagos_prestamo_new g ON g.prestamo_id = np.id
-    LEFT JOIN pagos_prestamo lp ON lp.id = g.legacy_id
+    FROM np
+    CROSS JOIN LATERAL (SELECT g.* FROM pagos_prestamo_new g WHERE g.prestamo_id = np.id OFFSET 0) g
+    LEFT JOIN LATERAL (SELECT lp.id, lp.prestamo_id FROM pagos_prestamo lp WHERE lp.id = g.legacy_id OFFSET 0) lp ON true
   ),
   nt AS (
     SELECT p_legacy_id AS legacy_id,
