@@ -368,7 +368,7 @@ function AuditHistory({ page, error, target }: { page: AuditPage; error: unknown
                 <Td>{e.actor}</Td>
                 <Td className="font-mono text-[13px]">{e.action}</Td>
                 <Td>
-                  <Badge tone={e.outcome === "ok" ? "success" : e.outcome === "refused" ? "warning" : "danger"}>
+                  <Badge className="whitespace-nowrap" tone={e.outcome === "ok" ? "success" : e.outcome === "refused" ? "warning" : "danger"}>
                     {e.outcome}
                     {e.status ? ` · ${e.status}` : ""}
                   </Badge>
