@@ -16,6 +16,7 @@ import { AppError } from "@/lib/errors";
 import { activeConfirmations, type Confirmation } from "./confirmations";
 import { getPreflightSettings, type PreflightSettings } from "./console-settings";
 import { FAILURE_CODES } from "./rules";
+import { RUN_DEFAULTS } from "./runs";
 import { getVerifyReport, type VerifyReport } from "./verify";
 import { getWriteRate, type WriteRate } from "./write-samples";
 
@@ -432,7 +433,8 @@ function dryRunItem(verify: VerifyReport | null, error: string | null): CheckIte
     ...base,
     state: d.invalid > 0 || verify.legacy.orphanPagos > 0 ? "warn" : "pass",
     figure:
-      `${n(d.invalid)} of ${n(d.checked)} prestamos invalid (${pct.toFixed(2)} %)${codes.length ? ` — ${codes.join(", ")}` : ""}; ` +
+      `${n(d.invalid)} of ${n(d.checked)} prestamos invalid (${pct.toFixed(2)} %${pct > RUN_DEFAULTS.errorThresholdPct ? `: above the default ${RUN_DEFAULTS.errorThresholdPct} % threshold, a run with it halts` : ""})` +
+      `${codes.length ? ` — ${codes.join(", ")}` : ""}; ` +
       `${n(verify.legacy.orphanPagos)} orphan pagos (${n(verify.legacy.orphanPagosNull)} without prestamo_id, ${n(verify.legacy.orphanPagosDangling)} dangling)`,
     data: { checked: d.checked, invalid: d.invalid, invalidPct: Number(pct.toFixed(4)), byCode: d.byCode, orphanPagos: verify.legacy.orphanPagos, checkedAt: verify.checkedAt },
   };

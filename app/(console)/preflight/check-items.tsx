@@ -96,8 +96,15 @@ export function CheckItems({
   );
 }
 
+const PLACEHOLDER: Record<string, string> = {
+  backup_taken: "Reference, e.g. the backup file's name (optional)",
+  team_notified: "Reference, e.g. a ticket or message link (optional)",
+  issues_documented: "Reference, e.g. the ticket or document (optional)",
+  final_backup_taken: "Reference, e.g. the backup file's name (optional)",
+};
+
 const inputClass =
-  "h-8 w-72 max-w-full rounded-lg border-0 bg-white px-3 text-sm text-zinc-900 shadow-sm ring-1 ring-inset ring-zinc-300 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900";
+  "h-8 w-80 max-w-full rounded-lg border-0 bg-white px-3 text-sm text-zinc-900 shadow-sm ring-1 ring-inset ring-zinc-300 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900";
 
 function ConfirmControl({ phase, item, confirmed, onChanged }: { phase: string; item: string; confirmed: boolean; onChanged: () => void }) {
   const id = useId();
@@ -125,7 +132,7 @@ function ConfirmControl({ phase, item, confirmed, onChanged }: { phase: string; 
           <label htmlFor={`${id}-ref`} className="sr-only">
             Reference (optional)
           </label>
-          <input id={`${id}-ref`} className={inputClass} placeholder="Reference, e.g. the backup's name (optional)" maxLength={500} value={reference} onChange={(e) => setReference(e.target.value)} />
+          <input id={`${id}-ref`} className={inputClass} placeholder={PLACEHOLDER[item] ?? "Reference (optional)"} maxLength={500} value={reference} onChange={(e) => setReference(e.target.value)} />
           <Button size="sm" type="submit" disabled={m.isPending}>
             {m.isPending ? "Confirming…" : "Confirm"}
           </Button>
