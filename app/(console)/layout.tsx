@@ -13,16 +13,16 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
     <Providers>
       <div className="flex min-h-screen">
         <aside className="sticky top-0 flex h-screen w-60 shrink-0 flex-col border-r border-zinc-200 bg-white">
-          <div className="px-5 pb-4 pt-5">
+          <div className="px-5 pb-3 pt-4">
             <Link href="/" className="block">
               <span className="text-[15px] font-semibold tracking-tight text-zinc-900">Prestamos console</span>
               <span className="mt-0.5 block text-xs text-zinc-500">Legacy → new schema</span>
             </Link>
           </div>
-          <div className="flex-1 overflow-y-auto px-2 py-2">
+          <div className="min-h-0 flex-1 overflow-y-auto px-2 py-1">
             <ConsoleNav sections={navFor(principal.role)} />
           </div>
-          <div className="border-t border-zinc-200 px-4 py-4">
+          <div className="border-t border-zinc-200 px-4 py-3">
             <p className="truncate text-sm font-medium text-zinc-900" title={principal.name} data-testid="signed-in-email">
               {principal.name}
             </p>

@@ -12,11 +12,11 @@ function isActive(pathname: string, href: string): boolean {
 export function ConsoleNav({ sections }: { sections: NavSection[] }) {
   const pathname = usePathname() ?? "/";
   return (
-    <nav aria-label="Console" className="flex flex-col gap-6">
+    <nav aria-label="Console" className="flex flex-col gap-4">
       {sections.map((section) => (
         <div key={section.label}>
           <p className="px-3 text-[11px] font-semibold uppercase tracking-wider text-zinc-400">{section.label}</p>
-          <ul className="mt-2 flex flex-col gap-0.5">
+          <ul className="mt-1 flex flex-col gap-px">
             {section.items.map((item) => {
               const active = isActive(pathname, item.href);
               return (
@@ -25,7 +25,7 @@ export function ConsoleNav({ sections }: { sections: NavSection[] }) {
                     href={item.href}
                     aria-current={active ? "page" : undefined}
                     className={cn(
-                      "block rounded-lg px-3 py-1.5 text-sm transition-colors",
+                      "block rounded-lg px-3 py-1 text-sm leading-5 transition-colors",
                       active ? "bg-zinc-900 font-medium text-white" : "text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900",
                     )}
                   >

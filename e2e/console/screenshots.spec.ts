@@ -23,6 +23,9 @@ for (const [vpName, viewport] of Object.entries(VIEWPORTS)) {
           // The sidebar and the content sit side by side, nothing overflows horizontally.
           const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
           expect(overflow).toBe(0);
+          // Every navigation link fits above the user footer, none clipped by the sidebar's scroll area.
+          const links = page.getByRole("navigation", { name: "Console" }).getByRole("link");
+          await expect(links.last()).toBeInViewport({ ratio: 1 });
           await saveScreenshot(page, `overview-${role}-${vpName}`);
         });
       });
