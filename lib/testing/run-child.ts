@@ -9,10 +9,14 @@ import { claimActiveRun, newWorkerId, processBatch } from "@/lib/migration/runs"
 // Spawned ahead of time (CHILD_WAIT_GO=1, lib/testing/chaos.ts): Node and tsx start while the
 // previous child still runs; the database is opened only on "go" (an embedded folder allows one process).
 if (process.env.CHILD_WAIT_GO === "1") {
-  await new Promise<void>((resolve) => {
-    process.stdin.on("data", (d) => String(d).includes("go") && resolve());
-    process.stdin.on("end", () => process.exit(0));
+  const go = await new Promise<boolean>((resolve) => {
+    process.stdin.on("data", (d) => String(d).includes("go") && resolve(true));
+    process.stdin.on("end", () => resolve(false));
   });
+  // A live stdin would keep this process from exiting once its work is done.
+  process.stdin.removeAllListeners();
+  process.stdin.destroy();
+  if (!go) process.exit(0); // discarded before it was started
 }
 const url = process.env.DATABASE_URL;
 const dataDir = process.env.PGLITE_DATA_DIR;
