@@ -6,7 +6,7 @@
  */
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
-import { RollbackAllBody, StartRunBody } from "./migration";
+import { RollbackAllBody, StartRunBody, TuneRunBody } from "./migration";
 import { ChecklistConfirmBody, ChecklistWithdrawBody, PreflightConfirmBody, PreflightQuery, PreflightSettingsBody, PreflightWithdrawBody, ReportQuery } from "./preflight";
 import {
   AuditQuery,
@@ -57,6 +57,9 @@ const op = (o: ApiOperation) => ops.push(o);
 const M = "Migration";
 op({ method: "post", path: "/api/prestamos/migration/start", tag: M, role: "admin", summary: "Start a run", body: StartRunBody, example: { batchSize: 2000, errorThresholdPct: 1 }, status: 202, response: "`{run}`: the new run (state running). Installs change capture on the first start.", errors: [409], audit: "migration.start" });
 op({ method: "post", path: "/api/prestamos/migration/stop", tag: M, role: "admin", summary: "Stop the active run after its batch", status: 200, response: "`{run}`: the run, stop requested (stopped at once when no worker holds it).", errors: [409], audit: "migration.stop" });
+op({ method: "post", path: "/api/prestamos/migration/pause", tag: M, role: "admin", summary: "Pause the active run after its batches in flight", status: 200, response: "`{run}`: the run, paused.", errors: [409], audit: "migration.pause" });
+op({ method: "post", path: "/api/prestamos/migration/resume", tag: M, role: "admin", summary: "Resume a paused run", status: 200, response: "`{run}`: the run, running again.", errors: [409], audit: "migration.resume_run" });
+op({ method: "patch", path: "/api/prestamos/migration/settings", tag: M, role: "admin", summary: "Tune the active run while it runs", body: TuneRunBody, example: { targetBatchMs: 500, workers: 2, pauseMs: 0 }, status: 200, response: "`{run}` with its new target batch time, pause between batches, workers or batch size.", errors: [409], audit: "migration.tune" });
 op({ method: "post", path: "/api/prestamos/migration/single/{id}", tag: M, role: "admin", summary: "Migrate (or re-sync) one legacy prestamo", params: IdParams, status: 200, response: "Its outcome (migrated or failed) and its failures.", audit: "migration.single" });
 op({ method: "get", path: "/api/prestamos/migration/verify", tag: M, role: "reviewer", summary: "System state and dry run of the rules", status: 200, response: "Legacy counts, invalid prestamos by failure code, orphans, new-table counts, change capture and backlog, active run, database version." });
 op({ method: "post", path: "/api/prestamos/migration/rollback/{id}", tag: M, role: "admin", summary: "Roll one prestamo back", params: IdParams, status: 200, response: "`{legacyId, state: \"rolled_back\", pagosRemoved}`.", errors: [409], audit: "migration.rollback" });

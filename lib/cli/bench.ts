@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--scale N] [--embedded] [--sweep 1000,5000] [--writer-seconds S] [--keep]`
+ * `npm run bench -- [--scale N] [--embedded] [--sweep adaptive,1000,5000] [--workers 1,2] [--writer-seconds S] [--keep]`
  *
  * Measures, in ONE run on a fresh database filled by the test-data generator:
  *  - the floors: a raw INSERT … SELECT * copy of both legacy tables; the write floor (the same
@@ -24,7 +24,8 @@ import { prepareDatabase } from "@/lib/migration/prepare";
 import { rollbackAll } from "@/lib/migration/prestamo-actions";
 import { getProgress } from "@/lib/migration/progress";
 import { DERIVED_PRESTAMO_COLUMNS, PAGO_COLUMNS, PAGO_RULES, PRESTAMO_RULES } from "@/lib/migration/rules";
-import { runToEnd, startRun } from "@/lib/migration/runs";
+import { getLatestRun, startRun } from "@/lib/migration/runs";
+import { startWorker } from "@/lib/migration/worker";
 import { createTestData } from "@/lib/migration/test-data";
 
 const args = process.argv.slice(2);
@@ -35,8 +36,9 @@ const opt = (name: string, fallback: string) => {
 };
 const scale = Number(opt("scale", "100000"));
 const embedded = flag("embedded");
-const sweep = opt("sweep", "").split(",").filter(Boolean).map(Number);
-const batchSize = Number(opt("batch-size", "5000"));
+// "adaptive" = the default time-targeted batches; a number = a fixed batch size.
+const sweep = opt("sweep", "adaptive").split(",").filter(Boolean);
+const workerCounts = opt("workers", embedded ? "1" : "1,2").split(",").map(Number);
 const writerSeconds = Number(opt("writer-seconds", "5"));
 const dirtyPct = Number(opt("dirty-pct", "1"));
 const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -177,46 +179,53 @@ async function main() {
 
     // The engine, through the code the API uses, with change capture on; latency probes alongside.
     const runs: Record<string, unknown>[] = [];
-    const sizes = sweep.length ? sweep : [batchSize];
     const probe = embedded ? h : await openDb({ url: db.url!, max: 2 });
     const maxLegacyId = (await queryOne<{ m: number }>(h.db, sql`select max(id)::int as m from prestamos`))!.m;
-    for (const size of sizes) {
-      await rollbackAll(h.db, actor);
-      await emptyNewTables(h);
-      const rssBefore = peakRss;
-      peakRss = process.memoryUsage().rss;
-      const run = await startRun(h.db, { batchSize: size, errorThresholdPct: 100 }, actor, "bench");
-      const progressMs: number[] = [];
-      const diffMs: number[] = [];
-      let running = true;
-      const prober = (async () => {
-        while (running) {
+    for (const mode of sweep) {
+      for (const workers of workerCounts) {
+        await rollbackAll(h.db, actor);
+        await emptyNewTables(h);
+        const rssBefore = peakRss;
+        peakRss = process.memoryUsage().rss;
+        const fixed = mode === "adaptive" ? undefined : Number(mode);
+        const t0 = performance.now();
+        // The same path as the API: a run row, then the background worker drives it.
+        const run = await startRun(h.db, { errorThresholdPct: 100, workers, ...(fixed ? { batchSize: fixed } : {}) }, actor, "bench");
+        const worker = startWorker(h.db, { workerId: "bench", idleMs: 50, maxSlots: workers });
+        const progressMs: number[] = [];
+        const diffMs: number[] = [];
+        let ended = await getLatestRun(h.db);
+        while (ended?.active) {
           const [, p] = await timed(() => getProgress(probe.db));
           progressMs.push(p);
           const [, d] = await timed(() => getPrestamoDiff(probe.db, 1 + Math.floor(Math.random() * maxLegacyId)).catch(() => null));
           diffMs.push(d);
           await new Promise((r) => setTimeout(r, 200));
+          ended = await getLatestRun(h.db);
         }
-      })();
-      const [ended, runMs] = await timed(() => runToEnd(h.db, run.id, "bench"));
-      running = false;
-      await prober;
-      runs.push({
-        batchSize: size,
-        status: ended?.status,
-        seconds: secs(runMs),
-        prestamos: ended?.migrated,
-        pagos: ended?.pagos,
-        failed: ended?.failed,
-        prestamosPerSecond: Math.round((ended?.processed ?? 0) / (runMs / 1000)),
-        pagosPerSecond: Math.round((ended?.pagos ?? 0) / (runMs / 1000)),
-        ratioToOneStatementFloor: Math.round((runMs / transformMs) * 100) / 100,
-        ratioToWriteFloor: Math.round((runMs / writeFloorMs) * 100) / 100,
-        progressP95Ms: pct(progressMs, 95),
-        diffDuringRunP95Ms: pct(diffMs, 95),
-        peakRssMb: Math.round(peakRss / 1e6),
-      });
-      peakRss = Math.max(peakRss, rssBefore);
+        const runMs = performance.now() - t0;
+        await worker.stop();
+        const sizes = await queryOne<{ avg: number; max: number }>(h.db, sql`select round(avg(hi - lo))::int as avg, max(hi - lo)::int as max from migration_chunks where run_id = ${run.id}`);
+        runs.push({
+          batchSize: mode,
+          workers,
+          meanBatch: sizes?.avg,
+          status: ended?.status,
+          seconds: secs(runMs),
+          prestamos: ended?.migrated,
+          pagos: ended?.pagos,
+          failed: ended?.failed,
+          prestamosPerSecond: Math.round((ended?.processed ?? 0) / (runMs / 1000)),
+          pagosPerSecond: Math.round((ended?.pagos ?? 0) / (runMs / 1000)),
+          ratioToOneStatementFloor: Math.round((runMs / transformMs) * 100) / 100,
+          ratioToWriteFloor: Math.round((runMs / writeFloorMs) * 100) / 100,
+          progressP95Ms: pct(progressMs, 95),
+          diffDuringRunP95Ms: pct(diffMs, 95),
+          peakRssMb: Math.round(peakRss / 1e6),
+        });
+        console.log(JSON.stringify(runs.at(-1)));
+        peakRss = Math.max(peakRss, rssBefore);
+      }
     }
     results.runs = runs;
 
@@ -272,9 +281,9 @@ function report(r: Record<string, unknown>) {
     `| write floor (same rows, trivial values, same keys and FK) | ${f.writeFloorSeconds} |`,
     `| one-statement transform with the rules | ${f.oneStatementTransformSeconds} |`,
     "",
-    `| batch size | run s | prestamos/s | pagos/s | run / transform floor | run / write floor | progress p95 ms | diff during run p95 ms | peak RSS MB |`,
-    `| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
-    ...runs.map((x) => `| ${x.batchSize} | ${x.seconds} | ${x.prestamosPerSecond} | ${x.pagosPerSecond} | ${x.ratioToOneStatementFloor} | ${x.ratioToWriteFloor} | ${x.progressP95Ms} | ${x.diffDuringRunP95Ms} | ${x.peakRssMb} |`),
+    `| batch size | workers | mean batch | run s | prestamos/s | pagos/s | run / transform floor | run / write floor | progress p95 ms | diff during run p95 ms | peak RSS MB |`,
+    `| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+    ...runs.map((x) => `| ${x.batchSize} | ${x.workers} | ${x.meanBatch} | ${x.seconds} | ${x.prestamosPerSecond} | ${x.pagosPerSecond} | ${x.ratioToOneStatementFloor} | ${x.ratioToWriteFloor} | ${x.progressP95Ms} | ${x.diffDuringRunP95Ms} | ${x.peakRssMb} |`),
     "",
     `Consistency: ${JSON.stringify(r.consistency)}`,
     `Application writes (4 connections, single-row updates of pagos): ${JSON.stringify(r.appWrites ?? "n/a on the embedded database (one connection)")}`,
