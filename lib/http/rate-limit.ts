@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { queryOne } from "@/db/sql";
+import { queryOne, queryRows } from "@/db/sql";
 import { AppError } from "@/lib/errors";
 
 /**
@@ -54,6 +54,77 @@ export async function checkRateLimit(db: Executor, key: string, limit: number, w
     throw rateLimited(`Too many requests: at most ${limit} per ${windowSeconds} s. Retry in ${state.retryAfter} s.`, state.retryAfter, { limit });
   }
   return state;
+}
+
+/**
+ * Adds 1 to each counter of `keys` in ONE statement (one round trip per API request, whatever the
+ * number of keys) and returns the state of each, in the order given.
+ */
+export async function hitRateLimits(db: Executor, keys: readonly string[], windowSeconds: number): Promise<WindowState[]> {
+  if (keys.length === 0) return [];
+  const values = sql.join(
+    keys.map((k) => sql`(${k}, now(), 1)`),
+    sql`, `,
+  );
+  const rows = await queryRows<{ key: string; count: number | string; retry_after: number | string }>(
+    db,
+    sql`INSERT INTO console_rate_limits AS r (key, window_start, count)
+        VALUES ${values}
+        ON CONFLICT (key) DO UPDATE SET
+          window_start = CASE WHEN r.window_start <= now() - make_interval(secs => ${windowSeconds}) THEN now() ELSE r.window_start END,
+          count = CASE WHEN r.window_start <= now() - make_interval(secs => ${windowSeconds}) THEN 1 ELSE r.count + 1 END
+        RETURNING key, count,
+          ceil(extract(epoch FROM (window_start + make_interval(secs => ${windowSeconds}) - now())))::int AS retry_after`,
+  );
+  const byKey = new Map(rows.map((r) => [r.key, { count: Number(r.count), retryAfter: Math.max(1, Number(r.retry_after)) }]));
+  return keys.map((k) => byKey.get(k) ?? { count: 1, retryAfter: windowSeconds });
+}
+
+// ---- the API (every route behind route(); /api/health is not) ----
+
+export const API_RATE_WINDOW_SECONDS = 60;
+const DEFAULT_API_RATE_LIMIT = 600;
+
+/**
+ * Requests per minute per principal (API_RATE_LIMIT_PER_MINUTE, default 600; 0 turns the API limit
+ * off) and per address (API_RATE_LIMIT_PER_IP_PER_MINUTE, default 3× that: several people behind
+ * one proxy share an address).
+ */
+export function apiRateLimits(env: Record<string, string | undefined> = process.env): { perPrincipal: number; perIp: number } {
+  const num = (v: string | undefined, fallback: number) => {
+    const n = v === undefined || v.trim() === "" ? NaN : Number(v);
+    return Number.isInteger(n) && n >= 0 ? n : fallback;
+  };
+  const perPrincipal = num(env.API_RATE_LIMIT_PER_MINUTE, DEFAULT_API_RATE_LIMIT);
+  return { perPrincipal, perIp: num(env.API_RATE_LIMIT_PER_IP_PER_MINUTE, perPrincipal * 3) };
+}
+
+export const apiPrincipalKey = (p: { kind: string; id: number; name: string }) => `api:${p.kind}:${p.kind === "token" && p.id === 0 ? p.name : p.id}`;
+export const apiIpKey = (ip: string) => `api:ip:${ip}`;
+
+/**
+ * Counts one API request against its principal and its address (one upsert of up to two rows) and
+ * throws RATE_LIMITED (429 + Retry-After) past either limit. Shared by every instance through the
+ * database, like the sign-in limit: an in-process bucket would multiply with the instances.
+ */
+export async function enforceApiRateLimit(db: Executor, principal: { kind: string; id: number; name: string } | null, ip: string | null): Promise<void> {
+  const { perPrincipal, perIp } = apiRateLimits();
+  if (perPrincipal === 0) return;
+  const keys: { key: string; limit: number; scope: string }[] = [];
+  if (principal) keys.push({ key: apiPrincipalKey(principal), limit: perPrincipal, scope: "principal" });
+  if (ip && perIp > 0) keys.push({ key: apiIpKey(ip), limit: perIp, scope: "ip" });
+  if (keys.length === 0) return;
+  const states = await hitRateLimits(
+    db,
+    keys.map((k) => k.key),
+    API_RATE_WINDOW_SECONDS,
+  );
+  states.forEach((state, i) => {
+    const { limit, scope } = keys[i];
+    if (state.count > limit) {
+      throw rateLimited(`Too many requests: at most ${limit} per minute (${scope}). Retry in ${state.retryAfter} s.`, state.retryAfter, { limit, scope });
+    }
+  });
 }
 
 // ---- sign-in (failed attempts only: a success does not count) ----
