@@ -14,6 +14,8 @@ const WebhookUrl = z
   .max(2000)
   .pipe(z.url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" }))
   .refine((u) => {
+    // zod 4 runs this refine even when z.url() above already failed: never throw on a non-URL.
+    if (!URL.canParse(u)) return true;
     const url = new URL(u);
     return url.username === "" && url.password === "";
   }, "must not carry a user or password");
