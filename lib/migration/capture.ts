@@ -15,7 +15,46 @@ export const CAPTURE_TRIGGERS = { prestamos: "console_capture_prestamos", pagos:
 
 // DDL on the legacy tables waits for the application's open transactions and, while it waits,
 // blocks the application's new writes behind it: never wait longer than this, retry instead.
-const DDL_LOCK_TIMEOUT = "3s";
+export const DDL_LOCK_TIMEOUT_MS = 2000;
+/** How long install/cleanup keep retrying before they give up with 503 (the caller may try again). */
+export const DDL_RETRY_BUDGET_MS = 30_000;
+
+const isLockTimeout = (err: unknown) => {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e?.code === "55P03" || e?.cause?.code === "55P03";
+};
+
+/**
+ * Runs DDL on the legacy tables inside the caller's transaction, under a savepoint with a short
+ * lock_timeout. When the application holds a conflicting lock (an open transaction that wrote the
+ * table), the DDL gives up after DDL_LOCK_TIMEOUT_MS, so the application's writes queue behind it
+ * for at most that long, and tries again after a pause in which they go through. Issue 6: before,
+ * one lock timeout failed the whole start or cleanup with a 500.
+ */
+async function ddlWithRetry(tx: Tx, statements: string[]): Promise<number> {
+  const deadline = Date.now() + DDL_RETRY_BUDGET_MS;
+  for (let attempt = 1; ; attempt++) {
+    await tx.execute(sql.raw(`SAVEPOINT console_capture_ddl`));
+    try {
+      await tx.execute(sql.raw(`SET LOCAL lock_timeout = '${DDL_LOCK_TIMEOUT_MS}ms'`));
+      for (const stmt of statements) await tx.execute(sql.raw(stmt));
+      await tx.execute(sql.raw(`RELEASE SAVEPOINT console_capture_ddl`));
+      return attempt;
+    } catch (err) {
+      await tx.execute(sql.raw(`ROLLBACK TO SAVEPOINT console_capture_ddl`));
+      if (!isLockTimeout(err)) throw err;
+      if (Date.now() + DDL_LOCK_TIMEOUT_MS > deadline) {
+        throw new AppError(
+          "UNAVAILABLE",
+          `The legacy tables stayed locked by the application for ${DDL_RETRY_BUDGET_MS / 1000} s: change capture was left as it was. Try again.`,
+          { attempts: attempt, retryAfterSeconds: 10 },
+          { "Retry-After": "10" },
+        );
+      }
+      await new Promise((r) => setTimeout(r, 250 + Math.floor(Math.random() * 250)));
+    }
+  }
+}
 
 async function consoleSchema(tx: Tx): Promise<string> {
   const row = await queryOne<{ s: string }>(tx, sql`select quote_ident(current_schema()) as s`);
@@ -70,19 +109,16 @@ export async function isCaptureInstalled(db: Tx): Promise<boolean> {
  */
 export async function installCapture(tx: Tx, actorName: string): Promise<boolean> {
   if (await isCaptureInstalled(tx)) return false;
-  await tx.execute(sql.raw(`SET LOCAL lock_timeout = '${DDL_LOCK_TIMEOUT}'`));
   const schema = await consoleSchema(tx);
   for (const stmt of triggerFunctionsSql(schema)) await tx.execute(sql.raw(stmt));
-  await tx.execute(sql.raw(`DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.prestamos} ON prestamos`));
-  await tx.execute(sql.raw(`DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.pagos} ON pagos_prestamo`));
-  await tx.execute(
-    sql.raw(`CREATE TRIGGER ${CAPTURE_TRIGGERS.prestamos} AFTER INSERT OR UPDATE OR DELETE ON prestamos
-             FOR EACH ROW EXECUTE FUNCTION ${schema}.console_capture_prestamos_fn()`),
-  );
-  await tx.execute(
-    sql.raw(`CREATE TRIGGER ${CAPTURE_TRIGGERS.pagos} AFTER INSERT OR UPDATE OR DELETE ON pagos_prestamo
-             FOR EACH ROW EXECUTE FUNCTION ${schema}.console_capture_pagos_fn()`),
-  );
+  await ddlWithRetry(tx, [
+    `DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.prestamos} ON prestamos`,
+    `DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.pagos} ON pagos_prestamo`,
+    `CREATE TRIGGER ${CAPTURE_TRIGGERS.prestamos} AFTER INSERT OR UPDATE OR DELETE ON prestamos
+     FOR EACH ROW EXECUTE FUNCTION ${schema}.console_capture_prestamos_fn()`,
+    `CREATE TRIGGER ${CAPTURE_TRIGGERS.pagos} AFTER INSERT OR UPDATE OR DELETE ON pagos_prestamo
+     FOR EACH ROW EXECUTE FUNCTION ${schema}.console_capture_pagos_fn()`,
+  ]);
   await tx.execute(sql`insert into capture_state (id, enabled, installed_at, installed_by, removed_at, removed_by)
                        values (1, true, now(), ${actorName}, null, null)
                        on conflict (id) do update set enabled = true, installed_at = now(), installed_by = excluded.installed_by, removed_at = null, removed_by = null`);
@@ -149,9 +185,7 @@ export async function endCapture(db: Db, actor: Actor): Promise<{ removed: boole
     if (active) throw new AppError("CONFLICT", `Run ${active.id} is active: stop it before ending change capture`, { runId: active.id });
     const installed = await isCaptureInstalled(tx);
     if (installed) {
-      await tx.execute(sql.raw(`SET LOCAL lock_timeout = '${DDL_LOCK_TIMEOUT}'`));
-      await tx.execute(sql.raw(`DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.prestamos} ON prestamos`));
-      await tx.execute(sql.raw(`DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.pagos} ON pagos_prestamo`));
+      await ddlWithRetry(tx, [`DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.prestamos} ON prestamos`, `DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.pagos} ON pagos_prestamo`]);
     }
     await tx.execute(sql`insert into capture_state (id, enabled, removed_at, removed_by) values (1, false, now(), ${actor.name})
                          on conflict (id) do update set enabled = false, removed_at = now(), removed_by = excluded.removed_by`);
