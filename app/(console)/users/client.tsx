@@ -1,0 +1,219 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { LiveStatus } from "@/components/console/live-status";
+import { PageHeader } from "@/components/console/page-header";
+import { Refusal } from "@/components/console/refusal";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { Field, inputClass, Notice } from "@/components/ui/form";
+import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
+import { apiFetch } from "@/lib/api/client";
+import { fmtTime } from "@/lib/format";
+import type { UserDto } from "@/lib/auth/users";
+
+type Role = UserDto["role"];
+const USERS_KEY = ["users"] as const;
+const MIN_PASSWORD = 12;
+
+export function UsersClient({ initialUsers, isAdmin, me }: { initialUsers: UserDto[]; isAdmin: boolean; me: string }) {
+  const q = useQuery({
+    queryKey: USERS_KEY,
+    queryFn: async ({ signal }) => (await apiFetch<{ users: UserDto[] }>("/api/users", { signal })).users,
+    initialData: initialUsers,
+    refetchInterval: 10_000,
+    retry: false,
+  });
+  const users = q.data;
+  const activeAdmins = users.filter((u) => u.role === "admin" && !u.disabled).length;
+
+  return (
+    <div className="flex flex-col gap-6">
+      <PageHeader
+        title="Users"
+        description={
+          isAdmin
+            ? "Who may sign in to the console. Admins steer the migration, reviewers read everything and change nothing. The last active admin cannot be demoted or disabled (409)."
+            : "Who may sign in to the console. You are a reviewer: an admin manages users."
+        }
+        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={10_000} isFetching={q.isFetching} />}
+      />
+      {isAdmin && <CreateUser />}
+      <Table caption="Console users">
+        <THead>
+          <tr>
+            <Th>E-mail</Th>
+            <Th>Name</Th>
+            <Th>Role</Th>
+            <Th>Status</Th>
+            <Th>Created</Th>
+            {isAdmin && <Th className="w-[22rem]">Actions</Th>}
+          </tr>
+        </THead>
+        <TBody>
+          {users.map((u) => (
+            <UserRow key={u.id} u={u} isAdmin={isAdmin} isMe={u.email === me} lastAdmin={u.role === "admin" && !u.disabled && activeAdmins <= 1} />
+          ))}
+        </TBody>
+      </Table>
+      <p className="text-sm text-zinc-500">
+        {users.length} {users.length === 1 ? "user" : "users"}, {activeAdmins} active {activeAdmins === 1 ? "admin" : "admins"}. Every change is in the audit log (user.create, user.update).
+      </p>
+    </div>
+  );
+}
+
+function CreateUser() {
+  const qc = useQueryClient();
+  const [email, setEmail] = useState("");
+  const [name, setName] = useState("");
+  const [role, setRole] = useState<Role>("reviewer");
+  const [password, setPassword] = useState("");
+  const create = useMutation({
+    mutationFn: () => apiFetch<UserDto>("/api/users", { method: "POST", body: { email, ...(name.trim() ? { name } : {}), role, password } }),
+    onSuccess: () => {
+      setEmail("");
+      setName("");
+      setPassword("");
+      setRole("reviewer");
+    },
+    onSettled: () => qc.invalidateQueries({ queryKey: USERS_KEY }),
+  });
+  const short = password.length > 0 && password.length < MIN_PASSWORD;
+  return (
+    <Card title="Add a user" description={`The password needs at least ${MIN_PASSWORD} characters; share it with the person out of band.`}>
+      <form
+        className="grid grid-cols-1 gap-3 md:grid-cols-[1.4fr_1fr_8rem_1.2fr_auto] md:items-start"
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate();
+        }}
+      >
+        <Field label="E-mail">
+          <input className={inputClass} type="email" required autoComplete="off" value={email} onChange={(e) => setEmail(e.target.value)} />
+        </Field>
+        <Field label="Name" hint="optional">
+          <input className={inputClass} autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} />
+        </Field>
+        <Field label="Role">
+          <select className={inputClass} value={role} onChange={(e) => setRole(e.target.value as Role)}>
+            <option value="reviewer">reviewer</option>
+            <option value="admin">admin</option>
+          </select>
+        </Field>
+        <Field label="Password" hint={short ? <span className="text-red-700">{password.length} of {MIN_PASSWORD} characters</span> : `${MIN_PASSWORD} characters or more`}>
+          <input className={inputClass} type="password" required autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+        </Field>
+        <div className="md:pt-6">
+          <Button type="submit" disabled={create.isPending}>
+            {create.isPending ? "Adding…" : "Add user"}
+          </Button>
+        </div>
+      </form>
+      {create.isError && <Refusal error={create.error} className="mt-3" testId="create-user-result" />}
+      {create.isSuccess && (
+        <Notice tone="ok" className="mt-3" testId="create-user-result">
+          Added {create.data.email} as {create.data.role}.
+        </Notice>
+      )}
+    </Card>
+  );
+}
+
+function UserRow({ u, isAdmin, isMe, lastAdmin }: { u: UserDto; isAdmin: boolean; isMe: boolean; lastAdmin: boolean }) {
+  const qc = useQueryClient();
+  const [resetting, setResetting] = useState(false);
+  const [password, setPassword] = useState("");
+  const [done, setDone] = useState<string | null>(null);
+  const update = useMutation({
+    mutationFn: (patch: { role?: Role; disabled?: boolean; password?: string }) => apiFetch<UserDto>(`/api/users/${u.id}`, { method: "PATCH", body: patch }),
+    onMutate: () => setDone(null),
+    onSuccess: (_r, patch) => {
+      setDone(
+        patch.password !== undefined ? "Password reset." : patch.role !== undefined ? `Role changed to ${patch.role}.` : patch.disabled ? "Disabled: this user can no longer sign in." : "Enabled.",
+      );
+      if (patch.password !== undefined) {
+        setPassword("");
+        setResetting(false);
+      }
+    },
+    onSettled: () => qc.invalidateQueries({ queryKey: USERS_KEY }),
+  });
+  const cols = isAdmin ? 6 : 5;
+  return (
+    <>
+      <Tr className={u.disabled ? "text-zinc-400" : undefined}>
+        <Td className="font-medium text-zinc-900">
+          {u.email}
+          {isMe && <span className="ml-2 text-xs font-normal text-zinc-500">(you)</span>}
+        </Td>
+        <Td>{u.name || <span className="text-zinc-400">—</span>}</Td>
+        <Td>
+          {isAdmin ? (
+            <select
+              aria-label={`Role of ${u.email}`}
+              className={`${inputClass} h-8 w-28`}
+              value={u.role}
+              disabled={update.isPending}
+              onChange={(e) => update.mutate({ role: e.target.value as Role })}
+            >
+              <option value="reviewer">reviewer</option>
+              <option value="admin">admin</option>
+            </select>
+          ) : (
+            <Badge tone={u.role === "admin" ? "info" : "neutral"}>{u.role}</Badge>
+          )}
+        </Td>
+        <Td>{u.disabled ? <Badge tone="danger">disabled</Badge> : <Badge tone="success">active</Badge>}</Td>
+        <Td className="tabular whitespace-nowrap">{fmtTime(u.createdAt)}</Td>
+        {isAdmin && (
+          <Td>
+            <div className="flex flex-wrap items-center gap-2">
+              <Button size="sm" variant="secondary" disabled={update.isPending} onClick={() => update.mutate({ disabled: !u.disabled })} title={lastAdmin && !u.disabled ? "The last active admin: the API refuses (409)" : undefined}>
+                {u.disabled ? "Enable" : "Disable"}
+              </Button>
+              <Button size="sm" variant="ghost" aria-expanded={resetting} onClick={() => setResetting((r) => !r)}>
+                Reset password…
+              </Button>
+            </div>
+          </Td>
+        )}
+      </Tr>
+      {(resetting || update.isError || done) && (
+        <tr>
+          <td colSpan={cols} className="bg-zinc-50/60 px-4 py-3">
+            {resetting && (
+              <form
+                className="flex flex-wrap items-end gap-2"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  update.mutate({ password });
+                }}
+              >
+                <Field label={`New password for ${u.email}`} hint={`${MIN_PASSWORD} characters or more`} className="w-80">
+                  <input className={inputClass} type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+                </Field>
+                <div className="flex gap-2 pb-5">
+                  <Button size="sm" type="submit" disabled={update.isPending}>
+                    Set password
+                  </Button>
+                  <Button size="sm" variant="ghost" onClick={() => setResetting(false)}>
+                    Cancel
+                  </Button>
+                </div>
+              </form>
+            )}
+            {update.isError && <Refusal error={update.error} className="mt-1" testId={`user-result-${u.id}`} />}
+            {done && !update.isError && (
+              <Notice tone="ok" className="mt-1" testId={`user-result-${u.id}`}>
+                {u.email}: {done}
+              </Notice>
+            )}
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
