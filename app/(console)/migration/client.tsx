@@ -9,13 +9,37 @@ import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
-import { apiFetch, errorMessage } from "@/lib/api/client";
+import { ApiError, apiFetch, errorMessage } from "@/lib/api/client";
 import { fmtDec1, fmtDuration, fmtInt, fmtPct, fmtTime } from "@/lib/format";
 import type { ProgressDTO } from "@/lib/migration/progress";
 import type { RunDTO } from "@/lib/migration/runs";
 
 export const PROGRESS_KEY = ["migration", "progress"] as const;
 const ROLLBACK_ALL = "ROLLBACK ALL";
+const START_ANYWAY = "START ANYWAY";
+
+type RunDefaults = { batchSize: number; errorThresholdPct: number; targetBatchMs: number; pauseMs: number; workers: number };
+type StartBody = { batchSize: number; errorThresholdPct: number; retry: boolean; targetBatchMs?: number; workers?: number; pauseMs?: number; confirmPreflight?: string };
+interface FailingItem {
+  id: string;
+  label: string;
+  figure?: string | null;
+}
+
+/** Blank → undefined; a whole number in [min, max] → it; anything else → false. */
+function optionalInt(v: string, min: number, max: number): number | undefined | false {
+  if (v.trim() === "") return undefined;
+  if (!/^\d+$/.test(v.trim())) return false;
+  const n = Number(v);
+  return n >= min && n <= max ? n : false;
+}
+
+/** Start's 409 when pre-flight items fail (issue 9): `details.failing`, else null. */
+function preflightFailing(err: unknown): FailingItem[] | null {
+  if (!(err instanceof ApiError) || err.status !== 409) return null;
+  const failing = (err.details as { failing?: unknown } | undefined)?.failing;
+  return Array.isArray(failing) && failing.length > 0 ? (failing as FailingItem[]) : null;
+}
 
 const STATE_LOOK: Record<ProgressDTO["state"], { label: string; tone: BadgeTone; icon: string; text: string }> = {
   idle: { label: "Idle", tone: "neutral", icon: "○", text: "No run has been started yet." },
@@ -34,7 +58,7 @@ export function MigrationClient({
 }: {
   initialData: ProgressDTO;
   isAdmin: boolean;
-  defaults: { batchSize: number; errorThresholdPct: number };
+  defaults: RunDefaults;
 }) {
   const q = useQuery({
     queryKey: PROGRESS_KEY,
@@ -167,6 +191,18 @@ function RunFacts({ run }: { run: RunDTO }) {
       <dd className="tabular text-zinc-900">{fmtInt(run.batches)}</dd>
       <dt className="text-zinc-500">Checkpoint</dt>
       <dd className="tabular text-zinc-900">id {fmtInt(run.checkpoint)}</dd>
+      <dt className="text-zinc-500" title="Batch size adapts so a batch takes about this long">Target batch</dt>
+      <dd className="tabular text-zinc-900" data-testid="run-target-batch-ms">
+        {run.targetBatchMs > 0 ? `${fmtInt(run.targetBatchMs)} ms` : "fixed size"}
+      </dd>
+      <dt className="text-zinc-500">Workers</dt>
+      <dd className="tabular text-zinc-900" data-testid="run-workers">
+        {fmtInt(run.workers)}
+      </dd>
+      <dt className="text-zinc-500" title="Pause between batches">Pause</dt>
+      <dd className="tabular text-zinc-900" data-testid="run-pause-ms">
+        {run.pauseMs > 0 ? `${fmtInt(run.pauseMs)} ms` : "none"}
+      </dd>
       {run.resumes > 0 && (
         <>
           <dt className="text-zinc-500">Resumed</dt>
@@ -285,7 +321,7 @@ function ActionResult({ m, ok }: { m: { isError: boolean; isSuccess: boolean; er
 const inputClass =
   "tabular h-9 w-full rounded-lg border-0 bg-white px-3 text-sm text-zinc-900 shadow-sm ring-1 ring-inset ring-zinc-300 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900 disabled:bg-zinc-50 disabled:text-zinc-500";
 
-function AdminControls({ p, defaults }: { p: ProgressDTO; defaults: { batchSize: number; errorThresholdPct: number } }) {
+function AdminControls({ p, defaults }: { p: ProgressDTO; defaults: RunDefaults }) {
   const active = p.run?.active ?? false;
   const ids = useId();
   const [batchSize, setBatchSize] = useState(String(defaults.batchSize));
@@ -293,8 +329,13 @@ function AdminControls({ p, defaults }: { p: ProgressDTO; defaults: { batchSize:
   const [retry, setRetry] = useState(false);
   const [confirmText, setConfirmText] = useState("");
   const [confirmCleanup, setConfirmCleanup] = useState(false);
+  const [targetMs, setTargetMs] = useState("");
+  const [workers, setWorkers] = useState("");
+  const [pauseMs, setPauseMs] = useState("");
+  const [anyway, setAnyway] = useState("");
 
-  const start = useAction<{ batchSize: number; errorThresholdPct: number; retry: boolean }, { run: RunDTO }>("/api/prestamos/migration/start");
+  const start = useAction<StartBody, { run: RunDTO }>("/api/prestamos/migration/start");
+  const failing = preflightFailing(start.error);
   const stop = useAction<undefined, { run: RunDTO }>("/api/prestamos/migration/stop");
   const rollback = useAction<{ confirm: string }, { stoppedRunId: number | null; prestamosRemoved: number; pagosRemoved: number }>("/api/prestamos/migration/rollback");
   const cleanup = useAction<undefined, { removed: boolean; drained: number }>("/api/prestamos/migration/cleanup");
@@ -306,7 +347,23 @@ function AdminControls({ p, defaults }: { p: ProgressDTO; defaults: { batchSize:
       ? "Batch size must be a whole number from 1 to 50,000."
       : threshold.trim() === "" || !Number.isFinite(th) || th < 0 || th > 100
         ? "Error threshold must be a number from 0 to 100."
-        : null;
+        : optionalInt(targetMs, 0, 60_000) === false
+          ? "Target batch time must be a whole number of ms from 0 to 60,000 (or blank)."
+          : optionalInt(workers, 1, 8) === false
+            ? "Workers must be a whole number from 1 to 8 (or blank)."
+            : optionalInt(pauseMs, 0, 60_000) === false
+              ? "Pause must be a whole number of ms from 0 to 60,000 (or blank)."
+              : null;
+  const startBody = (): StartBody => {
+    const b: StartBody = { batchSize: bs, errorThresholdPct: th, retry };
+    const t = optionalInt(targetMs, 0, 60_000);
+    const w = optionalInt(workers, 1, 8);
+    const pm = optionalInt(pauseMs, 0, 60_000);
+    if (typeof t === "number") b.targetBatchMs = t;
+    if (typeof w === "number") b.workers = w;
+    if (typeof pm === "number") b.pauseMs = pm;
+    return b;
+  };
 
   return (
     <section aria-labelledby="controls" className="flex flex-col gap-4">
@@ -319,7 +376,8 @@ function AdminControls({ p, defaults }: { p: ProgressDTO; defaults: { batchSize:
             onSubmit={(e) => {
               e.preventDefault();
               if (formError) return;
-              start.mutate({ batchSize: bs, errorThresholdPct: th, retry });
+              setAnyway("");
+              start.mutate(startBody());
             }}
             className="flex flex-col gap-3"
           >
@@ -345,6 +403,27 @@ function AdminControls({ p, defaults }: { p: ProgressDTO; defaults: { batchSize:
                 <span className="font-medium">Retry</span> failed and rolled back prestamos too
               </span>
             </label>
+            <details className="group rounded-lg bg-zinc-50 px-3 py-2 ring-1 ring-inset ring-zinc-200" data-testid="start-advanced">
+              <summary className="cursor-pointer select-none text-sm font-medium text-zinc-700">Advanced: batch timing and workers</summary>
+              <div className="mt-3 grid grid-cols-3 gap-3">
+                <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700">
+                  Target batch (ms)
+                  <input className={inputClass} inputMode="numeric" placeholder={`default ${defaults.targetBatchMs}`} value={targetMs} onChange={(e) => setTargetMs(e.target.value)} />
+                </label>
+                <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700">
+                  Workers
+                  <input className={inputClass} inputMode="numeric" placeholder={`default ${defaults.workers}`} value={workers} onChange={(e) => setWorkers(e.target.value)} />
+                </label>
+                <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700">
+                  Pause (ms)
+                  <input className={inputClass} inputMode="numeric" placeholder={`default ${defaults.pauseMs}`} value={pauseMs} onChange={(e) => setPauseMs(e.target.value)} />
+                </label>
+              </div>
+              <p className="mt-2 text-xs text-zinc-500">
+                Blank = the default. With a target batch time the batch size adapts from the one above so a batch takes about that long; without one the batch size stays fixed.
+                Workers run batches side by side (1–8); the pause between batches leaves room for the application. All three can be tuned while the run runs.
+              </p>
+            </details>
             {formError && (
               <p className="text-sm text-red-700" role="alert">
                 {formError}
@@ -357,8 +436,21 @@ function AdminControls({ p, defaults }: { p: ProgressDTO; defaults: { batchSize:
               {active && <span className="text-sm text-zinc-500">A run is active: stop it first.</span>}
             </div>
           </form>
-          <ActionResult m={start} ok={start.data ? `Run #${start.data.run.id} started.` : "Started."} />
+          {failing ? (
+            <PreflightRefusal
+              failing={failing}
+              message={errorMessage(start.error)}
+              value={anyway}
+              onChange={setAnyway}
+              pending={start.isPending}
+              onConfirm={() => start.mutate({ ...startBody(), confirmPreflight: START_ANYWAY })}
+            />
+          ) : (
+            <ActionResult m={start} ok={start.data ? `Run #${start.data.run.id} started.` : "Started."} />
+          )}
         </Card>
+
+        {active && p.run && <RunSteering run={p.run} />}
 
         <Card title="Stop the run" description="Ends the active run after its current batch; starting again goes on where the data stands.">
           <Button variant="secondary" onClick={() => stop.mutate(undefined)} disabled={stop.isPending}>
@@ -430,5 +522,131 @@ function AdminControls({ p, defaults }: { p: ProgressDTO; defaults: { batchSize:
         .
       </p>
     </section>
+  );
+}
+
+/** Start refused because pre-flight items fail: what fails, where to look, and the typed override. */
+function PreflightRefusal({
+  failing,
+  message,
+  value,
+  onChange,
+  pending,
+  onConfirm,
+}: {
+  failing: FailingItem[];
+  message: string;
+  value: string;
+  onChange: (v: string) => void;
+  pending: boolean;
+  onConfirm: () => void;
+}) {
+  return (
+    <div role="alert" className="mt-3 rounded-lg bg-red-50 px-3 py-3 text-sm text-red-900 ring-1 ring-inset ring-red-200" data-testid="preflight-refusal">
+      <p className="font-medium">
+        <span aria-hidden="true">✕ </span>Not started: {failing.length === 1 ? "a pre-flight item fails" : `${failing.length} pre-flight items fail`}.
+      </p>
+      <ul className="mt-2 flex flex-col gap-1">
+        {failing.map((f) => (
+          <li key={f.id}>
+            <span className="font-medium">{f.label}</span>
+            {f.figure ? <span className="text-red-800"> — {f.figure}</span> : null}
+          </li>
+        ))}
+      </ul>
+      <p className="mt-2 text-xs text-red-800">{message}</p>
+      <p className="mt-2">
+        Look at them on{" "}
+        <Link href="/preflight" className="font-medium underline underline-offset-2">
+          Pre-flight
+        </Link>{" "}
+        and fix them, or start anyway: the override is recorded with the run and in the audit log.
+      </p>
+      <form
+        className="mt-3 flex flex-wrap items-end gap-2"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (value === START_ANYWAY) onConfirm();
+        }}
+      >
+        <label className="flex flex-col gap-1 text-sm font-medium text-red-900">
+          <span>
+            Type <code className="rounded bg-white px-1 font-mono text-[13px]">{START_ANYWAY}</code> to start regardless
+          </span>
+          <input className={cn(inputClass, "w-56 font-mono")} autoComplete="off" spellCheck={false} value={value} onChange={(e) => onChange(e.target.value)} />
+        </label>
+        <Button type="submit" variant="danger" disabled={value !== START_ANYWAY || pending}>
+          {pending ? "Starting…" : "Start anyway"}
+        </Button>
+      </form>
+    </div>
+  );
+}
+
+/** While a run is active: pause/resume and the tunables (PATCH …/settings), effective from its next batch. */
+function RunSteering({ run }: { run: RunDTO }) {
+  const qc = useQueryClient();
+  const paused = run.status === "paused";
+  const pause = useAction<undefined, { run: RunDTO }>("/api/prestamos/migration/pause");
+  const resume = useAction<undefined, { run: RunDTO }>("/api/prestamos/migration/resume");
+  const [targetMs, setTargetMs] = useState(String(run.targetBatchMs));
+  const [workers, setWorkers] = useState(String(run.workers));
+  const [pauseMs, setPauseMs] = useState(String(run.pauseMs));
+  const tune = useMutation({
+    mutationFn: (body: { targetBatchMs: number; workers: number; pauseMs: number }) => apiFetch<{ run: RunDTO }>("/api/prestamos/migration/settings", { method: "PATCH", body }),
+    onSettled: () => qc.invalidateQueries({ queryKey: PROGRESS_KEY }),
+  });
+  const t = optionalInt(targetMs, 0, 60_000);
+  const w = optionalInt(workers, 1, 8);
+  const pm = optionalInt(pauseMs, 0, 60_000);
+  const bad = typeof t !== "number" || typeof w !== "number" || typeof pm !== "number";
+  const toggle = paused ? resume : pause;
+  const lastToggle = [pause, resume].filter((m) => m.submittedAt > 0).sort((a, b) => b.submittedAt - a.submittedAt)[0];
+
+  return (
+    <Card title={`Steer run #${run.id}`} description="Pause holds the run after the batches in flight; resume goes on from the checkpoint. Tuning applies from the next batch, no restart.">
+      <div className="flex flex-wrap items-center gap-3">
+        <Button variant="secondary" onClick={() => toggle.mutate(undefined)} disabled={toggle.isPending}>
+          {paused ? (resume.isPending ? "Resuming…" : "Resume run") : pause.isPending ? "Pausing…" : "Pause run"}
+        </Button>
+        <span className="text-sm text-zinc-500">
+          Now: target {run.targetBatchMs > 0 ? `${fmtInt(run.targetBatchMs)} ms` : "off"}, {fmtInt(run.workers)} {run.workers === 1 ? "worker" : "workers"}, pause {fmtInt(run.pauseMs)} ms, batch {fmtInt(run.batchSize)}.
+        </span>
+      </div>
+      {lastToggle && <ActionResult m={lastToggle} ok={lastToggle === pause ? "Pause requested." : "Resumed."} />}
+      <form
+        className="mt-4 flex flex-col gap-3 border-t border-zinc-100 pt-4"
+        aria-label="Tune the run"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!bad) tune.mutate({ targetBatchMs: t, workers: w, pauseMs: pm });
+        }}
+      >
+        <div className="grid grid-cols-3 gap-3">
+          <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700">
+            Target batch (ms)
+            <input className={inputClass} inputMode="numeric" value={targetMs} onChange={(e) => setTargetMs(e.target.value)} aria-describedby="tune-hint" />
+          </label>
+          <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700">
+            Workers
+            <input className={inputClass} inputMode="numeric" value={workers} onChange={(e) => setWorkers(e.target.value)} aria-describedby="tune-hint" />
+          </label>
+          <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700">
+            Pause (ms)
+            <input className={inputClass} inputMode="numeric" value={pauseMs} onChange={(e) => setPauseMs(e.target.value)} aria-describedby="tune-hint" />
+          </label>
+        </div>
+        <p id="tune-hint" className="text-xs text-zinc-500">
+          Target 0–60,000 ms (0 = fixed batch size), workers 1–8, pause 0–60,000 ms.
+        </p>
+        {bad && <p className="text-sm text-red-700">Every field needs a whole number in its range.</p>}
+        <div>
+          <Button type="submit" disabled={bad || tune.isPending}>
+            {tune.isPending ? "Applying…" : "Apply settings"}
+          </Button>
+        </div>
+      </form>
+      <ActionResult m={tune} ok={tune.data ? `Run #${tune.data.run.id}: target ${fmtInt(tune.data.run.targetBatchMs)} ms, ${fmtInt(tune.data.run.workers)} workers, pause ${fmtInt(tune.data.run.pauseMs)} ms.` : "Applied."} />
+    </Card>
   );
 }
