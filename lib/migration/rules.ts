@@ -434,7 +434,12 @@ const caseMap = (expr: string, map: Readonly<Record<string, string>>, otherwise:
 export const RULE_FUNCTIONS_SQL = [
   `CREATE OR REPLACE FUNCTION console_clean(x text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
    $$ SELECT btrim(regexp_replace(x, '[ \\t\\n\\r\\f\\v]+', ' ', 'g'), ' ') $$`,
-  `CREATE OR REPLACE FUNCTION console_parse_date(x text) RETURNS date LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+  // A valid y/m/d as a date, else NULL (never an error: make_date is reached only when valid).
+  `CREATE OR REPLACE FUNCTION console_make_date(y int, m int, d int) RETURNS date LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+   $$ SELECT CASE WHEN y BETWEEN 1900 AND 2100 AND m BETWEEN 1 AND 12 AND d BETWEEN 1 AND
+        (CASE WHEN m = 2 THEN 28 + ((y % 4 = 0 AND y % 100 <> 0) OR y % 400 = 0)::int WHEN m IN (4, 6, 9, 11) THEN 30 ELSE 31 END)
+      THEN make_date(y, m, d) END $$`,
+  `CREATE OR REPLACE FUNCTION console_parse_date_cleaned(x text) RETURNS date LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
    DECLARE c text; y int; m int; d int; dim int;
    BEGIN
      IF x IS NULL THEN RETURN NULL; END IF;
@@ -453,6 +458,13 @@ export const RULE_FUNCTIONS_SQL = [
      IF d > dim THEN RETURN NULL; END IF;
      RETURN make_date(y, m, d);
    END $$`,
+  // The date rule. Inlined by the planner: values already in an exact form (most of them) are
+  // parsed with one regex test and substrings, no function call; the rest go through clean().
+  `CREATE OR REPLACE FUNCTION console_parse_date(x text) RETURNS date LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+   $$ SELECT CASE
+        WHEN x ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN console_make_date(substr(x, 1, 4)::int, substr(x, 6, 2)::int, substr(x, 9, 2)::int)
+        WHEN x ~ '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$' THEN console_make_date(split_part(x, '/', 3)::int, split_part(x, '/', 2)::int, split_part(x, '/', 1)::int)
+        ELSE console_parse_date_cleaned(x) END $$`,
   `CREATE OR REPLACE FUNCTION console_map_estado(x text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
    $$ SELECT ${caseMap(`lower(console_clean(x) COLLATE "C")`, ESTADO_MAP, "NULL")} $$`,
   `CREATE OR REPLACE FUNCTION console_map_moneda(x text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS

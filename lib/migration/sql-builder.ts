@@ -16,50 +16,48 @@ const gRules = PAGO_RULES;
  *  - `agg`   per prestamo: total_cents, n, ultimo of its pagos that are not anulado
  *  - `okp`   the valid candidates with every column of prestamos_new (parsed + derived)
  */
-export function expectedCtes(): string {
+export function expectedCtes(opts: { contiguous?: boolean } = {}): string {
+  // Raw legacy fields travel beside the computed values as raw_<field>: the fail checks read
+  // both from one row, and no value is computed twice.
+  const rawOf = <T extends { field: string }>(rules: readonly T[]) => [...new Set(rules.map((r) => r.field))].map((f) => `l.${f} AS raw_${f}`).join(", ");
   const vCols = pRules.map((r) => `${r.sqlValue} AS ${r.column}`).join(",\n      ");
   const gCols = gRules.map((r) => `${r.sqlValue} AS ${r.column}`).join(",\n      ");
-  const pFails = pRules
-    .filter((r) => r.code && r.sqlFails)
-    .map((r) => `('${r.code}', '${r.field}', l.${r.field}::text, (${r.sqlFails!(`l.${r.field}`, `v.${r.column}`)}))`)
-    .join(",\n        ");
-  const gFails = gRules
-    .filter((r) => r.code && r.sqlFails)
-    .map((r) => `('${r.code}', '${r.field}', l.${r.field}::text, (${r.sqlFails!(`l.${r.field}`, `v.${r.column}`)}))`)
-    .join(",\n        ");
-  // Pagos: raw legacy fields travel in pg as raw_<field>, and are seen again as l.<field> by the fail checks.
-  const gRaw = gRules.map((r) => `l.${r.field} AS raw_${r.field}`).join(", ");
-  const gRawAsField = gRules.map((r) => `pg.raw_${r.field} AS ${r.field}`).join(", ");
-  const gParsedAsColumn = gRules.map((r) => `pg.${r.column} AS ${r.column}`).join(", ");
+  const failing = <T extends { field: string; column: string; code?: string; sqlFails?: (raw: string, value: string) => string }>(rules: readonly T[], alias: string) =>
+    rules.filter((r) => r.code && r.sqlFails).map((r) => ({ r, cond: `(${r.sqlFails!(`${alias}.raw_${r.field}`, `${alias}.${r.column}`)})` }));
+  const pFail = failing(pRules, "v");
+  const gFail = failing(gRules, "pg");
+  const values = (list: ReturnType<typeof failing>, alias: string) =>
+    list.map(({ r, cond }) => `('${r.code}', '${r.field}', ${alias}.raw_${r.field}::text, ${cond})`).join(",\n        ");
   const derived = DERIVED_PRESTAMO_COLUMNS.map((d) => `${d.sql} AS ${d.column}`).join(",\n      ");
+  // A run's window is a contiguous id range: one index range scan finds its pagos, instead of a
+  // lookup per prestamo. Syncs take scattered ids and keep the lookups.
+  const pagosOf = opts.contiguous
+    ? `l.prestamo_id BETWEEN (SELECT min(id) FROM cand) AND (SELECT max(id) FROM cand) AND l.prestamo_id IN (SELECT id FROM cand)`
+    : `l.prestamo_id IN (SELECT id FROM cand)`;
   return `
   v AS MATERIALIZED (
-    SELECT l.id,
+    SELECT l.id, ${rawOf(pRules)},
       ${vCols}
     FROM cand l
   ),
   pg AS MATERIALIZED (
-    SELECT l.id, l.prestamo_id, ${gRaw},
+    SELECT l.id, l.prestamo_id, ${rawOf(gRules)},
       ${gCols}
     FROM pagos_prestamo l
-    WHERE l.prestamo_id IN (SELECT id FROM cand)
+    WHERE ${pagosOf}
   ),
   fail AS MATERIALIZED (
-    SELECT l.id AS legacy_id, f.code, f.field, f.value, NULL::int AS pago_id
-    FROM cand l JOIN v ON v.id = l.id
-    CROSS JOIN LATERAL (VALUES
-        ${pFails}
+    SELECT v.id AS legacy_id, f.code, f.field, f.value, NULL::int AS pago_id
+    FROM v CROSS JOIN LATERAL (VALUES
+        ${values(pFail, "v")}
       ) AS f(code, field, value, failed)
-    WHERE f.failed
+    WHERE (${pFail.map((f) => f.cond).join(" OR ")}) AND f.failed
     UNION ALL
     SELECT pg.prestamo_id, f.code, f.field, f.value, pg.id
-    FROM pg
-    CROSS JOIN LATERAL (SELECT ${gRawAsField}) l
-    CROSS JOIN LATERAL (SELECT ${gParsedAsColumn}) v
-    CROSS JOIN LATERAL (VALUES
-        ${gFails}
+    FROM pg CROSS JOIN LATERAL (VALUES
+        ${values(gFail, "pg")}
       ) AS f(code, field, value, failed)
-    WHERE f.failed
+    WHERE (${gFail.map((f) => f.cond).join(" OR ")}) AND f.failed
   ),
   agg AS (
     SELECT prestamo_id,

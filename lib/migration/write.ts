@@ -41,6 +41,7 @@ export function intArrayLiteral(ids: readonly number[]): string {
 }
 
 const EXPECTED = expectedCtes();
+const EXPECTED_RANGE = expectedCtes({ contiguous: true });
 const WRITE_INSERT_ONLY = (runId: number | null) => writeCtes({ rewrite: false, runIdSql: runIdSql(runId) });
 const WRITE_REWRITE = (runId: number | null) => writeCtes({ rewrite: true, runIdSql: runIdSql(runId) });
 
@@ -71,7 +72,7 @@ export async function migrateWindow(
   cand AS MATERIALIZED (
     SELECT w.* FROM win w LEFT JOIN migration_state s ON s.legacy_id = w.id
     WHERE s.legacy_id IS NULL OR (${opts.retry}::boolean AND s.state IN ('failed', 'rolled_back'))
-  ),${sql.raw(EXPECTED + WRITE_INSERT_ONLY(opts.runId))}
+  ),${sql.raw(EXPECTED_RANGE + WRITE_INSERT_ONLY(opts.runId))}
   SELECT ${sql.raw(COUNTS_SELECT)}, (SELECT count(*) FROM win)::int AS window_size, (SELECT max(id) FROM win) AS last_id`;
   const row = await queryOne(tx, q);
   return { ...toCounts(row), windowSize: Number(row?.window_size ?? 0), lastId: row?.last_id == null ? null : Number(row.last_id) };
