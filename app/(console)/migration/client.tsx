@@ -646,7 +646,7 @@ function RunSteering({ run }: { run: RunDTO }) {
           </Button>
         </div>
       </form>
-      <ActionResult m={tune} ok={tune.data ? `Run #${tune.data.run.id}: target ${fmtInt(tune.data.run.targetBatchMs)} ms, ${fmtInt(tune.data.run.workers)} workers, pause ${fmtInt(tune.data.run.pauseMs)} ms.` : "Applied."} />
+      <ActionResult m={tune} ok={tune.data ? `Run #${tune.data.run.id}: target ${fmtInt(tune.data.run.targetBatchMs)} ms, ${fmtInt(tune.data.run.workers)} ${tune.data.run.workers === 1 ? "worker" : "workers"}, pause ${fmtInt(tune.data.run.pauseMs)} ms.` : "Applied."} />
     </Card>
   );
 }

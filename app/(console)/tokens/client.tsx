@@ -86,7 +86,7 @@ function CreateToken() {
   return (
     <Card title="Create a token" description="Name it for what uses it (a script, a CI job), so the list says who has access.">
       <form
-        className="grid grid-cols-1 gap-3 md:grid-cols-[1fr_10rem_auto] md:items-end"
+        className="grid grid-cols-1 gap-3 md:grid-cols-[1fr_13rem_auto] md:items-end"
         onSubmit={(e) => {
           e.preventDefault();
           create.mutate();

@@ -17,6 +17,8 @@ import type { UserDto } from "@/lib/auth/users";
 type Role = UserDto["role"];
 const USERS_KEY = ["users"] as const;
 const MIN_PASSWORD = 12;
+const selectClass =
+  "h-8 w-32 rounded-lg border-0 bg-white pl-2.5 pr-7 text-sm text-zinc-900 shadow-sm ring-1 ring-inset ring-zinc-300 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900 disabled:bg-zinc-50 disabled:text-zinc-500";
 
 export function UsersClient({ initialUsers, isAdmin, me }: { initialUsers: UserDto[]; isAdmin: boolean; me: string }) {
   const q = useQuery({
@@ -49,7 +51,7 @@ export function UsersClient({ initialUsers, isAdmin, me }: { initialUsers: UserD
             <Th>Role</Th>
             <Th>Status</Th>
             <Th>Created</Th>
-            {isAdmin && <Th className="w-[22rem]">Actions</Th>}
+            {isAdmin && <Th>Actions</Th>}
           </tr>
         </THead>
         <TBody>
@@ -149,12 +151,12 @@ function UserRow({ u, isAdmin, isMe, lastAdmin }: { u: UserDto; isAdmin: boolean
           {u.email}
           {isMe && <span className="ml-2 text-xs font-normal text-zinc-500">(you)</span>}
         </Td>
-        <Td>{u.name || <span className="text-zinc-400">—</span>}</Td>
+        <Td className="whitespace-nowrap">{u.name || <span className="text-zinc-400">—</span>}</Td>
         <Td>
           {isAdmin ? (
             <select
               aria-label={`Role of ${u.email}`}
-              className={`${inputClass} h-8 w-28`}
+              className={selectClass}
               value={u.role}
               disabled={update.isPending}
               onChange={(e) => update.mutate({ role: e.target.value as Role })}
@@ -170,7 +172,7 @@ function UserRow({ u, isAdmin, isMe, lastAdmin }: { u: UserDto; isAdmin: boolean
         <Td className="tabular whitespace-nowrap">{fmtTime(u.createdAt)}</Td>
         {isAdmin && (
           <Td>
-            <div className="flex flex-wrap items-center gap-2">
+            <div className="flex items-center gap-2 whitespace-nowrap">
               <Button size="sm" variant="secondary" disabled={update.isPending} onClick={() => update.mutate({ disabled: !u.disabled })} title={lastAdmin && !u.disabled ? "The last active admin: the API refuses (409)" : undefined}>
                 {u.disabled ? "Enable" : "Disable"}
               </Button>

@@ -1,0 +1,206 @@
+import { expect, test } from "@playwright/test";
+import { saveScreenshot, storageStateFor, VIEWPORTS } from "../support";
+
+/**
+ * An admin's migration of the embedded demo (3,000 dirty prestamos, ~3 % invalid), end to end
+ * through the console: Verify → start (with a 10 % threshold so it finishes) → pause, tune,
+ * resume → finished → a failed prestamo → a migrated one's diff, rolled back and migrated again →
+ * Consistency 100 % → Metrics charts → an API token used over HTTP → pre-flight, checklist, report.
+ * One serial story: each step depends on the state the previous one left.
+ */
+test.describe.configure({ mode: "serial" });
+test.use({ storageState: storageStateFor("admin"), viewport: VIEWPORTS.desktop });
+
+test("admin migrates the demo data and inspects the result", async ({ page, playwright, baseURL }) => {
+  test.setTimeout(180_000);
+
+  await test.step("Verify shows the legacy data before the run", async () => {
+    await page.goto("/verify");
+    await expect(page.getByRole("heading", { level: 1, name: "Verify" })).toBeVisible();
+    await saveScreenshot(page, "journey-admin-01-verify");
+  });
+
+  await test.step("Start refused by pre-flight, then START ANYWAY", async () => {
+    await page.goto("/migration");
+    await expect(page.getByTestId("run-state")).toHaveText(/Idle|Finished|Stopped|Halted/);
+    await page.getByLabel("Batch size").fill("300");
+    await page.getByLabel("Error threshold (%)").fill("10");
+    await page.getByTestId("start-advanced").locator("summary").click();
+    await page.getByTestId("start-advanced").getByLabel("Pause (ms)").fill("400");
+    // The demo passes pre-flight, so its 409 is played once by the browser's network layer: the
+    // page must list the failing items and resend with the typed confirmation.
+    let startBodies: unknown[] = [];
+    await page.route("**/api/prestamos/migration/start", async (route) => {
+      startBodies.push(route.request().postDataJSON());
+      if (startBodies.length > 1) return route.continue();
+      await route.fulfill({
+        status: 409,
+        contentType: "application/json",
+        body: JSON.stringify({
+          error: {
+            code: "CONFLICT",
+            message: 'Pre-flight fails (db.space): fix it, or send confirmPreflight "START ANYWAY" to start anyway',
+            details: { failing: [{ id: "db.space", label: "Free disk space", figure: "2 GB free, 3 GB needed" }], confirmPreflight: "START ANYWAY" },
+            requestId: "e2e-played",
+          },
+        }),
+      });
+    });
+    await page.getByRole("button", { name: "Start run" }).click();
+    const refusal = page.getByTestId("preflight-refusal");
+    await expect(refusal).toContainText("Free disk space");
+    await expect(refusal).toContainText("2 GB free, 3 GB needed");
+    await expect(refusal.getByRole("link", { name: "Pre-flight" })).toHaveAttribute("href", "/preflight");
+    const anyway = refusal.getByRole("button", { name: "Start anyway" });
+    await expect(anyway).toBeDisabled();
+    await refusal.getByRole("textbox").fill("START ANYWAY");
+    await saveScreenshot(page, "journey-admin-02-preflight-refusal");
+    await anyway.click();
+    await expect(page.getByText(/Run #\d+ started\./)).toBeVisible();
+    expect(startBodies[0]).toEqual({ batchSize: 300, errorThresholdPct: 10, retry: false, pauseMs: 400 });
+    expect(startBodies[1]).toEqual({ batchSize: 300, errorThresholdPct: 10, retry: false, pauseMs: 400, confirmPreflight: "START ANYWAY" });
+    startBodies = [];
+    await page.unroute("**/api/prestamos/migration/start");
+  });
+
+  await test.step("Pause, tune and resume the active run", async () => {
+    await page.getByRole("button", { name: "Pause run" }).click();
+    await expect(page.getByTestId("run-state")).toHaveText("Paused");
+    await page.getByRole("form", { name: "Tune the run" }).getByLabel("Workers").fill("1");
+    await page.getByRole("form", { name: "Tune the run" }).getByLabel("Pause (ms)").fill("50");
+    await page.getByRole("button", { name: "Apply settings" }).click();
+    await expect(page.getByText(/: target \d+ ms, 1 worker, pause 50 ms\./)).toBeVisible();
+    await expect(page.getByTestId("run-workers")).toHaveText("1");
+    await expect(page.getByTestId("run-pause-ms")).toHaveText("50 ms");
+    await saveScreenshot(page, "journey-admin-03-paused-tuned");
+    await page.getByRole("button", { name: "Resume run" }).click();
+    await expect(page.getByTestId("run-state")).toHaveText(/Running|Finished/);
+  });
+
+  await test.step("progress reaches the end", async () => {
+    await expect(page.getByTestId("run-state")).toHaveText("Finished", { timeout: 90_000 });
+    await expect(page.getByTestId("total-pending")).toHaveText("0");
+    await expect(page.getByTestId("progress-percent")).toHaveText("100.00 %");
+    await saveScreenshot(page, "journey-admin-04-finished");
+  });
+
+  await test.step("a failed prestamo from Failures", async () => {
+    await page.goto("/failures");
+    await page.getByRole("main").getByRole("link", { name: /^\d[\d,]*$/ }).first().click();
+    await page.waitForURL(/\/prestamos\/\d+$/);
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("Failed");
+    await expect(page.getByRole("heading", { name: "Rules failing now" })).toBeVisible();
+    await saveScreenshot(page, "journey-admin-05-failed-prestamo");
+  });
+
+  let migratedId = 0;
+  await test.step("a migrated prestamo from the explorer: diff, roll back, migrate again", async () => {
+    await page.goto("/prestamos?state=migrated");
+    const link = page.getByRole("main").getByRole("link", { name: /^\d[\d,]*$/ }).first();
+    migratedId = Number((await link.textContent())?.replace(/\D/g, ""));
+    await link.click();
+    await page.waitForURL(`**/prestamos/${migratedId}`);
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("Migrated");
+    await expect(page.getByText("Everything agrees")).toBeVisible();
+    await expect(page.getByRole("table", { name: "Field-level diff of the prestamo" })).toBeVisible();
+    await saveScreenshot(page, "journey-admin-06-diff");
+
+    await page.getByRole("button", { name: "Roll back…" }).click();
+    await page.getByRole("button", { name: "Yes, roll back" }).click();
+    await expect(page.getByText(/Rolled back: \d+ pagos removed/)).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("Rolled back");
+
+    await page.getByRole("button", { name: "Migrate", exact: true }).click();
+    await expect(page.getByText(/Migrated with \d+ pagos\./)).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("Migrated");
+    await expect(page.getByText("Everything agrees")).toBeVisible();
+  });
+
+  await test.step("Consistency: 100 % field match", async () => {
+    await page.goto("/consistency");
+    const matching = page.locator("dt", { hasText: "Data matching" }).locator("xpath=following-sibling::dd[1]");
+    await expect(matching).toHaveText("100.00 %");
+    await saveScreenshot(page, "journey-admin-07-consistency");
+  });
+
+  await test.step("Metrics: the charts are drawn", async () => {
+    await page.goto("/metrics");
+    await expect(page.getByRole("heading", { name: "Throughput per batch" })).toBeVisible();
+    await expect(page.locator("svg.recharts-surface").first()).toBeVisible();
+    expect(await page.locator("svg.recharts-surface").count()).toBeGreaterThanOrEqual(3);
+    await saveScreenshot(page, "journey-admin-08-metrics");
+  });
+
+  await test.step("a token from the Tokens page works over HTTP, and stops working once revoked", async () => {
+    await page.goto("/tokens");
+    await expect(page.getByText(/npm run token/).first()).toBeVisible();
+    const name = `e2e-script-${Date.now()}`;
+    await page.getByLabel("Token name").fill(name);
+    await page.getByLabel("Token role").selectOption("reviewer");
+    await page.getByRole("button", { name: "Create token" }).click();
+    await expect(page.getByTestId("new-token")).toContainText("shown only once");
+    const token = await page.getByTestId("new-token-value").inputValue();
+    expect(token).toMatch(/^pc_[A-Za-z0-9_-]{43}$/);
+    await saveScreenshot(page, "journey-admin-09-token-created");
+
+    // A clean client: no cookie, only the bearer.
+    const api = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
+    try {
+      const auth = { Authorization: `Bearer ${token}` };
+      const progress = await api.get("/api/prestamos/migration/progress", { headers: auth });
+      expect(progress.status()).toBe(200);
+      expect(((await progress.json()) as { state: string }).state).toBe("finished");
+      expect((await api.post("/api/prestamos/migration/stop", { headers: auth })).status()).toBe(403);
+      expect((await api.get("/api/prestamos/migration/progress")).status()).toBe(401);
+
+      const row = page.getByRole("row").filter({ hasText: name }).first();
+      await row.getByRole("button", { name: "Revoke…" }).click();
+      await page.getByRole("button", { name: "Yes, revoke" }).click();
+      await expect(page.getByText(`“${name}” revoked.`)).toBeVisible();
+      await expect(page.getByRole("row").filter({ hasText: name }).first()).toContainText("revoked");
+      expect((await api.get("/api/prestamos/migration/progress", { headers: auth })).status()).toBe(401);
+    } finally {
+      await api.dispose();
+    }
+  });
+
+  await test.step("Users: 400 and 409 shown in place, then a reviewer is added", async () => {
+    await page.goto("/users");
+    const email = `e2e-${Date.now()}@example.test`;
+    await page.getByLabel("E-mail").fill(email);
+    await page.getByLabel("Password").fill("too-short");
+    await page.getByRole("button", { name: "Add user" }).click();
+    await expect(page.getByTestId("create-user-result")).toContainText("VALIDATION_ERROR");
+    await expect(page.getByTestId("create-user-result")).toContainText("at least 12 characters");
+    await page.getByLabel("Password").fill("a-long-enough-password");
+    await page.getByRole("button", { name: "Add user" }).click();
+    await expect(page.getByTestId("create-user-result")).toContainText(`Added ${email} as reviewer.`);
+
+    // The demo admin is the only active admin: the API refuses to disable it (409), in place.
+    const adminRow = page.getByRole("row").filter({ hasText: "admin@demo.local" }).first();
+    await adminRow.getByRole("button", { name: "Disable" }).click();
+    await expect(page.getByRole("alert").filter({ hasText: "CONFLICT" })).toContainText("HTTP 409");
+    const newRow = page.getByRole("row").filter({ hasText: email }).first();
+    await newRow.getByRole("button", { name: "Disable" }).click();
+    await expect(page.getByText(`${email}: Disabled`)).toBeVisible();
+    await expect(newRow).toContainText("disabled");
+    await saveScreenshot(page, "journey-admin-10-users");
+  });
+
+  await test.step("Pre-flight, checklist, and the HTML report", async () => {
+    await page.goto("/preflight");
+    await expect(page.getByTestId("preflight-overall")).toBeVisible();
+    await page.goto("/checklist");
+    await expect(page.getByTestId("checklist-overall")).toBeVisible();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("report-html").click()]);
+    const file = await download.path();
+    expect(file).toBeTruthy();
+    const report = await page.request.get("/api/prestamos/migration/report?format=html");
+    expect(report.status()).toBe(200);
+    expect(report.headers()["content-type"]).toMatch(/^text\/html/);
+    const html = await report.text();
+    await page.setContent(html);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Prestamos migration report");
+    await saveScreenshot(page, "journey-admin-11-report");
+  });
+});
