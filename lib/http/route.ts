@@ -88,6 +88,16 @@ function assertSameOrigin(req: Request): void {
 }
 
 /**
+ * The audited target comes from the raw URL: PostgreSQL text cannot hold a NUL (the insert fails
+ * and the refusal would go unaudited: issue 6's sweep sent `/rollback/1%00`), and an id can be
+ * 100 kB long. NUL becomes U+FFFD and the target is capped.
+ */
+function auditTarget(def: { target?: (params: Record<string, string>) => string | undefined }, rawParams: Record<string, string>): string | undefined {
+  const target = def.target?.(rawParams);
+  return target === undefined ? undefined : target.replace(/\u0000/g, "\uFFFD").slice(0, 200);
+}
+
+/**
  * Parses caller input with a route's schema. A schema that throws something other than a ZodError
  * (a refine calling `new URL()` on a string that is not one, issue 6's sweep found it) is still
  * the caller's bad input: 400, never a 500; the throw goes to the log for the schema's author.
@@ -158,7 +168,7 @@ export function route<PS extends Schema | undefined = undefined, QS extends Sche
       const result = await def.handler({ req, db, requestId, principal, actor, params, query, body });
       if (mutating && def.action && !actor.audited) {
         // Engine mutations audit inside their own transaction; this covers the rest.
-        await writeAudit(db, actor, { action: def.action, target: def.target?.(rawParams), outcome: "ok", status: def.status ?? 200 });
+        await writeAudit(db, actor, { action: def.action, target: auditTarget(def, rawParams), outcome: "ok", status: def.status ?? 200 });
       }
       if (result instanceof Response) {
         result.headers.set("x-request-id", requestId);
@@ -174,7 +184,7 @@ export function route<PS extends Schema | undefined = undefined, QS extends Sche
         try {
           await writeAudit(db, actor, {
             action: def.action,
-            target: def.target?.(rawParams),
+            target: auditTarget(def, rawParams),
             outcome: appErr.code === "INTERNAL" ? "error" : "refused",
             status: appErr.status,
             details: { code: appErr.code, message: appErr.message },

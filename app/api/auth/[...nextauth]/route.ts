@@ -29,6 +29,12 @@ async function signInEmail(req: Request): Promise<string | null> {
 
 // GET /api/auth/*: next-auth (csrf, session, providers, sign-out page).
 export async function GET(req: Request, ctx: Ctx): Promise<Response> {
+  const { nextauth } = await ctx.params;
+  // next-auth answers a GET of the credentials callback with a 500 (found by issue 6's sweep): it is POST only.
+  if (nextauth?.[0] === "callback" && nextauth[1] === "credentials") {
+    const requestId = randomUUID();
+    return errorResponse("METHOD_NOT_ALLOWED", 405, "GET is not allowed on /api/auth/callback/credentials; allowed: POST", requestId, { allowed: ["POST"] }, { allow: "POST" });
+  }
   return nextAuth(req, ctx);
 }
 
