@@ -39,7 +39,7 @@ beforeEach(async () => {
   await db.db.execute(sql`drop trigger if exists console_capture_prestamos on prestamos`);
   await db.db.execute(sql`drop trigger if exists console_capture_pagos on pagos_prestamo`);
   await db.db.execute(sql`truncate prestamos, pagos_prestamo, prestamos_new, pagos_prestamo_new, migration_state, migration_failures,
-                          migration_runs, migration_batches, capture_changes, capture_state, console_webhooks, console_webhook_deliveries restart identity cascade`);
+                          migration_runs, migration_chunks, migration_batches, capture_changes, capture_state, console_webhooks, console_webhook_deliveries restart identity cascade`);
 });
 
 async function createHook(url: string, events?: string[]) {
