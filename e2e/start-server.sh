@@ -20,5 +20,10 @@ rm -rf "$dir" "$dir.lock"
 unset DATABASE_URL ADMIN_EMAIL ADMIN_PASSWORD DEMO_DATA
 export PGLITE_DATA_DIR="$dir"
 export NEXT_MANUAL_SIG_HANDLE=1
+# Everything the server prints also goes to .data/e2e-server-$PORT.log (truncated per run), which
+# e2e/api/security.spec.ts searches for secrets (issue 6).
+log=".data/e2e-server-${PORT:-3100}.log"
+: > "$log"
+exec > >(tee -a "$log") 2>&1
 # exec: the folder's pid is the server's, and Playwright's SIGTERM reaches next directly.
 exec ./node_modules/.bin/next start --port "${PORT:-3100}"
