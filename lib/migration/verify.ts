@@ -120,6 +120,7 @@ export async function getVerifyReport(db: Db, opts: { driver?: Driver; chunkSize
     async (tx) => {
       // JIT compiling the rules statements costs seconds each for nothing (their CTE estimates are huge).
       await tx.execute(sql`SELECT set_config('jit', 'off', true)`);
+      await tx.execute(sql`SELECT set_config('enable_nestloop', 'off', true)`); // see consistency.ts readOnlySetup
       const legacy = await getLegacyCounts(tx);
       const dry = await dryRun(tx, { chunkSize: opts.chunkSize });
       const counts = await queryOne<Record<string, unknown>>(
