@@ -1,6 +1,9 @@
-import { expect, test } from "@playwright/test";
+import { expect as baseExpect, test } from "@playwright/test";
 import { DEMO_USERS } from "../../lib/auth/demo";
 import { expectEnvelope, saveScreenshot, VIEWPORTS } from "../support";
+
+/** The console shares one embedded database with a migration run next door: UI answers may take seconds. */
+const expect = baseExpect.configure({ timeout: 30_000 });
 
 const reviewer = DEMO_USERS.find((u) => u.role === "reviewer")!;
 
@@ -19,18 +22,12 @@ test.describe("reviewer", () => {
     await page.waitForURL((url) => url.pathname === "/");
     await expect(page.getByTestId("signed-in-role")).toHaveText("reviewer");
 
-    // Every page the nav offers, then the admin pages by URL.
+    // Every page in the nav is opened and checked for mutating controls by pages.spec.ts (reviewer);
+    // here: the nav offers the reading pages, and the admin pages opened by URL explain themselves.
     const nav = page.getByRole("navigation", { name: "Console" }).getByRole("link");
-    const hrefs = (await nav.evaluateAll((as) => as.map((a) => a.getAttribute("href")))).filter((h): h is string => Boolean(h));
+    const hrefs = await nav.evaluateAll((as) => as.map((a) => a.getAttribute("href")));
     expect(hrefs).toEqual(expect.arrayContaining(["/", "/migration", "/verify", "/prestamos", "/consistency", "/failures", "/metrics", "/audit"]));
-    for (const href of [...hrefs, "/users", "/test-data", "/tokens"]) {
-      await test.step(href, async () => {
-        const res = await page.goto(href);
-        expect(res?.status(), href).toBe(200);
-        await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
-        await expect(page.getByRole("main").getByRole("button", { name: STEERING })).toHaveCount(0);
-      });
-    }
+    expect(hrefs).not.toContain("/tokens");
 
     await test.step("admin pages say so instead of offering controls", async () => {
       await page.goto("/tokens");
@@ -43,6 +40,7 @@ test.describe("reviewer", () => {
       await expect(page.getByText("You are signed in as a reviewer")).toBeVisible();
       await page.goto("/migration");
       await expect(page.getByText("You are signed in as a reviewer")).toBeVisible();
+      await expect(page.getByRole("main").getByRole("button", { name: STEERING })).toHaveCount(0);
     });
 
     await test.step("a prestamo's diff, read only", async () => {
