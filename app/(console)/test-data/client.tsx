@@ -175,7 +175,7 @@ function RemoveData({ hasData }: { hasData: boolean }) {
     onSettled: () => qc.invalidateQueries({ queryKey: KEY }),
   });
   return (
-    <Card title="Remove all test data" description="Deletes exactly the tracked rows: legacy prestamos and pagos of every set, their new rows, states and failures. Other rows are untouched." className="border-red-200">
+    <Card title="Remove all test data" description="Deletes exactly the tracked rows: legacy prestamos and pagos of every set (the demo data is a set too), their new rows, states and failures. Other rows are untouched." className="border-red-200">
       <form
         className="flex flex-col gap-3"
         onSubmit={(e) => {

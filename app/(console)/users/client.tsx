@@ -18,7 +18,7 @@ type Role = UserDto["role"];
 const USERS_KEY = ["users"] as const;
 const MIN_PASSWORD = 12;
 const selectClass =
-  "h-8 w-32 rounded-lg border-0 bg-white pl-2.5 pr-7 text-sm text-zinc-900 shadow-sm ring-1 ring-inset ring-zinc-300 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900 disabled:bg-zinc-50 disabled:text-zinc-500";
+  "h-8 w-28 rounded-lg border-0 bg-white pl-2.5 pr-7 text-sm text-zinc-900 shadow-sm ring-1 ring-inset ring-zinc-300 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900 disabled:bg-zinc-50 disabled:text-zinc-500";
 
 export function UsersClient({ initialUsers, isAdmin, me }: { initialUsers: UserDto[]; isAdmin: boolean; me: string }) {
   const q = useQuery({
@@ -169,7 +169,9 @@ function UserRow({ u, isAdmin, isMe, lastAdmin }: { u: UserDto; isAdmin: boolean
           )}
         </Td>
         <Td>{u.disabled ? <Badge tone="danger">disabled</Badge> : <Badge tone="success">active</Badge>}</Td>
-        <Td className="tabular whitespace-nowrap">{fmtTime(u.createdAt)}</Td>
+        <Td className="tabular whitespace-nowrap">
+          <span title={fmtTime(u.createdAt)}>{fmtTime(u.createdAt).slice(0, 10)}</span>
+        </Td>
         {isAdmin && (
           <Td>
             <div className="flex items-center gap-2 whitespace-nowrap">
