@@ -55,6 +55,9 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
     while (running && Date.now() < until) {
       const size = run.targetBatchMs > 0 ? (sizes.get(slotId) ?? run.batchSize) : run.batchSize;
       const out = await processBatch(db, run.id, slotId, size);
+      // PGlite answers without real I/O: yield to timers and requests between batches, or a run
+      // on the embedded database would starve the server's own event loop.
+      await new Promise((r) => setImmediate(r));
       if (out.kind === "batch") {
         sizes.set(slotId, nextBatchSize(out.size, out.durationMs, out.run.targetBatchMs));
         run = out.run;
