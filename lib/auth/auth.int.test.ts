@@ -67,6 +67,9 @@ describe(`auth on ${testDriver()}`, () => {
       expect(await authenticate(t.db, { email: u.email, password: "wrong password!" }, "10.0.0.1")).toEqual({ ok: false, error: "CredentialsSignin" });
       expect(await authenticate(t.db, { email: "nobody@example.com", password: TEST_PASSWORD }, "10.0.0.1")).toEqual({ ok: false, error: "CredentialsSignin" });
       expect(await authenticate(t.db, {}, null)).toEqual({ ok: false, error: "CredentialsSignin" });
+      // A NUL byte (found by the e2e sweep: PostgreSQL text refuses it) is a wrong sign-in, not a 500.
+      expect(await authenticate(t.db, { email: "\u0000", password: "p".repeat(20) }, "10.0.0.1")).toEqual({ ok: false, error: "CredentialsSignin" });
+      expect(await authenticate(t.db, { email: u.email, password: "pass\u0000word-long" }, "10.0.0.1")).toEqual({ ok: false, error: "CredentialsSignin" });
       await updateUser(t.db, u.id, { disabled: true }, systemActor());
       expect(await authenticate(t.db, { email: u.email, password: TEST_PASSWORD }, "10.0.0.1")).toEqual({ ok: false, error: "AccountDisabled" });
     });

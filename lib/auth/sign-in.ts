@@ -22,6 +22,8 @@ export async function authenticate(db: Db, credentials: { email?: unknown; passw
   const email = typeof credentials.email === "string" ? normalizeEmail(credentials.email).slice(0, 320) : "";
   const password = typeof credentials.password === "string" ? credentials.password : "";
   if (!email || !password || password.length > PASSWORD_MAX_LENGTH) return { ok: false, error: "CredentialsSignin" };
+  // PostgreSQL text cannot hold NUL: such input is a wrong sign-in, not a database error.
+  if (email.includes("\u0000") || password.includes("\u0000")) return { ok: false, error: "CredentialsSignin" };
   try {
     await assertSignInAllowed(db, email, ip);
   } catch (err) {

@@ -45,7 +45,7 @@ export async function POST(req: Request, ctx: Ctx): Promise<Response> {
     const requestId = randomUUID();
     try {
       const email = await signInEmail(req);
-      if (email) await assertSignInAllowed(await getDb(), normalizeEmail(email), clientIp(req.headers));
+      if (email && !email.includes("\u0000")) await assertSignInAllowed(await getDb(), normalizeEmail(email), clientIp(req.headers));
     } catch (err) {
       const appErr = err instanceof AppError ? err : toAppError(err);
       if (appErr.code === "INTERNAL") console.error(JSON.stringify({ level: "error", requestId, msg: "sign-in rate limit check failed", error: String((err as Error)?.stack ?? err) }));
