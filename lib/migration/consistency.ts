@@ -59,7 +59,7 @@ const checkInt = (n: number) => {
  * Everything is reached through an index: migration_state (state, legacy_id), prestamos_new
  * (legacy_id), prestamos (id), pagos_prestamo (prestamo_id) and (id), pagos_prestamo_new (prestamo_id).
  */
-export function chunkCtes(after: number, upto: number): SQL {
+function chunkCtes(after: number, upto: number): SQL {
   const a = checkInt(after);
   const b = checkInt(upto);
   return sql`WITH
