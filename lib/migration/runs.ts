@@ -257,7 +257,8 @@ type Claimed = { kind: "chunk"; chunkId: number; lo: number; hi: number };
 async function endRun(tx: Pick<Db, "execute" | "insert">, runId: number, status: "finished" | "halted" | "stopped", reason: string, detail: string, audit: boolean): Promise<RunDTO> {
   const ended = await queryOne(
     tx,
-    sql`update migration_runs set status = ${status}, ended_at = now(), stop_reason = ${reason}, stop_detail = ${detail},
+    sql`update migration_runs r set status = ${status}, ended_at = now(), stop_reason = ${reason}, stop_detail = ${detail},
+          checkpoint = coalesce((select min(c.lo) from migration_chunks c where c.run_id = ${runId} and c.status = 'claimed'), r.claimed_to),
           lease_owner = null, lease_expires_at = null, heartbeat_at = now()
         where id = ${runId} returning *`,
   );
@@ -328,8 +329,12 @@ async function claimChunk(db: Db, runId: number, workerId: string, size: number)
       tx,
       sql`insert into migration_chunks (run_id, lo, hi, status, worker) values (${runId}, ${claimedTo}, ${next.hi}, 'claimed', ${workerId}) returning id`,
     );
+    // The checkpoint is refreshed here too, under the run row's lock: a batch's own update read
+    // the chunks before a concurrent batch committed, so it can lag behind.
     await tx.execute(
-      sql`update migration_runs set claimed_to = ${next.hi}, lease_expires_at = now() + make_interval(secs => ${LEASE_SECONDS}), heartbeat_at = now() where id = ${runId}`,
+      sql`update migration_runs r set claimed_to = ${next.hi},
+            checkpoint = coalesce((select min(c.lo) from migration_chunks c where c.run_id = ${runId} and c.status = 'claimed'), ${next.hi}),
+            lease_expires_at = now() + make_interval(secs => ${LEASE_SECONDS}), heartbeat_at = now() where id = ${runId}`,
     );
     return { kind: "chunk" as const, chunkId: Number(chunk!.id), lo: claimedTo, hi: Number(next.hi) };
   });
