@@ -27,8 +27,16 @@ async function signInEmail(req: Request): Promise<string | null> {
   return null;
 }
 
+/** A NUL byte anywhere in the URL makes next-auth answer 500 (its error page, found by the e2e sweep): refuse it first. */
+function refuseNul(req: Request): Response | null {
+  if (!/%00/i.test(req.url)) return null;
+  return errorResponse("VALIDATION_ERROR", 400, "The URL holds a NUL byte", randomUUID());
+}
+
 // GET /api/auth/*: next-auth (csrf, session, providers, sign-out page).
 export async function GET(req: Request, ctx: Ctx): Promise<Response> {
+  const refused = refuseNul(req);
+  if (refused) return refused;
   const { nextauth } = await ctx.params;
   // next-auth answers a GET of the credentials callback with a 500 (found by issue 6's sweep): it is POST only.
   if (nextauth?.[0] === "callback" && nextauth[1] === "credentials") {
@@ -40,6 +48,8 @@ export async function GET(req: Request, ctx: Ctx): Promise<Response> {
 
 // POST /api/auth/*: next-auth; a sign-in past its failed-attempt limit is a 429 envelope with Retry-After before next-auth runs.
 export async function POST(req: Request, ctx: Ctx): Promise<Response> {
+  const refused = refuseNul(req);
+  if (refused) return refused;
   const { nextauth } = await ctx.params;
   if (nextauth?.[0] === "callback" && nextauth[1] === "credentials") {
     const requestId = randomUUID();
