@@ -6,13 +6,15 @@ import { sql } from "drizzle-orm";
 import type { Db, Driver } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { FAILURE_CODES, type FailureCode } from "./rules";
+import { CAPTURE_TRIGGERS as TRIGGER_NAMES } from "./capture";
 import { expectedCtes } from "./sql-builder";
 import { getLegacyCounts } from "./legacy-counts";
 
 type Exec = Pick<Db, "execute">;
 
 /** The change-capture trigger names capture.ts installs. */
-export const CAPTURE_TRIGGERS = { prestamos: "console_capture_prestamos", pagos_prestamo: "console_capture_pagos" } as const;
+// The trigger names are capture.ts's; keyed here by the table each one is on.
+const CAPTURE_TRIGGERS = { prestamos: TRIGGER_NAMES.prestamos, pagos_prestamo: TRIGGER_NAMES.pagos } as const;
 
 export const DRY_RUN_CHUNK = 5_000; // see CONSISTENCY_CHUNK: larger chunks get quadratic plans
 

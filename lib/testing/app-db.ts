@@ -1,19 +1,14 @@
 import postgres from "postgres";
-import { openDb, type DbHandle } from "@/db/client";
+import { openDb, setDbHandleForTests, type DbHandle } from "@/db/client";
 import { PG_ADMIN_URL, pgUrl, testDriver, type TestDb } from "./db";
 
 /**
- * In-process route tests: make `getDb()` / `getDbHandle()` (db/client.ts) return this test's
- * database, as if the server had opened it. The handle lives on globalThis under the key
- * db/client.ts uses; returns a function that forgets it again (the test still closes its db).
+ * In-process route tests: make `getDb()` (db/client.ts) return this test's database, as if the
+ * server had opened it, through db/client.ts's own seam; returns a function that forgets it again.
  */
-const globalForDb = globalThis as unknown as { __prestamosDb?: Promise<DbHandle> };
-
 export function installAppDb(handle: DbHandle): () => void {
-  globalForDb.__prestamosDb = Promise.resolve(handle);
-  return () => {
-    globalForDb.__prestamosDb = undefined;
-  };
+  setDbHandleForTests(handle);
+  return () => setDbHandleForTests(undefined);
 }
 
 let counter = 0;
