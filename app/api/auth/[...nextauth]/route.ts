@@ -35,15 +35,14 @@ function refuseNul(req: Request): Response | null {
 
 // GET /api/auth/*: next-auth (csrf, session, providers, sign-out page).
 export async function GET(req: Request, ctx: Ctx): Promise<Response> {
-  const refused = refuseNul(req);
-  if (refused) return refused;
   const { nextauth } = await ctx.params;
   // next-auth answers a GET of the credentials callback with a 500 (found by issue 6's sweep): it is POST only.
+  // The method is the first thing wrong with such a request, whatever its URL holds.
   if (nextauth?.[0] === "callback" && nextauth[1] === "credentials") {
     const requestId = randomUUID();
     return errorResponse("METHOD_NOT_ALLOWED", 405, "GET is not allowed on /api/auth/callback/credentials; allowed: POST", requestId, { allowed: ["POST"] }, { allow: "POST" });
   }
-  return nextAuth(req, ctx);
+  return refuseNul(req) ?? nextAuth(req, ctx);
 }
 
 // POST /api/auth/*: next-auth; a sign-in past its failed-attempt limit is a 429 envelope with Retry-After before next-auth runs.
