@@ -17,6 +17,8 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["{lib,db,app}/**/*.int.test.ts"],
+          // *.pg.int.test.ts need a second real connection (application locks): PostgreSQL only.
+          exclude: process.env.TEST_DB === "postgres" ? ["node_modules/**"] : ["**/*.pg.int.test.ts", "node_modules/**"],
           environment: "node",
           globalSetup: ["lib/testing/global-setup.ts"],
           testTimeout: 60_000,

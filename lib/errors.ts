@@ -35,3 +35,20 @@ export class AppError extends Error {
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not found`);
 export const conflict = (message: string, details?: unknown) => new AppError("CONFLICT", message, details);
 export const forbidden = (message = "Your role does not allow this") => new AppError("FORBIDDEN", message);
+
+type Chained = { code?: unknown; message?: unknown; cause?: unknown } | undefined;
+
+/** The PostgreSQL error code (SQLSTATE) of an error, looking through the ORM's wrappers (`cause`). */
+export function pgErrorCode(err: unknown): string | undefined {
+  for (let e = err as Chained, depth = 0; e && depth < 4; e = e.cause as Chained, depth++) {
+    if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
+
+/** The database's own message rather than the ORM's "Failed query: <the whole SQL>" wrapper. */
+export function rootMessage(err: unknown): string {
+  let e = err as Chained;
+  for (let depth = 0; e?.cause && depth < 4; depth++) e = e.cause as Chained;
+  return typeof e?.message === "string" ? e.message : String(err);
+}

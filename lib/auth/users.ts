@@ -3,7 +3,7 @@ import type { Db } from "@/db/client";
 import { users, type Role } from "@/db/schema";
 import { queryRows } from "@/db/sql";
 import { writeAudit, type Actor } from "@/lib/audit";
-import { AppError, conflict, notFound } from "@/lib/errors";
+import { AppError, conflict, notFound, pgErrorCode } from "@/lib/errors";
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./passwords";
 
 /** A console user as the API and the pages show it: never the password hash. */
@@ -48,12 +48,7 @@ export function assertPasswordAcceptable(password: string): void {
   }
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  for (let e = err as { code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    if (e.code === "23505") return true;
-  }
-  return false;
-}
+const isUniqueViolation = (err: unknown) => pgErrorCode(err) === "23505";
 
 export async function listUsers(db: Db): Promise<UserDto[]> {
   const rows = await db.select().from(users).orderBy(asc(users.id));

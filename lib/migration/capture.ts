@@ -8,40 +8,44 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
 import { writeAudit, type Actor } from "@/lib/audit";
-import { AppError } from "@/lib/errors";
+import { AppError, pgErrorCode } from "@/lib/errors";
 import { lockWriters, syncPrestamos, type Tx, type WriteCounts } from "./write";
+
+/** A transaction that can open savepoints (drizzle nested transactions). */
+type SavepointTx = Pick<Db, "execute" | "transaction">;
 
 export const CAPTURE_TRIGGERS = { prestamos: "console_capture_prestamos", pagos: "console_capture_pagos" } as const;
 
 // DDL on the legacy tables waits for the application's open transactions and, while it waits,
-// blocks the application's new writes behind it: never wait longer than this, retry instead.
-export const DDL_LOCK_TIMEOUT_MS = 2000;
+// blocks the application's new writes behind it: never wait longer than this, retry instead
+// (pgroll's default is 500 ms too).
+export const DDL_LOCK_TIMEOUT_MS = 500;
 /** How long install/cleanup keep retrying before they give up with 503 (the caller may try again). */
 export const DDL_RETRY_BUDGET_MS = 30_000;
 
-const isLockTimeout = (err: unknown) => {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e?.code === "55P03" || e?.cause?.code === "55P03";
-};
+const isLockTimeout = (err: unknown) => pgErrorCode(err) === "55P03";
 
 /**
  * Runs DDL on the legacy tables inside the caller's transaction, under a savepoint with a short
  * lock_timeout. When the application holds a conflicting lock (an open transaction that wrote the
  * table), the DDL gives up after DDL_LOCK_TIMEOUT_MS, so the application's writes queue behind it
- * for at most that long, and tries again after a pause in which they go through. Issue 6: before,
- * one lock timeout failed the whole start or cleanup with a 500.
+ * for at most that long, and tries again after a pause in which they go through. The pauses grow
+ * (0.25 s doubling up to 4 s, with jitter), so a long application transaction costs its neighbours
+ * a short wait now and then, not a queue most of the time.
  */
-async function ddlWithRetry(tx: Tx, statements: string[]): Promise<number> {
+async function ddlWithRetry(tx: SavepointTx, statements: string[]): Promise<number> {
   const deadline = Date.now() + DDL_RETRY_BUDGET_MS;
   for (let attempt = 1; ; attempt++) {
-    await tx.execute(sql.raw(`SAVEPOINT console_capture_ddl`));
     try {
-      await tx.execute(sql.raw(`SET LOCAL lock_timeout = '${DDL_LOCK_TIMEOUT_MS}ms'`));
-      for (const stmt of statements) await tx.execute(sql.raw(stmt));
-      await tx.execute(sql.raw(`RELEASE SAVEPOINT console_capture_ddl`));
+      // A savepoint through the driver (postgres.js rethrows any failed statement of a
+      // transaction at its end unless the savepoint is its own).
+      await tx.transaction(async (sp) => {
+        await sp.execute(sql.raw(`SET LOCAL lock_timeout = '${DDL_LOCK_TIMEOUT_MS}ms'`));
+        for (const stmt of statements) await sp.execute(sql.raw(stmt));
+        await sp.execute(sql.raw(`SET LOCAL lock_timeout = DEFAULT`));
+      });
       return attempt;
     } catch (err) {
-      await tx.execute(sql.raw(`ROLLBACK TO SAVEPOINT console_capture_ddl`));
       if (!isLockTimeout(err)) throw err;
       if (Date.now() + DDL_LOCK_TIMEOUT_MS > deadline) {
         throw new AppError(
@@ -51,7 +55,8 @@ async function ddlWithRetry(tx: Tx, statements: string[]): Promise<number> {
           { "Retry-After": "10" },
         );
       }
-      await new Promise((r) => setTimeout(r, 250 + Math.floor(Math.random() * 250)));
+      const pause = Math.min(4000, 250 * 2 ** (attempt - 1));
+      await new Promise((r) => setTimeout(r, pause + Math.floor(Math.random() * pause * 0.25)));
     }
   }
 }
@@ -107,7 +112,7 @@ export async function isCaptureInstalled(db: Tx): Promise<boolean> {
  * Installs both triggers (idempotent) inside the caller's transaction, with a short lock
  * timeout so the application is never queued behind the DDL for long.
  */
-export async function installCapture(tx: Tx, actorName: string): Promise<boolean> {
+export async function installCapture(tx: SavepointTx, actorName: string): Promise<boolean> {
   if (await isCaptureInstalled(tx)) return false;
   const schema = await consoleSchema(tx);
   for (const stmt of triggerFunctionsSql(schema)) await tx.execute(sql.raw(stmt));

@@ -8,7 +8,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { isoTime, queryOne } from "@/db/sql";
 import { systemActor, writeAudit, type Actor } from "@/lib/audit";
-import { AppError } from "@/lib/errors";
+import { AppError, pgErrorCode } from "@/lib/errors";
 import { emitRunEvent } from "@/lib/webhooks/emit";
 import { installCapture } from "./capture";
 import { lockWriters, migrateWindow } from "./write";
@@ -107,10 +107,7 @@ export async function getLatestRun(db: Pick<Db, "execute">): Promise<RunDTO | nu
   return row ? toRunDTO(row) : null;
 }
 
-const isUniqueViolation = (err: unknown) => {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e?.code === "23505" || e?.cause?.code === "23505";
-};
+const isUniqueViolation = (err: unknown) => pgErrorCode(err) === "23505";
 
 /**
  * Starts a run (202 in the API). 409 when one is active. Installs change capture on the first

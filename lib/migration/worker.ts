@@ -4,6 +4,7 @@
  * state is in the database; killing the process at any line loses nothing.
  */
 import type { Db } from "@/db/client";
+import { rootMessage } from "@/lib/errors";
 import { afterRunEnded } from "@/lib/webhooks/consistency-event";
 import { drainCapture } from "./capture";
 import { claimActiveRun, newWorkerId, nextBatchSize, processBatch, recordRunError, type BatchOutcome, type RunDTO } from "./runs";
@@ -100,7 +101,7 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
         await sleep(idleMs, signal);
       } catch (err) {
         failures++;
-        const message = err instanceof Error ? err.message : String(err);
+        const message = rootMessage(err);
         log({ msg: "worker error", runId, error: message, failures });
         if (runId !== null) await recordRunError(db, runId, message).catch(() => {});
         // Back off (database restarting, lock timeouts): the batch is retried, never skipped.
