@@ -1,8 +1,8 @@
 /**
  * Change capture (MIGRATION-SPEC §4): row triggers on both legacy tables append the ids of the
  * prestamos that changed to `capture_changes`; the console syncs them and deletes exactly the
- * entries it synced, in the same transaction. No watermark: an entry committed late with a lower
- * seq is still in the table and is taken by the next drain.
+ * entries it synced, in the same transaction. No watermark: an entry committed late (after a
+ * drain's snapshot) is still in the table and is taken by the next drain.
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
@@ -159,8 +159,10 @@ export async function drainCapture(db: Db, limit = 2000): Promise<DrainResult> {
     await lockWriters(tx, "exclusive");
     const taken = await queryRows<{ prestamo_id: number }>(
       tx,
-      sql`delete from capture_changes where seq in (
-            select seq from capture_changes order by seq limit ${limit} for update skip locked)
+      // The queue has no key (index-free for the triggers' sake): rows are taken by their
+      // physical address, which cannot change while this transaction holds their row locks.
+      sql`delete from capture_changes where ctid = any(array(
+            select ctid from capture_changes limit ${limit} for update skip locked))
           returning prestamo_id`,
     );
     if (taken.length === 0) return { entries: 0, prestamos: 0, gone: 0, candidates: 0, migrated: 0, failed: 0, pagos: 0, failureRows: 0 };
