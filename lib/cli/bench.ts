@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--scale N] [--embedded] [--sweep adaptive,1000,5000] [--workers 1,2] [--writer-seconds S] [--keep]`
+ * `npm run bench -- [--scale N] [--embedded] [--sweep adaptive,1000,5000] [--workers 1,2] [--writer-seconds S] [--no-writer-during-run] [--keep]`
  *
  * Measures, in ONE run on a fresh database filled by the test-data generator:
  *  - the floors: a raw INSERT … SELECT * copy of both legacy tables; the write floor (the same
@@ -7,7 +7,9 @@
  *    transform (one INSERT … SELECT per table with the rules, no batches, no bookkeeping);
  *  - the engine's full run through the code the API uses (change capture on), per batch size;
  *  - the consistency check, one prestamo's diff p50/p95, progress and diff latency during a run,
- *    peak RSS, and the application's write throughput with and without the capture triggers.
+ *    peak RSS, the application's write throughput with and without the capture triggers, and
+ *    the application writing for a whole run (then the backlog drains and consistency must be 100 %).
+ * Exits 1 when a result is wrong (a run not finished, rows differing from the floor, consistency < 100 %).
  * Prints a table and writes bench-results/bench-<scale>-<driver>.{json,md}.
  */
 import fs from "node:fs";
@@ -18,7 +20,7 @@ import postgres from "postgres";
 import { openDb, type DbHandle } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
 import { systemActor } from "@/lib/audit";
-import { CAPTURE_TRIGGERS, installCapture } from "@/lib/migration/capture";
+import { CAPTURE_TRIGGERS, drainCapture, installCapture } from "@/lib/migration/capture";
 import { getConsistencySummary, getPrestamoDiff } from "@/lib/migration/consistency";
 import { prepareDatabase } from "@/lib/migration/prepare";
 import { rollbackAll } from "@/lib/migration/prestamo-actions";
@@ -27,6 +29,7 @@ import { DERIVED_PRESTAMO_COLUMNS, PAGO_COLUMNS, PAGO_RULES, PRESTAMO_RULES } fr
 import { getLatestRun, startRun } from "@/lib/migration/runs";
 import { startWorker } from "@/lib/migration/worker";
 import { createTestData } from "@/lib/migration/test-data";
+import { applicationWrites } from "@/lib/testing/app-writer";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -40,6 +43,7 @@ const embedded = flag("embedded");
 const sweep = opt("sweep", "adaptive").split(",").filter(Boolean);
 const workerCounts = opt("workers", embedded ? "1" : "1,2").split(",").map(Number);
 const writerSeconds = Number(opt("writer-seconds", "5"));
+const writerDuringRun = !flag("no-writer-during-run");
 const dirtyPct = Number(opt("dirty-pct", "1"));
 const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const actor = { ...systemActor(), name: "bench" };
@@ -55,6 +59,12 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const r = await fn();
   return [r, performance.now() - t];
 }
+
+/** A figure is worth nothing if the result is wrong: every check that fails is listed and the bench exits 1. */
+const problems: string[] = [];
+const check = (ok: boolean, what: string) => {
+  if (!ok) problems.push(what);
+};
 
 let peakRss = 0;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
@@ -224,6 +234,8 @@ async function main() {
           peakRssMb: Math.round(peakRss / 1e6),
         });
         console.log(JSON.stringify(runs.at(-1)));
+        check(ended?.status === "finished", `run ${mode}/${workers} ended ${ended?.status}`);
+        check(ended?.migrated === floorRows.p && ended?.pagos === floorRows.g, `run ${mode}/${workers} wrote ${ended?.migrated}/${ended?.pagos}, the one-statement floor ${floorRows.p}/${floorRows.g}`);
         peakRss = Math.max(peakRss, rssBefore);
       }
     }
@@ -233,7 +245,8 @@ async function main() {
     const [summary, consistencyMs] = await timed(() => getConsistencySummary(h.db));
     const diffs: number[] = [];
     for (let i = 0; i < 200; i++) diffs.push((await timed(() => getPrestamoDiff(h.db, 1 + Math.floor(Math.random() * maxLegacyId))))[1]);
-    results.consistency = { seconds: secs(consistencyMs), matchPct: (summary as unknown as { fieldMatch?: { pct?: number } }).fieldMatch?.pct ?? null, diffP50Ms: pct(diffs, 50), diffP95Ms: pct(diffs, 95) };
+    results.consistency = { seconds: secs(consistencyMs), matchPct: summary.fieldMatch.matchingPct, paymentDifferenceCents: summary.paymentTotals.differenceCents, diffP50Ms: pct(diffs, 50), diffP95Ms: pct(diffs, 95) };
+    check(summary.fieldMatch.matchingPct === 100 && summary.paymentTotals.differenceCents === "0", `consistency after the runs: ${summary.fieldMatch.matchingPct} % match, payment difference ${summary.paymentTotals.differenceCents} cents`);
 
     // The application's writes with and without the capture triggers, interleaved.
     if (!embedded) {
@@ -250,6 +263,55 @@ async function main() {
       const avg = (on: boolean) => phases.filter((p) => p.capture === on).reduce((s, p) => s + p.opsPerSecond, 0) / 3;
       results.appWrites = { phases, withoutCapture: Math.round(avg(false)), withCapture: Math.round(avg(true)), lossPct: Math.round((1 - avg(true) / avg(false)) * 1000) / 10 };
     }
+    // Issue 6: the application writing (inserts, updates, deletes, moves) from 4 connections for a
+    // whole run, against the same writer with no run and no triggers; then the backlog drains and
+    // the consistency check must find 100 %.
+    if (!embedded && writerDuringRun) {
+      const writers = await Promise.all([0, 1, 2, 3].map(() => openDb({ url: db.url!, max: 1 })));
+      const writeFor = async (until: () => boolean) => {
+        const t0 = performance.now();
+        const ops = (await Promise.all(writers.map((w, i) => applicationWrites(w.db, { until, seed: 100 + i })))).reduce((a, b) => a + b, 0);
+        return Math.round(ops / ((performance.now() - t0) / 1000));
+      };
+      await h.db.execute(sql.raw(`drop trigger if exists ${CAPTURE_TRIGGERS.prestamos} on prestamos`));
+      await h.db.execute(sql.raw(`drop trigger if exists ${CAPTURE_TRIGGERS.pagos} on pagos_prestamo`));
+      const quietUntil = Date.now() + writerSeconds * 1000;
+      const alone = await writeFor(() => Date.now() > quietUntil);
+      await rollbackAll(h.db, actor);
+      await emptyNewTables(h);
+      const t0 = performance.now();
+      await startRun(h.db, { errorThresholdPct: 100, workers: 1 }, actor, "bench");
+      const worker = startWorker(h.db, { workerId: "bench", idleMs: 50, maxSlots: 1 });
+      let active = true;
+      const watch = (async () => {
+        while (active) {
+          await new Promise((r) => setTimeout(r, 200));
+          active = Boolean((await getLatestRun(h.db))?.active);
+        }
+      })();
+      const duringRun = await writeFor(() => !active);
+      await watch;
+      const runMs = performance.now() - t0;
+      await worker.stop();
+      const backlog = (await queryOne<{ n: number }>(h.db, sql`select count(*)::int as n from capture_changes`))!.n;
+      const [, drainMs] = await timed(async () => {
+        while ((await drainCapture(h.db)).entries > 0);
+      });
+      const after = await getConsistencySummary(h.db);
+      await Promise.all(writers.map((w) => w.close()));
+      results.writerDuringRun = {
+        opsPerSecondAlone: alone,
+        opsPerSecondDuringRun: duringRun,
+        lossPct: Math.round((1 - duringRun / alone) * 1000) / 10,
+        runSeconds: secs(runMs),
+        backlogAtRunEnd: backlog,
+        drainSeconds: secs(drainMs),
+        matchPctAfterDrain: after.fieldMatch.matchingPct,
+        paymentDifferenceCents: after.paymentTotals.differenceCents,
+      };
+      console.log(JSON.stringify({ writerDuringRun: results.writerDuringRun }));
+      check(after.fieldMatch.matchingPct === 100 && after.paymentTotals.differenceCents === "0", `after a run under the application's writes and the drain: ${after.fieldMatch.matchingPct} % match, payment difference ${after.paymentTotals.differenceCents} cents`);
+    }
     if (!embedded) await probe.close();
   } finally {
     await h.close();
@@ -259,7 +321,12 @@ async function main() {
   results.machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 1e9), node: process.version, driver: embedded ? "pglite" : "postgres" };
   results.totalSeconds = secs(Date.now() - started);
   results.peakRssMb = Math.round(peakRss / 1e6);
+  results.problems = problems;
   report(results);
+  if (problems.length) {
+    console.error(`BENCH FAILED: ${problems.join("; ")}`);
+    process.exit(1);
+  }
 }
 
 function report(r: Record<string, unknown>) {
@@ -287,6 +354,7 @@ function report(r: Record<string, unknown>) {
     "",
     `Consistency: ${JSON.stringify(r.consistency)}`,
     `Application writes (4 connections, single-row updates of pagos): ${JSON.stringify(r.appWrites ?? "n/a on the embedded database (one connection)")}`,
+    `Application writes for a whole run (4 connections, inserts/updates/deletes/moves): ${JSON.stringify(r.writerDuringRun ?? "not measured")}`,
     `Peak RSS: ${r.peakRssMb} MB; total ${r.totalSeconds} s`,
   ];
   fs.writeFileSync(`${base}.md`, lines.join("\n") + "\n");
