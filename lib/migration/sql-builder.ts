@@ -70,7 +70,9 @@ export function expectedCtes(opts: { contiguous?: boolean } = {}): string {
     SELECT v.id AS legacy_id, ${pRules.map((r) => `v.${r.column}`).join(", ")},
       ${derived}
     FROM v LEFT JOIN agg a ON a.prestamo_id = v.id
-    WHERE NOT EXISTS (SELECT 1 FROM fail WHERE fail.legacy_id = v.id)
+    -- NOT IN (a hashed filter), not NOT EXISTS: as an anti join its row estimate fell to 1 and
+    -- the planner put the aggregates in a nested loop (fail.legacy_id is never NULL)
+    WHERE v.id NOT IN (SELECT legacy_id FROM fail)
   )`;
 }
 

@@ -65,16 +65,24 @@ export async function migrateWindow(
   opts: { after: number; limit: number; upTo?: number; runId: number; retry: boolean },
 ): Promise<WriteCounts & { windowSize: number; lastId: number | null }> {
   const upTo = opts.upTo ?? 2147483647;
+  // Every join of a window is a hash join over index ranges of the window's ids: cost linear in
+  // the window, whatever the size of the tables. The state lookup names the range itself, so it
+  // never reads all of migration_state (which grows to the whole table during a run). Nested
+  // loops are off for this statement: PostgreSQL 17 (PGlite) planned the pagos' aggregates as a
+  // nested loop over a rescanned hash aggregate on row estimates of 1 (measured 13× slower).
   const q: SQL = sql`WITH
   win AS MATERIALIZED (
     SELECT l.* FROM prestamos l WHERE l.id > ${opts.after} AND l.id <= ${upTo} ORDER BY l.id LIMIT ${opts.limit}
   ),
   cand AS MATERIALIZED (
-    SELECT w.* FROM win w LEFT JOIN migration_state s ON s.legacy_id = w.id
+    SELECT w.* FROM win w
+    LEFT JOIN (SELECT * FROM migration_state WHERE legacy_id > ${opts.after} AND legacy_id <= ${upTo}) s ON s.legacy_id = w.id
     WHERE s.legacy_id IS NULL OR (${opts.retry}::boolean AND s.state IN ('failed', 'rolled_back'))
   ),${sql.raw(EXPECTED_RANGE + WRITE_INSERT_ONLY(opts.runId))}
   SELECT ${sql.raw(COUNTS_SELECT)}, (SELECT count(*) FROM win)::int AS window_size, (SELECT max(id) FROM win) AS last_id`;
+  await tx.execute(sql`set local enable_nestloop = off`);
   const row = await queryOne(tx, q);
+  await tx.execute(sql`set local enable_nestloop = default`);
   return { ...toCounts(row), windowSize: Number(row?.window_size ?? 0), lastId: row?.last_id == null ? null : Number(row.last_id) };
 }
 
