@@ -9,6 +9,7 @@ import type { Db } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { MISMATCH_CATEGORIES, type MismatchCategory } from "@/lib/api/schemas";
 import { AppError } from "@/lib/errors";
+import { refreshPlannerStats } from "./planner-stats";
 import { LEGACY_SOURCE, PAGO_COLUMNS, PRESTAMO_COLUMNS } from "./rules";
 import { expectedCtes } from "./sql-builder";
 
@@ -521,6 +522,7 @@ export async function getConsistency(
   const started = performance.now();
   const checkedAt = new Date().toISOString();
   const category = opts.category ?? null;
+  await refreshPlannerStats(db);
   return db.transaction(async (tx) => {
     await readOnlySetup(tx);
     const { acc, items } = await walk(tx, { summary: true, category, page: opts.page, limit: opts.limit, chunkSize: opts.chunkSize ?? CONSISTENCY_CHUNK });
@@ -549,6 +551,7 @@ export async function listMismatches(
   const { page, limit } = opts;
   const category = opts.category ?? null;
   if (category === "orphan_legacy_pago") return listLegacyOrphanPagos(db, page, limit);
+  await refreshPlannerStats(db);
   return db.transaction(async (tx) => {
     await readOnlySetup(tx);
     const { items } = await walk(tx, { summary: false, category, page, limit, chunkSize: opts.chunkSize ?? CONSISTENCY_CHUNK });
