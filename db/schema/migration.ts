@@ -86,6 +86,18 @@ export const migrationState = pgTable(
   ],
 );
 
+/**
+ * How many prestamos are in each state, as changes appended by statement triggers on
+ * migration_state (drizzle/0005): progress sums a few rows instead of counting a table as large
+ * as the legacy one on every poll. Append-only, so concurrent batches never wait for each other
+ * on a counter row; the worker folds the rows together from time to time.
+ */
+export const migrationStateCounts = pgTable("migration_state_counts", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  state: text("state").notNull(),
+  delta: bigint("delta", { mode: "number" }).notNull(),
+});
+
 /** Every failing rule of every failed prestamo, replaced whenever the prestamo is taken again. */
 export const migrationFailures = pgTable(
   "migration_failures",

@@ -4,6 +4,7 @@ import type { Db } from "@/db/client";
 import { queryOne } from "@/db/sql";
 import { captureBacklog, isCaptureInstalled } from "./capture";
 import { getLatestRun, type RunDTO } from "./runs";
+import { getStateCounts } from "./state-counts";
 
 export const RATE_WINDOW_SECONDS = 30;
 
@@ -20,16 +21,10 @@ export interface ProgressDTO {
 }
 
 export async function getProgress(db: Db): Promise<ProgressDTO> {
-  const [run, counts, rate, enabled, backlog] = await Promise.all([
+  const [run, legacy, counts, rate, enabled, backlog] = await Promise.all([
     getLatestRun(db),
-    queryOne<{ total: number; migrated: number; failed: number; rolled_back: number }>(
-      db,
-      sql`select (select count(*) from prestamos)::int as total,
-                 count(*) filter (where state = 'migrated')::int as migrated,
-                 count(*) filter (where state = 'failed')::int as failed,
-                 count(*) filter (where state = 'rolled_back')::int as rolled_back
-          from migration_state`,
-    ),
+    queryOne<{ total: number }>(db, sql`select count(*)::int as total from prestamos`),
+    getStateCounts(db),
     queryOne<{ p: number; g: number; span: number | null }>(
       db,
       sql`select coalesce(sum(prestamos), 0)::int as p, coalesce(sum(pagos), 0)::int as g,
@@ -39,10 +34,8 @@ export async function getProgress(db: Db): Promise<ProgressDTO> {
     isCaptureInstalled(db),
     captureBacklog(db),
   ]);
-  const total = counts?.total ?? 0;
-  const migrated = counts?.migrated ?? 0;
-  const failed = counts?.failed ?? 0;
-  const rolledBack = counts?.rolled_back ?? 0;
+  const total = legacy?.total ?? 0;
+  const { migrated, failed, rolledBack } = counts;
   // Prestamos deleted from legacy lose their state row (capture), so this never goes negative
   // for long; clamp against the moment between a delete and its sync.
   const pending = Math.max(0, total - migrated - failed - rolledBack);

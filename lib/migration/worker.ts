@@ -8,7 +8,11 @@ import { rootMessage } from "@/lib/errors";
 import { afterRunEnded } from "@/lib/webhooks/consistency-event";
 import { drainCapture } from "./capture";
 import { claimActiveRun, newWorkerId, nextBatchSize, processBatch, recordRunError, type BatchOutcome, type RunDTO } from "./runs";
+import { compactStateCounts } from "./state-counts";
 import { maybeSampleLegacyWrites } from "./write-samples";
+
+// The state counts grow by a row or three per batch and sync: folded when idle, once a minute.
+const COMPACT_EVERY_MS = 60_000;
 
 export interface WorkerHandle {
   workerId: string;
@@ -45,6 +49,7 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
   const signal: { wake?: () => void } = {};
   let running = true;
   let failures = 0;
+  let lastCompaction = 0;
 
   // Each slot's batch size, adapted to the run's target duration from its recent batches.
   const sizes = new Map<string, number>();
@@ -98,6 +103,10 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
         const drained = await drainCapture(db, opts.drainLimit ?? 2000);
         failures = 0;
         if (drained.entries > 0) continue;
+        if (Date.now() - lastCompaction > COMPACT_EVERY_MS) {
+          lastCompaction = Date.now();
+          await compactStateCounts(db);
+        }
         await sleep(idleMs, signal);
       } catch (err) {
         failures++;

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
+import { getStateCounts } from "@/lib/migration/state-counts";
 
 /**
  * An independent expectation of the new tables, written apart from the rules table on purpose
@@ -54,7 +55,10 @@ export interface IndependentReport {
   missing: number[];
   /** Rows in prestamos_new for a prestamo that is invalid or gone. */
   unexpected: number[];
-  /** legacy_id + column for every value that differs. */
+  /**
+   * legacy_id + column for every value that differs; also (legacy id 0, column
+   * `migration_state_counts.<state>`) a state count that progress would show wrong.
+   */
   columnDiffs: { legacyId: number; column: string; expected: string | null; actual: string | null }[];
   /** Pagos: missing, extra, under the wrong prestamo or with a differing value. */
   pagoDiffs: { legacyId: number; problem: string }[];
@@ -118,10 +122,20 @@ export async function independentCompare(db: Pick<Db, "execute">, scope: "all" |
     sql.raw(`WITH ${EXPECTED} SELECT (SELECT count(*) FROM exp WHERE valid)::int AS valid, (SELECT count(*) FROM prestamos_new)::int AS migrated,
       (SELECT count(*) FROM (SELECT legacy_id FROM prestamos_new GROUP BY legacy_id HAVING count(*) > 1) d)::int AS dup`),
   );
+  const counted = await getStateCounts(db);
+  const real = await queryOne<{ migrated: number; failed: number; rolled_back: number }>(
+    db,
+    sql`select count(*) filter (where state = 'migrated')::int as migrated, count(*) filter (where state = 'failed')::int as failed,
+               count(*) filter (where state = 'rolled_back')::int as rolled_back from migration_state`,
+  );
+  const countDiffs = (["migrated", "failed", "rolled_back"] as const)
+    .map((state) => ({ state, expected: real?.[state] ?? 0, actual: counted[state === "rolled_back" ? "rolledBack" : state] }))
+    .filter((c) => c.expected !== c.actual)
+    .map((c) => ({ legacyId: 0, column: `migration_state_counts.${c.state}`, expected: String(c.expected), actual: String(c.actual) }));
   return {
     missing: status.filter((s) => s.kind === "missing").map((s) => Number(s.legacy_id)),
     unexpected: status.filter((s) => s.kind === "unexpected").map((s) => Number(s.legacy_id)),
-    columnDiffs: diffRows.map((d) => ({ legacyId: Number(d.legacy_id), column: d.column, expected: d.expected, actual: d.actual })),
+    columnDiffs: [...diffRows.map((d) => ({ legacyId: Number(d.legacy_id), column: d.column, expected: d.expected, actual: d.actual })), ...countDiffs],
     pagoDiffs: pagoDiffs.map((p) => ({ legacyId: Number(p.legacy_id), problem: p.problem })),
     duplicates: counts?.dup ?? 0,
     counts: { legacyValid: counts?.valid ?? 0, migrated: counts?.migrated ?? 0 },
