@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { queryOne, queryRows } from "@/db/sql";
 import { systemActor, type Actor } from "@/lib/audit";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
+import { resetMigrationTables } from "@/lib/testing/reset";
 import { independentCompare } from "@/lib/testing/independent";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { drainCapture, endCapture, isCaptureInstalled } from "./capture";
@@ -14,12 +15,7 @@ let db: TestDb;
 const admin: Actor = { name: "admin@test.local", kind: "user", role: "admin" };
 const W = "test-worker";
 
-async function reset() {
-  await db.db.execute(sql`drop trigger if exists console_capture_prestamos on prestamos`);
-  await db.db.execute(sql`drop trigger if exists console_capture_pagos on pagos_prestamo`);
-  await db.db.execute(sql`truncate prestamos, pagos_prestamo, prestamos_new, pagos_prestamo_new, migration_state, migration_failures,
-                          migration_runs, migration_chunks, migration_batches, capture_changes, capture_state, console_audit_log restart identity cascade`);
-}
+const reset = () => resetMigrationTables(db.db, ["console_audit_log"]);
 
 async function drainAll() {
   for (let i = 0; i < 1000; i++) if ((await drainCapture(db.db)).entries === 0) return;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { queryOne, queryRows } from "@/db/sql";
 import { call, makeToken, makeUser, sessionCookie } from "@/lib/auth/testing";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
+import { resetMigrationTables } from "@/lib/testing/reset";
 import { installAppDb } from "@/lib/testing/app-db";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
 import * as cleanup from "@/app/api/prestamos/migration/cleanup/route";
@@ -30,10 +31,7 @@ afterAll(async () => {
   await db?.dispose();
 });
 beforeEach(async () => {
-  await db.db.execute(sql`drop trigger if exists console_capture_prestamos on prestamos`);
-  await db.db.execute(sql`drop trigger if exists console_capture_pagos on pagos_prestamo`);
-  await db.db.execute(sql`truncate prestamos, pagos_prestamo, prestamos_new, pagos_prestamo_new, migration_state, migration_failures,
-                          migration_runs, migration_chunks, migration_batches, capture_changes, capture_state restart identity cascade`);
+  await resetMigrationTables(db.db);
   await seedLegacy(db.db, 30, 10);
 });
 

@@ -4,6 +4,7 @@ import { queryOne, queryRows } from "@/db/sql";
 import type { Actor } from "@/lib/audit";
 import { AppError } from "@/lib/errors";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
+import { resetMigrationTables } from "@/lib/testing/reset";
 import { insertPago, insertPrestamo, migrateAll, syncIds } from "@/lib/testing/factories";
 import { type LegacyPago, clean, ESTADO_MAP, FAILURE_CODES, mapMetodo, METODO_MAP, MONEDA_MAP, parseDate, transformPrestamo, asciiLower, asciiUpper } from "./rules";
 import {
@@ -22,10 +23,7 @@ import {
 let t: TestDb;
 const admin: Actor = { name: "admin@test.local", kind: "user", role: "admin" };
 
-async function reset() {
-  await t.db.execute(sql`truncate prestamos, pagos_prestamo, prestamos_new, pagos_prestamo_new, migration_state, migration_failures,
-                         test_data_rows, test_data_sets, console_audit_log restart identity cascade`);
-}
+const reset = () => resetMigrationTables(t.db, ["test_data_rows", "test_data_sets", "console_audit_log"]);
 
 /** A set's values in generation order, without ids or timestamps (pagos by their prestamo's position). */
 async function valuesOf(setId: number) {

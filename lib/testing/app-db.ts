@@ -1,6 +1,5 @@
-import postgres from "postgres";
 import { openDb, setDbHandleForTests, type DbHandle } from "@/db/client";
-import { PG_ADMIN_URL, pgUrl, testDriver, type TestDb } from "./db";
+import { createPgDatabase, testDriver, type TestDb } from "./db";
 
 /**
  * In-process route tests: make `getDb()` (db/client.ts) return this test's database, as if the
@@ -22,26 +21,5 @@ export async function openEmptyDb(): Promise<TestDb> {
     const handle = await openDb();
     return { ...handle, dispose: () => handle.close() };
   }
-  const name = `prestamos_test_empty_${process.pid}_${++counter}_${Date.now() % 100000}`;
-  const admin = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = pgUrl(name);
-  const handle = await openDb({ url, max: 3, applicationName: "prestamos-console-test" });
-  return {
-    ...handle,
-    url,
-    dispose: async () => {
-      await handle.close();
-      const a = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
-      try {
-        await a.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await a.end();
-      }
-    },
-  };
+  return createPgDatabase(`prestamos_test_empty_${process.pid}_${++counter}_${Date.now() % 100000}`, { max: 3 });
 }

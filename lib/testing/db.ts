@@ -44,15 +44,19 @@ export async function openTestDb(): Promise<TestDb> {
         })();
     return { ...handle, dispose: () => handle.close() };
   }
-  const name = `prestamos_test_${runTag()}_${process.pid}_${++counter}_${Date.now() % 100000}`;
+  return createPgDatabase(`prestamos_test_${runTag()}_${process.pid}_${++counter}_${Date.now() % 100000}`, { template: templateDbName(), max: 5 });
+}
+
+/** A PostgreSQL database of its own for one test file (from `template`, or empty), dropped by dispose(). */
+export async function createPgDatabase(name: string, opts: { template?: string; max: number }): Promise<TestDb> {
   const admin = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`CREATE DATABASE "${name}" TEMPLATE "${templateDbName()}"`);
+    await admin.unsafe(`CREATE DATABASE "${name}"${opts.template ? ` TEMPLATE "${opts.template}"` : ""}`);
   } finally {
     await admin.end();
   }
   const url = pgUrl(name);
-  const handle = await openDb({ url, max: 5, applicationName: "prestamos-console-test" });
+  const handle = await openDb({ url, max: opts.max, applicationName: "prestamos-console-test" });
   return {
     ...handle,
     url,

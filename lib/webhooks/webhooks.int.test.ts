@@ -5,6 +5,7 @@ import { queryOne, queryRows } from "@/db/sql";
 import { call, makeToken } from "@/lib/auth/testing";
 import { systemActor } from "@/lib/audit";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
+import { resetMigrationTables } from "@/lib/testing/reset";
 import { installAppDb } from "@/lib/testing/app-db";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { startReceiver } from "@/lib/testing/receiver";
@@ -36,10 +37,7 @@ afterAll(async () => {
   await db?.dispose();
 });
 beforeEach(async () => {
-  await db.db.execute(sql`drop trigger if exists console_capture_prestamos on prestamos`);
-  await db.db.execute(sql`drop trigger if exists console_capture_pagos on pagos_prestamo`);
-  await db.db.execute(sql`truncate prestamos, pagos_prestamo, prestamos_new, pagos_prestamo_new, migration_state, migration_failures,
-                          migration_runs, migration_chunks, migration_batches, capture_changes, capture_state, console_webhooks, console_webhook_deliveries restart identity cascade`);
+  await resetMigrationTables(db.db, ["console_webhooks", "console_webhook_deliveries"]);
 });
 
 async function createHook(url: string, events?: string[]) {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { queryOne, queryRows } from "@/db/sql";
 import { call, makeToken } from "@/lib/auth/testing";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
+import { resetMigrationTables } from "@/lib/testing/reset";
 import { installAppDb } from "@/lib/testing/app-db";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
 import * as preflightRoute from "@/app/api/prestamos/migration/preflight/route";
@@ -30,16 +31,7 @@ afterAll(async () => {
   await db?.dispose();
 });
 beforeEach(async () => {
-  await db.db.execute(sql`drop trigger if exists console_capture_prestamos on prestamos`);
-  await db.db.execute(sql`drop trigger if exists console_capture_pagos on pagos_prestamo`);
-  await db.db.execute(sql`truncate prestamos, pagos_prestamo, prestamos_new, pagos_prestamo_new, migration_state, migration_failures,
-                          migration_runs, migration_batches, capture_changes, capture_state, migration_confirmations, console_settings,
-                          legacy_write_samples, console_audit_log restart identity cascade`);
-  // Engine bookkeeping tables added after these tests were written (the lead's work): emptied when present.
-  for (const t of ["migration_chunks"]) {
-    const found = await queryOne<{ t: string | null }>(db.db, sql`select to_regclass(${t})::text as t`);
-    if (found?.t) await db.db.execute(sql.raw(`truncate ${t} restart identity cascade`));
-  }
+  await resetMigrationTables(db.db, ["migration_confirmations", "console_settings", "legacy_write_samples", "console_audit_log"]);
   await db.db.execute(sql`create index if not exists pagos_prestamo_prestamo_id_idx on pagos_prestamo (prestamo_id)`);
   clearPreflightCache(db.db);
   await seedLegacy(db.db, 20);
