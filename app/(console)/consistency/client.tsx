@@ -10,6 +10,7 @@ import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Stat } from "@/components/ui/stat";
+import { FilterChip, Pager } from "@/components/ui/pager";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { apiFetch } from "@/lib/api/client";
 import type { MismatchCategory } from "@/lib/api/schemas";
@@ -157,13 +158,13 @@ export function ConsistencyClient({
           Mismatches
         </h2>
         <nav aria-label="Filter by category" className="flex flex-wrap gap-1.5">
-          <Link href={href(null, 1)} aria-current={query.category === null ? "page" : undefined} className={chip(query.category === null)}>
+          <FilterChip href={href(null, 1)} active={query.category === null}>
             All
-          </Link>
+          </FilterChip>
           {cats.map((c) => (
-            <Link key={c.category} href={href(c.category, 1)} aria-current={query.category === c.category ? "page" : undefined} className={chip(query.category === c.category)}>
+            <FilterChip key={c.category} href={href(c.category, 1)} active={query.category === c.category}>
               {c.category} <span className="tabular opacity-70">{fmtInt(c.prestamos)}</span>
-            </Link>
+            </FilterChip>
           ))}
         </nav>
         {m.items.length === 0 ? (
@@ -205,39 +206,12 @@ export function ConsistencyClient({
             </TBody>
           </Table>
         )}
-        <nav aria-label="Pages" className="flex items-center justify-between">
-          <p className="tabular text-sm text-zinc-500">
-            Page {fmtInt(m.page)} · {m.limit} a page
-          </p>
-          <div className="flex gap-2">
-            {m.page > 1 ? (
-              <Link href={href(query.category, m.page - 1)} className={buttonClass("secondary", "sm")} rel="prev">
-                ‹ Previous
-              </Link>
-            ) : (
-              <span className={buttonClass("secondary", "sm", "pointer-events-none opacity-40")} aria-disabled="true">
-                ‹ Previous
-              </span>
-            )}
-            {m.hasMore ? (
-              <Link href={href(query.category, m.page + 1)} className={buttonClass("secondary", "sm")} rel="next">
-                Next ›
-              </Link>
-            ) : (
-              <span className={buttonClass("secondary", "sm", "pointer-events-none opacity-40")} aria-disabled="true">
-                Next ›
-              </span>
-            )}
-          </div>
-        </nav>
+        <Pager
+          summary={`Page ${fmtInt(m.page)} · ${m.limit} a page`}
+          prevHref={m.page > 1 ? href(query.category, m.page - 1) : null}
+          nextHref={m.hasMore ? href(query.category, m.page + 1) : null}
+        />
       </section>
     </div>
-  );
-}
-
-function chip(active: boolean): string {
-  return cn(
-    "inline-flex items-center gap-1.5 rounded-full px-3 py-1 text-xs font-medium ring-1 ring-inset focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900",
-    active ? "bg-zinc-900 text-white ring-zinc-900" : "bg-white text-zinc-700 ring-zinc-300 hover:bg-zinc-50",
   );
 }

@@ -10,6 +10,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button, buttonClass } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
+import { FilterChip, Pager } from "@/components/ui/pager";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { apiFetch, errorMessage } from "@/lib/api/client";
 import { fmtInt, fmtTime } from "@/lib/format";
@@ -100,13 +101,13 @@ export function FailuresClient({
       )}
 
       <nav aria-label="Filter by failure code" className="flex flex-wrap gap-1.5">
-        <Link href={href(null, 1)} aria-current={query.code === null ? "page" : undefined} className={chip(query.code === null)}>
+        <FilterChip href={href(null, 1)} active={query.code === null}>
           All <span className="tabular opacity-70">{fmtInt(d.totalFailed)}</span>
-        </Link>
+        </FilterChip>
         {Object.entries(d.countsByCode).map(([code, c]) => (
-          <Link key={code} href={href(code, 1)} aria-current={query.code === code ? "page" : undefined} className={chip(query.code === code)}>
+          <FilterChip key={code} href={href(code, 1)} active={query.code === code}>
             {code} <span className="tabular opacity-70">{fmtInt(c.prestamos)}</span>
-          </Link>
+          </FilterChip>
         ))}
       </nav>
 
@@ -177,38 +178,11 @@ export function FailuresClient({
           </TBody>
         </Table>
       )}
-      <nav aria-label="Pages" className="flex items-center justify-between">
-        <p className="tabular text-sm text-zinc-500">
-          Page {fmtInt(d.page)} of {fmtInt(Math.max(1, Math.ceil(d.total / d.limit)))} · {fmtInt(d.total)} failed {query.code ? `with ${query.code}` : "in all"}
-        </p>
-        <div className="flex gap-2">
-          {d.page > 1 ? (
-            <Link href={href(query.code, d.page - 1)} className={buttonClass("secondary", "sm")} rel="prev">
-              ‹ Previous
-            </Link>
-          ) : (
-            <span className={buttonClass("secondary", "sm", "pointer-events-none opacity-40")} aria-disabled="true">
-              ‹ Previous
-            </span>
-          )}
-          {d.hasMore ? (
-            <Link href={href(query.code, d.page + 1)} className={buttonClass("secondary", "sm")} rel="next">
-              Next ›
-            </Link>
-          ) : (
-            <span className={buttonClass("secondary", "sm", "pointer-events-none opacity-40")} aria-disabled="true">
-              Next ›
-            </span>
-          )}
-        </div>
-      </nav>
+      <Pager
+        summary={`Page ${fmtInt(d.page)} of ${fmtInt(Math.max(1, Math.ceil(d.total / d.limit)))} · ${fmtInt(d.total)} failed ${query.code ? `with ${query.code}` : "in all"}`}
+        prevHref={d.page > 1 ? href(query.code, d.page - 1) : null}
+        nextHref={d.hasMore ? href(query.code, d.page + 1) : null}
+      />
     </div>
-  );
-}
-
-function chip(active: boolean): string {
-  return cn(
-    "inline-flex items-center gap-1.5 rounded-full px-3 py-1 text-xs font-medium ring-1 ring-inset focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900",
-    active ? "bg-zinc-900 text-white ring-zinc-900" : "bg-white text-zinc-700 ring-zinc-300 hover:bg-zinc-50",
   );
 }

@@ -1,6 +1,7 @@
 "use client";
 
 import { Area, Bar, CartesianGrid, ComposedChart, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { ReactElement } from "react";
 import { fmtDec1, fmtInt } from "@/lib/format";
 import type { BatchPoint } from "@/lib/migration/metrics";
 
@@ -20,56 +21,64 @@ export function toPoints(batches: BatchPoint[]): ChartPoint[] {
   });
 }
 
-export function ThroughputChart({ data }: { data: ChartPoint[] }) {
+/** The frame every chart of the page shares: its size and its accessible name. */
+function ChartFrame({ label, children }: { label: string; children: ReactElement }) {
   return (
-    <div className="h-64" role="img" aria-label="Throughput per batch, prestamos and pagos per second">
+    <div className="h-64" role="img" aria-label={label}>
       <ResponsiveContainer width="100%" height="100%">
-        <LineChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke="#e4e4e7" />
-          <XAxis dataKey="t" tick={axis} minTickGap={40} />
-          <YAxis tick={axis} width={56} tickFormatter={(v: number) => fmtInt(v)} label={{ value: "per second", angle: -90, position: "insideLeft", style: axis }} />
-          <Tooltip formatter={(v, name) => [`${fmtDec1(Number(v))} /s`, String(name)]} labelFormatter={(l) => `Batch finished ${l} UTC`} />
-          <Line type="linear" dataKey="prestamosPerSec" name="Prestamos" stroke="#0f766e" strokeWidth={2} dot={false} isAnimationActive={false} />
-          <Line type="linear" dataKey="pagosPerSec" name="Pagos" stroke="#6366f1" strokeWidth={2} strokeDasharray="5 3" dot={false} isAnimationActive={false} />
-        </LineChart>
+        {children}
       </ResponsiveContainer>
     </div>
+  );
+}
+const grid = <CartesianGrid strokeDasharray="3 3" stroke="#e4e4e7" />;
+const timeAxis = <XAxis dataKey="t" tick={axis} minTickGap={40} />;
+const batchLabel = (l: unknown) => `Batch finished ${String(l)} UTC`;
+
+export function ThroughputChart({ data }: { data: ChartPoint[] }) {
+  return (
+    <ChartFrame label="Throughput per batch, prestamos and pagos per second">
+      <LineChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+        {grid}
+        {timeAxis}
+        <YAxis tick={axis} width={56} tickFormatter={(v: number) => fmtInt(v)} label={{ value: "per second", angle: -90, position: "insideLeft", style: axis }} />
+        <Tooltip formatter={(v, name) => [`${fmtDec1(Number(v))} /s`, String(name)]} labelFormatter={batchLabel} />
+        <Line type="linear" dataKey="prestamosPerSec" name="Prestamos" stroke="#0f766e" strokeWidth={2} dot={false} isAnimationActive={false} />
+        <Line type="linear" dataKey="pagosPerSec" name="Pagos" stroke="#6366f1" strokeWidth={2} strokeDasharray="5 3" dot={false} isAnimationActive={false} />
+      </LineChart>
+    </ChartFrame>
   );
 }
 
 export function DurationChart({ data }: { data: ChartPoint[] }) {
   return (
-    <div className="h-64" role="img" aria-label="Batch duration in milliseconds">
-      <ResponsiveContainer width="100%" height="100%">
-        <ComposedChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke="#e4e4e7" />
-          <XAxis dataKey="t" tick={axis} minTickGap={40} />
-          <YAxis tick={axis} width={56} tickFormatter={(v: number) => fmtInt(v)} label={{ value: "ms", angle: -90, position: "insideLeft", style: axis }} />
-          <Tooltip formatter={(v) => [`${fmtInt(Number(v))} ms`, "Duration"]} labelFormatter={(l) => `Batch finished ${l} UTC`} />
-          <Area type="linear" dataKey="durationMs" name="Duration" stroke="#0369a1" fill="#e0f2fe" isAnimationActive={false} />
-        </ComposedChart>
-      </ResponsiveContainer>
-    </div>
+    <ChartFrame label="Batch duration in milliseconds">
+      <ComposedChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+        {grid}
+        {timeAxis}
+        <YAxis tick={axis} width={56} tickFormatter={(v: number) => fmtInt(v)} label={{ value: "ms", angle: -90, position: "insideLeft", style: axis }} />
+        <Tooltip formatter={(v) => [`${fmtInt(Number(v))} ms`, "Duration"]} labelFormatter={batchLabel} />
+        <Area type="linear" dataKey="durationMs" name="Duration" stroke="#0369a1" fill="#e0f2fe" isAnimationActive={false} />
+      </ComposedChart>
+    </ChartFrame>
   );
 }
 
 export function FailuresChart({ data }: { data: ChartPoint[] }) {
   return (
-    <div className="h-64" role="img" aria-label="Failures per batch and error rate">
-      <ResponsiveContainer width="100%" height="100%">
-        <ComposedChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke="#e4e4e7" />
-          <XAxis dataKey="t" tick={axis} minTickGap={40} />
-          <YAxis yAxisId="n" tick={axis} width={40} allowDecimals={false} label={{ value: "failures", angle: -90, position: "insideLeft", style: axis }} />
-          <YAxis yAxisId="pct" orientation="right" tick={axis} width={48} tickFormatter={(v: number) => `${v} %`} />
-          <Tooltip
-            formatter={(v, name) => (name === "Error rate" ? [`${Number(v).toFixed(2)} %`, name] : [fmtInt(Number(v)), String(name)])}
-            labelFormatter={(l) => `Batch finished ${l} UTC`}
-          />
-          <Bar yAxisId="n" dataKey="failures" name="Failures" fill="#fca5a5" isAnimationActive={false} />
-          <Line yAxisId="pct" type="linear" dataKey="errorRatePct" name="Error rate" stroke="#b91c1c" strokeWidth={2} dot={false} isAnimationActive={false} />
-        </ComposedChart>
-      </ResponsiveContainer>
-    </div>
+    <ChartFrame label="Failures per batch and error rate">
+      <ComposedChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+        {grid}
+        {timeAxis}
+        <YAxis yAxisId="n" tick={axis} width={40} allowDecimals={false} label={{ value: "failures", angle: -90, position: "insideLeft", style: axis }} />
+        <YAxis yAxisId="pct" orientation="right" tick={axis} width={56} tickFormatter={(v: number) => `${v}%`} />
+        <Tooltip
+          formatter={(v, name) => (name === "Error rate" ? [`${Number(v).toFixed(2)} %`, name] : [fmtInt(Number(v)), String(name)])}
+          labelFormatter={batchLabel}
+        />
+        <Bar yAxisId="n" dataKey="failures" name="Failures" fill="#fca5a5" isAnimationActive={false} />
+        <Line yAxisId="pct" type="linear" dataKey="errorRatePct" name="Error rate" stroke="#b91c1c" strokeWidth={2} dot={false} isAnimationActive={false} />
+      </ComposedChart>
+    </ChartFrame>
   );
 }

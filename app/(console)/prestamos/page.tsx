@@ -8,6 +8,7 @@ import { VisibleText } from "@/components/console/visible-text";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
+import { Pager } from "@/components/ui/pager";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { getDb } from "@/db/client";
 import { FAILURE_CODE_NAMES, PositiveIntString } from "@/lib/api/schemas";
@@ -211,36 +212,18 @@ export default async function PrestamosPage({ searchParams }: { searchParams: Pr
               ))}
             </TBody>
           </Table>
-          <nav aria-label="Pages" className="flex items-center justify-between">
-            <p className="tabular text-sm text-zinc-500">
-              Ids {fmtInt(page.rows[0].id)}–{fmtInt(page.rows[page.rows.length - 1].id)} · {fmtInt(page.rows.length)} shown
-            </p>
-            <div className="flex gap-2">
-              {q.after || q.before ? (
+          <Pager
+            summary={`Ids ${fmtInt(page.rows[0].id)}–${fmtInt(page.rows[page.rows.length - 1].id)} · ${fmtInt(page.rows.length)} shown`}
+            first={
+              q.after || q.before ? (
                 <Link href={href({ state: q.state, code: q.code })} className={buttonClass("ghost", "sm")}>
                   « First
                 </Link>
-              ) : null}
-              {page.prevBefore !== null ? (
-                <Link href={href({ state: q.state, code: q.code, before: page.prevBefore })} className={buttonClass("secondary", "sm")} rel="prev">
-                  ‹ Previous
-                </Link>
-              ) : (
-                <span className={buttonClass("secondary", "sm", "pointer-events-none opacity-40")} aria-disabled="true">
-                  ‹ Previous
-                </span>
-              )}
-              {page.nextAfter !== null ? (
-                <Link href={href({ state: q.state, code: q.code, after: page.nextAfter })} className={buttonClass("secondary", "sm")} rel="next">
-                  Next ›
-                </Link>
-              ) : (
-                <span className={buttonClass("secondary", "sm", "pointer-events-none opacity-40")} aria-disabled="true">
-                  Next ›
-                </span>
-              )}
-            </div>
-          </nav>
+              ) : null
+            }
+            prevHref={page.prevBefore !== null ? href({ state: q.state, code: q.code, before: page.prevBefore }) : null}
+            nextHref={page.nextAfter !== null ? href({ state: q.state, code: q.code, after: page.nextAfter }) : null}
+          />
         </>
       )}
     </div>

@@ -1,19 +1,10 @@
-import { Skeleton } from "@/components/ui/skeleton";
+import { LoadingPage, Skeleton, StatsSkeleton } from "@/components/ui/skeleton";
 
 export default function Loading() {
   return (
-    <div className="flex flex-col gap-6" role="status" aria-label="Running the dry run">
-      <div>
-        <Skeleton className="h-7 w-32" />
-        <Skeleton className="mt-2 h-4 w-[30rem]" />
-      </div>
-      <div className="grid grid-cols-4 gap-4">
-        {[0, 1, 2, 3].map((i) => (
-          <Skeleton key={i} className="h-24 rounded-xl" />
-        ))}
-      </div>
+    <LoadingPage label="Running the dry run" titleWidth="w-32" note="Running the rules over every legacy prestamo…">
+      <StatsSkeleton />
       <Skeleton className="h-72 w-full rounded-xl" />
-      <p className="text-sm text-zinc-500">Running the rules over every legacy prestamo…</p>
-    </div>
+    </LoadingPage>
   );
 }

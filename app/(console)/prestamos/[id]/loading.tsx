@@ -1,19 +1,10 @@
-import { Skeleton } from "@/components/ui/skeleton";
+import { LoadingPage, Skeleton, TableSkeleton } from "@/components/ui/skeleton";
 
 export default function Loading() {
   return (
-    <div className="flex flex-col gap-6" role="status" aria-label="Loading the prestamo">
-      <div>
-        <Skeleton className="h-7 w-48" />
-        <Skeleton className="mt-2 h-4 w-80" />
-      </div>
+    <LoadingPage label="Loading the prestamo" titleWidth="w-48">
       <Skeleton className="h-24 w-full rounded-xl" />
-      <div className="rounded-xl border border-zinc-200 bg-white p-4 shadow-sm">
-        {Array.from({ length: 12 }, (_, i) => (
-          <Skeleton key={i} className="mb-3 h-5 w-full" />
-        ))}
-      </div>
-      <span className="sr-only">Loading…</span>
-    </div>
+      <TableSkeleton rows={12} />
+    </LoadingPage>
   );
 }
