@@ -15,21 +15,6 @@ export interface WindowState {
   retryAfter: number;
 }
 
-/** Adds `by` to the counter of `key` (a new window when the old one has expired) and returns the new count. */
-export async function hitRateLimit(db: Executor, key: string, windowSeconds: number, by = 1): Promise<WindowState> {
-  const row = await queryOne<{ count: number | string; retry_after: number | string }>(
-    db,
-    sql`INSERT INTO console_rate_limits AS r (key, window_start, count)
-        VALUES (${key}, now(), ${by})
-        ON CONFLICT (key) DO UPDATE SET
-          window_start = CASE WHEN r.window_start <= now() - make_interval(secs => ${windowSeconds}) THEN now() ELSE r.window_start END,
-          count = CASE WHEN r.window_start <= now() - make_interval(secs => ${windowSeconds}) THEN ${by} ELSE r.count + ${by} END
-        RETURNING count,
-          ceil(extract(epoch FROM (window_start + make_interval(secs => ${windowSeconds}) - now())))::int AS retry_after`,
-  );
-  return { count: Number(row?.count ?? by), retryAfter: Math.max(1, Number(row?.retry_after ?? windowSeconds)) };
-}
-
 /** The counter of `key` in its current window, without counting (0 when there is none or it expired). */
 export async function peekRateLimit(db: Executor, key: string, windowSeconds: number): Promise<WindowState> {
   const row = await queryOne<{ count: number | string; retry_after: number | string }>(
@@ -47,23 +32,15 @@ export function rateLimited(message: string, retryAfter: number, details?: Recor
   return new AppError("RATE_LIMITED", message, { retryAfterSeconds: retryAfter, ...details }, { "Retry-After": String(retryAfter) });
 }
 
-/** Counts one call against `key` and throws RATE_LIMITED (429 with Retry-After) past `limit` calls per window. */
-export async function checkRateLimit(db: Executor, key: string, limit: number, windowSeconds: number): Promise<WindowState> {
-  const state = await hitRateLimit(db, key, windowSeconds);
-  if (state.count > limit) {
-    throw rateLimited(`Too many requests: at most ${limit} per ${windowSeconds} s. Retry in ${state.retryAfter} s.`, state.retryAfter, { limit });
-  }
-  return state;
-}
-
 /**
- * Adds 1 to each counter of `keys` in ONE statement (one round trip per API request, whatever the
- * number of keys) and returns the state of each, in the order given.
+ * Adds `by` to each counter of `keys` (a new window where the old one has expired) in ONE
+ * statement, one round trip whatever the number of keys, and returns the state of each, in the
+ * order given.
  */
-export async function hitRateLimits(db: Executor, keys: readonly string[], windowSeconds: number): Promise<WindowState[]> {
+export async function hitRateLimits(db: Executor, keys: readonly string[], windowSeconds: number, by = 1): Promise<WindowState[]> {
   if (keys.length === 0) return [];
   const values = sql.join(
-    keys.map((k) => sql`(${k}, now(), 1)`),
+    keys.map((k) => sql`(${k}, now(), ${by})`),
     sql`, `,
   );
   const rows = await queryRows<{ key: string; count: number | string; retry_after: number | string }>(
@@ -72,12 +49,12 @@ export async function hitRateLimits(db: Executor, keys: readonly string[], windo
         VALUES ${values}
         ON CONFLICT (key) DO UPDATE SET
           window_start = CASE WHEN r.window_start <= now() - make_interval(secs => ${windowSeconds}) THEN now() ELSE r.window_start END,
-          count = CASE WHEN r.window_start <= now() - make_interval(secs => ${windowSeconds}) THEN 1 ELSE r.count + 1 END
+          count = CASE WHEN r.window_start <= now() - make_interval(secs => ${windowSeconds}) THEN ${by} ELSE r.count + ${by} END
         RETURNING key, count,
           ceil(extract(epoch FROM (window_start + make_interval(secs => ${windowSeconds}) - now())))::int AS retry_after`,
   );
   const byKey = new Map(rows.map((r) => [r.key, { count: Number(r.count), retryAfter: Math.max(1, Number(r.retry_after)) }]));
-  return keys.map((k) => byKey.get(k) ?? { count: 1, retryAfter: windowSeconds });
+  return keys.map((k) => byKey.get(k) ?? { count: by, retryAfter: windowSeconds });
 }
 
 // ---- the API (every route behind route(); /api/health is not) ----
@@ -159,8 +136,7 @@ export async function assertSignInAllowed(db: Executor, email: string, ip: strin
 }
 
 export async function recordSignInFailure(db: Executor, email: string, ip: string | null): Promise<void> {
-  await hitRateLimit(db, signInEmailKey(email), SIGN_IN_WINDOW_SECONDS);
-  if (ip) await hitRateLimit(db, signInIpKey(ip), SIGN_IN_WINDOW_SECONDS);
+  await hitRateLimits(db, ip ? [signInEmailKey(email), signInIpKey(ip)] : [signInEmailKey(email)], SIGN_IN_WINDOW_SECONDS);
   // Keys are per e-mail and per address: drop the long-expired ones so the table stays small.
   await db.execute(sql`DELETE FROM console_rate_limits WHERE window_start < now() - interval '1 day'`);
 }
