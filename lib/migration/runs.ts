@@ -4,7 +4,7 @@
  * instance (a partial unique index); the instance driving it holds a lease renewed by every batch.
  */
 import os from "node:os";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { isoTime, queryOne } from "@/db/sql";
 import { systemActor, writeAudit, type Actor } from "@/lib/audit";
@@ -251,11 +251,15 @@ export const instanceOf = (workerId: string) => workerId.split("#")[0];
 
 type Claimed = { kind: "chunk"; chunkId: number; lo: number; hi: number };
 
+/** The run's checkpoint: the lowest start of a chunk still claimed, else `allClaimedTo` (every chunk below it is done). */
+const checkpointOf = (runId: number, allClaimedTo: SQL) =>
+  sql`coalesce((select min(c.lo) from migration_chunks c where c.run_id = ${runId} and c.status = 'claimed'), ${allClaimedTo})`;
+
 async function endRun(tx: Pick<Db, "execute" | "insert">, runId: number, status: "finished" | "halted" | "stopped", reason: string, detail: string, audit: boolean): Promise<RunDTO> {
   const ended = await queryOne(
     tx,
     sql`update migration_runs r set status = ${status}, ended_at = now(), stop_reason = ${reason}, stop_detail = ${detail},
-          checkpoint = coalesce((select min(c.lo) from migration_chunks c where c.run_id = ${runId} and c.status = 'claimed'), r.claimed_to),
+          checkpoint = ${checkpointOf(runId, sql`r.claimed_to`)},
           lease_owner = null, lease_expires_at = null, heartbeat_at = now()
         where id = ${runId} returning *`,
   );
@@ -330,7 +334,7 @@ async function claimChunk(db: Db, runId: number, workerId: string, size: number)
     // the chunks before a concurrent batch committed, so it can lag behind.
     await tx.execute(
       sql`update migration_runs r set claimed_to = ${next.hi},
-            checkpoint = coalesce((select min(c.lo) from migration_chunks c where c.run_id = ${runId} and c.status = 'claimed'), ${next.hi}),
+            checkpoint = ${checkpointOf(runId, sql`${next.hi}`)},
             lease_expires_at = now() + make_interval(secs => ${LEASE_SECONDS}), heartbeat_at = now() where id = ${runId}`,
     );
     return { kind: "chunk" as const, chunkId: Number(chunk!.id), lo: claimedTo, hi: Number(next.hi) };
@@ -367,7 +371,7 @@ export async function processBatch(db: Db, runId: number, workerId: string, size
       sql`update migration_runs r set
             processed = processed + ${counts.migrated + counts.failed}, failed = failed + ${counts.failed},
             migrated = migrated + ${counts.migrated}, pagos = pagos + ${counts.pagos}, batches = batches + 1,
-            checkpoint = coalesce((select min(c.lo) from migration_chunks c where c.run_id = ${runId} and c.status = 'claimed'), r.claimed_to),
+            checkpoint = ${checkpointOf(runId, sql`r.claimed_to`)},
             lease_expires_at = now() + make_interval(secs => ${LEASE_SECONDS}), heartbeat_at = now()
           where id = ${runId} returning *`,
     );
