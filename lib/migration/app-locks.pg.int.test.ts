@@ -17,9 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryOne } from "@/db/sql";
 import { AppError } from "@/lib/errors";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
-import { independentCompare } from "@/lib/testing/independent";
+import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
-import { DDL_LOCK_TIMEOUT_MS, DDL_RETRY_BUDGET_MS, drainCapture, endCapture, isCaptureInstalled } from "./capture";
+import { DDL_LOCK_TIMEOUT_MS, DDL_RETRY_BUDGET_MS, drainAll, endCapture, isCaptureInstalled } from "./capture";
 import { getLatestRun, startRun } from "./runs";
 import { startWorker } from "./worker";
 
@@ -115,16 +115,12 @@ describe("application locks (postgres)", () => {
     await rowLock.done;
     expect(finishedWhileLocked).toBe(true);
     // The locked change (committed after its batch read the row) reaches the new tables through capture.
-    for (let i = 0; i < 200 && (await drainCapture(t.db)).entries > 0; i++);
+    await drainAll(t.db);
     await worker.stop();
     const legacy = await queryOne<{ monto: string }>(t.db, sql`select monto::text as monto from prestamos where id = 1901`);
     const migrated = await queryOne<{ cents: number }>(t.db, sql`select monto_cents::int as cents from prestamos_new where legacy_id = 1901`);
     expect(migrated?.cents).toBe(Math.round(Number(legacy!.monto) * 100));
-    const report = await independentCompare(t.db, "all");
-    expect(report.columnDiffs).toEqual([]);
-    expect(report.pagoDiffs).toEqual([]);
-    expect(report.missing).toEqual([]);
-    expect(report.unexpected).toEqual([]);
+    await expectZeroDiffs(t.db);
     console.log(`[postgres] start waited ${Math.round(startMs)} ms for the application; ${w.writes} application writes meanwhile, slowest ${Math.round(w.maxMs)} ms`);
   }, 120_000);
 
@@ -149,11 +145,7 @@ describe("application locks (postgres)", () => {
     expect(ended?.id).toBe(run.id);
     expect(ended?.status).toBe("finished");
     expect(ended?.lastError).toMatch(/lock timeout/i);
-    const report = await independentCompare(t.db, "all");
-    expect(report.missing).toEqual([]);
-    expect(report.columnDiffs).toEqual([]);
-    expect(report.pagoDiffs).toEqual([]);
-    expect(report.duplicates).toBe(0);
+    await expectZeroDiffs(t.db);
   }, 120_000);
 
   it("a lock held past the retry budget: the start answers 503 with Retry-After, the application kept writing, nothing changed", async () => {

@@ -174,6 +174,15 @@ export async function drainCapture(db: Db, limit = 2000): Promise<DrainResult> {
   });
 }
 
+/** Drains until the queue is empty, or until `deadline` (epoch ms) has passed; returns the entries synced. */
+export async function drainAll(db: Db, opts: { limit?: number; deadline?: number } = {}): Promise<number> {
+  for (let drained = 0; ; ) {
+    const { entries } = await drainCapture(db, opts.limit);
+    drained += entries;
+    if (entries === 0 || (opts.deadline !== undefined && Date.now() >= opts.deadline)) return drained;
+  }
+}
+
 export async function captureBacklog(db: Tx): Promise<{ entries: number; prestamos: number | null; oldestAgeSeconds: number | null }> {
   const row = await queryOne<{ n: number; oldest: number | null }>(
     db,
@@ -199,11 +208,5 @@ export async function endCapture(db: Db, actor: Actor): Promise<{ removed: boole
     await writeAudit(tx, actor, { action: "migration.cleanup", outcome: "ok", status: 200, details: { triggersRemoved: installed } });
     return installed;
   });
-  let drained = 0;
-  for (;;) {
-    const r = await drainCapture(db);
-    if (r.entries === 0) break;
-    drained += r.entries;
-  }
-  return { removed, drained };
+  return { removed, drained: await drainAll(db) };
 }

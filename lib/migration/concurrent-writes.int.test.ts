@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb, type DbHandle } from "@/db/client";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { applicationWrites } from "@/lib/testing/app-writer";
-import { independentCompare } from "@/lib/testing/independent";
+import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
-import { drainCapture } from "./capture";
+import { drainAll } from "./capture";
 import { getLatestRun, startRun } from "./runs";
 import { startWorker } from "./worker";
 
@@ -38,17 +38,12 @@ describe(`concurrent application writes during a run (${testDriver()})`, () => {
     }
     const ops = await writer;
     await worker.stop();
-    for (let i = 0; i < 1000 && (await drainCapture(db.db)).entries > 0; i++);
+    await drainAll(db.db);
     const ended = await getLatestRun(db.db);
     expect(ended?.id).toBe(run.id);
     expect(ended?.status).toBe("finished");
     expect(ops).toBeGreaterThan(20);
-    const report = await independentCompare(db.db, "all");
-    expect(report.columnDiffs).toEqual([]);
-    expect(report.pagoDiffs).toEqual([]);
-    expect(report.missing).toEqual([]);
-    expect(report.unexpected).toEqual([]);
-    expect(report.duplicates).toBe(0);
+    const report = await expectZeroDiffs(db.db);
     console.log(`[${testDriver()}] ${ops} application writes during the run; ${report.counts.migrated} prestamos migrated, zero diffs`);
   }, 300_000);
 });

@@ -5,8 +5,9 @@ import { systemActor, type Actor } from "@/lib/audit";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import { independentCompare } from "@/lib/testing/independent";
+import { expectZeroDiffs as expectZeroDiffsIn } from "@/lib/testing/zero-diffs";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
-import { drainCapture, endCapture, isCaptureInstalled } from "./capture";
+import { drainAll, endCapture, isCaptureInstalled } from "./capture";
 import { migrateSingle, rollbackAll, rollbackOne } from "./prestamo-actions";
 import { getProgress } from "./progress";
 import { claimActiveRun, processBatch, requestStop, runToEnd, setRunPaused, startRun, tuneRun, type BatchOutcome } from "./runs";
@@ -17,20 +18,9 @@ const W = "test-worker";
 
 const reset = () => resetMigrationTables(db.db, ["console_audit_log"]);
 
-async function drainAll() {
-  for (let i = 0; i < 1000; i++) if ((await drainCapture(db.db)).entries === 0) return;
-  throw new Error("backlog never drained");
-}
+const drainQueue = () => drainAll(db.db);
 
-async function expectZeroDiffs(scope: "all" | "migrated" = "all") {
-  const report = await independentCompare(db.db, scope);
-  expect(report.columnDiffs).toEqual([]);
-  expect(report.pagoDiffs).toEqual([]);
-  expect(report.unexpected).toEqual([]);
-  expect(report.missing).toEqual([]);
-  expect(report.duplicates).toBe(0);
-  return report;
-}
+const expectZeroDiffs = (scope: "all" | "migrated" = "all") => expectZeroDiffsIn(db.db, scope);
 
 beforeAll(async () => {
   db = await openTestDb();
@@ -223,9 +213,9 @@ describe("change capture", () => {
     await db.db.execute(sql`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (3, 1, '2024-01-02', 'cash'), (601, 2, '2024-01-03', null)`);
     const backlog = (await getProgress(db.db)).capture.backlog;
     expect(backlog).toBeGreaterThan(10);
-    await drainAll();
+    await drainQueue();
     await runToEnd(db.db, run.id, W);
-    await drainAll();
+    await drainQueue();
     await expectZeroDiffs();
     expect((await queryOne<{ state: string }>(db.db, sql`select state from migration_state where legacy_id = 21`))!.state).toBe("failed");
     expect(await queryOne(db.db, sql`select 1 from migration_state where legacy_id = 19`)).toBeUndefined();
@@ -241,7 +231,7 @@ describe("change capture", () => {
     // see (committed after its snapshot, however old it looks) is still there for the next drain.
     await db.db.execute(sql`insert into capture_changes (prestamo_id, captured_at) values (2, now() - interval '1 hour')`); // a "late" old entry
     await db.db.execute(sql`update prestamos set monto = 777 where id = 2`);
-    await drainAll();
+    await drainQueue();
     await expectZeroDiffs();
     const n = await queryOne<{ n: number }>(db.db, sql`select count(*)::int as n from capture_changes`);
     expect(n!.n).toBe(0);
@@ -293,7 +283,7 @@ describe("single and rollbacks", () => {
     expect(progress.state).toBe("stopped");
     // After a rollback of all, a change to a pending prestamo is not followed into the new tables.
     await db.db.execute(sql`update prestamos set monto = 1 where id = 5`);
-    await drainAll();
+    await drainQueue();
     expect(await queryOne(db.db, sql`select 1 from prestamos_new where legacy_id = 5`)).toBeUndefined();
     const actions = await queryRows<{ action: string }>(db.db, sql`select action from console_audit_log order by id`);
     expect(actions.map((a) => a.action)).toEqual(

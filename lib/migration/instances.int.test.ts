@@ -16,7 +16,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryOne, queryRows } from "@/db/sql";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
-import { independentCompare } from "@/lib/testing/independent";
+import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { runChild, runRangeProblems } from "@/lib/testing/chaos";
 import { openDb } from "@/db/client";
@@ -192,11 +192,6 @@ describe(`several instances on one database (${testDriver()})`, () => {
     expect(syncs!.batches).toBeGreaterThanOrEqual(Math.ceil(changed.length / 25));
     for (const d of drainers) d.kill();
 
-    const report = await independentCompare(t.db, "all");
-    expect(report.columnDiffs).toEqual([]);
-    expect(report.pagoDiffs).toEqual([]);
-    expect(report.missing).toEqual([]);
-    expect(report.unexpected).toEqual([]);
-    expect(report.duplicates).toBe(0);
+    await expectZeroDiffs(t.db);
   }, 300_000);
 });

@@ -6,7 +6,7 @@
 import type { Db } from "@/db/client";
 import { rootMessage } from "@/lib/errors";
 import { afterRunEnded } from "@/lib/webhooks/consistency-event";
-import { drainCapture } from "./capture";
+import { drainAll, drainCapture } from "./capture";
 import { claimActiveRun, newWorkerId, nextBatchSize, processBatch, recordRunError, type BatchOutcome, type RunDTO } from "./runs";
 import { compactStateCounts } from "./state-counts";
 import { maybeSampleLegacyWrites } from "./write-samples";
@@ -98,9 +98,7 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
           // drain until the queue is empty, for at most as long as a slice of batches. Measured
           // with one drain of 1,000 per slice, a busy application left 390,000 entries behind at
           // the end of a 1,000,000-prestamo run.
-          for (const until = Date.now() + sliceMs; Date.now() < until; ) {
-            if ((await drainCapture(db, opts.drainLimit ?? 2000)).entries === 0) break;
-          }
+          await drainAll(db, { limit: opts.drainLimit ?? 2000, deadline: Date.now() + sliceMs });
           failures = 0;
           if (outs.some((o) => o?.kind === "paused")) await sleep(idleMs, signal);
           continue;
