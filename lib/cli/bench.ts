@@ -20,12 +20,13 @@ import postgres from "postgres";
 import { openDb, type DbHandle } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
 import { systemActor } from "@/lib/audit";
-import { CAPTURE_TRIGGERS, drainCapture, installCapture } from "@/lib/migration/capture";
+import { CAPTURE_TRIGGERS, drainAll, installCapture } from "@/lib/migration/capture";
 import { getConsistencySummary, getPrestamoDiff } from "@/lib/migration/consistency";
 import { prepareDatabase } from "@/lib/migration/prepare";
 import { rollbackAll } from "@/lib/migration/prestamo-actions";
 import { getProgress } from "@/lib/migration/progress";
 import { DERIVED_PRESTAMO_COLUMNS, PAGO_COLUMNS, PAGO_RULES, PRESTAMO_RULES } from "@/lib/migration/rules";
+import { failingRules, rawFieldsSql, valuesSql } from "@/lib/migration/sql-builder";
 import { getLatestRun, startRun } from "@/lib/migration/runs";
 import { startWorker } from "@/lib/migration/worker";
 import { createTestData } from "@/lib/migration/test-data";
@@ -94,21 +95,19 @@ async function freshDatabase(): Promise<{ handle: DbHandle; url?: string; drop()
 
 /** The transform as one INSERT … SELECT per table, generated from the rules table (no batches, no bookkeeping). */
 function oneStatementTransform(): string[] {
-  const raw = <T extends { field: string }>(rules: readonly T[]) => [...new Set(rules.map((r) => r.field))].map((f) => `l.${f} AS raw_${f}`).join(", ");
-  const pFails = PRESTAMO_RULES.filter((r) => r.sqlFails).map((r) => `(${r.sqlFails!(`x.raw_${r.field}`, `x.${r.column}`)})`);
-  const gBad = PAGO_RULES.filter((r) => r.sqlFails).map((r) => `(${r.sqlFails!(`y.raw_${r.field}`, `y.${r.column}`)})`);
-  const derived = DERIVED_PRESTAMO_COLUMNS.map((d) => d.sql.replaceAll("v.", "x.")).join(", ");
+  const anyFails = (rules: typeof PRESTAMO_RULES | typeof PAGO_RULES, alias: string) => failingRules(rules, alias).map((f) => f.cond).join(" OR ");
+  const derived = DERIVED_PRESTAMO_COLUMNS.map((d) => d.sql).join(", ");
   return [
     `INSERT INTO prestamos_new (legacy_id, ${PRESTAMO_RULES.map((r) => r.column).join(", ")}, ${DERIVED_PRESTAMO_COLUMNS.map((d) => d.column).join(", ")})
-     SELECT x.id, ${PRESTAMO_RULES.map((r) => `x.${r.column}`).join(", ")}, ${derived}
-     FROM (SELECT l.id, ${raw(PRESTAMO_RULES)}, ${PRESTAMO_RULES.map((r) => `${r.sqlValue} AS ${r.column}`).join(", ")} FROM prestamos l) x
+     SELECT v.id, ${PRESTAMO_RULES.map((r) => `v.${r.column}`).join(", ")}, ${derived}
+     FROM (SELECT l.id, ${rawFieldsSql(PRESTAMO_RULES)}, ${valuesSql(PRESTAMO_RULES)} FROM prestamos l) v
      LEFT JOIN (
        SELECT y.prestamo_id, sum(y.monto_cents) FILTER (WHERE NOT y.anulado) AS total_cents, count(*) FILTER (WHERE NOT y.anulado) AS n,
-              max(y.fecha_pago) FILTER (WHERE NOT y.anulado) AS ultimo, bool_or(${gBad.join(" OR ")}) AS bad
-       FROM (SELECT l.prestamo_id, ${raw(PAGO_RULES)}, ${PAGO_RULES.map((r) => `${r.sqlValue} AS ${r.column}`).join(", ")} FROM pagos_prestamo l) y
-       GROUP BY y.prestamo_id) a ON a.prestamo_id = x.id
-     WHERE NOT (${pFails.join(" OR ")}) AND NOT coalesce(a.bad, false)
-     ORDER BY x.id`,
+              max(y.fecha_pago) FILTER (WHERE NOT y.anulado) AS ultimo, bool_or(${anyFails(PAGO_RULES, "y")}) AS bad
+       FROM (SELECT l.prestamo_id, ${rawFieldsSql(PAGO_RULES)}, ${valuesSql(PAGO_RULES)} FROM pagos_prestamo l) y
+       GROUP BY y.prestamo_id) a ON a.prestamo_id = v.id
+     WHERE NOT (${anyFails(PRESTAMO_RULES, "v")}) AND NOT coalesce(a.bad, false)
+     ORDER BY v.id`,
     `INSERT INTO pagos_prestamo_new (legacy_id, prestamo_id, ${PAGO_COLUMNS.join(", ")})
      SELECT l.id, n.id, ${PAGO_RULES.map((r) => r.sqlValue).join(", ")}
      FROM pagos_prestamo l JOIN prestamos_new n ON n.legacy_id = l.prestamo_id
@@ -297,7 +296,7 @@ async function main() {
       await worker.stop();
       const backlog = (await queryOne<{ n: number }>(h.db, sql`select count(*)::int as n from capture_changes`))!.n;
       const [, drainMs] = await timed(async () => {
-        while ((await drainCapture(h.db)).entries > 0);
+        await drainAll(h.db);
       });
       const after = await getConsistencySummary(h.db);
       await Promise.all(writers.map((w) => w.close()));

@@ -8,6 +8,16 @@ import { DERIVED_PRESTAMO_COLUMNS, PAGO_COLUMNS, PAGO_RULES, PRESTAMO_COLUMNS, P
 const pRules = PRESTAMO_RULES;
 const gRules = PAGO_RULES;
 
+type SqlRule = { field: string; column: string; code?: string; sqlValue: string; sqlFails?: (raw: string, value: string) => string };
+
+/** The legacy fields the rules read, as `raw_<field>` beside the computed values (read once, compared by the fail checks). */
+export const rawFieldsSql = (rules: readonly SqlRule[]) => [...new Set(rules.map((r) => r.field))].map((f) => `l.${f} AS raw_${f}`).join(", ");
+/** Each rule's computed value over the legacy row `l`, named by its new column. */
+export const valuesSql = (rules: readonly SqlRule[], sep = ", ") => rules.map((r) => `${r.sqlValue} AS ${r.column}`).join(sep);
+/** Each rule that can fail, with its "fails" condition over a row `alias` that holds raw_<field> and <column>. */
+export const failingRules = (rules: readonly SqlRule[], alias: string) =>
+  rules.filter((r) => r.code && r.sqlFails).map((r) => ({ r, cond: `(${r.sqlFails!(`${alias}.raw_${r.field}`, `${alias}.${r.column}`)})` }));
+
 /**
  * CTEs over a CTE named `cand` (legacy prestamo rows, all columns) that the caller defines first:
  *  - `v`     each candidate's parsed values, computed ONCE per row (materialized)
@@ -17,16 +27,9 @@ const gRules = PAGO_RULES;
  *  - `okp`   the valid candidates with every column of prestamos_new (parsed + derived)
  */
 export function expectedCtes(opts: { contiguous?: boolean } = {}): string {
-  // Raw legacy fields travel beside the computed values as raw_<field>: the fail checks read
-  // both from one row, and no value is computed twice.
-  const rawOf = <T extends { field: string }>(rules: readonly T[]) => [...new Set(rules.map((r) => r.field))].map((f) => `l.${f} AS raw_${f}`).join(", ");
-  const vCols = pRules.map((r) => `${r.sqlValue} AS ${r.column}`).join(",\n      ");
-  const gCols = gRules.map((r) => `${r.sqlValue} AS ${r.column}`).join(",\n      ");
-  const failing = <T extends { field: string; column: string; code?: string; sqlFails?: (raw: string, value: string) => string }>(rules: readonly T[], alias: string) =>
-    rules.filter((r) => r.code && r.sqlFails).map((r) => ({ r, cond: `(${r.sqlFails!(`${alias}.raw_${r.field}`, `${alias}.${r.column}`)})` }));
-  const pFail = failing(pRules, "v");
-  const gFail = failing(gRules, "pg");
-  const values = (list: ReturnType<typeof failing>, alias: string) =>
+  const pFail = failingRules(pRules, "v");
+  const gFail = failingRules(gRules, "pg");
+  const values = (list: ReturnType<typeof failingRules>, alias: string) =>
     list.map(({ r, cond }) => `('${r.code}', '${r.field}', ${alias}.raw_${r.field}::text, ${cond})`).join(",\n        ");
   const derived = DERIVED_PRESTAMO_COLUMNS.map((d) => `${d.sql} AS ${d.column}`).join(",\n      ");
   // A run's window is a contiguous id range: one index range scan finds its pagos, instead of a
@@ -36,13 +39,13 @@ export function expectedCtes(opts: { contiguous?: boolean } = {}): string {
     : `l.prestamo_id IN (SELECT id FROM cand)`;
   return `
   v AS MATERIALIZED (
-    SELECT l.id, ${rawOf(pRules)},
-      ${vCols}
+    SELECT l.id, ${rawFieldsSql(pRules)},
+      ${valuesSql(pRules, ",\n      ")}
     FROM cand l
   ),
   pg AS MATERIALIZED (
-    SELECT l.id, l.prestamo_id, ${rawOf(gRules)},
-      ${gCols}
+    SELECT l.id, l.prestamo_id, ${rawFieldsSql(gRules)},
+      ${valuesSql(gRules, ",\n      ")}
     FROM pagos_prestamo l
     WHERE ${pagosOf}
   ),

@@ -12,8 +12,7 @@ import { getLegacyCounts } from "./legacy-counts";
 
 type Exec = Pick<Db, "execute">;
 
-/** The change-capture trigger names capture.ts installs. */
-// The trigger names are capture.ts's; keyed here by the table each one is on.
+/** The change-capture triggers capture.ts installs, keyed by the table each one is on. */
 const CAPTURE_TRIGGERS = { prestamos: TRIGGER_NAMES.prestamos, pagos_prestamo: TRIGGER_NAMES.pagos } as const;
 
 export const DRY_RUN_CHUNK = 5_000; // see CONSISTENCY_CHUNK: larger chunks get quadratic plans
