@@ -15,6 +15,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { openDb, type DbHandle } from "@/db/client";
@@ -32,20 +33,28 @@ import { startWorker } from "@/lib/migration/worker";
 import { createTestData } from "@/lib/migration/test-data";
 import { applicationWrites } from "@/lib/testing/app-writer";
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(`--${name}`);
-const opt = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
-const scale = Number(opt("scale", "100000"));
-const embedded = flag("embedded");
+// Strict: a mistyped option stops the bench instead of being ignored.
+const { values: cli } = parseArgs({
+  options: {
+    scale: { type: "string", default: "100000" },
+    embedded: { type: "boolean", default: false },
+    sweep: { type: "string", default: "adaptive" },
+    workers: { type: "string" },
+    "writer-seconds": { type: "string", default: "5" },
+    "no-writer-during-run": { type: "boolean", default: false },
+    "dirty-pct": { type: "string", default: "1" },
+    keep: { type: "boolean", default: false },
+  },
+  strict: true,
+});
+const scale = Number(cli.scale);
+const embedded = cli.embedded;
 // "adaptive" = the default time-targeted batches; a number = a fixed batch size.
-const sweep = opt("sweep", "adaptive").split(",").filter(Boolean);
-const workerCounts = opt("workers", embedded ? "1" : "1,2").split(",").map(Number);
-const writerSeconds = Number(opt("writer-seconds", "5"));
-const writerDuringRun = !flag("no-writer-during-run");
-const dirtyPct = Number(opt("dirty-pct", "1"));
+const sweep = cli.sweep.split(",").filter(Boolean);
+const workerCounts = (cli.workers ?? (embedded ? "1" : "1,2")).split(",").map(Number);
+const writerSeconds = Number(cli["writer-seconds"]);
+const writerDuringRun = !cli["no-writer-during-run"];
+const dirtyPct = Number(cli["dirty-pct"]);
 const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const actor = { ...systemActor(), name: "bench" };
 
@@ -87,7 +96,7 @@ async function freshDatabase(): Promise<{ handle: DbHandle; url?: string; drop()
     handle,
     url: u.toString(),
     drop: async () => {
-      if (!flag("keep")) await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      if (!cli.keep) await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.end();
     },
   };

@@ -11,22 +11,27 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { openDb, type DbHandle } from "@/db/client";
 import { prepareDatabase } from "@/lib/migration/prepare";
 import { auditRun, killLoop, prepareChaosRun } from "@/lib/testing/chaos";
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(`--${name}`);
-const opt = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
-const kills = Number(opt("kills", "50"));
-const scale = Number(opt("scale", "100000"));
+const { values: cli } = parseArgs({
+  options: {
+    kills: { type: "string", default: "50" },
+    scale: { type: "string", default: "100000" },
+    "batch-size": { type: "string" },
+    embedded: { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
+  },
+  strict: true,
+});
+const kills = Number(cli.kills);
+const scale = Number(cli.scale);
 // About 3 batches per kill: each kill costs at most ~2, so every kill lands in a running run.
-const batchSize = Number(opt("batch-size", String(Math.max(20, Math.ceil(scale / (kills * 3))))));
-const embedded = flag("embedded");
+const batchSize = Number(cli["batch-size"] ?? Math.max(20, Math.ceil(scale / (kills * 3))));
+const embedded = cli.embedded;
 const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 if (!Number.isInteger(kills) || kills < 1 || !Number.isInteger(scale) || scale < 1 || !Number.isInteger(batchSize) || batchSize < 1) {
@@ -41,7 +46,7 @@ async function fresh(): Promise<{ env: Record<string, string>; open(): Promise<D
     const h = await openDb({ dataDir });
     await prepareDatabase(h);
     await h.close();
-    return { env: { PGLITE_DATA_DIR: dataDir }, open: () => openDb({ dataDir }), drop: async () => void (flag("keep") || fs.rmSync(dir, { recursive: true, force: true })) };
+    return { env: { PGLITE_DATA_DIR: dataDir }, open: () => openDb({ dataDir }), drop: async () => void (cli.keep || fs.rmSync(dir, { recursive: true, force: true })) };
   }
   const name = `prestamos_chaos_${process.pid}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
@@ -57,7 +62,7 @@ async function fresh(): Promise<{ env: Record<string, string>; open(): Promise<D
     env: { DATABASE_URL: url },
     open: () => openDb({ url, max: 2 }),
     drop: async () => {
-      if (!flag("keep")) await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      if (!cli.keep) await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.end();
     },
   };
