@@ -5,6 +5,7 @@ import { authOptions } from "@/lib/auth/options";
 import { normalizeEmail } from "@/lib/auth/users";
 import { AppError } from "@/lib/errors";
 import { errorResponse, toAppError } from "@/lib/http/errors";
+import { methodNotAllowed } from "@/lib/http/fallback";
 import { assertSignInAllowed, clientIp } from "@/lib/http/rate-limit";
 
 type Ctx = { params: Promise<{ nextauth: string[] }> };
@@ -33,15 +34,14 @@ function refuseNul(req: Request): Response | null {
   return errorResponse("VALIDATION_ERROR", 400, "The URL holds a NUL byte", randomUUID());
 }
 
+const { GET: credentialsCallbackGet } = methodNotAllowed("POST");
+
 // GET /api/auth/*: next-auth (csrf, session, providers, sign-out page).
 export async function GET(req: Request, ctx: Ctx): Promise<Response> {
   const { nextauth } = await ctx.params;
   // next-auth answers a GET of the credentials callback with a 500 (found by issue 6's sweep): it is POST only.
   // The method is the first thing wrong with such a request, whatever its URL holds.
-  if (nextauth?.[0] === "callback" && nextauth[1] === "credentials") {
-    const requestId = randomUUID();
-    return errorResponse("METHOD_NOT_ALLOWED", 405, "GET is not allowed on /api/auth/callback/credentials; allowed: POST", requestId, { allowed: ["POST"] }, { allow: "POST" });
-  }
+  if (nextauth?.[0] === "callback" && nextauth[1] === "credentials") return credentialsCallbackGet(req);
   return refuseNul(req) ?? nextAuth(req, ctx);
 }
 
