@@ -3,7 +3,7 @@ import type { Db } from "@/db/client";
 import { queryOne } from "@/db/sql";
 
 /** Small deterministic PRNG so a failure can be replayed. */
-export function rng(seed: number) {
+function rng(seed: number) {
   let s = seed >>> 0;
   return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
 }
