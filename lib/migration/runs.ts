@@ -276,6 +276,16 @@ async function endRun(tx: Pick<Db, "execute" | "insert">, runId: number, status:
   return dto;
 }
 
+/**
+ * "Exceeds its threshold" in exact arithmetic (§4): the threshold is taken in basis points and
+ * compared as integers, so 35 failed of 1,000 at 3.5 % does not halt (35/1000*100 is
+ * 3.5000000000000004 in floating point).
+ */
+export function exceedsThreshold(failed: number, processed: number, thresholdPct: number): boolean {
+  const thresholdBp = Math.round(thresholdPct * 100);
+  return processed > 0 && failed * 10_000 > thresholdBp * processed;
+}
+
 const haltDetail = (failed: number, processed: number, threshold: number) =>
   `halted: error rate ${((failed / processed) * 100).toFixed(2)} % (${failed} of ${processed}) exceeds the threshold of ${threshold} %`;
 
@@ -296,7 +306,7 @@ async function claimChunk(db: Db, runId: number, workerId: string, size: number)
     const processed = Number(run.processed);
     const failed = Number(run.failed);
     const threshold = Number(run.error_threshold_pct);
-    if (processed >= THRESHOLD_MIN_PROCESSED && (failed / processed) * 100 > threshold) {
+    if (processed >= THRESHOLD_MIN_PROCESSED && exceedsThreshold(failed, processed, threshold)) {
       return { kind: "ended" as const, run: await endRun(tx, runId, "halted", "halted", haltDetail(failed, processed, threshold), true) };
     }
     // A chunk row locked by a transaction is being migrated right now: SKIP LOCKED passes it by.
@@ -320,7 +330,7 @@ async function claimChunk(db: Db, runId: number, workerId: string, size: number)
     if (next?.hi == null) {
       const open = await queryOne<{ n: number }>(tx, sql`select count(*)::int as n from migration_chunks where run_id = ${runId} and status = 'claimed'`);
       if ((open?.n ?? 0) > 0) return { kind: "wait" as const };
-      if (processed > 0 && (failed / processed) * 100 > threshold) {
+      if (exceedsThreshold(failed, processed, threshold)) {
         return { kind: "ended" as const, run: await endRun(tx, runId, "halted", "halted", haltDetail(failed, processed, threshold), true) };
       }
       const detail = `finished: ${processed} processed, ${Number(run.migrated)} migrated, ${failed} failed`;
