@@ -4,7 +4,7 @@ import type { Db } from "@/db/client";
 import { queryOne } from "@/db/sql";
 import { captureBacklog, isCaptureInstalled } from "./capture";
 import { getLatestRun, type RunDTO } from "./runs";
-import { getStateCounts } from "./state-counts";
+import { getLastStateCountsCheck, getStateCounts, type StateCountsCheck } from "./state-counts";
 
 export const RATE_WINDOW_SECONDS = 30;
 
@@ -17,11 +17,13 @@ export interface ProgressDTO {
   capture: { enabled: boolean; backlog: number; oldestAgeSeconds: number | null };
   lastError: { message: string; at: string | null } | null;
   stop: { reason: string | null; detail: string | null; requestedBy: string | null } | null;
+  /** The last self-check of the kept state counts against real counts (the worker's, when idle). */
+  countsCheck: StateCountsCheck | null;
   checkedAt: string;
 }
 
 export async function getProgress(db: Db): Promise<ProgressDTO> {
-  const [run, legacy, counts, rate, enabled, backlog] = await Promise.all([
+  const [run, legacy, counts, rate, enabled, backlog, countsCheck] = await Promise.all([
     getLatestRun(db),
     queryOne<{ total: number }>(db, sql`select count(*)::int as total from prestamos`),
     getStateCounts(db),
@@ -33,6 +35,7 @@ export async function getProgress(db: Db): Promise<ProgressDTO> {
     ),
     isCaptureInstalled(db),
     captureBacklog(db),
+    getLastStateCountsCheck(db),
   ]);
   const total = legacy?.total ?? 0;
   const { migrated, failed, rolledBack } = counts;
@@ -53,6 +56,7 @@ export async function getProgress(db: Db): Promise<ProgressDTO> {
     capture: { enabled, backlog: backlog.entries, oldestAgeSeconds: backlog.oldestAgeSeconds },
     lastError: run?.lastError ? { message: run.lastError, at: run.lastErrorAt } : null,
     stop: run && !run.active ? { reason: run.stopReason, detail: run.stopDetail, requestedBy: run.stopRequestedBy } : null,
+    countsCheck,
     checkedAt: new Date().toISOString(),
   };
 }
