@@ -5,7 +5,7 @@ import { saveScreenshot, storageStateFor, VIEWPORTS } from "../support";
 const expect = baseExpect.configure({ timeout: 30_000 });
 
 /**
- * An admin's migration of the embedded demo (3,000 dirty prestamos, ~3 % invalid), end to end
+ * An admin's migration of the embedded demo (3,000 dirty prestamos, 0.8 % invalid), end to end
  * through the console: Verify → start (with a 10 % threshold so it finishes) → pause, tune,
  * resume → finished → a failed prestamo → a migrated one's diff, rolled back and migrated again →
  * Consistency 100 % → Metrics charts → an API token used over HTTP → pre-flight, checklist, report.
