@@ -3,7 +3,6 @@
  * PostgreSQL (PGlite has one connection in-process: nothing else can freeze holding a lock).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
@@ -16,7 +15,7 @@ import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { holdTransaction, waitForLockWaiters } from "@/lib/testing/lock-wait";
 import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
 import { drainCapture } from "./capture";
-import { claimActiveRun, runToEnd, startRun } from "./runs";
+import { claimActiveRun, runToEnd, startRun, THIS_HOST } from "./runs";
 import { WRITERS_LOCK_KEY } from "./write";
 
 const admin: Actor = { name: "admin@test.local", kind: "user", role: "admin" };
@@ -61,7 +60,7 @@ describe("a frozen session (postgres)", () => {
 
   it("inside a batch: the drain never queues behind it, the server ends it, and its chunk goes back to the pool", async () => {
     await seedLegacy(t.db, 600, 40);
-    const run = await startRun(t.db, { batchSize: 100, workers: 1, errorThresholdPct: 50 }, admin, `${os.hostname()}:999999:gone`);
+    const run = await startRun(t.db, { batchSize: 100, workers: 1, errorThresholdPct: 50 }, admin, `${THIS_HOST}:999999:gone`);
     // The child's first batch transaction waits for the writers' lock (held here as a sync
     // would); the process is frozen there, and gets the lock as the sync commits.
     const hold = holdTransaction(other, (tx) => tx`select pg_advisory_xact_lock(${WRITERS_LOCK_KEY})`);
