@@ -11,7 +11,7 @@ import { isoTime, queryOne } from "@/db/sql";
 import { systemActor, writeAudit, type Actor } from "@/lib/audit";
 import { AppError, pgErrorCode } from "@/lib/errors";
 import { emitRunEvent } from "@/lib/webhooks/emit";
-import { installCapture } from "./capture";
+import { installCapture, lockCapture, resyncStep } from "./capture";
 import { lockWriters, migrateWindow } from "./write";
 
 export const RUN_DEFAULTS = { batchSize: 2000, errorThresholdPct: 1, targetBatchMs: 500, pauseMs: 0, workers: 2 } as const;
@@ -127,8 +127,10 @@ export async function getLatestRun(db: Pick<Db, "execute">): Promise<RunDTO | nu
 const isUniqueViolation = (err: unknown) => pgErrorCode(err) === "23505";
 
 /**
- * Starts a run (202 in the API). 409 when one is active. Installs change capture on the first
- * start, in the same transaction, so no change between start and the first batch can be missed.
+ * Starts a run (202 in the API). 409 when one is active. Installs change capture when it is not
+ * on (first start, after a cleanup, triggers found missing or disabled), in the same transaction
+ * and under the capture lock, so no change between start and the first batch can be missed and
+ * no cleanup can drop the triggers under a run that has just started.
  */
 export async function startRun(
   db: Db,
@@ -145,6 +147,7 @@ export async function startRun(
   const workers = opts.workers ?? RUN_DEFAULTS.workers;
   try {
     return await db.transaction(async (tx) => {
+      await lockCapture(tx);
       const active = await getActiveRun(tx);
       if (active) throw new AppError("CONFLICT", `Run ${active.id} is already active`, { run: active });
       const row = await queryOne(
@@ -157,14 +160,14 @@ export async function startRun(
                     ${opts.preflight === undefined ? null : JSON.stringify(opts.preflight)}::jsonb)
             returning *`,
       );
-      const captureInstalled = await installCapture(tx, actor.name);
+      const capture = await installCapture(tx, actor.name);
       const run = toRunDTO(row!);
       await writeAudit(tx, actor, {
         action: "migration.start",
         target: `run:${run.id}`,
         outcome: "ok",
         status: 202,
-        details: { batchSize, errorThresholdPct: threshold, retry, targetBatchMs, pauseMs, workers, captureInstalled, ...(opts.preflight === undefined ? {} : { preflight: opts.preflight }) },
+        details: { batchSize, errorThresholdPct: threshold, retry, targetBatchMs, pauseMs, workers, captureInstalled: capture.installed, resyncOwed: capture.resyncOwed, ...(opts.preflight === undefined ? {} : { preflight: opts.preflight }) },
       });
       await emitRunEvent(tx, "run.started", run); // webhook row commits with the start (issue 7)
       return run;
@@ -257,6 +260,8 @@ export async function claimActiveRun(db: Db, workerId: string): Promise<{ run: R
 
 export type BatchOutcome =
   | { kind: "batch"; run: RunDTO; migrated: number; failed: number; pagos: number; durationMs: number; size: number }
+  /** A batch of the re-sync owed after a gap in capture (done before any copying). */
+  | { kind: "resync"; run: RunDTO; checked: number; rewritten: number; done: boolean }
   | { kind: "ended"; run: RunDTO }
   | { kind: "not-ours" }
   /** Nothing to claim now: other workers still hold chunks of the run. */
@@ -360,7 +365,7 @@ async function claimChunk(db: Db, runId: number, workerId: string, size: number)
     const claimedTo = Number(run.claimed_to);
     const next = await queryOne<{ hi: number | null }>(
       tx,
-      sql`select max(id)::int as hi from (select id from prestamos where id > ${claimedTo} order by id limit ${size}) w`,
+      sql`select max(id)::int as hi from (select id from prestamos where id > ${claimedTo}::bigint order by id limit ${size}) w`,
     );
     if (next?.hi == null) {
       const open = await queryOne<{ n: number }>(tx, sql`select count(*)::int as n from migration_chunks where run_id = ${runId} and status = 'claimed'`);
@@ -394,6 +399,8 @@ async function claimChunk(db: Db, runId: number, workerId: string, size: number)
  */
 export async function processBatch(db: Db, runId: number, workerId: string, size?: number): Promise<BatchOutcome> {
   const claimSize = size ?? Number((await queryOne<{ b: number }>(db, sql`select batch_size as b from migration_runs where id = ${runId}`))?.b ?? RUN_DEFAULTS.batchSize);
+  const resync = await resyncBatch(db, runId, workerId, claimSize);
+  if (resync) return resync;
   const claim = await claimChunk(db, runId, workerId, claimSize);
   if (claim.kind !== "chunk") return claim;
   const t0 = performance.now();
@@ -427,6 +434,30 @@ export async function processBatch(db: Db, runId: number, workerId: string, size
   }).catch((err: unknown) => {
     if (err instanceof RunEndedMeanwhile) return { kind: "not-ours" as const };
     throw err;
+  });
+}
+
+/**
+ * A batch of the re-sync owed after a gap in capture (capture.ts resyncStep), while the run is
+ * this worker's and no stop is asked (claimChunk ends it then; the re-sync stays owed to the
+ * next run). Null when none is owed: the run copies.
+ */
+async function resyncBatch(db: Db, runId: number, workerId: string, size: number): Promise<Extract<BatchOutcome, { kind: "resync" }> | null> {
+  const owed = await queryOne<{ owed: boolean }>(db, sql`select resync_after is not null as owed from capture_state where id = 1`);
+  if (owed?.owed !== true) return null;
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`set local lock_timeout = '5s'`);
+    // The writers' lock first, then the run row, as every batch.
+    await lockWriters(tx, "exclusive");
+    const run = await queryOne(tx, sql`select status, lease_owner, stop_requested_by from migration_runs where id = ${runId}`);
+    if (!run || run.status !== "running" || run.lease_owner !== instanceOf(workerId) || run.stop_requested_by) return null;
+    const step = await resyncStep(tx, size);
+    if (!step) return null;
+    const updated = await queryOne(
+      tx,
+      sql`update migration_runs set lease_expires_at = now() + make_interval(secs => ${LEASE_SECONDS}), heartbeat_at = now() where id = ${runId} returning *`,
+    );
+    return { kind: "resync" as const, run: toRunDTO(updated!), ...step };
   });
 }
 

@@ -7,6 +7,8 @@ import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import { insertPago, insertPrestamo, migrateAll, syncIds } from "@/lib/testing/factories";
 import { type LegacyPago, clean, FAILURE_CODES, mapMetodo, parseDate, transformPrestamo, asciiLower, asciiUpper } from "./rules";
+import { listFailures } from "./failures";
+import { runToEnd, startRun } from "./runs";
 import {
   brokenTarget,
   createTestData,
@@ -333,7 +335,7 @@ describe(`deleting test data on ${testDriver()}`, () => {
 describe(`demo data on ${testDriver()}`, () => {
   it("seeds the demo set on empty legacy tables as system, once; never when legacy rows exist", async () => {
     const first = await seedDemoData(t.db);
-    expect(first).toMatchObject({ prestamos: 3000, brokenPrestamos: 90, set: { seed: 2026, createdBy: "system" } });
+    expect(first).toMatchObject({ prestamos: 3000, brokenPrestamos: 24, set: { seed: 2026, createdBy: "system" } });
     expect(await seedDemoData(t.db)).toBeNull();
     expect(await queryOne(t.db, sql`select count(*)::int as n from test_data_sets`)).toStrictEqual({ n: 1 });
 
@@ -341,6 +343,17 @@ describe(`demo data on ${testDriver()}`, () => {
     await insertPago(t.db, null, {});
     expect(await seedDemoData(t.db)).toBeNull();
     expect(await queryOne(t.db, sql`select count(*)::int as n from prestamos`)).toStrictEqual({ n: 0 });
+  });
+
+  it("a run with the engine's defaults on fresh demo data finishes, with every failure code there to inspect", async () => {
+    const seeded = await seedDemoData(t.db);
+    const run = await startRun(t.db, {}, admin, "demo:1:x");
+    const ended = await runToEnd(t.db, run.id, "demo:1:x");
+    expect(ended).toMatchObject({ status: "finished" });
+    const failures = await listFailures(t.db, { page: 1, limit: 1 });
+    expect(failures.totalFailed).toBe(seeded!.brokenPrestamos);
+    // At least twice each, so that filtering by a code shows more than one example.
+    for (const code of FAILURE_CODES) expect(failures.countsByCode[code].prestamos, code).toBeGreaterThanOrEqual(2);
   });
 });
 

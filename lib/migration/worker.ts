@@ -73,6 +73,9 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
         sizes.set(slotId, nextBatchSize(out.size, out.durationMs, out.run.targetBatchMs));
         run = out.run;
         if (run.pauseMs > 0) await new Promise((r) => setTimeout(r, run.pauseMs));
+      } else if (out.kind === "resync") {
+        run = out.run;
+        if (run.pauseMs > 0) await new Promise((r) => setTimeout(r, run.pauseMs));
       } else if (out.kind === "wait") {
         await new Promise((r) => setTimeout(r, 50));
       } else {

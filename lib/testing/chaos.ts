@@ -13,6 +13,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { BEFORE_ANY_LEGACY_ID } from "@/db/schema";
 import { queryOne, queryRows } from "@/db/sql";
 import { getLatestRun, startRun, THIS_HOST, type RunDTO } from "@/lib/migration/runs";
 import { independentCompare, type IndependentReport } from "./independent";
@@ -171,7 +172,7 @@ export async function auditRun(db: Db): Promise<RunAudit> {
 }
 
 /**
- * The run's committed batches, in order, must tile 1..checkpoint: each starts right after the
+ * The run's committed batches, in order, must tile every id up to the checkpoint: each starts right after the
  * previous one ended (an overlap is a prestamo taken twice, a gap one skipped).
  */
 export async function runRangeProblems(db: Pick<Db, "execute">, runId: number): Promise<string[]> {
@@ -180,12 +181,12 @@ export async function runRangeProblems(db: Pick<Db, "execute">, runId: number): 
     sql`select from_id, to_id from migration_batches where kind = 'run' and run_id = ${runId} order by from_id, to_id`,
   );
   const problems: string[] = [];
-  let prevTo = 0;
+  let prevTo = BEFORE_ANY_LEGACY_ID;
   for (const r of rows) {
     const from = Number(r.from_id);
     const to = Number(r.to_id);
     if (from <= prevTo) problems.push(`batch ${from}..${to} overlaps the previous one ending at ${prevTo}`);
-    else if (from !== prevTo + 1 && !(prevTo === 0 && from === 1)) problems.push(`gap between ${prevTo} and ${from}`);
+    else if (from !== prevTo + 1) problems.push(`gap between ${prevTo} and ${from}`);
     prevTo = Math.max(prevTo, to);
   }
   return problems;
