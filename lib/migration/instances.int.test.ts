@@ -23,7 +23,7 @@ import { openDb } from "@/db/client";
 import { prepareDatabase } from "./prepare";
 import fs from "node:fs";
 import { captureBacklog } from "./capture";
-import { getLatestRun, LEASE_SECONDS, startRun } from "./runs";
+import { getLatestRun, LEASE_SECONDS, startRun, THIS_HOST } from "./runs";
 import { startWorker, type WorkerHandle } from "./worker";
 import os from "node:os";
 
@@ -96,7 +96,7 @@ afterAll(async () => {
 });
 
 const pg = testDriver() === "postgres";
-const here = os.hostname();
+const here = THIS_HOST;
 
 describe(`several instances on one database (${testDriver()})`, () => {
   // PGlite: one process per data folder is the embedded database's rule (db/client.ts). The

@@ -3,6 +3,7 @@
  * its prestamos, records failures and advances the checkpoint. One active run across every
  * instance (a partial unique index); the instance driving it holds a lease renewed by every batch.
  */
+import fs from "node:fs";
 import os from "node:os";
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
@@ -92,9 +93,25 @@ export function toRunDTO(r: RunRow): RunDTO {
   };
 }
 
-/** This process's identity as a run worker: host, pid and a boot nonce. */
+/**
+ * Where a pid means this process table: the host name, plus (on Linux) the machine's boot id and
+ * the pid namespace. Containers often share a host name (and each has its own pid 1, 2, …): by
+ * host name alone, one instance found the other's pid absent from its own namespace, took it
+ * for dead and took its live run over.
+ */
+export const THIS_HOST = (() => {
+  try {
+    const boot = fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim().slice(0, 8);
+    const ns = /\[(\d+)\]/.exec(fs.readlinkSync("/proc/self/ns/pid"))?.[1];
+    return boot && ns ? `${os.hostname()}.${boot}.${ns}` : os.hostname();
+  } catch {
+    return os.hostname();
+  }
+})();
+
+/** This process's identity as a run worker: host (THIS_HOST), pid and a boot nonce. */
 export function newWorkerId(): string {
-  return `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  return `${THIS_HOST}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 }
 
 export async function getActiveRun(db: Pick<Db, "execute">): Promise<RunDTO | null> {
@@ -190,7 +207,7 @@ function pidIsDead(workerId: string | null): boolean {
   if (!workerId) return false;
   const [host, pidText] = workerId.split(":");
   const pid = Number(pidText);
-  if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  if (host !== THIS_HOST || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
   try {
     process.kill(pid, 0);
     return false;

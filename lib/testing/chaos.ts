@@ -10,13 +10,12 @@
  * its first commit, so every kill costs at most ~2 batches and many kills fit in a small table.
  */
 import { spawn } from "node:child_process";
-import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { BEFORE_ANY_LEGACY_ID } from "@/db/schema";
 import { queryOne, queryRows } from "@/db/sql";
-import { getLatestRun, startRun, type RunDTO } from "@/lib/migration/runs";
+import { getLatestRun, startRun, THIS_HOST, type RunDTO } from "@/lib/migration/runs";
 import { independentCompare, type IndependentReport } from "./independent";
 import { seedLegacy } from "./legacy-seed";
 
@@ -97,7 +96,7 @@ export function runChild(env: Record<string, string>, killAt: KillAt): Promise<C
 export async function prepareChaosRun(db: Db, rows: number, batchSize: number): Promise<RunDTO> {
   await seedLegacy(db, rows, 40);
   // The run belongs to a worker that is gone: the first child takes it over at once.
-  return startRun(db, { batchSize, errorThresholdPct: 50 }, { name: "chaos@test.local", kind: "user" }, `${os.hostname()}:999999:gone`);
+  return startRun(db, { batchSize, errorThresholdPct: 50 }, { name: "chaos@test.local", kind: "user" }, `${THIS_HOST}:999999:gone`);
 }
 
 export interface ChaosReport {
