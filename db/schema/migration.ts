@@ -17,6 +17,7 @@ import {
   smallint,
   text,
   timestamp,
+  unique,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 
@@ -105,7 +106,11 @@ export const migrationStateCounts = pgTable("migration_state_counts", {
   delta: bigint("delta", { mode: "number" }).notNull(),
 });
 
-/** Every failing rule of every failed prestamo, replaced whenever the prestamo is taken again. */
+/**
+ * Every failing rule of every failed prestamo, replaced whenever the prestamo is taken again. One
+ * row per rule (prestamo, code, field, pago): two transactions that evaluate the same prestamo
+ * at once record it once.
+ */
 export const migrationFailures = pgTable(
   "migration_failures",
   {
@@ -118,7 +123,11 @@ export const migrationFailures = pgTable(
     runId: integer("run_id"),
     recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("migration_failures_legacy_id_idx").on(t.legacyId), index("migration_failures_code_idx").on(t.code, t.legacyId)],
+  (t) => [
+    index("migration_failures_legacy_id_idx").on(t.legacyId),
+    index("migration_failures_code_idx").on(t.code, t.legacyId),
+    unique("migration_failures_rule_key").on(t.legacyId, t.code, t.field, t.pagoId).nullsNotDistinct(),
+  ],
 );
 
 export const RUN_STATUSES = ["running", "paused", "finished", "stopped", "halted", "failed"] as const;

@@ -99,7 +99,7 @@ export async function rollbackAll(db: Db, actor: Actor): Promise<{ stoppedRunId:
     await tx.execute(sql`truncate pagos_prestamo_new, prestamos_new, migration_state, migration_failures`);
     // Until the next start, syncs follow no pending prestamo (all are pending now), and no
     // re-sync is owed: nothing is left in the new tables to be stale.
-    await tx.execute(sql`insert into capture_state (id, reset_at, reset_run_id) values (1, now(), (select max(id) from migration_runs))
+    await tx.execute(sql`insert into capture_state (id, reset_at, reset_run_id) values (1, now(), (select coalesce(max(id), 0) from migration_runs))
                          on conflict (id) do update set reset_at = now(), reset_run_id = excluded.reset_run_id, resync_after = null`);
     await writeAudit(tx, actor, {
       action: "migration.rollback_all",

@@ -4,7 +4,7 @@ import type { Db } from "@/db/client";
 import { queryOne } from "@/db/sql";
 import { captureBacklog, getResyncProgress, isCaptureInstalled, type ResyncProgress } from "./capture";
 import { getLatestRun, type RunDTO } from "./runs";
-import { getStateCounts } from "./state-counts";
+import { getLastStateCountsCheck, getStateCounts, type StateCountsCheck } from "./state-counts";
 
 export const RATE_WINDOW_SECONDS = 30;
 
@@ -20,6 +20,8 @@ export interface ProgressDTO {
   capture: { enabled: boolean; backlog: number; oldestAgeSeconds: number | null; resync: ResyncProgress };
   lastError: { message: string; at: string | null } | null;
   stop: { reason: string | null; detail: string | null; requestedBy: string | null } | null;
+  /** The last self-check of the kept state counts against real counts (the worker's, when idle). */
+  countsCheck: StateCountsCheck | null;
   checkedAt: string;
 }
 
@@ -30,7 +32,7 @@ export async function getProgress(db: Db): Promise<ProgressDTO> {
 }
 
 async function readProgress(db: Pick<Db, "execute">): Promise<ProgressDTO> {
-  const [run, legacy, counts, rate, enabled, backlog, resync] = await Promise.all([
+  const [run, legacy, counts, rate, enabled, backlog, resync, countsCheck] = await Promise.all([
     getLatestRun(db),
     // A prestamo deleted from legacy keeps its state row until its queued change is synced:
     // counted here so that pending stays exact meanwhile.
@@ -50,6 +52,7 @@ async function readProgress(db: Pick<Db, "execute">): Promise<ProgressDTO> {
     isCaptureInstalled(db),
     captureBacklog(db),
     getResyncProgress(db),
+    getLastStateCountsCheck(db),
   ]);
   const total = legacy?.total ?? 0;
   const { migrated, failed, rolledBack } = counts;
@@ -70,6 +73,7 @@ async function readProgress(db: Pick<Db, "execute">): Promise<ProgressDTO> {
     capture: { enabled, backlog: backlog.entries, oldestAgeSeconds: backlog.oldestAgeSeconds, resync },
     lastError: run?.lastError ? { message: run.lastError, at: run.lastErrorAt } : null,
     stop: run && !run.active ? { reason: run.stopReason, detail: run.stopDetail, requestedBy: run.stopRequestedBy } : null,
+    countsCheck,
     checkedAt: new Date().toISOString(),
   };
 }

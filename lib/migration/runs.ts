@@ -281,8 +281,31 @@ async function endRun(tx: Pick<Db, "execute" | "insert">, runId: number, status:
   return dto;
 }
 
+/**
+ * "Exceeds its threshold" in exact arithmetic (§4): the threshold is taken in basis points and
+ * compared as integers, so 35 failed of 1,000 at 3.5 % does not halt (35/1000*100 is
+ * 3.5000000000000004 in floating point).
+ */
+export function exceedsThreshold(failed: number, processed: number, thresholdPct: number): boolean {
+  const thresholdBp = Math.round(thresholdPct * 100);
+  return processed > 0 && failed * 10_000 > thresholdBp * processed;
+}
+
 const haltDetail = (failed: number, processed: number, threshold: number) =>
   `halted: error rate ${((failed / processed) * 100).toFixed(2)} % (${failed} of ${processed}) exceeds the threshold of ${threshold} %`;
+
+/** Claimed chunks of the run whose batch transaction is open right now (their rows are locked). */
+async function batchesInFlight(tx: Pick<Db, "execute">, runId: number): Promise<number> {
+  const row = await queryOne<{ n: number }>(
+    tx,
+    sql`select (select count(*) from migration_chunks where run_id = ${runId} and status = 'claimed')::int
+             - (select count(*) from (select id from migration_chunks where run_id = ${runId} and status = 'claimed' for update skip locked) free)::int as n`,
+  );
+  return row?.n ?? 0;
+}
+
+/** Thrown inside a batch's transaction to roll it back: its run ended while it ran. */
+class RunEndedMeanwhile extends Error {}
 
 /**
  * Step 1 of a batch, a short transaction on the run row: ends the run when asked to stop, past
@@ -293,6 +316,11 @@ async function claimChunk(db: Db, runId: number, workerId: string, size: number)
   return db.transaction(async (tx) => {
     const run = await queryOne(tx, sql`select * from migration_runs where id = ${runId} for update`);
     if (!run || (run.status !== "running" && run.status !== "paused") || run.lease_owner !== instanceOf(workerId)) return { kind: "not-ours" as const };
+    // A stop or a halt ends the run only once no batch of it is in flight (a batch holds its
+    // chunk's row lock until it commits): the run's figures are then final, and no batch of an
+    // ended run can overlap the next run's.
+    const ending = Boolean(run.stop_requested_by) || (Number(run.processed) >= THRESHOLD_MIN_PROCESSED && exceedsThreshold(Number(run.failed), Number(run.processed), Number(run.error_threshold_pct)));
+    if (ending && (await batchesInFlight(tx, runId)) > 0) return { kind: "wait" as const };
     if (run.stop_requested_by) {
       const detail = `stopped by ${String(run.stop_requested_by)} after batch ${Number(run.batches)}`;
       return { kind: "ended" as const, run: await endRun(tx, runId, "stopped", "stopped", detail, false) };
@@ -301,7 +329,7 @@ async function claimChunk(db: Db, runId: number, workerId: string, size: number)
     const processed = Number(run.processed);
     const failed = Number(run.failed);
     const threshold = Number(run.error_threshold_pct);
-    if (processed >= THRESHOLD_MIN_PROCESSED && (failed / processed) * 100 > threshold) {
+    if (processed >= THRESHOLD_MIN_PROCESSED && exceedsThreshold(failed, processed, threshold)) {
       return { kind: "ended" as const, run: await endRun(tx, runId, "halted", "halted", haltDetail(failed, processed, threshold), true) };
     }
     // A chunk row locked by a transaction is being migrated right now: SKIP LOCKED passes it by.
@@ -325,7 +353,7 @@ async function claimChunk(db: Db, runId: number, workerId: string, size: number)
     if (next?.hi == null) {
       const open = await queryOne<{ n: number }>(tx, sql`select count(*)::int as n from migration_chunks where run_id = ${runId} and status = 'claimed'`);
       if ((open?.n ?? 0) > 0) return { kind: "wait" as const };
-      if (processed > 0 && (failed / processed) * 100 > threshold) {
+      if (exceedsThreshold(failed, processed, threshold)) {
         return { kind: "ended" as const, run: await endRun(tx, runId, "halted", "halted", haltDetail(failed, processed, threshold), true) };
       }
       const detail = `finished: ${processed} processed, ${Number(run.migrated)} migrated, ${failed} failed`;
@@ -380,9 +408,15 @@ export async function processBatch(db: Db, runId: number, workerId: string, size
             migrated = migrated + ${counts.migrated}, pagos = pagos + ${counts.pagos}, batches = batches + 1,
             checkpoint = ${checkpointOf(runId, sql`r.claimed_to`)},
             lease_expires_at = now() + make_interval(secs => ${LEASE_SECONDS}), heartbeat_at = now()
-          where id = ${runId} returning *`,
+          where id = ${runId} and status in ('running','paused') returning *`,
     );
-    return { kind: "batch" as const, run: toRunDTO(updated!), migrated: counts.migrated, failed: counts.failed, pagos: counts.pagos, durationMs, size: claim.hi - claim.lo };
+    // Stopped at once (its lease had expired) or rolled back while this batch ran: its end and
+    // figures are written, and the next run may already be taking the same prestamos. Undo it.
+    if (!updated) throw new RunEndedMeanwhile();
+    return { kind: "batch" as const, run: toRunDTO(updated), migrated: counts.migrated, failed: counts.failed, pagos: counts.pagos, durationMs, size: claim.hi - claim.lo };
+  }).catch((err: unknown) => {
+    if (err instanceof RunEndedMeanwhile) return { kind: "not-ours" as const };
+    throw err;
   });
 }
 
