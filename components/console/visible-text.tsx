@@ -38,10 +38,17 @@ export function VisibleText({ value, inline = false }: { value: string | number 
     }
     if (buf) parts.push(<Fragment key={k++}>{buf}</Fragment>);
     buf = "";
+    const className = `ws ${g.over ? "ws-over" : "ws-before"}${inline && ch === "\n" ? " ws-one-line" : ""}`;
     parts.push(
-      <span key={k++} className={`ws ${g.over ? "ws-over" : "ws-before"}${inline && ch === "\n" ? " ws-one-line" : ""}`} data-glyph={g.glyph} title={g.name}>
-        {ch}
-      </span>,
+      ch === "\r" ? (
+        // The HTML parser turns a carriage return in server-rendered text into a newline; a
+        // character reference keeps it (the markup is this one constant, never the value).
+        <span key={k++} className={className} data-glyph={g.glyph} title={g.name} dangerouslySetInnerHTML={{ __html: "&#13;" }} />
+      ) : (
+        <span key={k++} className={className} data-glyph={g.glyph} title={g.name}>
+          {ch}
+        </span>
+      ),
     );
   }
   if (buf) parts.push(<Fragment key={k++}>{buf}</Fragment>);

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { saveScreenshot, storageStateFor, VIEWPORTS } from "../support";
+import { expect, saveScreenshot, storageStateFor, test, VIEWPORTS } from "../support";
 
 type Progress = { state: string; phase: string | null; capture: { enabled: boolean; resync: { owed: boolean; checked: number } } };
 

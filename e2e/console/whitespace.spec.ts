@@ -51,7 +51,8 @@ test("a legacy value's white space is drawn, never put in the text; the cleaned 
       sel.addRange(range);
       return sel.toString();
     });
-    expect(selected).toBe(raw);
+    // Chrome serialises a selected carriage return as a newline (the DOM holds the CR, checked above).
+    expect(selected).toBe(raw.replace(/\r\n?/g, "\n"));
 
     // Expected and new-table values: plain text, the cleaned name and nothing else.
     await expect(newCell).toHaveText(cleaned);
