@@ -9,6 +9,7 @@ import { writeAudit, type Actor } from "@/lib/audit";
 import { AppError } from "@/lib/errors";
 import { emitRunEvent } from "@/lib/webhooks/emit";
 import type { FailureCode } from "./rules";
+import { assertLegacyPhase } from "./cutover";
 import { lockWriters, syncPrestamos } from "./write";
 
 export type PrestamoState = "pending" | "migrated" | "failed" | "rolled_back";
@@ -28,6 +29,7 @@ async function legacyExists(db: Pick<Db, "execute">, legacyId: number): Promise<
 /** Migrates (or re-syncs) one legacy prestamo, whatever its state. 404 when it does not exist. */
 export async function migrateSingle(db: Db, legacyId: number, actor: Actor): Promise<SingleOutcome> {
   return db.transaction(async (tx) => {
+    await assertLegacyPhase(tx, "a single migration");
     await lockWriters(tx, "exclusive");
     if (!(await legacyExists(tx, legacyId))) throw new AppError("NOT_FOUND", `Legacy prestamo ${legacyId} not found`);
     const counts = await syncPrestamos(tx, [legacyId], { take: "all" });
@@ -56,6 +58,7 @@ export async function migrateSingle(db: Db, legacyId: number, actor: Actor): Pro
 /** Removes one migrated prestamo and its pagos from the new tables; 409 unless it is migrated. */
 export async function rollbackOne(db: Db, legacyId: number, actor: Actor): Promise<{ legacyId: number; state: "rolled_back"; pagosRemoved: number }> {
   return db.transaction(async (tx) => {
+    await assertLegacyPhase(tx, "a rollback");
     await lockWriters(tx, "exclusive");
     const st = await queryOne<{ state: string }>(tx, sql`select state from migration_state where legacy_id = ${legacyId} for update`);
     if (!st) {
@@ -84,6 +87,7 @@ export async function rollbackAll(db: Db, actor: Actor): Promise<{ stoppedRunId:
   return db.transaction(async (tx) => {
     // The writers' lock first (waits for batches in flight), then the run row: the order batches
     // take them in, so the two can never wait for each other.
+    await assertLegacyPhase(tx, "a rollback of all");
     await lockWriters(tx, "exclusive");
     const stopped = await queryOne<{ id: number }>(
       tx,

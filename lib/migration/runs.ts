@@ -10,6 +10,7 @@ import { isoTime, queryOne } from "@/db/sql";
 import { systemActor, writeAudit, type Actor } from "@/lib/audit";
 import { AppError, pgErrorCode } from "@/lib/errors";
 import { emitRunEvent } from "@/lib/webhooks/emit";
+import { assertLegacyPhase } from "./cutover";
 import { installCapture } from "./capture";
 import { lockWriters, migrateWindow } from "./write";
 
@@ -128,6 +129,7 @@ export async function startRun(
   const workers = opts.workers ?? RUN_DEFAULTS.workers;
   try {
     return await db.transaction(async (tx) => {
+      await assertLegacyPhase(tx, "a run");
       const active = await getActiveRun(tx);
       if (active) throw new AppError("CONFLICT", `Run ${active.id} is already active`, { run: active });
       const row = await queryOne(
