@@ -32,6 +32,7 @@ import { getLatestRun, startRun } from "@/lib/migration/runs";
 import { startWorker } from "@/lib/migration/worker";
 import { createTestData } from "@/lib/migration/test-data";
 import { applicationWrites } from "@/lib/testing/app-writer";
+import { benchCutover } from "./bench-cutover";
 
 // Strict: a mistyped option stops the bench instead of being ignored.
 const { values: cli } = parseArgs({
@@ -322,6 +323,13 @@ async function main() {
       console.log(JSON.stringify({ writerDuringRun: results.writerDuringRun }));
       check(after.fieldMatch.matchingPct === 100 && after.paymentTotals.differenceCents === "0", `after a run under the application's writes and the drain: ${after.fieldMatch.matchingPct} % match, payment difference ${after.paymentTotals.differenceCents} cents`);
     }
+    // The cut-over and the revert with the application writing through the legacy names.
+    if (!embedded) {
+      const c = (results.cutover = await benchCutover(h, db.url!, actor, writerSeconds));
+      console.log(JSON.stringify({ cutover: c }));
+      check(c.errors === 0, `the application had ${c.errors} errors during the cut-over and revert: ${c.firstErrors.join(" | ")}`);
+      check(c.matchPctAfter === 100 && c.paymentDifferenceCents === "0", `after cut-over and revert: ${c.matchPctAfter} % match, payment difference ${c.paymentDifferenceCents} cents`);
+    }
     if (!embedded) await probe.close();
   } finally {
     await h.close();
@@ -365,6 +373,7 @@ function report(r: Record<string, unknown>) {
     `Consistency: ${JSON.stringify(r.consistency)}`,
     `Application writes (4 connections, single-row updates of pagos): ${JSON.stringify(r.appWrites ?? "n/a on the embedded database (one connection)")}`,
     `Application writes for a whole run (4 connections, inserts/updates/deletes/moves): ${JSON.stringify(r.writerDuringRun ?? "not measured")}`,
+    `Cut-over and revert with the application writing through the legacy names (4 connections): ${JSON.stringify(r.cutover ?? "not measured (embedded)")}`,
     `Peak RSS: ${r.peakRssMb} MB; total ${r.totalSeconds} s`,
   ];
   fs.writeFileSync(`${base}.md`, lines.join("\n") + "\n");

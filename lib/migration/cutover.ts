@@ -158,10 +158,15 @@ export async function archiveMismatches(db: Exec, limit = 20): Promise<{ count: 
   return { count, sample };
 }
 
-async function stateFigures(db: Exec): Promise<{ pending: number; failed: number; rolledBack: number }> {
+/**
+ * Prestamos without a new row, by state. A pending one the capture queue names (a loan the
+ * application just added) is not counted: the switch drains the queue with writes held and then
+ * re-checks counting them, refusing if any is left.
+ */
+async function stateFigures(db: Exec, opts: { countQueued: boolean } = { countQueued: false }): Promise<{ pending: number; failed: number; rolledBack: number }> {
   const row = await queryOne(
     db,
-    sql`select count(*) filter (where s.legacy_id is null)::int as pending,
+    sql`select count(*) filter (where s.legacy_id is null and (${opts.countQueued}::boolean or l.id not in (select prestamo_id from capture_changes)))::int as pending,
                count(*) filter (where s.state = 'failed')::int as failed,
                count(*) filter (where s.state = 'rolled_back')::int as rolled_back
         from prestamos l left join migration_state s on s.legacy_id = l.id`,
@@ -428,7 +433,7 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
     if (!(await isCaptureInstalled(tx))) throw new AppError("CONFLICT", "Cut-over refused: change capture is off", {});
     const drained = await drainForwardLocked(tx, timing);
     // Re-check, with the writes held: every prestamo has its new row, and the drained ones match.
-    const states = await stateFigures(tx);
+    const states = await stateFigures(tx, { countQueued: true });
     if (states.pending + states.failed + states.rolledBack > 0) {
       throw new AppError("CONFLICT", "Cut-over refused: the last changes left prestamos without a new row", { ...states });
     }
@@ -461,15 +466,16 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
 }
 
 /**
- * The start of a revert and of finalize, in phase cut_over: the new tables' writes (through either
- * name: locking the tables under the views holds both) queue while the reverse backlog is applied
- * to the archive. Returns the console's schema.
+ * The start of a revert and of finalize, in phase cut_over: the writes through either name queue
+ * while the reverse backlog is applied to the archive. Returns the console's schema.
  */
 async function holdNewTablesAndApplyReverse(tx: Db, timing: Timing, what: string): Promise<string> {
   await lockPhaseRow(tx, "cut_over", what);
   await lockWriters(tx, "exclusive");
   const schema = await consoleSchema(tx);
-  await tx.execute(sql.raw(`LOCK TABLE ${schema}.prestamos_new, ${schema}.pagos_prestamo_new IN EXCLUSIVE MODE`));
+  // The views first: a write through a view holds the view's lock while its trigger waits for the
+  // new tables, so taking the tables first and the views (to drop them) later deadlocks with it.
+  await tx.execute(sql.raw(`LOCK TABLE ${schema}.prestamos, ${schema}.pagos_prestamo, ${schema}.prestamos_new, ${schema}.pagos_prestamo_new IN EXCLUSIVE MODE`));
   timing.locked = Date.now();
   const drained = await takeAndApply(tx);
   timing.drainedEntries = drained.entries;
