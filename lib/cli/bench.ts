@@ -226,7 +226,9 @@ async function main() {
         }
         const runMs = performance.now() - t0;
         await worker.stop();
-        const sizes = await queryOne<{ avg: number; max: number }>(h.db, sql`select round(avg(hi - lo))::int as avg, max(hi - lo)::int as max from migration_chunks where run_id = ${run.id}`);
+        // The first chunk starts below every possible id: its size counts from the first legacy id.
+        const sizes = await queryOne<{ avg: number; max: number }>(h.db, sql`select round(avg(c.hi - greatest(c.lo, m.lo)))::int as avg, max(c.hi - greatest(c.lo, m.lo))::int as max
+                 from migration_chunks c, (select min(id)::bigint - 1 as lo from prestamos) m where c.run_id = ${run.id}`);
         runs.push({
           batchSize: mode,
           workers,

@@ -9,9 +9,9 @@ import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { writeAudit, type Actor } from "@/lib/audit";
 import { AppError, pgErrorCode } from "@/lib/errors";
 import { emitEvent } from "@/lib/webhooks/emit";
-import { CAPTURE_TRIGGERS, captureBacklog, installCapture, isCaptureInstalled } from "./capture";
+import { CAPTURE_TRIGGERS, captureBacklog, installCapture, isCaptureInstalled, lockCapture } from "./capture";
 import type { ConsistencySummary } from "./consistency";
-import { compatibilityDdl, dropNewDefaultsDdl, dropViewsDdl } from "./cutover-sql";
+import { compatibilityDdl, dropNewDefaultsDdl, dropViewsDdl, VIEW_TRIGGERS } from "./cutover-sql";
 import { ARCHIVE, dropReverseCaptureDdl, reverseBacklog, reverseCaptureDdl, REVERSE_TRIGGERS, takeAndApply } from "./reverse-capture";
 import { newRowsMismatchSql, WAY_BACK_MISMATCH_SQL } from "./sql-builder";
 import { intArrayLiteral, lockWriters, syncPrestamos, type Tx } from "./write";
@@ -421,6 +421,8 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
   }
   const result = await boundedSwitch(db, actor, opts, "Cut-over", async (tx, timing) => {
     await lockPhaseRow(tx, "legacy", "A cut-over");
+    // Start, cleanup and rollback of all hold this one too: none interleaves with the switch.
+    await lockCapture(tx);
     await lockWriters(tx, "exclusive");
     const active = await queryOne<{ id: number }>(tx, sql`select id from migration_runs where status in ('running','paused') limit 1`);
     if (active) throw new AppError("CONFLICT", `Run ${active.id} started meanwhile: cut-over refused`, { runId: active.id });
@@ -469,13 +471,21 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
  * The start of a revert and of finalize, in phase cut_over: the writes through either name queue
  * while the reverse backlog is applied to the archive. Returns the console's schema.
  */
-async function holdNewTablesAndApplyReverse(tx: Db, timing: Timing, what: string): Promise<string> {
+async function holdNewTablesAndApplyReverse(tx: Db, timing: Timing, what: string, opts: { dropViews: boolean }): Promise<string> {
   await lockPhaseRow(tx, "cut_over", what);
+  await lockCapture(tx);
   await lockWriters(tx, "exclusive");
   const schema = await consoleSchema(tx);
-  // The views first: a write through a view holds the view's lock while its trigger waits for the
-  // new tables, so taking the tables first and the views (to drop them) later deadlocks with it.
-  await tx.execute(sql.raw(`LOCK TABLE ${schema}.prestamos, ${schema}.pagos_prestamo, ${schema}.prestamos_new, ${schema}.pagos_prestamo_new IN EXCLUSIVE MODE`));
+  // A write through a view holds the view's lock while its trigger waits for the new tables: the
+  // views (to be dropped) are taken first, by dropping their triggers (that lock queues writes but
+  // not reads, and, unlike LOCK on a view, does not take the new tables with it); measured under
+  // live writes, tables first then views deadlocked on every attempt.
+  if (opts.dropViews) {
+    for (const stmt of [`DROP TRIGGER IF EXISTS ${VIEW_TRIGGERS.pagos} ON ${schema}.pagos_prestamo`, `DROP TRIGGER IF EXISTS ${VIEW_TRIGGERS.prestamos} ON ${schema}.prestamos`]) {
+      await tx.execute(sql.raw(stmt));
+    }
+  }
+  await tx.execute(sql.raw(`LOCK TABLE ${schema}.prestamos_new, ${schema}.pagos_prestamo_new IN EXCLUSIVE MODE`));
   timing.locked = Date.now();
   const drained = await takeAndApply(tx);
   timing.drainedEntries = drained.entries;
@@ -490,7 +500,7 @@ async function holdNewTablesAndApplyReverse(tx: Db, timing: Timing, what: string
  */
 export async function revert(db: Db, actor: Actor, opts: SwitchOptions = {}): Promise<{ phase: Phase; switch: SwitchDTO }> {
   const result = await boundedSwitch(db, actor, opts, "Revert", async (tx, timing) => {
-    const schema = await holdNewTablesAndApplyReverse(tx, timing, "A revert");
+    const schema = await holdNewTablesAndApplyReverse(tx, timing, "A revert", { dropViews: true });
     for (const stmt of [
       ...dropViewsDdl(schema),
       ...dropReverseCaptureDdl(schema),
@@ -501,6 +511,8 @@ export async function revert(db: Db, actor: Actor, opts: SwitchOptions = {}): Pr
       await tx.execute(sql.raw(stmt));
     }
     await installCapture(tx, `revert by ${actor.name}`);
+    // No gap to re-sync: the reverse capture applied every change of the new tables to the archive.
+    await tx.execute(sql`update capture_state set resync_after = null, resync_started_at = null, resync_done_at = now() where id = 1`);
     return recordSwitch(tx, actor, "revert", "legacy", timing, {});
   });
   return { phase: "legacy", switch: result };
@@ -510,7 +522,7 @@ export async function revert(db: Db, actor: Actor, opts: SwitchOptions = {}): Pr
 export async function finalize(db: Db, actor: Actor, body: { dropViews?: boolean }, opts: SwitchOptions = {}): Promise<{ phase: Phase; switch: SwitchDTO; archive: { prestamos: string; pagos: string } }> {
   const result = await boundedSwitch(db, actor, opts, "Finalize", async (tx, timing) => {
     // The archive gets the last changes: a faithful copy as of this moment.
-    const schema = await holdNewTablesAndApplyReverse(tx, timing, "Finalize");
+    const schema = await holdNewTablesAndApplyReverse(tx, timing, "Finalize", { dropViews: body.dropViews === true });
     for (const stmt of [...dropReverseCaptureDdl(schema), ...(body.dropViews ? dropViewsDdl(schema) : [])]) await tx.execute(sql.raw(stmt));
     return recordSwitch(tx, actor, "finalize", "finalized", timing, { dropViews: body.dropViews === true });
   });
