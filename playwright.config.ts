@@ -40,6 +40,8 @@ export default defineConfig({
     { name: "setup", testMatch: /.*\.setup\.ts/ },
     { name: "api", testMatch: /api\/.*\.spec\.ts/ },
     { name: "console", testMatch: /console\/.*\.spec\.ts/, dependencies: ["setup"] },
+    // The cut-over journey replaces the demo data and switches the tables under every page: it runs after the rest.
+    { name: "cutover", testMatch: /cutover\/.*\.spec\.ts/, dependencies: ["setup", "console"] },
   ],
   webServer: {
     command: "bash e2e/start-server.sh",

@@ -25,6 +25,7 @@ export const NAV: NavSection[] = [
       { href: "/failures", label: "Failures", role: "reviewer" },
       { href: "/metrics", label: "Metrics", role: "reviewer" },
       { href: "/checklist", label: "Checklist & report", role: "reviewer" },
+      { href: "/cutover", label: "Cut-over", role: "reviewer" },
     ],
   },
   { label: "Records", items: [{ href: "/audit", label: "Audit", role: "reviewer" }] },

@@ -49,6 +49,8 @@ export const prestamosNew = pgTable(
     ultimoPago: date("ultimo_pago"),
     saldoCents: bigint("saldo_cents", { mode: "number" }).notNull(),
     legacyUpdatedAt: timestamp("legacy_updated_at").notNull(),
+    /** `prestamos.created_at`, kept for the legacy shape of the cut-over views (§9). */
+    legacyCreatedAt: timestamp("legacy_created_at"),
     migratedAt: timestamp("migrated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -69,6 +71,8 @@ export const pagosPrestamoNew = pgTable(
     fechaPago: date("fecha_pago").notNull(),
     metodo: text("metodo").notNull(),
     anulado: boolean("anulado").notNull(),
+    /** `pagos_prestamo.created_at`, kept for the legacy shape of the cut-over views (§9). */
+    legacyCreatedAt: timestamp("legacy_created_at"),
     migratedAt: timestamp("migrated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

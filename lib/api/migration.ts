@@ -32,3 +32,18 @@ export const ROLLBACK_ALL_CONFIRMATION = "ROLLBACK ALL";
 export const RollbackAllBody = z.strictObject({
   confirm: z.literal(ROLLBACK_ALL_CONFIRMATION, { message: `Type exactly "${ROLLBACK_ALL_CONFIRMATION}" to confirm` }),
 });
+
+/** The typed confirmations of the cut-over, the revert and finalize (MIGRATION-SPEC §9). */
+export const CUTOVER_CONFIRMATION = "CUT OVER";
+export const REVERT_CONFIRMATION = "REVERT";
+export const FINALIZE_CONFIRMATION = "FINALIZE";
+export const CutoverBody = z.strictObject({
+  confirm: z.literal(CUTOVER_CONFIRMATION, { message: `Type exactly "${CUTOVER_CONFIRMATION}" to confirm` }),
+});
+export const RevertBody = z.strictObject({
+  confirm: z.literal(REVERT_CONFIRMATION, { message: `Type exactly "${REVERT_CONFIRMATION}" to confirm` }),
+});
+export const FinalizeBody = z.strictObject({
+  confirm: z.literal(FINALIZE_CONFIRMATION, { message: `Type exactly "${FINALIZE_CONFIRMATION}" to confirm` }),
+  dropViews: z.boolean().optional(),
+});

@@ -6,7 +6,7 @@
  */
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
-import { RollbackAllBody, StartRunBody, TuneRunBody } from "./migration";
+import { CutoverBody, FinalizeBody, RevertBody, RollbackAllBody, StartRunBody, TuneRunBody } from "./migration";
 import { ChecklistConfirmBody, ChecklistWithdrawBody, PreflightConfirmBody, PreflightQuery, PreflightSettingsBody, PreflightWithdrawBody, ReportQuery } from "./preflight";
 import {
   AuditQuery,
@@ -67,6 +67,10 @@ op({ method: "get", path: "/api/prestamos/migration/verify", tag: M, role: "revi
 op({ method: "post", path: "/api/prestamos/migration/rollback/{id}", tag: M, role: "admin", summary: "Roll one prestamo back", params: IdParams, status: 200, response: "`{legacyId, state: \"rolled_back\", pagosRemoved}`.", errors: [409], audit: "migration.rollback" });
 op({ method: "post", path: "/api/prestamos/migration/rollback", tag: M, role: "admin", summary: "Roll everything back", body: RollbackAllBody, example: { confirm: "ROLLBACK ALL" }, status: 200, response: "`{stoppedRunId, prestamosRemoved, pagosRemoved}`.", audit: "migration.rollback_all" });
 op({ method: "post", path: "/api/prestamos/migration/cleanup", tag: M, role: "admin", summary: "End change capture (drop the triggers)", status: 200, response: "`{removed, drained}`.", errors: [409], audit: "migration.cleanup" });
+op({ method: "get", path: "/api/prestamos/migration/cutover", tag: M, role: "reviewer", summary: "Cut-over: the phase, every gate with its figure, the switches", status: 200, response: "`{phase, gates: [{id, ok, figure, why}], lastSwitch, switches, reverse: {installed, backlog}, archive}`; gates are measured in phase legacy only." });
+op({ method: "post", path: "/api/prestamos/migration/cutover", tag: M, role: "admin", summary: "Cut over to the new tables (bounded switch)", body: CutoverBody, example: { confirm: "CUT OVER" }, status: 200, response: "`{phase: \"cut_over\", switch}` with attempts, lockWaitMs, writesHeldMs, drainedEntries, drainedPrestamos, totalMs. 409 with `details.gates` while a gate fails; 503 when the tables stayed locked for the whole budget (nothing changed).", errors: [409, 503], audit: "migration.cutover" });
+op({ method: "post", path: "/api/prestamos/migration/revert", tag: M, role: "admin", summary: "Revert to the legacy tables (the way back)", body: RevertBody, example: { confirm: "REVERT" }, status: 200, response: "`{phase: \"legacy\", switch}`; 409 outside phase cut_over; 503 as for the cut-over.", errors: [409, 503], audit: "migration.revert" });
+op({ method: "post", path: "/api/prestamos/migration/finalize", tag: M, role: "admin", summary: "Finalize: end the way back (the archive is kept)", body: FinalizeBody, example: { confirm: "FINALIZE", dropViews: false }, status: 200, response: "`{phase: \"finalized\", switch, archive}`; 409 outside phase cut_over.", errors: [409, 503], audit: "migration.finalize" });
 op({ method: "get", path: "/api/prestamos/migration/progress", tag: M, role: "reviewer", summary: "Progress of the migration", status: 200, response: "State, totals, rate over the last 30 s, ETA, change backlog, last error, stop reason." });
 op({ method: "get", path: "/api/prestamos/migration/consistency", tag: M, role: "reviewer", summary: "Consistency summary and a page of mismatches", query: ConsistencyQuery, status: 200, response: "`{summary, mismatches}`: field match, payment totals, status, relationships; one page of mismatches." });
 op({ method: "get", path: "/api/prestamos/migration/consistency/{id}", tag: M, role: "reviewer", summary: "Field-level diff of one prestamo", params: LegacyIdParams, status: 200, response: "One line per field (legacy, expected, new, agree), the same for each pago." });

@@ -33,6 +33,7 @@ import { startWorker } from "@/lib/migration/worker";
 import { createTestData } from "@/lib/migration/test-data";
 import { applicationWrites } from "@/lib/testing/app-writer";
 import { independentCompare } from "@/lib/testing/independent";
+import { benchCutover } from "./bench-cutover";
 
 // Strict: a mistyped option stops the bench instead of being ignored.
 const { values: cli } = parseArgs({
@@ -236,7 +237,9 @@ async function main() {
         }
         const runMs = performance.now() - t0;
         await worker.stop();
-        const sizes = await queryOne<{ avg: number; max: number }>(h.db, sql`select round(avg(hi - lo))::int as avg, max(hi - lo)::int as max from migration_chunks where run_id = ${run.id}`);
+        // The first chunk starts below every possible id: its size counts from the first legacy id.
+        const sizes = await queryOne<{ avg: number; max: number }>(h.db, sql`select round(avg(c.hi - greatest(c.lo, m.lo)))::int as avg, max(c.hi - greatest(c.lo, m.lo))::int as max
+                 from migration_chunks c, (select min(id)::bigint - 1 as lo from prestamos) m where c.run_id = ${run.id}`);
         runs.push({
           batchSize: mode,
           workers,
@@ -339,6 +342,13 @@ async function main() {
       check(after.fieldMatch.mismatching === 0 && after.paymentTotals.differenceCents === "0", `after a run under the application's writes and the drain: ${after.fieldMatch.mismatching} mismatching (${after.fieldMatch.matchingPct} %), payment difference ${after.paymentTotals.differenceCents} cents`);
       await checkIndependently(h.db, "after the run under the application's writes");
     }
+    // The cut-over and the revert with the application writing through the legacy names.
+    if (!embedded) {
+      const c = (results.cutover = await benchCutover(h, db.url!, actor, writerSeconds));
+      console.log(JSON.stringify({ cutover: c }));
+      check(c.errors === 0, `the application had ${c.errors} errors during the cut-over and revert: ${c.firstErrors.join(" | ")}`);
+      check(c.matchPctAfter === 100 && c.paymentDifferenceCents === "0", `after cut-over and revert: ${c.matchPctAfter} % match, payment difference ${c.paymentDifferenceCents} cents`);
+    }
     if (!embedded) await probe.close();
   } finally {
     await h.close();
@@ -382,6 +392,7 @@ function report(r: Record<string, unknown>) {
     `Consistency: ${JSON.stringify(r.consistency)}`,
     `Application writes (4 connections, single-row updates of pagos): ${JSON.stringify(r.appWrites ?? "n/a on the embedded database (one connection)")}`,
     `Application writes for a whole run (4 connections, inserts/updates/deletes/moves): ${JSON.stringify(r.writerDuringRun ?? "not measured")}`,
+    `Cut-over and revert with the application writing through the legacy names (4 connections): ${JSON.stringify(r.cutover ?? "not measured (embedded)")}`,
     `Peak RSS: ${r.peakRssMb} MB; total ${r.totalSeconds} s`,
   ];
   fs.writeFileSync(`${base}.md`, lines.join("\n") + "\n");

@@ -602,12 +602,14 @@ const PRESTAMO_KIND: Readonly<Record<(typeof PRESTAMO_COLUMNS)[number], Kind>> =
   ultimo_pago: "date",
   saldo_cents: "int",
   legacy_updated_at: "timestamp",
+  legacy_created_at: "timestamp",
 };
 const PAGO_KIND: Readonly<Record<(typeof PAGO_COLUMNS)[number], Kind>> = {
   monto_cents: "int",
   fecha_pago: "date",
   metodo: "text",
   anulado: "bool",
+  legacy_created_at: "timestamp",
 };
 
 /** SQL that renders a value for the DTO: dates 'YYYY-MM-DD', numeric as text, cents and ints as JSON numbers. */
@@ -682,8 +684,8 @@ export interface PrestamoDiff {
 }
 
 /** The raw legacy prestamo fields to show, in the order of the rules, as stored (text). */
-const LEGACY_PRESTAMO_FIELDS = ["cliente_nombre", "cliente_documento", "monto", "tasa_interes", "plazo_meses", "fecha_otorgamiento", "estado", "moneda", "updated_at"] as const;
-const LEGACY_PAGO_FIELDS = ["monto", "fecha_pago", "metodo", "anulado"] as const;
+const LEGACY_PRESTAMO_FIELDS = ["cliente_nombre", "cliente_documento", "monto", "tasa_interes", "plazo_meses", "fecha_otorgamiento", "estado", "moneda", "updated_at", "created_at"] as const;
+const LEGACY_PAGO_FIELDS = ["monto", "fecha_pago", "metodo", "anulado", "created_at"] as const;
 const rawSql = (alias: string, f: string) =>
   f === "updated_at" || f === "created_at" ? `to_char(${alias}.${f}, 'YYYY-MM-DD HH24:MI:SS.US')` : `${alias}.${f}::text`;
 
@@ -787,6 +789,8 @@ function legacySources(column: (typeof PRESTAMO_COLUMNS)[number], doc: DiffDoc):
       return [own("monto"), ...each("monto")];
     case "legacy_updated_at":
       return [own("updated_at")];
+    case "legacy_created_at":
+      return [own("created_at")];
     default:
       return [own(column)];
   }

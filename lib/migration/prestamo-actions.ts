@@ -10,6 +10,7 @@ import { AppError } from "@/lib/errors";
 import { emitRunEvent } from "@/lib/webhooks/emit";
 import type { FailureCode } from "./rules";
 import { lockCapture } from "./capture";
+import { assertLegacyPhase } from "./cutover";
 import { lockWriters, syncPrestamos } from "./write";
 
 export type PrestamoState = "pending" | "migrated" | "failed" | "rolled_back";
@@ -29,6 +30,7 @@ async function legacyExists(db: Pick<Db, "execute">, legacyId: number): Promise<
 /** Migrates (or re-syncs) one legacy prestamo, whatever its state. 404 when it does not exist. */
 export async function migrateSingle(db: Db, legacyId: number, actor: Actor): Promise<SingleOutcome> {
   return db.transaction(async (tx) => {
+    await assertLegacyPhase(tx, "a single migration");
     await lockWriters(tx, "exclusive");
     if (!(await legacyExists(tx, legacyId))) throw new AppError("NOT_FOUND", `Legacy prestamo ${legacyId} not found`);
     const counts = await syncPrestamos(tx, [legacyId], { take: "all" });
@@ -57,6 +59,7 @@ export async function migrateSingle(db: Db, legacyId: number, actor: Actor): Pro
 /** Removes one migrated prestamo and its pagos from the new tables; 409 unless it is migrated. */
 export async function rollbackOne(db: Db, legacyId: number, actor: Actor): Promise<{ legacyId: number; state: "rolled_back"; pagosRemoved: number }> {
   return db.transaction(async (tx) => {
+    await assertLegacyPhase(tx, "a rollback");
     await lockWriters(tx, "exclusive");
     const st = await queryOne<{ state: string }>(tx, sql`select state from migration_state where legacy_id = ${legacyId} for update`);
     if (!st) {
@@ -83,9 +86,11 @@ export async function rollbackOne(db: Db, legacyId: number, actor: Actor): Promi
  */
 export async function rollbackAll(db: Db, actor: Actor): Promise<{ stoppedRunId: number | null; prestamosRemoved: number; pagosRemoved: number }> {
   return db.transaction(async (tx) => {
-    // The capture lock (no start, cleanup or other rollback of all in between: what capture
-    // follows is decided here), then the writers' lock (waits for batches in flight), then the run
-    // row: the order batches take the last two in, so none can wait for another.
+    // The phase (a cut-over takes it first too), the capture lock (no start, cleanup or other
+    // rollback of all in between: what capture follows is decided here), then the writers' lock
+    // (waits for batches in flight), then the run row: the order batches take the last two in, so
+    // none can wait for another.
+    await assertLegacyPhase(tx, "a rollback of all");
     await lockCapture(tx);
     await lockWriters(tx, "exclusive");
     const stopped = await queryOne<{ id: number }>(

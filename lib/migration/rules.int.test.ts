@@ -126,10 +126,10 @@ describe("the whole transform: SQL batch against the TypeScript rules, row by ro
       await migrateWindow(tx, { after: 0, limit: 10_000, runId: 1, retry: false });
     });
 
-    const legacy = await queryRows<LegacyPrestamo>(db.db, sql`select id, cliente_nombre, cliente_documento, monto::text, tasa_interes::text, plazo_meses, fecha_otorgamiento, estado, moneda, updated_at::text from prestamos order by id`);
-    const legacyPagos = await queryRows<LegacyPago>(db.db, sql`select id, prestamo_id, monto::text, fecha_pago, metodo, anulado from pagos_prestamo order by id`);
-    const newRows = await queryRows<Record<string, unknown>>(db.db, sql`select *, tasa_anual::text as tasa_anual, legacy_updated_at::text as legacy_updated_at from prestamos_new order by legacy_id`);
-    const newPagos = await queryRows<Record<string, unknown>>(db.db, sql`select g.*, p.legacy_id as prestamo_legacy_id from pagos_prestamo_new g join prestamos_new p on p.id = g.prestamo_id order by g.legacy_id`);
+    const legacy = await queryRows<LegacyPrestamo>(db.db, sql`select id, cliente_nombre, cliente_documento, monto::text, tasa_interes::text, plazo_meses, fecha_otorgamiento, estado, moneda, updated_at::text, created_at::text from prestamos order by id`);
+    const legacyPagos = await queryRows<LegacyPago>(db.db, sql`select id, prestamo_id, monto::text, fecha_pago, metodo, anulado, created_at::text from pagos_prestamo order by id`);
+    const newRows = await queryRows<Record<string, unknown>>(db.db, sql`select *, tasa_anual::text as tasa_anual, legacy_updated_at::text as legacy_updated_at, legacy_created_at::text as legacy_created_at from prestamos_new order by legacy_id`);
+    const newPagos = await queryRows<Record<string, unknown>>(db.db, sql`select g.*, g.legacy_created_at::text as legacy_created_at, p.legacy_id as prestamo_legacy_id from pagos_prestamo_new g join prestamos_new p on p.id = g.prestamo_id order by g.legacy_id`);
     const failures = await queryRows<{ legacy_id: number; code: string; field: string; value: string | null; pago_id: number | null }>(
       db.db,
       sql`select legacy_id, code, field, value, pago_id from migration_failures order by legacy_id, pago_id nulls first, code, field`,

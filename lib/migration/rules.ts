@@ -173,6 +173,7 @@ export interface LegacyPrestamo {
   estado: string | null;
   moneda: string | null;
   updated_at: string;
+  created_at?: string;
 }
 
 export interface LegacyPago {
@@ -182,6 +183,7 @@ export interface LegacyPago {
   fecha_pago: string | null;
   metodo: string | null;
   anulado: boolean;
+  created_at?: string;
 }
 
 type Checked<T> = { ok: true; value: T } | { ok: false };
@@ -194,6 +196,8 @@ const failed = { ok: false } as const;
  * builds the boolean "this rule fails" from the SQL of the raw legacy field and of the computed
  * value, so each statement can place them where it keeps them. `ts` is the same rule in
  * TypeScript. `field` is the legacy column the rule reads (reported with a failure).
+ * `back` is the way back of a cut-over (§9): the legacy column `field` as SQL over the new row `n`,
+ * in the legacy column's type; applying the rules to it again must give the new value.
  */
 export interface FieldRule<Row> {
   column: string;
@@ -202,6 +206,7 @@ export interface FieldRule<Row> {
   sqlValue: string;
   sqlFails?: (raw: string, value: string) => string;
   ts: (row: Row) => Checked<unknown>;
+  back: { sql: string; type: string };
 }
 
 export const PRESTAMO_RULES: readonly FieldRule<LegacyPrestamo>[] = [
@@ -210,6 +215,7 @@ export const PRESTAMO_RULES: readonly FieldRule<LegacyPrestamo>[] = [
     field: "cliente_nombre",
     code: "INVALID_CLIENTE",
     sqlValue: "console_clean(l.cliente_nombre)",
+    back: { sql: "n.cliente_nombre", type: "varchar(200)" },
     sqlFails: (_raw, value) => `coalesce(${value}, '') = ''`,
     ts: (r) => {
       const c = clean(r.cliente_nombre);
@@ -220,6 +226,7 @@ export const PRESTAMO_RULES: readonly FieldRule<LegacyPrestamo>[] = [
     column: "cliente_documento",
     field: "cliente_documento",
     sqlValue: "console_documento(l.cliente_documento)",
+    back: { sql: "n.cliente_documento", type: "varchar(30)" },
     ts: (r) => ok(documento(r.cliente_documento)),
   },
   {
@@ -229,12 +236,14 @@ export const PRESTAMO_RULES: readonly FieldRule<LegacyPrestamo>[] = [
     sqlValue: "(l.monto * 100)::bigint",
     sqlFails: (raw) => `${raw} IS NULL OR ${raw} <= 0`,
     ts: (r) => (r.monto === null || Number(r.monto) <= 0 ? failed : ok(toCents(r.monto))),
+    back: { sql: "n.monto_cents / 100.0", type: "numeric(12,2)" },
   },
   {
     column: "tasa_anual",
     field: "tasa_interes",
     code: "INVALID_TASA",
     sqlValue: "(l.tasa_interes / 100)::numeric(9,6)",
+    back: { sql: "n.tasa_anual * 100", type: "numeric(6,3)" },
     sqlFails: (raw) => `${raw} IS NULL OR ${raw} < 0 OR ${raw} > 200`,
     ts: (r) => {
       if (r.tasa_interes === null) return failed;
@@ -247,6 +256,7 @@ export const PRESTAMO_RULES: readonly FieldRule<LegacyPrestamo>[] = [
     field: "plazo_meses",
     code: "INVALID_PLAZO",
     sqlValue: "l.plazo_meses",
+    back: { sql: "n.plazo_meses", type: "integer" },
     sqlFails: (raw) => `${raw} IS NULL OR ${raw} < 1 OR ${raw} > 600`,
     ts: (r) => (r.plazo_meses === null || r.plazo_meses < 1 || r.plazo_meses > 600 ? failed : ok(r.plazo_meses)),
   },
@@ -255,6 +265,7 @@ export const PRESTAMO_RULES: readonly FieldRule<LegacyPrestamo>[] = [
     field: "fecha_otorgamiento",
     code: "INVALID_FECHA",
     sqlValue: "console_parse_date(l.fecha_otorgamiento)",
+    back: { sql: "to_char(n.fecha_otorgamiento, 'YYYY-MM-DD')", type: "varchar(20)" },
     sqlFails: (_raw, value) => `${value} IS NULL`,
     ts: (r) => {
       const d = parseDate(r.fecha_otorgamiento);
@@ -266,6 +277,7 @@ export const PRESTAMO_RULES: readonly FieldRule<LegacyPrestamo>[] = [
     field: "estado",
     code: "UNKNOWN_ESTADO",
     sqlValue: "console_map_estado(l.estado)",
+    back: { sql: "n.estado", type: "varchar(20)" },
     sqlFails: (_raw, value) => `${value} IS NULL`,
     ts: (r) => {
       const e = mapEstado(r.estado);
@@ -277,6 +289,7 @@ export const PRESTAMO_RULES: readonly FieldRule<LegacyPrestamo>[] = [
     field: "moneda",
     code: "UNKNOWN_MONEDA",
     sqlValue: "console_map_moneda(l.moneda)",
+    back: { sql: "n.moneda", type: "varchar(10)" },
     sqlFails: (_raw, value) => `${value} IS NULL`,
     ts: (r) => {
       const m = mapMoneda(r.moneda);
@@ -284,10 +297,18 @@ export const PRESTAMO_RULES: readonly FieldRule<LegacyPrestamo>[] = [
     },
   },
   {
+    column: "legacy_created_at",
+    field: "created_at",
+    sqlValue: "l.created_at",
+    ts: (r) => ok(r.created_at ?? null),
+    back: { sql: "n.legacy_created_at", type: "timestamp" },
+  },
+  {
     column: "legacy_updated_at",
     field: "updated_at",
     sqlValue: "l.updated_at",
     ts: (r) => ok(r.updated_at),
+    back: { sql: "n.legacy_updated_at", type: "timestamp" },
   },
 ];
 
@@ -300,12 +321,14 @@ export const PAGO_RULES: readonly FieldRule<LegacyPago>[] = [
     sqlValue: "(l.monto * 100)::bigint",
     sqlFails: (raw) => `${raw} IS NULL OR ${raw} <= 0`,
     ts: (r) => (r.monto === null || Number(r.monto) <= 0 ? failed : ok(toCents(r.monto))),
+    back: { sql: "n.monto_cents / 100.0", type: "numeric(12,2)" },
   },
   {
     column: "fecha_pago",
     field: "fecha_pago",
     code: "INVALID_PAGO",
     sqlValue: "console_parse_date(l.fecha_pago)",
+    back: { sql: "to_char(n.fecha_pago, 'YYYY-MM-DD')", type: "varchar(20)" },
     sqlFails: (_raw, value) => `${value} IS NULL`,
     ts: (r) => {
       const d = parseDate(r.fecha_pago);
@@ -316,6 +339,7 @@ export const PAGO_RULES: readonly FieldRule<LegacyPago>[] = [
     column: "metodo",
     field: "metodo",
     sqlValue: "console_map_metodo(l.metodo)",
+    back: { sql: "n.metodo", type: "varchar(20)" },
     ts: (r) => ok(mapMetodo(r.metodo)),
   },
   {
@@ -323,6 +347,14 @@ export const PAGO_RULES: readonly FieldRule<LegacyPago>[] = [
     field: "anulado",
     sqlValue: "l.anulado",
     ts: (r) => ok(r.anulado),
+    back: { sql: "n.anulado", type: "boolean" },
+  },
+  {
+    column: "legacy_created_at",
+    field: "created_at",
+    sqlValue: "l.created_at",
+    ts: (r) => ok(r.created_at ?? null),
+    back: { sql: "n.legacy_created_at", type: "timestamp" },
   },
 ];
 
@@ -354,8 +386,9 @@ export const PRESTAMO_COLUMNS = [
   "ultimo_pago",
   "saldo_cents",
   "legacy_updated_at",
+  "legacy_created_at",
 ] as const;
-export const PAGO_COLUMNS = ["monto_cents", "fecha_pago", "metodo", "anulado"] as const;
+export const PAGO_COLUMNS = ["monto_cents", "fecha_pago", "metodo", "anulado", "legacy_created_at"] as const;
 
 /** The legacy field behind each new column (for the diff's "legacy value as stored"). */
 export const LEGACY_SOURCE: Readonly<Record<(typeof PRESTAMO_COLUMNS)[number], string>> = {
@@ -373,6 +406,7 @@ export const LEGACY_SOURCE: Readonly<Record<(typeof PRESTAMO_COLUMNS)[number], s
   ultimo_pago: "pagos.fecha_pago (not anulado)",
   saldo_cents: "monto − pagos",
   legacy_updated_at: "updated_at",
+  legacy_created_at: "created_at",
 };
 
 /* ── Whole-prestamo transform in TypeScript (tests, generator expectations) ────────── */

@@ -12,6 +12,7 @@ import { systemActor, writeAudit, type Actor } from "@/lib/audit";
 import { AppError, pgErrorCode } from "@/lib/errors";
 import { emitRunEvent } from "@/lib/webhooks/emit";
 import { installCapture, lockCapture, resyncStep } from "./capture";
+import { assertLegacyPhase } from "./cutover";
 import { lockWriters, migrateWindow } from "./write";
 
 export const RUN_DEFAULTS = { batchSize: 2000, errorThresholdPct: 1, targetBatchMs: 500, pauseMs: 0, workers: 2 } as const;
@@ -147,6 +148,7 @@ export async function startRun(
   const workers = opts.workers ?? RUN_DEFAULTS.workers;
   try {
     return await db.transaction(async (tx) => {
+      await assertLegacyPhase(tx, "a run");
       await lockCapture(tx);
       const active = await getActiveRun(tx);
       if (active) throw new AppError("CONFLICT", `Run ${active.id} is already active`, { run: active });

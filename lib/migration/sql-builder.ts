@@ -8,7 +8,7 @@ import { DERIVED_PRESTAMO_COLUMNS, PAGO_COLUMNS, PAGO_RULES, PRESTAMO_COLUMNS, P
 const pRules = PRESTAMO_RULES;
 const gRules = PAGO_RULES;
 
-type SqlRule = { field: string; column: string; code?: string; sqlValue: string; sqlFails?: (raw: string, value: string) => string };
+type SqlRule = { field: string; column: string; code?: string; sqlValue: string; sqlFails?: (raw: string, value: string) => string; back: { sql: string; type: string } };
 
 /** The legacy fields the rules read, as `raw_<field>` beside the computed values (read once, compared by the fail checks). */
 export const rawFieldsSql = (rules: readonly SqlRule[]) => [...new Set(rules.map((r) => r.field))].map((f) => `l.${f} AS raw_${f}`).join(", ");
@@ -26,7 +26,7 @@ export const failingRules = (rules: readonly SqlRule[], alias: string) =>
  *  - `agg`   per prestamo: total_cents, n, ultimo of its pagos that are not anulado
  *  - `okp`   the valid candidates with every column of prestamos_new (parsed + derived)
  */
-export function expectedCtes(opts: { contiguous?: boolean } = {}): string {
+export function expectedCtes(opts: { contiguous?: boolean; pagosFrom?: string } = {}): string {
   const pFail = failingRules(pRules, "v");
   const gFail = failingRules(gRules, "pg");
   const values = (list: ReturnType<typeof failingRules>, alias: string) =>
@@ -46,7 +46,7 @@ export function expectedCtes(opts: { contiguous?: boolean } = {}): string {
   pg AS MATERIALIZED (
     SELECT l.id, l.prestamo_id, ${rawFieldsSql(gRules)},
       ${valuesSql(gRules, ",\n      ")}
-    FROM pagos_prestamo l
+    FROM ${opts.pagosFrom ?? "pagos_prestamo"} l
     WHERE ${pagosOf}
   ),
   fail AS MATERIALIZED (
@@ -170,3 +170,74 @@ export const COUNTS_SELECT = `
   (SELECT count(*) FROM st_bad)::int AS failed,
   (SELECT count(*) FROM ins_g)::int AS pagos,
   (SELECT count(*) FROM ins_f)::int AS failure_rows`;
+
+/* ── The way back (MIGRATION-SPEC §9): the new rows in the legacy shape ────────────── */
+
+/**
+ * The legacy prestamo columns, in the legacy table's order, as SQL over a prestamos_new row `n`:
+ * `id` is its legacy id, every other column is its rule's `back`, cast to the legacy type.
+ */
+export const legacyPrestamoShape = (alias = "n") =>
+  [`${alias}.legacy_id::integer AS id`, ...pRules.map((r) => `(${r.back.sql.replaceAll("n.", `${alias}.`)})::${r.back.type} AS ${r.field}`)].join(", ");
+
+/** The legacy pago columns over a pagos_prestamo_new row `n` and its prestamos_new row `p`. */
+export const legacyPagoShape = (alias = "n", prestamo = "p") =>
+  [
+    `${alias}.legacy_id::integer AS id`,
+    `${prestamo}.legacy_id::integer AS prestamo_id`,
+    ...gRules.map((r) => `(${r.back.sql.replaceAll("n.", `${alias}.`)})::${r.back.type} AS ${r.field}`),
+  ].join(", ");
+
+/** The legacy columns a write through the views sets, in order (id first). */
+export const LEGACY_PRESTAMO_FIELDS = ["id", ...new Set(pRules.map((r) => r.field))];
+export const LEGACY_PAGO_FIELDS = ["id", "prestamo_id", ...new Set(gRules.map((r) => r.field))];
+
+/**
+ * The prestamos of `cand` (legacy-shape rows, with their pagos in `pagosFrom`) whose new rows are
+ * not exactly what the rules make of them: missing, failing a rule, another value, or a pago
+ * missing, extra, under another prestamo or with another value. One row per prestamo with the
+ * first reason. `ctes` defines `cand` (and whatever `pagosFrom` names), each followed by a comma.
+ */
+export function newRowsMismatchSql(ctes: string, pagosFrom: string): string {
+  const cols = PRESTAMO_COLUMNS;
+  const gCols = PAGO_COLUMNS;
+  const differs = (a: string, b: string, list: readonly string[]) =>
+    `CASE ${list.map((c) => `WHEN ${a}.${c} IS DISTINCT FROM ${b}.${c} THEN '${c}'`).join(" ")} END`;
+  const anyDiffers = (a: string, b: string, list: readonly string[]) => list.map((c) => `${a}.${c} IS DISTINCT FROM ${b}.${c}`).join(" OR ");
+  return `WITH ${ctes}${expectedCtes({ pagosFrom })},
+  np AS MATERIALIZED (SELECT n.* FROM prestamos_new n WHERE n.legacy_id IN (SELECT id FROM cand)),
+  ng AS MATERIALIZED (
+    SELECT g.*, p.legacy_id AS prestamo_legacy_id FROM pagos_prestamo_new g JOIN np p ON p.id = g.prestamo_id
+  ),
+  bad_p AS (
+    SELECT c.id AS legacy_id,
+      CASE WHEN n.legacy_id IS NULL THEN 'no new row'
+           WHEN e.legacy_id IS NULL THEN (SELECT min(f.code) FROM fail f WHERE f.legacy_id = c.id)
+           ELSE ${differs("n", "e", cols)} END AS why
+    FROM cand c LEFT JOIN np n ON n.legacy_id = c.id LEFT JOIN okp e ON e.legacy_id = c.id
+    WHERE n.legacy_id IS NULL OR e.legacy_id IS NULL OR ${anyDiffers("n", "e", cols)}
+  ),
+  bad_g AS (
+    SELECT coalesce(ng.prestamo_legacy_id, pg.prestamo_id) AS legacy_id,
+      'pagos.' || CASE WHEN ng.legacy_id IS NULL THEN 'missing' WHEN pg.id IS NULL THEN 'extra'
+                       WHEN ng.prestamo_legacy_id IS DISTINCT FROM pg.prestamo_id THEN 'prestamo_id'
+                       ELSE ${differs("ng", "pg", gCols)} END AS why
+    FROM ng FULL JOIN pg ON pg.id = ng.legacy_id
+    WHERE ng.legacy_id IS NULL OR pg.id IS NULL OR ng.prestamo_legacy_id IS DISTINCT FROM pg.prestamo_id OR ${anyDiffers("ng", "pg", gCols)}
+  )
+  SELECT legacy_id, min(why) AS why FROM (SELECT * FROM bad_p UNION ALL SELECT * FROM bad_g) b GROUP BY legacy_id ORDER BY legacy_id`;
+}
+
+/**
+ * The way back of every new prestamo with a legacy id in ($LO, $HI]: mapped to the legacy shape
+ * and through the rules again, it must give the same rows (§9 gate `way_back`).
+ */
+export const WAY_BACK_MISMATCH_SQL = newRowsMismatchSql(
+  `cand AS MATERIALIZED (SELECT ${legacyPrestamoShape("n")} FROM prestamos_new n WHERE n.legacy_id > $LO AND n.legacy_id <= $HI),
+  back_pagos AS MATERIALIZED (
+    SELECT ${legacyPagoShape("g", "p")}
+    FROM pagos_prestamo_new g JOIN prestamos_new p ON p.id = g.prestamo_id
+    WHERE p.legacy_id > $LO AND p.legacy_id <= $HI
+  ),`,
+  "back_pagos",
+);

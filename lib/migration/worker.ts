@@ -7,6 +7,7 @@ import type { Db } from "@/db/client";
 import { rootMessage } from "@/lib/errors";
 import { afterRunEnded } from "@/lib/webhooks/consistency-event";
 import { drainAll, drainCapture } from "./capture";
+import { drainReverse } from "./reverse-capture";
 import { claimActiveRun, newWorkerId, nextBatchSize, processBatch, recordRunError, type BatchOutcome, type RunDTO } from "./runs";
 import { checkStateCounts, compactStateCounts } from "./state-counts";
 import { maybeSampleLegacyWrites } from "./write-samples";
@@ -112,8 +113,10 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
           continue;
         }
         const drained = await drainCapture(db, opts.drainLimit ?? 2000);
+        // After a cut-over: the new tables' changes to the archive, the way back.
+        const reversed = await drainReverse(db, opts.drainLimit ?? 2000);
         failures = 0;
-        if (drained.entries > 0) continue;
+        if (drained.entries > 0 || reversed.entries > 0) continue;
         if (Date.now() - lastCompaction > COMPACT_EVERY_MS) {
           lastCompaction = Date.now();
           await compactStateCounts(db);

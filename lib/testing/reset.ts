@@ -1,6 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { queryOne } from "@/db/sql";
 import { CAPTURE_TRIGGERS } from "@/lib/migration/capture";
+import { dropNewDefaultsDdl, dropViewsDdl } from "@/lib/migration/cutover-sql";
+import { ARCHIVE, dropReverseCaptureDdl } from "@/lib/migration/reverse-capture";
 
 /** The legacy tables and everything the engine keeps: what a test starts from empty. */
 const ENGINE_TABLES = [
@@ -15,10 +18,29 @@ const ENGINE_TABLES = [
   "migration_batches",
   "capture_changes",
   "capture_state",
+  "cutover_switches",
+  "reverse_changes",
 ];
+
+/** Undoes a cut-over a test left behind (views, archive names, reverse triggers, phase). */
+async function resetCutover(db: Pick<Db, "execute">): Promise<void> {
+  const state = await queryOne<{ archived: boolean; views: boolean }>(
+    db,
+    sql`select to_regclass(${ARCHIVE.prestamos}) is not null as archived,
+               exists (select 1 from pg_class where relname = 'prestamos' and relkind = 'v' and relnamespace = current_schema()::regnamespace) as views`,
+  );
+  const schema = "public";
+  if (state?.views) for (const stmt of dropViewsDdl(schema)) await db.execute(sql.raw(stmt));
+  if (state?.archived) {
+    for (const stmt of [`alter table ${ARCHIVE.prestamos} rename to prestamos`, `alter table ${ARCHIVE.pagos} rename to pagos_prestamo`]) await db.execute(sql.raw(stmt));
+  }
+  for (const stmt of [...dropReverseCaptureDdl(schema), ...dropNewDefaultsDdl(schema)]) await db.execute(sql.raw(stmt));
+  await db.execute(sql`update cutover_state set phase = 'legacy', changed_at = null, changed_by = null where id = 1`);
+}
 
 /** Removes the capture triggers and empties the engine's tables (and `also`), ids restarted. */
 export async function resetMigrationTables(db: Pick<Db, "execute">, also: string[] = []): Promise<void> {
+  await resetCutover(db);
   await db.execute(sql.raw(`drop trigger if exists ${CAPTURE_TRIGGERS.prestamos} on prestamos`));
   await db.execute(sql.raw(`drop trigger if exists ${CAPTURE_TRIGGERS.pagos} on pagos_prestamo`));
   await db.execute(sql.raw(`truncate ${[...ENGINE_TABLES, ...also].join(", ")} restart identity cascade`));

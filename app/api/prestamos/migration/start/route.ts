@@ -2,6 +2,7 @@
 import { methodNotAllowed } from "@/lib/http/fallback";
 import { route } from "@/lib/http/route";
 import { StartRunBody } from "@/lib/api/migration";
+import { assertLegacyPhase } from "@/lib/migration/cutover";
 import { getPreflight, preflightGate } from "@/lib/migration/preflight";
 import { startRun } from "@/lib/migration/runs";
 import { localWorkerId, wakeLocalWorker } from "@/lib/migration/worker-id";
@@ -14,6 +15,8 @@ export const POST = route({
   status: 202,
   handler: async ({ db, body, actor }) => {
     const { confirmPreflight, ...opts } = body;
+    // After a cut-over the pre-flight would read the views: the phase answers first (startRun checks it again, under its lock).
+    await assertLegacyPhase(db, "a run");
     // Issue 9: failing pre-flight items need the typed confirmation; the state is kept with the run.
     const preflight = preflightGate(await getPreflight(db, await preflightContext(), { dryRun: "start" }), confirmPreflight);
     const run = await startRun(db, { ...opts, preflight }, actor, localWorkerId());

@@ -1,0 +1,153 @@
+/**
+ * The cut-over against a second session (PostgreSQL only: the embedded database has one
+ * connection). Each interleaving is forced: a lock held by an application transaction, a barrier
+ * lock the switch must wait for, application statements seen waiting in pg_stat_activity.
+ */
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { queryOne } from "@/db/sql";
+import { openTestDb, type TestDb } from "@/lib/testing/db";
+import { seedLegacy } from "@/lib/testing/legacy-seed";
+import { resetMigrationTables } from "@/lib/testing/reset";
+import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
+import { isCaptureInstalled } from "./capture";
+import { getConsistencySummary } from "./consistency";
+import { archiveMismatches, cutOver, getPhase, revert } from "./cutover";
+import { drainReverse } from "./reverse-capture";
+import { runToEnd, startRun } from "./runs";
+
+const admin = { name: "admin@test.local", kind: "user" as const };
+let t: TestDb;
+let app: postgres.Sql; // the application's own connections
+
+beforeAll(async () => {
+  t = await openTestDb();
+  app = postgres(t.url!, { max: 4, onnotice: () => {} });
+});
+afterAll(async () => {
+  await app?.end();
+  await t?.dispose();
+});
+beforeEach(async () => {
+  await resetMigrationTables(t.db);
+  await seedLegacy(t.db, 200, 0);
+  const run = await startRun(t.db, { workers: 1 }, admin, "test#1");
+  await runToEnd(t.db, run.id, "test#1");
+});
+
+const inputs = async () => ({ consistency: { summary: await getConsistencySummary(t.db), ageMs: 0 } });
+
+/** An application transaction that wrote `sqlText` and keeps its locks until `release()`. */
+function holdAppTransaction(sqlText: string) {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((r) => (locked = r));
+  const done = app.begin(async (tx) => {
+    await tx.unsafe(sqlText);
+    locked();
+    await released;
+  });
+  return { isLocked, release, done };
+}
+
+/** Polls the catalog (not the clock) until `query` answers true. */
+async function until(query: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await queryOne<{ ok: boolean }>(t.db, sql.raw(query));
+    if (row?.ok) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${query}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+const someoneWaitsOn = (table: string) =>
+  `select exists (select 1 from pg_locks l join pg_class c on c.oid = l.relation where not l.granted and c.relname = '${table}') as ok`;
+
+describe("a lock held by the application during the switch", () => {
+  it("is retried within the budget, then 503 with nothing changed", async () => {
+    const holder = holdAppTransaction(`update prestamos set monto = monto + 1, updated_at = now() where id = 5`);
+    await holder.isLocked;
+    try {
+      const err = await cutOver(t.db, admin, await inputs(), { lockTimeoutMs: 100, budgetMs: 1200 }).catch((e) => e);
+      expect(err).toMatchObject({ code: "UNAVAILABLE", status: 503, details: { attempts: expect.any(Number) } });
+      expect(err.details.attempts).toBeGreaterThan(1);
+      expect(await getPhase(t.db)).toBe("legacy");
+      expect((await queryOne<{ k: string }>(t.db, sql`select relkind::text as k from pg_class where relname = 'prestamos'`))!.k).toBe("r");
+      expect(await queryOne(t.db, sql`select to_regclass('prestamos_legacy') as r`)).toEqual({ r: null });
+      expect(await isCaptureInstalled(t.db)).toBe(true);
+      expect(await queryOne(t.db, sql`select count(*)::int as n from cutover_switches`)).toEqual({ n: 0 });
+    } finally {
+      holder.release();
+      await holder.done;
+    }
+  });
+
+  it("goes through once the application commits, with the application's write drained inside the switch", async () => {
+    const holder = holdAppTransaction(`update prestamos set monto = 4321, updated_at = now() where id = 6`);
+    await holder.isLocked;
+    const switching = cutOver(t.db, admin, await inputs(), { lockTimeoutMs: 200, budgetMs: 30_000 });
+    // The switch is waiting for the application's lock: now the application commits.
+    await until(someoneWaitsOn("prestamos"));
+    holder.release();
+    await holder.done;
+    const done = await switching;
+    expect(done.switch.attempts).toBeGreaterThanOrEqual(1);
+    expect(done.phase).toBe("cut_over");
+    expect(await queryOne(t.db, sql`select monto_cents::int as m from prestamos_new where legacy_id = 6`)).toEqual({ m: 432100 });
+  });
+});
+
+describe("writes that queue behind the switch", () => {
+  it("go through the views once it commits: the old application's statements land in the new tables, none in the archive alone", async () => {
+    // A barrier the switch meets after its renames, before its commit: its own record's table.
+    const barrier = holdAppTransaction(`lock table cutover_switches in share mode`);
+    await barrier.isLocked;
+    const switching = cutOver(t.db, admin, await inputs(), { lockTimeoutMs: 20_000, budgetMs: 60_000 });
+    await until(someoneWaitsOn("cutover_switches"));
+    // The application writes now: its statements queue behind the switch's locks (postgres.js
+    // sends a query when it is awaited or executed).
+    const update = app`update prestamos set monto = 555, updated_at = now() where id = 3`.execute();
+    const insert = app`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (4, 12.34, '2024-04-04', 'tef') returning id`.execute();
+    const move = app`update pagos_prestamo set prestamo_id = 7 where id = (select min(id) from pagos_prestamo where prestamo_id = 8)`.execute();
+    await until(`select count(*) >= 3 as ok from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query not ilike '%cutover_switches%'`);
+    barrier.release();
+    await barrier.done;
+    await switching;
+    const [inserted] = await insert;
+    await update;
+    await move;
+    expect(await queryOne(t.db, sql`select monto_cents::int as m from prestamos_new where legacy_id = 3`)).toEqual({ m: 55500 });
+    expect(await queryOne(t.db, sql`select g.monto_cents::int as m, p.legacy_id from pagos_prestamo_new g join prestamos_new p on p.id = g.prestamo_id where g.legacy_id = ${inserted.id}`)).toEqual({ m: 1234, legacy_id: 4 });
+    while ((await drainReverse(t.db)).entries > 0);
+    expect(await archiveMismatches(t.db)).toEqual({ count: 0, sample: [] });
+
+    // And the way back brings all of it home.
+    await revert(t.db, admin);
+    expect(await queryOne(t.db, sql`select monto::text from prestamos where id = 3`)).toEqual({ monto: "555.00" });
+    expect(await queryOne(t.db, sql`select prestamo_id from pagos_prestamo where id = ${inserted.id}`)).toEqual({ prestamo_id: 4 });
+    await expectZeroDiffs(t.db);
+  });
+
+  it("during a revert go to the legacy tables once it commits", async () => {
+    await cutOver(t.db, admin, await inputs());
+    const barrier = holdAppTransaction(`lock table cutover_switches in share mode`);
+    await barrier.isLocked;
+    const reverting = revert(t.db, admin, { lockTimeoutMs: 20_000, budgetMs: 60_000 });
+    await until(someoneWaitsOn("cutover_switches"));
+    const update = app`update prestamos set monto = 777, updated_at = now() where id = 10`.execute();
+    const insert = app`insert into prestamos (cliente_nombre, monto, tasa_interes, plazo_meses, fecha_otorgamiento, estado) values ('Durante Revert', 10, 10, 12, '2024-01-01', 'activo') returning id`.execute();
+    await until(`select count(*) >= 2 as ok from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query not ilike '%cutover_switches%'`);
+    barrier.release();
+    await barrier.done;
+    await reverting;
+    const [row] = await insert;
+    await update;
+    expect(await queryOne(t.db, sql`select monto::text from prestamos where id = 10`)).toEqual({ monto: "777.00" });
+    expect(await queryOne(t.db, sql`select cliente_nombre from prestamos where id = ${row.id}`)).toEqual({ cliente_nombre: "Durante Revert" });
+    // Forward capture was installed in the revert's transaction: both writes were captured.
+    const queued = await queryOne<{ n: number }>(t.db, sql`select count(distinct prestamo_id)::int as n from capture_changes where prestamo_id in (10, ${row.id})`);
+    expect(queued!.n).toBe(2);
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * Reverse capture (MIGRATION-SPEC §9): after the cut-over the new tables are the source of truth
+ * and the legacy tables, renamed to the archive, are the way back. Row triggers on the new tables
+ * append the legacy id of every prestamo they change to `reverse_changes`; the console applies
+ * those prestamos to the archive in the legacy shape (set-based, the mapping derived from the
+ * rules table) and deletes exactly the entries it applied, in the same transaction. Like the
+ * forward queue: no watermark, an entry committed late is simply taken by the next drain.
+ */
+import { sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { queryRows } from "@/db/sql";
+import { LEGACY_PAGO_FIELDS, LEGACY_PRESTAMO_FIELDS, legacyPagoShape, legacyPrestamoShape } from "./sql-builder";
+import { intArrayLiteral, lockWriters, type Tx } from "./write";
+
+export const ARCHIVE = { prestamos: "prestamos_legacy", pagos: "pagos_prestamo_legacy" } as const;
+export const REVERSE_TRIGGERS = { prestamos: "console_reverse_prestamos", pagos: "console_reverse_pagos" } as const;
+
+/** The trigger functions and triggers, ENABLE ALWAYS: a write in replica mode is captured too. */
+export function reverseCaptureDdl(schema: string): string[] {
+  const q = `${schema}.reverse_changes`;
+  return [
+    `CREATE OR REPLACE FUNCTION ${schema}.console_reverse_prestamos_fn() RETURNS trigger
+     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ${schema} AS $$
+     BEGIN
+       IF TG_OP <> 'DELETE' THEN INSERT INTO ${q} (prestamo_id) VALUES (NEW.legacy_id); END IF;
+       IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND NEW.legacy_id IS DISTINCT FROM OLD.legacy_id) THEN
+         INSERT INTO ${q} (prestamo_id) VALUES (OLD.legacy_id);
+       END IF;
+       RETURN NULL;
+     END $$`,
+    // A pago names its prestamo by its new id: both the prestamo it joins and the one it leaves
+    // changed. (A pago removed by the cascade of its prestamo finds no row here: the prestamo's own
+    // trigger recorded it.)
+    `CREATE OR REPLACE FUNCTION ${schema}.console_reverse_pagos_fn() RETURNS trigger
+     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ${schema} AS $$
+     BEGIN
+       INSERT INTO ${q} (prestamo_id)
+       SELECT p.legacy_id FROM ${schema}.prestamos_new p
+       WHERE p.id = CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW.prestamo_id END
+          OR p.id = CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE OLD.prestamo_id END;
+       RETURN NULL;
+     END $$`,
+    `CREATE TRIGGER ${REVERSE_TRIGGERS.prestamos} AFTER INSERT OR UPDATE OR DELETE ON ${schema}.prestamos_new
+     FOR EACH ROW EXECUTE FUNCTION ${schema}.console_reverse_prestamos_fn()`,
+    `CREATE TRIGGER ${REVERSE_TRIGGERS.pagos} AFTER INSERT OR UPDATE OR DELETE ON ${schema}.pagos_prestamo_new
+     FOR EACH ROW EXECUTE FUNCTION ${schema}.console_reverse_pagos_fn()`,
+    `ALTER TABLE ${schema}.prestamos_new ENABLE ALWAYS TRIGGER ${REVERSE_TRIGGERS.prestamos}`,
+    `ALTER TABLE ${schema}.pagos_prestamo_new ENABLE ALWAYS TRIGGER ${REVERSE_TRIGGERS.pagos}`,
+  ];
+}
+
+export const dropReverseCaptureDdl = (schema: string) => [
+  `DROP TRIGGER IF EXISTS ${REVERSE_TRIGGERS.prestamos} ON ${schema}.prestamos_new`,
+  `DROP TRIGGER IF EXISTS ${REVERSE_TRIGGERS.pagos} ON ${schema}.pagos_prestamo_new`,
+];
+
+const upsert = (table: string, fields: readonly string[], select: string) =>
+  `INSERT INTO ${table} (${fields.join(", ")}) ${select}
+   ON CONFLICT (id) DO UPDATE SET ${fields
+     .filter((f) => f !== "id")
+     .map((f) => `${f} = excluded.${f}`)
+     .join(", ")}`;
+
+const APPLY_SQL = (ids: string) => [
+  // Gone from the new tables: gone from the archive (a pago of a deleted prestamo went with it, by
+  // the new tables' cascade).
+  `DELETE FROM ${ARCHIVE.prestamos} a WHERE a.id = ANY('${ids}'::int[])
+     AND NOT EXISTS (SELECT 1 FROM prestamos_new n WHERE n.legacy_id = a.id)`,
+  `DELETE FROM ${ARCHIVE.pagos} a WHERE a.prestamo_id = ANY('${ids}'::int[])
+     AND NOT EXISTS (SELECT 1 FROM pagos_prestamo_new n WHERE n.legacy_id = a.id)`,
+  upsert(ARCHIVE.prestamos, LEGACY_PRESTAMO_FIELDS, `SELECT ${legacyPrestamoShape("n")} FROM prestamos_new n WHERE n.legacy_id = ANY('${ids}'::int[])`),
+  upsert(
+    ARCHIVE.pagos,
+    LEGACY_PAGO_FIELDS,
+    `SELECT ${legacyPagoShape("n", "p")} FROM pagos_prestamo_new n JOIN prestamos_new p ON p.id = n.prestamo_id WHERE p.legacy_id = ANY('${ids}'::int[])`,
+  ),
+  // Progress and the gates count prestamos by their state: a loan the application added after the
+  // cut-over is migrated (it has its new row), one it deleted is nobody's.
+  `INSERT INTO migration_state (legacy_id, state, run_id, updated_at)
+   SELECT n.legacy_id, 'migrated', NULL, now() FROM prestamos_new n WHERE n.legacy_id = ANY('${ids}'::int[])
+   ON CONFLICT (legacy_id) DO UPDATE SET state = 'migrated', updated_at = now() WHERE migration_state.state <> 'migrated'`,
+  `DELETE FROM migration_state s WHERE s.legacy_id = ANY('${ids}'::int[])
+     AND NOT EXISTS (SELECT 1 FROM prestamos_new n WHERE n.legacy_id = s.legacy_id)`,
+];
+
+/** Applies the given prestamos (legacy ids) from the new tables to the archive, inside the caller's transaction. */
+export async function applyToArchive(tx: Tx, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  const literal = intArrayLiteral(ids);
+  for (const statement of APPLY_SQL(literal)) await tx.execute(sql.raw(statement));
+}
+
+/** Takes up to `limit` entries (all with no limit) and applies their prestamos, inside the caller's transaction. */
+export async function takeAndApply(tx: Tx, limit?: number): Promise<{ entries: number; prestamos: number }> {
+  const taken = await queryRows<{ prestamo_id: number }>(
+    tx,
+    limit === undefined
+      ? sql`delete from reverse_changes returning prestamo_id`
+      : sql`delete from reverse_changes where ctid = any(array(select ctid from reverse_changes limit ${limit} for update skip locked)) returning prestamo_id`,
+  );
+  const ids = [...new Set(taken.map((r) => Number(r.prestamo_id)))].sort((a, b) => a - b);
+  await applyToArchive(tx, ids);
+  return { entries: taken.length, prestamos: ids.length };
+}
+
+/** One drain of the reverse queue in its own transaction (the background worker calls it). */
+export async function drainReverse(db: Db, limit = 2000): Promise<{ entries: number; prestamos: number }> {
+  // Cheap when there is nothing to do (every idle tick before and after a cut-over).
+  const any = await queryRows(db, sql`select 1 from reverse_changes limit 1`);
+  if (any.length === 0) return { entries: 0, prestamos: 0 };
+  return db.transaction(async (tx) => {
+    await lockWriters(tx, "exclusive");
+    return takeAndApply(tx, limit);
+  });
+}
+
+export async function reverseBacklog(db: Tx): Promise<number> {
+  const rows = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from reverse_changes`);
+  return Number(rows[0]?.n ?? 0);
+}
