@@ -146,6 +146,13 @@ async function cachedVerify(db: Db, driver: Driver, mode: "fresh" | "cached" | "
   }
 }
 
+/** The cached dry run when one was computed within `maxAgeMs`, else null: never scans. */
+export function cachedDryRun(db: Db, maxAgeMs = START_DRY_RUN_MAX_AGE_MS): { report: VerifyReport; ageSeconds: number } | null {
+  const entry = dryRunCache.get(db);
+  if (!entry?.report || Date.now() - entry.at >= maxAgeMs) return null;
+  return { report: entry.report, ageSeconds: Math.max(0, Math.round((Date.now() - Date.parse(entry.report.checkedAt)) / 1000)) };
+}
+
 /* ── helpers ───────────────────────────────────────────────────────────────────────── */
 
 const int = new Intl.NumberFormat("en-US");
