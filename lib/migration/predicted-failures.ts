@@ -67,3 +67,27 @@ export async function listPredictedFailures(db: Exec, opts: { code?: FailureCode
   const next = full ? Number(r!.picked_last) : n >= scan ? Number(r!.last_id) : null;
   return { code, after, limit: opts.limit, items, scanned: { prestamos: n, to: r?.last_id == null ? null : Number(r.last_id) }, next };
 }
+
+export const RECHECK_LIMIT = 5_000;
+
+export interface FailedRecheck {
+  /** Prestamos marked failed in all. */
+  failed: number;
+  /** How many of them were evaluated now (the lowest ids, at most RECHECK_LIMIT). */
+  checked: number;
+  /** Of those evaluated, how many still fail the rules: a retry fails them again. */
+  stillFailing: number;
+}
+
+/** The failed prestamos against the rules as their legacy rows stand now: would a retry help? Bounded. */
+export async function recheckFailed(db: Exec): Promise<FailedRecheck> {
+  const r = await queryOne<{ failed: number; checked: number; still: number }>(
+    db,
+    sql`WITH cand AS MATERIALIZED (
+          SELECT l.* FROM prestamos l JOIN migration_state s ON s.legacy_id = l.id AND s.state = 'failed' ORDER BY l.id LIMIT ${RECHECK_LIMIT}),${sql.raw(expectedCtes())}
+        SELECT (SELECT count(*) FROM migration_state WHERE state = 'failed')::int AS failed,
+               (SELECT count(*) FROM cand)::int AS checked,
+               (SELECT count(DISTINCT legacy_id) FROM fail)::int AS still`,
+  );
+  return { failed: Number(r?.failed ?? 0), checked: Number(r?.checked ?? 0), stillFailing: Number(r?.still ?? 0) };
+}

@@ -8,6 +8,7 @@ import { insertPago, insertPrestamo } from "@/lib/testing/factories";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import * as predicted from "@/app/api/prestamos/migration/failures/predicted/route";
+import * as recheck from "@/app/api/prestamos/migration/failures/recheck/route";
 import * as preflight from "@/app/api/prestamos/migration/preflight/route";
 import * as runDetail from "@/app/api/prestamos/migration/runs/[id]/route";
 import * as runs from "@/app/api/prestamos/migration/runs/route";
@@ -167,6 +168,20 @@ describe("predicted failures", () => {
     );
     const predictedRules = items.flatMap((i) => i.rules.map((r) => ({ legacy_id: i.legacyId, code: r.code, field: r.field, pago_id: r.pagoId })));
     expect(predictedRules.filter((r) => r.legacy_id > 0)).toEqual(recorded.map((r) => ({ ...r, legacy_id: Number(r.legacy_id), pago_id: r.pago_id === null ? null : Number(r.pago_id) })).filter((r) => r.legacy_id > 0));
+  });
+
+  it("rechecks the failed prestamos against their legacy rows as they stand now", async () => {
+    await seedLegacy(db.db, 80, 10);
+    const s = await call(start.POST, { method: "POST", path: "/api/prestamos/migration/start", token: admin, body: { errorThresholdPct: 100 } });
+    const ended = await runToEnd(db.db, s.json.run.id, s.json.run.leaseOwner);
+    expect(ended?.failed).toBe(8);
+    const before = await get(recheck.GET, "/api/prestamos/migration/failures/recheck");
+    expect(before.json).toEqual({ failed: 8, checked: 8, stillFailing: 8 });
+    // The application fixes one (capture queues it; nothing synced yet): a retry would now take it.
+    const fixed = await queryRows<{ legacy_id: number }>(db.db, sql`select f.legacy_id from migration_failures f where f.code = 'UNKNOWN_MONEDA' limit 1`);
+    await db.db.execute(sql`update prestamos set moneda = 'PEN' where id = ${fixed[0].legacy_id}`);
+    const after = await get(recheck.GET, "/api/prestamos/migration/failures/recheck");
+    expect(after.json).toEqual({ failed: 8, checked: 8, stillFailing: 7 });
   });
 
   it("filters by code and refuses a bad cursor or code", async () => {
