@@ -23,9 +23,57 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
     await saveScreenshot(page, "journey-admin-01-verify");
   });
 
+  await test.step("a predicted failure, before anything ran", async () => {
+    await page.getByRole("link", { name: /^List the \d[\d,]*$/ }).first().click();
+    await page.waitForURL(/\/failures\/predicted\?code=/);
+    await expect(page.getByRole("heading", { level: 1, name: "Predicted failures" })).toBeVisible();
+    const first = page.getByRole("main").getByRole("table", { name: "Predicted failures" }).getByRole("link").first();
+    const id = (await first.textContent())!.trim();
+    await saveScreenshot(page, "journey-admin-01b-predicted-failures");
+    await first.click();
+    await page.waitForURL(`**/prestamos/${id}`);
+    await expect(page.getByRole("heading", { level: 1 })).toContainText(id);
+    await expect(page.getByRole("heading", { name: "Rules failing now" })).toBeVisible();
+  });
+
+  let haltedRunId = 0;
+  await test.step("a start predicted to halt asks for a confirmation, halts, and its outcome says what next", async () => {
+    await page.goto("/migration");
+    const summary = page.getByTestId("start-summary");
+    await expect(summary.getByTestId("summary-take")).toContainText(/Takes [\d,]+ prestamos/);
+    await expect(summary.getByTestId("summary-capture")).toContainText("Turns change capture on");
+    const prediction = summary.getByTestId("summary-prediction");
+    if (await prediction.getByRole("button", { name: "Run the dry run now" }).isVisible()) await prediction.getByRole("button", { name: "Run the dry run now" }).click();
+    await expect(prediction).toContainText("Predicted to halt");
+    await expect(prediction).toContainText(/threshold of 1\.00 %/);
+    await page.getByRole("button", { name: "Start run" }).click();
+    const confirm = page.getByTestId("halt-confirmation");
+    await expect(confirm).toContainText("This run is predicted to halt.");
+    await saveScreenshot(page, "journey-admin-01c-halt-confirmation");
+    let sent: unknown = null;
+    page.on("request", (r) => {
+      if (r.url().endsWith("/api/prestamos/migration/start") && r.method() === "POST") sent = r.postDataJSON();
+    });
+    await confirm.getByRole("button", { name: "Start anyway" }).click();
+    await expect(page.getByTestId("run-state")).toHaveText("Halted", { timeout: 120_000 });
+    expect(sent).toEqual({}); // the untouched form leaves every default to the engine
+    const outcome = page.getByTestId("outcome-panel");
+    await expect(outcome).toContainText(/halted itself/);
+    await expect(outcome.getByTestId("outcome-text")).toContainText(/% of [\d,]+ prestamos it processed failed/);
+    await expect(outcome.getByRole("link", { name: /^Review the [\d,]+ failures$/ })).toHaveAttribute("href", "/failures");
+    await expect(page.getByText(/Run #\d+ started\./)).toHaveCount(0);
+    haltedRunId = Number((await outcome.getByRole("link", { name: /in the history$/ }).getAttribute("href"))!.split("/").pop());
+    await expect(page.getByTestId("run-target-batch-ms")).toHaveText("adaptive, 500 ms");
+    await expect(page.getByTestId("run-workers")).toHaveText("1");
+    await saveScreenshot(page, "journey-admin-01d-halted-outcome");
+    await outcome.getByRole("button", { name: /^Raise the threshold to [\d.]+ % and go on…$/ }).click();
+    await expect(page.getByLabel("Error threshold (%)")).toHaveValue(/^\d+$/);
+    await expect(page.getByTestId("summary-prediction")).toContainText("Within the threshold");
+  });
+
   await test.step("Start refused by pre-flight, then START ANYWAY", async () => {
     await page.goto("/migration");
-    await expect(page.getByTestId("run-state")).toHaveText(/Idle|Finished|Stopped|Halted/);
+    await expect(page.getByTestId("run-state")).toHaveText("Halted");
     await page.getByLabel("Batch size").fill("300");
     await page.getByLabel("Error threshold (%)").fill("10");
     await page.getByTestId("start-advanced").locator("summary").click();
@@ -60,8 +108,8 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
     await saveScreenshot(page, "journey-admin-02-preflight-refusal");
     await anyway.click();
     await expect(page.getByText(/Run #\d+ started\./)).toBeVisible();
-    expect(startBodies[0]).toEqual({ batchSize: 300, errorThresholdPct: 10, retry: false, pauseMs: 400 });
-    expect(startBodies[1]).toEqual({ batchSize: 300, errorThresholdPct: 10, retry: false, pauseMs: 400, confirmPreflight: "START ANYWAY" });
+    expect(startBodies[0]).toEqual({ batchSize: 300, errorThresholdPct: 10, pauseMs: 400 });
+    expect(startBodies[1]).toEqual({ batchSize: 300, errorThresholdPct: 10, pauseMs: 400, confirmPreflight: "START ANYWAY" });
     startBodies = [];
     await page.unroute("**/api/prestamos/migration/start");
   });
@@ -124,6 +172,32 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
     const matching = page.locator("dt", { hasText: "Data matching" }).locator("xpath=following-sibling::dd[1]");
     await expect(matching).toHaveText("100.00 %");
     await saveScreenshot(page, "journey-admin-07-consistency");
+  });
+
+  await test.step("the run history: both runs, the halted one opened with its charts", async () => {
+    await page.goto("/runs");
+    await expect(page.getByRole("heading", { level: 1, name: "Runs" })).toBeVisible();
+    const rows = page.getByRole("table", { name: "Runs, newest first" }).getByRole("row");
+    await expect(rows).toHaveCount(3); // header + the halted run + the finished one
+    await expect(rows.nth(1)).toContainText("Finished");
+    await expect(rows.nth(2)).toContainText("Halted");
+    await expect(rows.nth(2)).toContainText(/exceeds the threshold of 1 %/);
+    await saveScreenshot(page, "journey-admin-07b-runs");
+    await rows.nth(2).getByRole("link", { name: `#${haltedRunId}` }).click();
+    await page.waitForURL(`**/runs/${haltedRunId}`);
+    await expect(page.getByTestId("run-detail-state")).toHaveText("Halted");
+    await expect(page.getByRole("heading", { name: "Failures per batch" })).toBeVisible();
+    await expect(page.getByRole("img", { name: /threshold 1\.00 %/ })).toBeVisible();
+    await saveScreenshot(page, "journey-admin-07c-run-halted");
+    await page.setViewportSize(VIEWPORTS.laptop);
+    await saveScreenshot(page, "journey-admin-07c-run-halted-laptop");
+    await page.setViewportSize(VIEWPORTS.desktop);
+    await page.getByLabel("Pick a run").selectOption(String(haltedRunId + 1));
+    await page.waitForURL(`**/runs/${haltedRunId + 1}`);
+    await expect(page.getByTestId("run-detail-state")).toHaveText("Finished");
+    await page.goto(`/audit?target=run:${haltedRunId}`);
+    await page.getByRole("link", { name: `run:${haltedRunId}` }).first().click();
+    await page.waitForURL(`**/runs/${haltedRunId}`);
   });
 
   await test.step("Metrics: the charts are drawn", async () => {
