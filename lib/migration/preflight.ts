@@ -22,7 +22,8 @@ import { getWriteRate, type WriteRate } from "./write-samples";
 
 type Exec = Pick<Db, "execute">;
 
-export type ItemState = "pass" | "warn" | "fail" | "confirmed";
+/** `unmeasured`: nothing to measure yet (a consistency item before any prestamo is migrated): never a pass. */
+export type ItemState = "pass" | "warn" | "fail" | "confirmed" | "unmeasured";
 
 export interface CheckItem {
   id: string;
@@ -479,7 +480,7 @@ export function confirmationItems(phase: "preflight" | "checklist", confirmation
 }
 
 export function overallOf(items: CheckItem[]): "pass" | "warn" | "fail" {
-  return items.some((i) => i.state === "fail") ? "fail" : items.some((i) => i.state === "warn") ? "warn" : "pass";
+  return items.some((i) => i.state === "fail") ? "fail" : items.some((i) => i.state === "warn" || i.state === "unmeasured") ? "warn" : "pass";
 }
 
 /**

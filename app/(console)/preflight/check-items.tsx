@@ -15,6 +15,7 @@ export const STATE_LOOK: Record<ItemState, { label: string; tone: BadgeTone; ico
   confirmed: { label: "Confirmed", tone: "info", icon: "✓" },
   warn: { label: "Warning", tone: "warning", icon: "!" },
   fail: { label: "Fail", tone: "danger", icon: "✕" },
+  unmeasured: { label: "Not measurable yet", tone: "neutral", icon: "–" },
 };
 
 export function StateBadge({ state }: { state: ItemState }) {
@@ -33,7 +34,7 @@ export function Summary({ items }: { items: CheckItem[] }) {
   const count = (s: ItemState) => items.filter((i) => i.state === s).length;
   return (
     <ul className="flex flex-wrap gap-2 text-sm" aria-label="Items by state">
-      {(["fail", "warn", "pass", "confirmed"] as const).map((s) => (
+      {(["fail", "unmeasured", "warn", "pass", "confirmed"] as const).filter((s) => s !== "unmeasured" || count(s) > 0).map((s) => (
         <li key={s} className="flex items-center gap-1.5 rounded-lg bg-white px-3 py-1.5 shadow-sm ring-1 ring-zinc-200">
           <span className="tabular font-semibold text-zinc-900" data-testid={`count-${s}`}>
             {count(s)}
