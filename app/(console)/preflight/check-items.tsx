@@ -18,6 +18,18 @@ export const STATE_LOOK: Record<ItemState, { label: string; tone: BadgeTone; ico
   unmeasured: { label: "Not measurable yet", tone: "neutral", icon: "–" },
 };
 
+const PAGE_NAMES: Record<string, string> = {
+  "/verify": "Verify",
+  "/failures": "Failures",
+  "/consistency": "Consistency",
+  "/migration": "Migration",
+  "/test-data": "Test data",
+  "/preflight": "Pre-flight",
+  "/runs": "Runs",
+};
+/** An evidence link by the name of the page it opens, not its path. */
+const evidenceName = (link: string) => `See it on ${PAGE_NAMES[link.split("?")[0]] ?? "its page"}`;
+
 export function StateBadge({ state }: { state: ItemState }) {
   const look = STATE_LOOK[state];
   return (
@@ -78,7 +90,7 @@ export function CheckItems({
                       <h3 className="text-sm font-semibold text-zinc-900">{i.label}</h3>
                       {i.link && (
                         <Link href={i.link} className="text-xs font-medium text-sky-700 underline-offset-2 hover:underline">
-                          Evidence: {i.link} →
+                          {evidenceName(i.link)} →
                         </Link>
                       )}
                     </div>
