@@ -122,7 +122,11 @@ export interface PreflightSnapshot {
 
 /* ── the dry run, cached ──────────────────────────────────────────────────────────── */
 
-const dryRunCache = new WeakMap<object, { at: number; report?: VerifyReport; pending?: Promise<VerifyReport> }>();
+type DryRunEntry = { at: number; report?: VerifyReport; pending?: Promise<VerifyReport> };
+// On globalThis: route handlers and pages are bundled apart, and a page's start summary must see
+// the dry run a route computed.
+const g = globalThis as unknown as { __prestamosDryRunCache?: WeakMap<object, DryRunEntry> };
+const dryRunCache = (g.__prestamosDryRunCache ??= new WeakMap<object, DryRunEntry>());
 
 export function clearPreflightCache(db: Db): void {
   dryRunCache.delete(db);
