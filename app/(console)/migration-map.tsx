@@ -155,7 +155,8 @@ export function MigrationMap({ steps }: { steps: MapStep[] }) {
                       {s.more.label}
                     </Link>
                   )}
-                  <Link href={s.action.href} className={buttonClass(isNext ? "primary" : "secondary", "sm")}>
+                  {/* No prefetch: a later step's page may not be served by every deployment yet. */}
+                  <Link href={s.action.href} prefetch={false} className={buttonClass(isNext ? "primary" : "secondary", "sm")}>
                     {s.action.label}
                   </Link>
                 </div>

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
-import { fmtDec1, fmtDuration, fmtInt, fmtPct } from "@/lib/format";
+import { fmtDec1, fmtDuration, fmtInt, fmtPct, fmtTime } from "@/lib/format";
 import type { ProgressDTO } from "@/lib/migration/progress";
 import { Figure } from "./shared";
 
@@ -72,6 +72,21 @@ export function ProgressCard({ p }: { p: ProgressDTO }) {
         <Figure label="ETA" value={p.etaSeconds === null ? "—" : fmtDuration(p.etaSeconds)} hint={active ? (p.etaSeconds === null ? "measuring the rate…" : "at the current rate") : "no active run"} />
         <Figure label="Change backlog" value={fmtInt(p.capture.backlog)} hint={p.capture.enabled ? "changes waiting to sync" : "capture is off"} />
       </dl>
+      <CountsCheckLine check={p.countsCheck} />
     </Card>
+  );
+}
+
+/** The worker's last self-check of the kept state counts: a difference stays visible after its repair. */
+function CountsCheckLine({ check }: { check: ProgressDTO["countsCheck"] }) {
+  if (!check) return <p className="mt-3 text-xs text-zinc-500">State counts not self-checked yet (the worker checks them when idle).</p>;
+  if (check.ok) return <p className="mt-3 text-xs text-zinc-500" data-testid="counts-check">State counts self-checked {fmtTime(check.checkedAt)}: equal to the real counts.</p>;
+  const k = check.kept;
+  const r = check.real;
+  return (
+    <p className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900" role="status" data-testid="counts-check">
+      Self-check {fmtTime(check.checkedAt)}: the kept state counts differed from the real ones (kept {fmtInt(k.migrated)} / {fmtInt(k.failed)} / {fmtInt(k.rolledBack)}, real{" "}
+      {fmtInt(r.migrated)} / {fmtInt(r.failed)} / {fmtInt(r.rolledBack)} migrated / failed / rolled back){check.repaired ? " and were rebuilt from them." : "; they are rebuilt at the next check."}
+    </p>
   );
 }

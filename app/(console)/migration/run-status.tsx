@@ -73,7 +73,7 @@ export function CaptureCard({ p }: { p: ProgressDTO }) {
         <p className="text-sm text-zinc-600">
           {p.capture.enabled
             ? "Triggers record every change to the legacy tables; the console re-syncs those prestamos."
-            : "No triggers on the legacy tables. The first start turns capture on."}
+            : "No capture triggers firing on the legacy tables (missing, disabled or not ENABLE ALWAYS): changes are not recorded. A start turns capture on and first re-syncs what changed meanwhile."}
         </p>
       </div>
       <dl className="mt-3 grid grid-cols-2 gap-x-6 gap-y-1 text-sm">
@@ -83,6 +83,16 @@ export function CaptureCard({ p }: { p: ProgressDTO }) {
         </dd>
         <dt className="text-zinc-500">Oldest waiting</dt>
         <dd className="tabular text-right text-zinc-900">{p.capture.oldestAgeSeconds === null ? "—" : fmtDuration(p.capture.oldestAgeSeconds)}</dd>
+        {p.capture.resync.owed && (
+          <>
+            <dt className="text-zinc-500" title="Capture had a gap: every migrated prestamo is compared with legacy, and rewritten when it no longer matches, before the run copies on">
+              Re-sync after a gap
+            </dt>
+            <dd className="tabular text-right font-medium text-amber-700" data-testid="capture-resync">
+              {fmtInt(p.capture.resync.checked)} checked, {fmtInt(p.capture.resync.rewritten)} rewritten
+            </dd>
+          </>
+        )}
       </dl>
     </section>
   );
@@ -112,7 +122,9 @@ export function RunFacts({ run }: { run: RunDTO }) {
       <dt className="text-zinc-500">Batches</dt>
       <dd className="tabular text-zinc-900">{fmtInt(run.batches)}</dd>
       <dt className="text-zinc-500">Checkpoint</dt>
-      <dd className="tabular text-zinc-900" title="Every legacy id up to this one is done">id {fmtId(run.checkpoint)}</dd>
+      <dd className="tabular text-zinc-900" title="Every legacy id up to this one is done">
+        {run.checkpoint < -2147483648 ? "none yet" : `id ${fmtId(run.checkpoint)}`}
+      </dd>
       <dt className="text-zinc-500" title="Batch size adapts so a batch takes about this long">Target batch</dt>
       <dd className="tabular text-zinc-900" data-testid="run-target-batch-ms">
         {run.targetBatchMs > 0 ? `adaptive, ${fmtInt(run.targetBatchMs)} ms` : "fixed size"}
