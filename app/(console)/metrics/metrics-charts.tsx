@@ -40,12 +40,13 @@ const batchAxis = (data: ChartPoint[]) => (
   <XAxis
     dataKey="n"
     type="number"
-    domain={data.length === 1 ? [0, 2] : [1, Math.max(2, data.length)]}
+    // Half a batch of room at each end: a bar at the first or last batch stays inside the plot.
+    domain={[0.5, Math.max(1, data.length) + 0.5]}
     allowDecimals={false}
     tick={axis}
     tickFormatter={(v: number) => (Number.isInteger(v) && v >= 1 && v <= data.length ? `#${v}` : "")}
-    label={{ value: "batch", position: "insideBottomRight", offset: -2, style: axis }}
-    height={32}
+    label={{ value: "batch", position: "insideBottomRight", offset: 0, style: axis }}
+    height={40}
   />
 );
 const legend = <Legend verticalAlign="top" height={24} iconType="plainline" wrapperStyle={{ fontSize: 12 }} />;
