@@ -118,7 +118,7 @@ export function RunFacts({ run }: { run: RunDTO }) {
         {fmtPctOf(run.failed, run.processed, "processed")}
       </dd>
       <dt className="text-zinc-500">Retry</dt>
-      <dd className="text-zinc-900">{run.retry ? "yes: failed and rolled back too" : "no"}</dd>
+      <dd className="text-zinc-900" title={run.retry ? "Failed and rolled back prestamos are taken too" : undefined}>{run.retry ? "yes" : "no"}</dd>
       <dt className="text-zinc-500">Batches</dt>
       <dd className="tabular text-zinc-900">{fmtInt(run.batches)}</dd>
       <dt className="text-zinc-500">Checkpoint</dt>
