@@ -49,7 +49,9 @@ export function RunCard({ p }: { p: ProgressDTO }) {
       </div>
       <div className="mt-2 flex items-center gap-3">
         <RunStateBadge state={p.state} testId="run-state" />
-        <p className="text-sm text-zinc-600">{RUN_LOOK[p.state].text}</p>
+        <p className="text-sm text-zinc-600">
+          {p.phase === "resync" ? "Re-syncing the prestamos changed while capture was off (see Change capture); copying follows." : RUN_LOOK[p.state].text}
+        </p>
       </div>
       {p.run && <RunFacts run={p.run} />}
     </section>
