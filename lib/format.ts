@@ -8,6 +8,14 @@ export const fmtInt = (n: number | null | undefined): string => (n === null || n
 export const fmtDec1 = (n: number | null | undefined): string => (n === null || n === undefined || !Number.isFinite(n) ? "—" : dec1.format(n));
 export const fmtPct = (n: number | null | undefined): string => (n === null || n === undefined || !Number.isFinite(n) ? "—" : `${dec2.format(n)} %`);
 
+/** A percentage with its denominator named: "3.00 % of 2,000 processed" (two shares never read alike unnamed). */
+export function fmtPctOf(part: number, whole: number, of: string): string {
+  return `${fmtPct(whole ? (part / whole) * 100 : 0)} of ${fmtInt(whole)} ${of}`;
+}
+
+/** An id as the database and the API spell it: digits, no grouping ("5000008", "-5"), so it can be copied into a search. */
+export const fmtId = (n: number | null | undefined): string => (n === null || n === undefined || !Number.isFinite(n) ? "—" : String(n));
+
 /** Cents (number or a bigint-safe string) as currency: "S/ 1,234.50" for PEN, "US$ 1,234.50" for USD. */
 export function fmtCents(cents: number | string | null | undefined, currency: string | null = "PEN"): string {
   if (cents === null || cents === undefined || cents === "") return "—";

@@ -2,12 +2,16 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { connection } from "next/server";
 import { buttonClass } from "@/components/ui/button";
-import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Stat } from "@/components/ui/stat";
 import { getDb } from "@/db/client";
 import { requirePagePrincipal } from "@/lib/auth/session";
 import { getLegacyCounts } from "@/lib/migration/legacy-counts";
+import { cachedDryRun, getPreflight } from "@/lib/migration/preflight";
+import { getProgress } from "@/lib/migration/progress";
+import { peekConsistencySummary } from "@/lib/metrics/consistency-cache";
+import { preflightContext } from "@/lib/server/preflight-context";
+import { MigrationMap, migrationSteps } from "./migration-map";
 
 export const metadata: Metadata = { title: "Overview" };
 
@@ -18,11 +22,15 @@ function readAtLabel(iso: string): string {
   return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 19).replace("T", " ")} UTC`;
 }
 
-/** `/`: what the legacy tables hold right now, read on the server for the first paint. */
+/** `/`: the migration as a map of its steps, each with its live state and next action, and the legacy counts. */
 export default async function OverviewPage() {
   await connection();
   const principal = await requirePagePrincipal();
-  const counts = await getLegacyCounts(await getDb());
+  const db = await getDb();
+  const counts = await getLegacyCounts(db);
+  // The start's dry-run mode never scans: the map shows what the console already knows.
+  const [preflight, progress] = await Promise.all([getPreflight(db, await preflightContext(), { dryRun: "start" }), getProgress(db)]);
+  const steps = migrationSteps({ dryRun: cachedDryRun(db), preflight, progress, consistency: peekConsistencySummary() });
   const empty = counts.prestamos === 0 && counts.pagos === 0;
 
   return (
@@ -30,8 +38,8 @@ export default async function OverviewPage() {
       <header>
         <h1 className="text-2xl font-semibold tracking-tight text-zinc-900">Overview</h1>
         <p className="mt-1 text-sm text-zinc-500">
-          The legacy tables <code className="font-mono text-[13px] text-zinc-700">prestamos</code> and{" "}
-          <code className="font-mono text-[13px] text-zinc-700">pagos_prestamo</code> as they are now. Read at{" "}
+          Where the migration stands, step by step, and what the legacy tables <code className="font-mono text-[13px] text-zinc-700">prestamos</code> and{" "}
+          <code className="font-mono text-[13px] text-zinc-700">pagos_prestamo</code> hold now. Read at{" "}
           <time dateTime={counts.readAt}>{readAtLabel(counts.readAt)}</time>.
         </p>
       </header>
@@ -52,6 +60,7 @@ export default async function OverviewPage() {
         />
       ) : (
         <>
+          <MigrationMap steps={steps} />
           <dl className="grid grid-cols-1 gap-4 md:grid-cols-3" aria-label="Legacy counts">
             <Stat label="Prestamos" value={fmt.format(counts.prestamos)} hint="rows in prestamos" />
             <Stat label="Pagos" value={fmt.format(counts.pagos)} hint="rows in pagos_prestamo" />
@@ -72,33 +81,9 @@ export default async function OverviewPage() {
             />
           </dl>
 
-          <Card
-            title="Before you migrate"
-            description="Orphan pagos have no prestamo to travel with: they stay in the legacy table and are reported, never moved."
-          >
-            <ul className="flex flex-col divide-y divide-zinc-100 text-sm">
-              <NextStep href="/verify" label="Verify" text="Dry run over the whole table: invalid prestamos by failure code, orphans, change capture." />
-              <NextStep href="/prestamos" label="Prestamos" text="Each legacy prestamo with its migration state; migrate or roll back one at a time." />
-              <NextStep href="/consistency" label="Consistency" text="Compare legacy and new tables field by field once prestamos are migrated." />
-            </ul>
-          </Card>
         </>
       )}
 
     </div>
-  );
-}
-
-function NextStep({ href, label, text }: { href: string; label: string; text: string }) {
-  return (
-    <li className="flex items-center justify-between gap-6 py-3 first:pt-0 last:pb-0">
-      <div className="min-w-0">
-        <p className="font-medium text-zinc-900">{label}</p>
-        <p className="text-zinc-500">{text}</p>
-      </div>
-      <Link href={href} className={buttonClass("secondary", "sm")}>
-        Open {label.toLowerCase()}
-      </Link>
-    </li>
   );
 }

@@ -19,6 +19,7 @@ export const NAV: NavSection[] = [
       { href: "/", label: "Overview", role: "reviewer" },
       { href: "/preflight", label: "Pre-flight", role: "reviewer" },
       { href: "/migration", label: "Migration run", role: "reviewer" },
+      { href: "/runs", label: "Runs", role: "reviewer" },
       { href: "/verify", label: "Verify", role: "reviewer" },
       { href: "/prestamos", label: "Prestamos", role: "reviewer" },
       { href: "/consistency", label: "Consistency", role: "reviewer" },

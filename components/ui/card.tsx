@@ -6,15 +6,17 @@ export function Card({
   actions,
   children,
   className,
+  id,
 }: {
   title?: React.ReactNode;
   description?: React.ReactNode;
   actions?: React.ReactNode;
   children?: React.ReactNode;
   className?: string;
+  id?: string;
 }) {
   return (
-    <section className={cn("rounded-xl border border-zinc-200 bg-white shadow-sm", className)}>
+    <section id={id} className={cn("rounded-xl border border-zinc-200 bg-white shadow-sm", className)}>
       {(title || actions) && (
         <header className="flex items-start justify-between gap-4 border-b border-zinc-100 px-5 py-4">
           <div className="min-w-0">

@@ -15,7 +15,8 @@ test.describe.configure({ mode: "serial" });
 test.use({ storageState: storageStateFor("admin"), viewport: VIEWPORTS.desktop });
 
 test("admin migrates the demo data and inspects the result", async ({ page, playwright, baseURL }) => {
-  test.setTimeout(300_000);
+  // Two runs (one halting on purpose) on a shared 2-core machine: measured 5.2 min in all.
+  test.setTimeout(480_000);
 
   await test.step("Verify shows the legacy data before the run", async () => {
     await page.goto("/verify");
@@ -23,9 +24,66 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
     await saveScreenshot(page, "journey-admin-01-verify");
   });
 
+  await test.step("a predicted failure, before anything ran", async () => {
+    await page.getByRole("link", { name: /^List the \d[\d,]*$/ }).first().click();
+    await page.waitForURL(/\/failures\/predicted\?code=/);
+    await expect(page.getByRole("heading", { level: 1, name: "Predicted failures" })).toBeVisible();
+    const first = page.getByRole("main").getByRole("table", { name: "Predicted failures" }).getByRole("link").first();
+    const id = (await first.textContent())!.trim();
+    await saveScreenshot(page, "journey-admin-01b-predicted-failures");
+    await first.click();
+    await page.waitForURL(`**/prestamos/${id}`);
+    await expect(page.getByRole("heading", { level: 1 })).toContainText(id);
+    await expect(page.getByRole("heading", { name: "Rules failing now" })).toBeVisible();
+  });
+
+  let haltedRunId = 0;
+  let finishedRunId = 0;
+  await test.step("a start predicted to halt asks for a confirmation, halts, and its outcome says what next", async () => {
+    // Another spec may be driving a run on the same server: start from a quiet console.
+    await expect
+      .poll(async () => ((await (await page.request.get("/api/prestamos/migration/progress")).json()) as { run: { active: boolean } | null }).run?.active ?? false, { timeout: 180_000 })
+      .toBe(false);
+    await page.goto("/migration");
+    const summary = page.getByTestId("start-summary");
+    // The demo is 0.8 % invalid: a 0.5 % threshold halts. Retry, so failed ones count too whatever ran before.
+    await page.getByLabel("Error threshold (%)").fill("0.5");
+    await page.getByRole("checkbox", { name: /Retry/ }).check();
+    await expect(summary.getByTestId("summary-take")).toContainText(/Takes [\d,]+ prestamos/);
+    const prediction = summary.getByTestId("summary-prediction");
+    const computeNow = prediction.getByRole("button", { name: "Run the dry run now" });
+    if (await computeNow.isVisible()) await computeNow.click();
+    await expect(prediction).toContainText("Predicted to halt");
+    await expect(prediction).toContainText(/threshold of 0\.50 %/);
+    await page.getByRole("button", { name: "Start run" }).click();
+    const confirm = page.getByTestId("halt-confirmation");
+    await expect(confirm).toContainText("This run is predicted to halt.");
+    await saveScreenshot(page, "journey-admin-01c-halt-confirmation");
+    let sent: unknown = null;
+    page.on("request", (r) => {
+      if (r.url().endsWith("/api/prestamos/migration/start") && r.method() === "POST") sent = r.postDataJSON();
+    });
+    await confirm.getByRole("button", { name: "Start anyway" }).click();
+    await expect(page.getByTestId("run-state")).toHaveText("Halted", { timeout: 120_000 });
+    expect(sent).toEqual({ errorThresholdPct: 0.5, retry: true }); // only what was filled in: batching and workers stay the engine's defaults
+    const outcome = page.getByTestId("outcome-panel");
+    await expect(outcome).toContainText(/halted itself/);
+    await expect(outcome.getByTestId("outcome-text")).toContainText(/% of [\d,]+ prestamos it processed failed/);
+    await expect(outcome.getByRole("link", { name: /^Review the [\d,]+ failures$/ })).toHaveAttribute("href", "/failures");
+    await expect(page.getByText(/Run #\d+ started\./)).toHaveCount(0);
+    haltedRunId = Number((await outcome.getByRole("link", { name: /in the history$/ }).getAttribute("href"))!.split("/").pop());
+    await expect(page.getByTestId("run-target-batch-ms")).toHaveText("adaptive, 500 ms");
+    await expect(page.getByTestId("run-workers")).toHaveText("1");
+    await saveScreenshot(page, "journey-admin-01d-halted-outcome");
+    await outcome.getByRole("button", { name: /^Raise the threshold to [\d.]+ % and go on…$/ }).click();
+    await expect(page.getByLabel("Error threshold (%)")).toHaveValue("1");
+    await page.getByRole("checkbox", { name: /Retry/ }).uncheck();
+    await expect(page.getByTestId("summary-prediction")).toContainText("Within the threshold");
+  });
+
   await test.step("Start refused by pre-flight, then START ANYWAY", async () => {
     await page.goto("/migration");
-    await expect(page.getByTestId("run-state")).toHaveText(/Idle|Finished|Stopped|Halted/);
+    await expect(page.getByTestId("run-state")).toHaveText("Halted");
     await page.getByLabel("Batch size").fill("300");
     await page.getByLabel("Error threshold (%)").fill("10");
     await page.getByTestId("start-advanced").locator("summary").click();
@@ -60,9 +118,11 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
     await refusal.getByRole("textbox").fill("START ANYWAY");
     await saveScreenshot(page, "journey-admin-02-preflight-refusal");
     await anyway.click();
-    await expect(page.getByText(/Run #\d+ started\./)).toBeVisible();
-    expect(startBodies[0]).toEqual({ batchSize: 300, errorThresholdPct: 10, retry: false, pauseMs: 400 });
-    expect(startBodies[1]).toEqual({ batchSize: 300, errorThresholdPct: 10, retry: false, pauseMs: 400, confirmPreflight: "START ANYWAY" });
+    const startedLine = page.getByText(/Run #\d+ started\./);
+    await expect(startedLine).toBeVisible();
+    finishedRunId = Number(/Run #(\d+)/.exec((await startedLine.textContent()) ?? "")?.[1]);
+    expect(startBodies[0]).toEqual({ batchSize: 300, errorThresholdPct: 10, pauseMs: 400 });
+    expect(startBodies[1]).toEqual({ batchSize: 300, errorThresholdPct: 10, pauseMs: 400, confirmPreflight: "START ANYWAY" });
     startBodies = [];
     await page.unroute("**/api/prestamos/migration/start");
   });
@@ -125,6 +185,33 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
     const matching = page.locator("dt", { hasText: "Data matching" }).locator("xpath=following-sibling::dd[1]");
     await expect(matching).toHaveText("100.00 %");
     await saveScreenshot(page, "journey-admin-07-consistency");
+  });
+
+  await test.step("the run history: both runs, the halted one opened with its charts", async () => {
+    await page.goto("/runs");
+    await expect(page.getByRole("heading", { level: 1, name: "Runs" })).toBeVisible();
+    const table = page.getByRole("table", { name: "Runs, newest first" });
+    const halted = table.getByRole("row").filter({ has: page.getByRole("link", { name: `#${haltedRunId}`, exact: true }) });
+    const finished = table.getByRole("row").filter({ has: page.getByRole("link", { name: `#${finishedRunId}`, exact: true }) });
+    await expect(halted).toContainText("Halted");
+    await expect(halted).toContainText(/exceeds the threshold of 0.5 %/);
+    await expect(finished).toContainText("Finished");
+    await saveScreenshot(page, "journey-admin-07b-runs");
+    await halted.getByRole("link", { name: `#${haltedRunId}`, exact: true }).click();
+    await page.waitForURL(`**/runs/${haltedRunId}`);
+    await expect(page.getByTestId("run-detail-state")).toHaveText("Halted");
+    await expect(page.getByRole("heading", { name: "Failures per batch" })).toBeVisible();
+    await expect(page.getByRole("img", { name: /threshold 0\.50 %/ })).toBeVisible();
+    await saveScreenshot(page, "journey-admin-07c-run-halted");
+    await page.setViewportSize(VIEWPORTS.laptop);
+    await saveScreenshot(page, "journey-admin-07c-run-halted-laptop");
+    await page.setViewportSize(VIEWPORTS.desktop);
+    await page.getByLabel("Pick a run").selectOption(String(finishedRunId));
+    await page.waitForURL(`**/runs/${finishedRunId}`);
+    await expect(page.getByTestId("run-detail-state")).toHaveText("Finished");
+    await page.goto(`/audit?target=run:${haltedRunId}`);
+    await page.getByRole("link", { name: `run:${haltedRunId}` }).first().click();
+    await page.waitForURL(`**/runs/${haltedRunId}`);
   });
 
   await test.step("Metrics: the charts are drawn", async () => {

@@ -18,6 +18,8 @@ const PAGES: { path: string; slug: string; h1: RegExp }[] = [
   { path: "/prestamos/1", slug: "prestamo-1", h1: /^Prestamo\s*1/ },
   { path: "/consistency", slug: "consistency", h1: /^Consistency$/ },
   { path: "/failures", slug: "failures", h1: /^Failures$/ },
+  { path: "/failures/predicted", slug: "failures-predicted", h1: /^Predicted failures$/ },
+  { path: "/runs", slug: "runs", h1: /^Runs$/ },
   { path: "/metrics", slug: "metrics", h1: /^Metrics$/ },
   { path: "/checklist", slug: "checklist", h1: /^Post-migration checklist$/ },
   { path: "/audit", slug: "audit", h1: /^Audit log$/ },

@@ -18,6 +18,9 @@ import {
   IdParams,
   LegacyIdParams,
   MetricsQuery,
+  PredictedFailuresQuery,
+  RunsQuery,
+  StartPreviewQuery,
   UpdateUserBody,
 } from "./schemas";
 import { CreateWebhookBody, DeliveriesQuery, UpdateWebhookBody, WEBHOOK_EVENTS } from "./webhooks";
@@ -58,6 +61,9 @@ const op = (o: ApiOperation) => ops.push(o);
 /* ── Migration ─────────────────────────────────────────────────────────────────── */
 const M = "Migration";
 op({ method: "post", path: "/api/prestamos/migration/start", tag: M, role: "admin", summary: "Start a run", body: StartRunBody, example: { batchSize: 2000, errorThresholdPct: 1 }, status: 202, response: "`{run}`: the new run (state running). Installs change capture on the first start.", errors: [409], audit: "migration.start" });
+op({ method: "get", path: "/api/prestamos/migration/start/preview", tag: M, role: "reviewer", summary: "What a start would do", query: StartPreviewQuery, status: 200, response: "Prestamos it takes, the cached dry run's invalid share against the threshold (`predictedHalt`; null without a dry run of the last 15 minutes), whether change capture turns on. Never scans the legacy table." });
+op({ method: "get", path: "/api/prestamos/migration/runs", tag: M, role: "reviewer", summary: "Every run, newest first", query: RunsQuery, status: 200, response: "`{items, nextBefore, total}`: each run with who, when, duration, outcome, processed / failed, reason, settings; `before` = `nextBefore` for older runs." });
+op({ method: "get", path: "/api/prestamos/migration/runs/{id}", tag: M, role: "reviewer", summary: "One run", params: IdParams, status: 200, response: "`{run, settings, preflight, batchCount}`; its batches are in `GET /api/prestamos/migration/metrics?runId=`." });
 op({ method: "post", path: "/api/prestamos/migration/stop", tag: M, role: "admin", summary: "Stop the active run after its batch", status: 200, response: "`{run}`: the run, stop requested (stopped at once when no worker holds it).", errors: [409], audit: "migration.stop" });
 op({ method: "post", path: "/api/prestamos/migration/pause", tag: M, role: "admin", summary: "Pause the active run after its batches in flight", status: 200, response: "`{run}`: the run, paused.", errors: [409], audit: "migration.pause" });
 op({ method: "post", path: "/api/prestamos/migration/resume", tag: M, role: "admin", summary: "Resume a paused run", status: 200, response: "`{run}`: the run, running again.", errors: [409], audit: "migration.resume_run" });
@@ -75,6 +81,8 @@ op({ method: "get", path: "/api/prestamos/migration/progress", tag: M, role: "re
 op({ method: "get", path: "/api/prestamos/migration/consistency", tag: M, role: "reviewer", summary: "Consistency summary and a page of mismatches", query: ConsistencyQuery, status: 200, response: "`{summary, mismatches}`: field match, payment totals, status, relationships; one page of mismatches." });
 op({ method: "get", path: "/api/prestamos/migration/consistency/{id}", tag: M, role: "reviewer", summary: "Field-level diff of one prestamo", params: LegacyIdParams, status: 200, response: "One line per field (legacy, expected, new, agree), the same for each pago." });
 op({ method: "get", path: "/api/prestamos/migration/failures", tag: M, role: "reviewer", summary: "Failed prestamos with their rules", query: FailuresQuery, status: 200, response: "A page of failed prestamos with code, field, value (and pago id)." });
+op({ method: "get", path: "/api/prestamos/migration/failures/predicted", tag: M, role: "reviewer", summary: "Prestamos the rules refuse now (the dry run, listed)", query: PredictedFailuresQuery, status: 200, response: "`{items, next, scanned}`: failing prestamos with code, field, value (and pago id), in legacy id order; a page evaluates at most 2,000 legacy prestamos, `after` = `next` goes on." });
+op({ method: "get", path: "/api/prestamos/migration/failures/recheck", tag: M, role: "reviewer", summary: "Do the failed prestamos still fail?", status: 200, response: "`{failed, checked, stillFailing}`: the failed prestamos (at most 5,000, lowest ids first) against the rules as their legacy rows stand now; a retry fails those again." });
 op({ method: "get", path: "/api/prestamos/migration/metrics", tag: M, role: "reviewer", summary: "Batch time series and system figures", query: MetricsQuery, status: 200, response: "Per-batch series, throughput, error rate, process and database figures." });
 
 /* ── Pre-flight, checklist and report (issue 9) ─────────────────────────────────── */

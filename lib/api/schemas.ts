@@ -146,6 +146,30 @@ export type FailuresQuery = z.infer<typeof FailuresQuery>;
 export const MetricsQuery = z.object({ runId: PositiveIntString.optional(), limit: ReadLimit });
 export type MetricsQuery = z.infer<typeof MetricsQuery>;
 
+/** A legacy id as a keyset cursor: any int4, zero and negative included (legacy ids may be). */
+const Int4String = z
+  .string()
+  .regex(/^-?[0-9]{1,10}$/, "must be a whole number")
+  .transform(Number)
+  .refine((n) => n >= -INT4_MAX - 1 && n <= INT4_MAX, "must be an int4");
+
+export const PredictedFailuresQuery = z.object({ code: z.enum(FAILURE_CODE_NAMES).optional(), after: Int4String.optional(), limit: ReadLimit });
+export type PredictedFailuresQuery = z.infer<typeof PredictedFailuresQuery>;
+
+export const RunsQuery = z.object({ before: PositiveIntString.optional(), limit: ReadLimit });
+export type RunsQuery = z.infer<typeof RunsQuery>;
+
+export const StartPreviewQuery = z.object({
+  retry: z.enum(["true", "false"]).optional().transform((v) => v === "true"),
+  errorThresholdPct: z
+    .string()
+    .regex(/^[0-9]{1,3}(\.[0-9]{1,4})?$/, "must be a percentage such as 1 or 2.5")
+    .transform(Number)
+    .refine((n) => n <= 100, "must be at most 100")
+    .optional(),
+});
+export type StartPreviewQuery = z.infer<typeof StartPreviewQuery>;
+
 // ---- test data (POST /api/prestamos/test/create-data) ----
 
 export const TEST_DATA_MAX_COUNT = 1_000_000;

@@ -11,6 +11,7 @@ import { CAPTURE_ON_SQL } from "./capture";
 import { activeConfirmations } from "./confirmations";
 import { getConsistencySummary, type ConsistencySummary } from "./consistency";
 import { bytes, confirmationItems, overallOf, type CheckItem } from "./preflight";
+import { fmtCents } from "@/lib/format";
 import { FAILURE_CODES } from "./rules";
 
 export interface Checklist {
@@ -21,6 +22,7 @@ export interface Checklist {
   items: CheckItem[];
 }
 
+const NOTHING_MIGRATED = "not measurable yet: no prestamo is migrated";
 const int = new Intl.NumberFormat("en-US");
 const n = (x: number) => int.format(x);
 
@@ -87,8 +89,8 @@ export async function getChecklist(db: Db, opts: { consistency?: ConsistencySumm
     id: "field_match",
     group: "Consistency",
     label: "Field match 100 %",
-    state: c.migrated > 0 && c.fieldMatch.mismatching === 0 ? "pass" : "fail",
-    figure: c.migrated === 0 ? "nothing migrated" : `${pct} % — ${n(c.fieldMatch.matching)} of ${n(c.migrated)} migrated prestamos match their rules (${n(c.nowFails)} now fail)`,
+    state: c.fieldMatch.mismatching > 0 ? "fail" : c.migrated === 0 ? "unmeasured" : "pass",
+    figure: c.migrated === 0 ? NOTHING_MIGRATED : `${pct} % — ${n(c.fieldMatch.matching)} of ${n(c.migrated)} migrated prestamos match their rules (${n(c.nowFails)} now fail)`,
     why: "Every column of every migrated prestamo and pago must equal its rule applied to the legacy row as it is now.",
     link: "/consistency",
     data: { ...c.fieldMatch, migrated: c.migrated, nowFails: c.nowFails },
@@ -99,8 +101,11 @@ export async function getChecklist(db: Db, opts: { consistency?: ConsistencySumm
     id: "payment_totals",
     group: "Consistency",
     label: "Payment totals equal",
-    state: t.legacyTotalCents === t.newTotalCents && t.prestamosDiffering === 0 && t.legacyLivePagos === t.newLivePagos ? "pass" : "fail",
-    figure: `legacy ${t.legacyTotalCents} cents in ${n(t.legacyLivePagos)} pagos, new ${t.newTotalCents} cents in ${n(t.newLivePagos)}; difference ${t.differenceCents}; ${n(t.prestamosDiffering)} prestamos differ (accuracy ${t.accuracyPct} %)`,
+    state: !(t.legacyTotalCents === t.newTotalCents && t.prestamosDiffering === 0 && t.legacyLivePagos === t.newLivePagos) ? "fail" : c.migrated === 0 ? "unmeasured" : "pass",
+    figure:
+      c.migrated === 0 && t.newTotalCents === "0"
+        ? NOTHING_MIGRATED
+        : `legacy ${fmtCents(t.legacyTotalCents, null)} in ${n(t.legacyLivePagos)} pagos, new ${fmtCents(t.newTotalCents, null)} in ${n(t.newLivePagos)} (PEN and USD amounts added together); difference ${fmtCents(t.differenceCents, null)}; ${n(t.prestamosDiffering)} prestamos differ (accuracy ${t.accuracyPct} % of the legacy total)`,
     why: "A payment lost or counted twice is the worst thing a migration can do to a loans database.",
     link: "/consistency",
     data: { ...t },
@@ -111,7 +116,7 @@ export async function getChecklist(db: Db, opts: { consistency?: ConsistencySumm
     id: "status_consistent",
     group: "Consistency",
     label: "Status consistent",
-    state: c.status.mismatching === 0 ? "pass" : "fail",
+    state: c.status.mismatching > 0 ? "fail" : c.migrated === 0 ? "unmeasured" : "pass",
     figure: `${n(c.status.mismatching)} estado mismatches; business warnings (never failures): PAGADO_CON_SALDO ${n(w.PAGADO_CON_SALDO)}, SALDO_CERO_ACTIVO ${n(w.SALDO_CERO_ACTIVO)}, SOBREPAGO ${n(w.SOBREPAGO)}`,
     why: "estado drives collections and reporting; the warnings are real loans worth a look, listed on the consistency page.",
     link: "/consistency",
@@ -124,7 +129,7 @@ export async function getChecklist(db: Db, opts: { consistency?: ConsistencySumm
     id: "relationships",
     group: "Consistency",
     label: "Relationships intact",
-    state: broken === 0 ? "pass" : "fail",
+    state: broken > 0 ? "fail" : c.migrated === 0 ? "unmeasured" : "pass",
     figure:
       `${n(r.missingPagos)} pagos missing, ${n(r.wrongPrestamoPagos)} under the wrong prestamo, ${n(r.orphanNewPrestamos + r.orphanNewPagos)} new rows without legacy row, ` +
       `${n(r.missingNewPrestamos)} migrated without new row, ${n(r.untrackedNewPrestamos)} untracked; ${n(r.orphanLegacyPagos)} orphan legacy pagos (never migrated, expected)`,

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryOne } from "@/db/sql";
+import { fmtCents } from "@/lib/format";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { insertPago, insertPrestamo, migrateAll, newIdOf, syncIds } from "@/lib/testing/factories";
 import { getConsistency, getConsistencySummary, getPrestamoDiff, listMismatches } from "./consistency";
@@ -79,6 +80,9 @@ describe("consistency after a clean migration", () => {
     expect((await listMismatches(t.db, { category: "field", page: 1, limit: 50 })).items).toEqual([]);
     const w = await listMismatches(t.db, { category: "warning:SOBREPAGO", page: 1, limit: 50 });
     expect(w.items.map((i) => i.legacyId)).toEqual([ids.dora]);
+    // The saldo in the console's one money format, not raw cents.
+    const dora = await queryOne<{ estado: string; saldo_cents: string; moneda: string }>(t.db, sql`select estado, saldo_cents::text, moneda from prestamos_new where legacy_id = ${ids.dora}`);
+    expect(w.items[0].summary).toBe(`estado ${dora!.estado}, saldo ${fmtCents(dora!.saldo_cents, dora!.moneda)}`);
     const o = await listMismatches(t.db, { category: "orphan_legacy_pago", page: 1, limit: 1 });
     expect(o.items).toHaveLength(1);
     expect(o.items[0].pagoIds).toEqual(pagos.orphanNull);

@@ -143,7 +143,8 @@ function chunkCtes(after: number, upto: number): SQL {
     SELECT ng.p_legacy_id, 'orphan_new', '', ng.legacy_id, format('legacy pago %s no longer exists', ng.legacy_id)
     FROM ng WHERE NOT ng.has_legacy
     UNION ALL
-    SELECT n.legacy_id, 'warning:' || w.code, 'saldo_cents', NULL, format('estado %s, saldo_cents %s', n.estado, n.saldo_cents)
+    -- The saldo in the console's money format (lib/format.ts fmtCents): sign, currency, grouping.
+    SELECT n.legacy_id, 'warning:' || w.code, 'saldo_cents', NULL, format('estado %s, saldo %s%s %s', n.estado, CASE WHEN n.saldo_cents < 0 THEN '−' ELSE '' END, CASE n.moneda WHEN 'USD' THEN 'US$' ELSE 'S/' END, to_char(abs(n.saldo_cents) / 100.0, 'FM999,999,999,999,990.00'))
     FROM np n CROSS JOIN LATERAL (VALUES
         ('PAGADO_CON_SALDO', n.estado = 'pagado' AND n.saldo_cents > 0),
         ('SALDO_CERO_ACTIVO', n.estado IN ('activo', 'en_mora') AND n.saldo_cents <= 0),

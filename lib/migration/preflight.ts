@@ -22,7 +22,8 @@ import { getWriteRate, type WriteRate } from "./write-samples";
 
 type Exec = Pick<Db, "execute">;
 
-export type ItemState = "pass" | "warn" | "fail" | "confirmed";
+/** `unmeasured`: nothing to measure yet (a consistency item before any prestamo is migrated): never a pass. */
+export type ItemState = "pass" | "warn" | "fail" | "confirmed" | "unmeasured";
 
 export interface CheckItem {
   id: string;
@@ -121,7 +122,11 @@ export interface PreflightSnapshot {
 
 /* ── the dry run, cached ──────────────────────────────────────────────────────────── */
 
-const dryRunCache = new WeakMap<object, { at: number; report?: VerifyReport; pending?: Promise<VerifyReport> }>();
+type DryRunEntry = { at: number; report?: VerifyReport; pending?: Promise<VerifyReport> };
+// On globalThis: route handlers and pages are bundled apart, and a page's start summary must see
+// the dry run a route computed.
+const g = globalThis as unknown as { __prestamosDryRunCache?: WeakMap<object, DryRunEntry> };
+const dryRunCache = (g.__prestamosDryRunCache ??= new WeakMap<object, DryRunEntry>());
 
 export function clearPreflightCache(db: Db): void {
   dryRunCache.delete(db);
@@ -144,6 +149,13 @@ async function cachedVerify(db: Db, driver: Driver, mode: "fresh" | "cached" | "
     dryRunCache.delete(db);
     throw err;
   }
+}
+
+/** The cached dry run when one was computed within `maxAgeMs`, else null: never scans. */
+export function cachedDryRun(db: Db, maxAgeMs = START_DRY_RUN_MAX_AGE_MS): { report: VerifyReport; ageSeconds: number } | null {
+  const entry = dryRunCache.get(db);
+  if (!entry?.report || Date.now() - entry.at >= maxAgeMs) return null;
+  return { report: entry.report, ageSeconds: Math.max(0, Math.round((Date.now() - Date.parse(entry.report.checkedAt)) / 1000)) };
 }
 
 /* ── helpers ───────────────────────────────────────────────────────────────────────── */
@@ -472,7 +484,7 @@ export function confirmationItems(phase: "preflight" | "checklist", confirmation
 }
 
 export function overallOf(items: CheckItem[]): "pass" | "warn" | "fail" {
-  return items.some((i) => i.state === "fail") ? "fail" : items.some((i) => i.state === "warn") ? "warn" : "pass";
+  return items.some((i) => i.state === "fail") ? "fail" : items.some((i) => i.state === "warn" || i.state === "unmeasured") ? "warn" : "pass";
 }
 
 /**

@@ -283,7 +283,7 @@ export const esc = (v: unknown): string =>
 const int = new Intl.NumberFormat("en-US");
 const fmt = (n: number | null | undefined) => (n === null || n === undefined ? "—" : int.format(n));
 const when = (iso: string | null | undefined) => (iso ? esc(iso.replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC")) : "—");
-const STATE_CLASS: Record<string, string> = { pass: "pass", confirmed: "confirmed", warn: "warn", fail: "fail" };
+const STATE_CLASS: Record<string, string> = { pass: "pass", confirmed: "confirmed", warn: "warn", fail: "fail", unmeasured: "warn" };
 
 /** A line or bar chart as inline SVG: no script, no external file (prints as is). */
 export function svgChart(values: number[], opts: { title: string; unit: string; kind: "line" | "bars"; color: string; xLabel: string }): string {

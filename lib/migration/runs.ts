@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import { sql, type SQL } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Driver } from "@/db/client";
 import { isoTime, queryOne } from "@/db/sql";
 import { systemActor, writeAudit, type Actor } from "@/lib/audit";
 import { AppError, pgErrorCode } from "@/lib/errors";
@@ -16,6 +16,8 @@ import { assertLegacyPhase } from "./cutover";
 import { lockWriters, migrateWindow } from "./write";
 
 export const RUN_DEFAULTS = { batchSize: 2000, errorThresholdPct: 1, targetBatchMs: 500, pauseMs: 0, workers: 2 } as const;
+/** The embedded database runs one batch loop (one connection): a run there defaults to 1 worker. */
+export const runDefaultsFor = (driver: Driver) => ({ ...RUN_DEFAULTS, workers: driver === "pglite" ? 1 : RUN_DEFAULTS.workers });
 /** Adaptive batch sizes stay within these bounds. */
 export const BATCH_SIZE_BOUNDS = { min: 100, max: 50_000 } as const;
 /** A run's lease: renewed by every batch; another instance takes the run over once it expires. */

@@ -23,6 +23,13 @@ export interface AuditUrlState {
 }
 
 const POLL_MS = 10_000;
+/** Where an audit target lives in the console: `prestamo:42` → its page, `run:3` → the run's page. */
+function targetHref(target: string | null | undefined): string | null {
+  const m = /^(prestamo|run):(-?\d+)$/.exec(target ?? "");
+  if (!m) return null;
+  return m[1] === "run" ? `/runs/${m[2]}` : `/prestamos/${m[2]}`;
+}
+
 const FILTERS = ["actor", "action", "outcome", "target", "from", "to"] as const;
 
 function params(s: Omit<AuditUrlState, "page"> & { page?: number }): URLSearchParams {
@@ -148,8 +155,8 @@ export function AuditClient({
                 </Td>
                 <Td className="font-mono text-[13px]">{e.action}</Td>
                 <Td className="font-mono text-[13px]">
-                  {e.target?.startsWith("prestamo:") ? (
-                    <Link href={`/prestamos/${e.target.slice(9)}`} className="underline underline-offset-2 hover:text-sky-700">
+                  {targetHref(e.target) ? (
+                    <Link href={targetHref(e.target)!} className="underline underline-offset-2 hover:text-sky-700">
                       {e.target}
                     </Link>
                   ) : (

@@ -26,7 +26,10 @@ export function ChecklistClient({ initialData, isAdmin }: { initialData: Checkli
     retry: false,
   });
   const c = q.data;
-  const done = c.failing.length === 0;
+  const titles = (state: string) => c.items.filter((i) => i.state === state).map((i) => i.label);
+  const failing = titles("fail");
+  const unmeasured = titles("unmeasured");
+  const done = failing.length === 0 && unmeasured.length === 0;
   return (
     <div className="flex flex-col gap-6">
       <PageHeader
@@ -41,7 +44,8 @@ export function ChecklistClient({ initialData, isAdmin }: { initialData: Checkli
         data-testid="checklist-overall"
         data-state={c.overall}
       >
-        <p className="text-sm font-semibold">{done ? "Every measured item passes." : `Not done: ${c.failing.join(", ")}`}</p>
+        <p className="text-sm font-semibold">{done ? "Every measured item passes." : failing.length ? `Not done: ${failing.join(", ")}.` : "Nothing fails, but not everything can be measured yet."}</p>
+        {unmeasured.length > 0 && <p className="mt-1 text-sm">Not measurable yet: {unmeasured.join(", ")}.</p>}
         <div className="mt-3">
           <Summary items={c.items} />
         </div>

@@ -14,7 +14,7 @@ import { FilterChip, Pager } from "@/components/ui/pager";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { apiFetch } from "@/lib/api/client";
 import type { MismatchCategory } from "@/lib/api/schemas";
-import { fmtCents, fmtInt, fmtPct } from "@/lib/format";
+import { fmtCents, fmtId, fmtInt, fmtPct } from "@/lib/format";
 import type { ConsistencySummary, MismatchPage } from "@/lib/migration/consistency";
 
 export interface ConsistencyResponse {
@@ -23,6 +23,25 @@ export interface ConsistencyResponse {
 }
 
 const POLL_MS = 15_000;
+
+/** Each mismatch category in plain words; the API's name stays in the tooltip (scripts filter by it). */
+const CATEGORY_TEXT: Record<MismatchCategory, string> = {
+  field: "Fields differ",
+  totals: "Payment totals differ",
+  status: "Status differs",
+  now_fails: "Now fails the rules",
+  missing_new: "Marked migrated, no new row",
+  missing_pago: "Pago missing in the new table",
+  wrong_prestamo: "Pago under the wrong prestamo",
+  orphan_new: "New row, legacy row gone",
+  untracked_new: "New row not marked migrated",
+  orphan_legacy_pago: "Orphan legacy pago",
+  "warning:PAGADO_CON_SALDO": "Warning: paid with a balance",
+  "warning:SALDO_CERO_ACTIVO": "Warning: active with no balance",
+  "warning:SOBREPAGO": "Warning: overpaid",
+};
+const CATEGORY_ORDER: string[] = Object.keys(CATEGORY_TEXT);
+const categoryText = (c: string) => CATEGORY_TEXT[c as MismatchCategory] ?? c;
 
 function href(category: string | null, page: number): string {
   const u = new URLSearchParams();
@@ -55,7 +74,8 @@ export function ConsistencyClient({
   const s = q.data.summary;
   const m = q.data.mismatches;
   const t = s.paymentTotals;
-  const cats = s.byCategory;
+  // Failures first, then orphans, then the business warnings (hundreds of them must not bury the rest).
+  const cats = [...s.byCategory].sort((a, b) => CATEGORY_ORDER.indexOf(a.category) - CATEGORY_ORDER.indexOf(b.category));
 
   return (
     <div className="flex flex-col gap-6">
@@ -96,7 +116,7 @@ export function ConsistencyClient({
       )}
 
       <div className="grid grid-cols-1 gap-4 lg:grid-cols-3">
-        <Card title="Payment totals" description="Pagos not anulado of the migrated prestamos, in cents, summed across currencies.">
+        <Card title="Payment totals" description="Pagos not anulado of the migrated prestamos, in currency units, PEN and USD amounts added together.">
           <dl className="grid grid-cols-[1fr_auto] gap-y-1 text-sm">
             <dt className="text-zinc-500">Legacy total</dt>
             <dd className="tabular text-right text-zinc-900">{fmtCents(t.legacyTotalCents, null)}</dd>
@@ -104,23 +124,23 @@ export function ConsistencyClient({
             <dd className="tabular text-right text-zinc-900">{fmtCents(t.newTotalCents, null)}</dd>
             <dt className="text-zinc-500">Difference</dt>
             <dd className={cn("tabular text-right", t.differenceCents === "0" ? "text-zinc-900" : "font-medium text-red-700")}>{fmtCents(t.differenceCents, null)}</dd>
-            <dt className="mt-2 text-zinc-500">Legacy pagos (live)</dt>
+            <dt className="mt-2 text-zinc-500">Legacy pagos</dt>
             <dd className="tabular mt-2 text-right text-zinc-900">
-              {fmtInt(t.legacyPagos)} ({fmtInt(t.legacyLivePagos)})
+              {fmtInt(t.legacyPagos)}, {fmtInt(t.legacyLivePagos)} not voided
             </dd>
-            <dt className="text-zinc-500">New pagos (live)</dt>
+            <dt className="text-zinc-500">New pagos</dt>
             <dd className="tabular text-right text-zinc-900">
-              {fmtInt(t.newPagos)} ({fmtInt(t.newLivePagos)})
+              {fmtInt(t.newPagos)}, {fmtInt(t.newLivePagos)} not voided
             </dd>
           </dl>
         </Card>
-        <Card title="Business warnings" description="Counted and listed, never failures (§5).">
+        <Card title="Business warnings" description="Real loans worth a look, counted and listed, never failures.">
           <dl className="grid grid-cols-[1fr_auto] gap-y-1 text-sm">
             {Object.entries(s.status.warnings).map(([code, n]) => (
               <div key={code} className="contents">
                 <dt>
-                  <Link href={href(`warning:${code}`, 1)} className="font-mono text-[13px] text-zinc-700 underline underline-offset-2 hover:text-sky-700">
-                    {code}
+                  <Link href={href(`warning:${code}`, 1)} title={code} className="text-zinc-700 underline underline-offset-2 hover:text-sky-700">
+                    {categoryText(`warning:${code}`).replace(/^Warning: /, "")}
                   </Link>
                 </dt>
                 <dd className={cn("tabular text-right", n > 0 ? "font-medium text-amber-700" : "text-zinc-900")}>
@@ -163,14 +183,14 @@ export function ConsistencyClient({
           </FilterChip>
           {cats.map((c) => (
             <FilterChip key={c.category} href={href(c.category, 1)} active={query.category === c.category}>
-              {c.category} <span className="tabular opacity-70">{fmtInt(c.prestamos)}</span>
+              <span title={c.category}>{categoryText(c.category)}</span> <span className="tabular opacity-70">{fmtInt(c.prestamos)}</span>
             </FilterChip>
           ))}
         </nav>
         {m.items.length === 0 ? (
           <p className="rounded-xl border border-dashed border-zinc-300 bg-white px-5 py-8 text-center text-sm text-zinc-500">
             <span aria-hidden="true">✓ </span>
-            {query.page > 1 ? "No more mismatches on this page." : query.category ? `Nothing in ${query.category}.` : "No mismatch: every migrated prestamo agrees with its legacy rows."}
+            {query.page > 1 ? "No more mismatches on this page." : query.category ? `Nothing in “${categoryText(query.category)}”.` : "No mismatch: every migrated prestamo agrees with its legacy rows."}
           </p>
         ) : (
           <Table caption="Mismatches">
@@ -192,12 +212,14 @@ export function ConsistencyClient({
                       <span className="text-zinc-400">none</span>
                     ) : (
                       <Link href={`/prestamos/${it.legacyId}`} className="font-medium text-zinc-900 underline underline-offset-2 hover:text-sky-700">
-                        {it.legacyId}
+                        {fmtId(it.legacyId)}
                       </Link>
                     )}
                   </Td>
                   <Td>
-                    <Badge tone={it.category.startsWith("warning:") ? "warning" : "danger"}>{it.category}</Badge>
+                    <Badge tone={it.category.startsWith("warning:") ? "warning" : "danger"}>
+                      <span title={it.category}>{categoryText(it.category)}</span>
+                    </Badge>
                   </Td>
                   <Td className="text-zinc-800">{it.summary}</Td>
                   <Td className="tabular text-xs">{it.pagoIds.length ? it.pagoIds.join(", ") : "—"}</Td>

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
+import { FAILURE_CODE_TEXT } from "@/components/console/failure-codes";
 import { LiveStatus } from "@/components/console/live-status";
 import { PageHeader } from "@/components/console/page-header";
 import { VisibleText } from "@/components/console/visible-text";
@@ -13,8 +14,10 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { FilterChip, Pager } from "@/components/ui/pager";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { apiFetch, errorMessage } from "@/lib/api/client";
-import { fmtInt, fmtTime } from "@/lib/format";
+import { fmtId, fmtInt, fmtTime } from "@/lib/format";
 import type { FailuresPage } from "@/lib/migration/failures";
+import type { FailedRecheck } from "@/lib/migration/predicted-failures";
+import type { FailureCode } from "@/lib/migration/rules";
 import type { SingleOutcome } from "@/lib/migration/prestamo-actions";
 import type { RunDTO } from "@/lib/migration/runs";
 
@@ -67,38 +70,25 @@ export function FailuresClient({
       return qc.invalidateQueries({ queryKey: ["migration"] });
     },
   });
-  const retryAll = useMutation({
-    mutationFn: () => apiFetch<{ run: RunDTO }>("/api/prestamos/migration/start", { method: "POST", body: { retry: true } }),
-    onSettled: () => qc.invalidateQueries({ queryKey: ["migration"] }),
-  });
 
   return (
     <div className="flex flex-col gap-6">
       <PageHeader
         title="Failures"
-        description="Failed prestamos with every rule they failed when last taken: code, field and the offending value as stored."
+        description={
+          <>
+            Failed prestamos with every rule they failed when last taken: what fails, the field and the value as stored. Before a run, the{" "}
+            <Link href="/failures/predicted" className="underline underline-offset-2">
+              predicted failures
+            </Link>{" "}
+            list what the rules refuse now.
+          </>
+        }
         aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={POLL_MS} isFetching={q.isFetching} />}
       />
       {badQuery && <p className="-mt-3 text-sm text-amber-800">The address held an invalid code or page; showing every code.</p>}
 
-      {isAdmin && d.totalFailed > 0 && (
-        <div className="flex flex-wrap items-center gap-3 rounded-xl border border-zinc-200 bg-white px-5 py-3 shadow-sm">
-          <Button onClick={() => retryAll.mutate()} disabled={retryAll.isPending}>
-            {retryAll.isPending ? "Starting…" : `Retry all ${fmtInt(d.totalFailed)} failed`}
-          </Button>
-          <span className="text-sm text-zinc-500">Starts a run with retry: failed and rolled back prestamos are taken again (default batch size and threshold).</span>
-          {retryAll.isSuccess && (
-            <span role="status" className="text-sm text-emerald-800">
-              ✓ Run #{retryAll.data.run.id} started. <Link href="/migration" className="underline underline-offset-2">Follow it</Link>
-            </span>
-          )}
-          {retryAll.isError && (
-            <span role="alert" className="text-sm text-red-800">
-              ✕ Refused: {errorMessage(retryAll.error)}
-            </span>
-          )}
-        </div>
-      )}
+      {isAdmin && d.totalFailed > 0 && <RetryAll totalFailed={d.totalFailed} />}
 
       <nav aria-label="Filter by failure code" className="flex flex-wrap gap-1.5">
         <FilterChip href={href(null, 1)} active={query.code === null}>
@@ -106,18 +96,28 @@ export function FailuresClient({
         </FilterChip>
         {Object.entries(d.countsByCode).map(([code, c]) => (
           <FilterChip key={code} href={href(code, 1)} active={query.code === code}>
-            {code} <span className="tabular opacity-70">{fmtInt(c.prestamos)}</span>
+            <span title={code}>{FAILURE_CODE_TEXT[code as FailureCode].title}</span> <span className="tabular opacity-70">{fmtInt(c.prestamos)}</span>
           </FilterChip>
         ))}
       </nav>
 
+      {query.code && (
+        <p className="-mt-3 text-sm text-zinc-600">
+          <span className="font-mono text-[12px] text-zinc-500">{query.code}</span> — {FAILURE_CODE_TEXT[query.code as FailureCode].rule} {FAILURE_CODE_TEXT[query.code as FailureCode].fix}
+        </p>
+      )}
+
       {d.items.length === 0 ? (
         <EmptyState
           title={query.code ? `No failed prestamo with ${query.code}` : "No failed prestamos"}
-          description={query.code ? "Pick another code or show all." : "Every prestamo taken so far passed the rules. The Verify page shows what a run would refuse."}
+          description={
+            query.code
+              ? "No run recorded this failure. The predicted failures list what a run would refuse now."
+              : "Every prestamo taken so far passed the rules. The predicted failures list what a run would refuse now."
+          }
           action={
-            <Link href={query.code ? "/failures" : "/verify"} className={buttonClass("secondary")}>
-              {query.code ? "Show all" : "Open verify"}
+            <Link href={query.code ? `/failures/predicted?code=${query.code}` : "/failures/predicted"} className={buttonClass("secondary")}>
+              Show the predicted failures
             </Link>
           }
         />
@@ -138,14 +138,16 @@ export function FailuresClient({
               <Tr key={f.legacyId}>
                 <Td align="right" className="align-top">
                   <Link href={`/prestamos/${f.legacyId}`} className="font-medium text-zinc-900 underline underline-offset-2 hover:text-sky-700">
-                    {f.legacyId}
+                    {fmtId(f.legacyId)}
                   </Link>
                 </Td>
                 <Td className="align-top">
                   <ul className="flex flex-col gap-1">
                     {f.rules.map((r, i) => (
                       <li key={i} className="flex flex-wrap items-baseline gap-2">
-                        <Badge tone="danger">{r.code}</Badge>
+                        <Badge tone="danger">
+                          <span title={`${r.code}: ${FAILURE_CODE_TEXT[r.code].rule}`}>{FAILURE_CODE_TEXT[r.code].title}</span>
+                        </Badge>
                         <span className="font-mono text-[12px] text-zinc-600">
                           {r.pagoId !== null ? `pago ${r.pagoId} · ` : ""}
                           {r.field}
@@ -159,7 +161,11 @@ export function FailuresClient({
                 </Td>
                 <Td className="tabular align-top text-xs">
                   {fmtTime(f.failedAt)}
-                  {f.runId !== null && <span className="block text-zinc-500">run #{f.runId}</span>}
+                  {f.runId !== null && (
+                    <Link href={`/runs/${f.runId}`} className="block text-zinc-500 underline underline-offset-2">
+                      run #{fmtId(f.runId)}
+                    </Link>
+                  )}
                 </Td>
                 {isAdmin && (
                   <Td className="align-top">
@@ -183,6 +189,68 @@ export function FailuresClient({
         prevHref={d.page > 1 ? href(query.code, d.page - 1) : null}
         nextHref={d.hasMore ? href(query.code, d.page + 1) : null}
       />
+    </div>
+  );
+}
+
+/**
+ * Retry all: first says how many of the failed still fail their rules now (a retry fails those
+ * again), and what fixing them means, then starts the retry run on a second click.
+ */
+function RetryAll({ totalFailed }: { totalFailed: number }) {
+  const qc = useQueryClient();
+  const check = useMutation({ mutationFn: () => apiFetch<FailedRecheck>("/api/prestamos/migration/failures/recheck") });
+  const retryAll = useMutation({
+    mutationFn: () => apiFetch<{ run: RunDTO }>("/api/prestamos/migration/start", { method: "POST", body: { retry: true } }),
+    onSettled: () => qc.invalidateQueries({ queryKey: ["migration"] }),
+  });
+  const r = check.data;
+  return (
+    <div className="flex flex-col gap-3 rounded-xl border border-zinc-200 bg-white px-5 py-3 shadow-sm" data-testid="retry-all">
+      <div className="flex flex-wrap items-center gap-3">
+        <Button variant="secondary" onClick={() => check.mutate()} disabled={check.isPending || retryAll.isPending}>
+          {check.isPending ? "Checking the rules…" : `Retry all ${fmtInt(totalFailed)} failed…`}
+        </Button>
+        <span className="text-sm text-zinc-500">A failed prestamo fails again until its legacy data is fixed. This first checks how many still fail now.</span>
+      </div>
+      {check.isError && (
+        <p role="alert" className="text-sm text-red-800">
+          ✕ The check failed: {errorMessage(check.error)}
+        </p>
+      )}
+      {r && !retryAll.isSuccess && (
+        <div className={cn("rounded-lg px-3 py-3 text-sm ring-1 ring-inset", r.stillFailing > 0 ? "bg-amber-50 text-amber-950 ring-amber-200" : "bg-emerald-50 text-emerald-900 ring-emerald-200")}>
+          <p data-testid="retry-recheck">
+            {r.stillFailing > 0
+              ? `${fmtInt(r.stillFailing)} of the ${fmtInt(r.checked)} failed prestamos checked${r.checked < r.failed ? ` (the first ${fmtInt(r.checked)} of ${fmtInt(r.failed)})` : ""} still fail their rules now: a retry marks them failed again.`
+              : `All ${fmtInt(r.checked)} failed prestamos checked pass their rules now: a retry migrates them.`}
+          </p>
+          {r.stillFailing > 0 && (
+            <p className="mt-1">
+              Fixing means correcting their legacy rows in the application (each code below says what the rule wants). Change capture then brings every fixed prestamo over by
+              itself, with no retry.
+            </p>
+          )}
+          <div className="mt-2 flex gap-2">
+            <Button size="sm" variant={r.stillFailing > 0 ? "danger" : "primary"} onClick={() => retryAll.mutate()} disabled={retryAll.isPending}>
+              {retryAll.isPending ? "Starting…" : r.stillFailing > 0 ? "Retry all anyway" : "Retry all"}
+            </Button>
+            <Button size="sm" variant="ghost" onClick={() => check.reset()}>
+              Cancel
+            </Button>
+          </div>
+        </div>
+      )}
+      {retryAll.isSuccess && (
+        <span role="status" className="text-sm text-emerald-800">
+          ✓ Run #{fmtId(retryAll.data.run.id)} started. <Link href="/migration" className="underline underline-offset-2">Follow it</Link>
+        </span>
+      )}
+      {retryAll.isError && (
+        <span role="alert" className="text-sm text-red-800">
+          ✕ Refused: {errorMessage(retryAll.error)}
+        </span>
+      )}
     </div>
   );
 }

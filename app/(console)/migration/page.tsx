@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
 import { connection } from "next/server";
-import { getDb } from "@/db/client";
+import { getDb, getDbHandle } from "@/db/client";
 import { requirePagePrincipal } from "@/lib/auth/session";
 import { getProgress } from "@/lib/migration/progress";
-import { RUN_DEFAULTS } from "@/lib/migration/runs";
+import { runDefaultsFor } from "@/lib/migration/runs";
 import { MigrationClient } from "./client";
 
 export const metadata: Metadata = { title: "Migration" };
@@ -13,5 +13,5 @@ export default async function MigrationPage() {
   await connection();
   const principal = await requirePagePrincipal({ callbackUrl: "/migration" });
   const progress = await getProgress(await getDb());
-  return <MigrationClient initialData={progress} isAdmin={principal.role === "admin"} defaults={{ ...RUN_DEFAULTS }} />;
+  return <MigrationClient initialData={progress} isAdmin={principal.role === "admin"} defaults={runDefaultsFor((await getDbHandle()).driver)} />;
 }

@@ -15,7 +15,20 @@ export const STATE_LOOK: Record<ItemState, { label: string; tone: BadgeTone; ico
   confirmed: { label: "Confirmed", tone: "info", icon: "✓" },
   warn: { label: "Warning", tone: "warning", icon: "!" },
   fail: { label: "Fail", tone: "danger", icon: "✕" },
+  unmeasured: { label: "Not measurable yet", tone: "neutral", icon: "–" },
 };
+
+const PAGE_NAMES: Record<string, string> = {
+  "/verify": "Verify",
+  "/failures": "Failures",
+  "/consistency": "Consistency",
+  "/migration": "Migration",
+  "/test-data": "Test data",
+  "/preflight": "Pre-flight",
+  "/runs": "Runs",
+};
+/** An evidence link by the name of the page it opens, not its path. */
+const evidenceName = (link: string) => `See it on ${PAGE_NAMES[link.split("?")[0]] ?? "its page"}`;
 
 export function StateBadge({ state }: { state: ItemState }) {
   const look = STATE_LOOK[state];
@@ -33,7 +46,7 @@ export function Summary({ items }: { items: CheckItem[] }) {
   const count = (s: ItemState) => items.filter((i) => i.state === s).length;
   return (
     <ul className="flex flex-wrap gap-2 text-sm" aria-label="Items by state">
-      {(["fail", "warn", "pass", "confirmed"] as const).map((s) => (
+      {(["fail", "unmeasured", "warn", "pass", "confirmed"] as const).filter((s) => s !== "unmeasured" || count(s) > 0).map((s) => (
         <li key={s} className="flex items-center gap-1.5 rounded-lg bg-white px-3 py-1.5 shadow-sm ring-1 ring-zinc-200">
           <span className="tabular font-semibold text-zinc-900" data-testid={`count-${s}`}>
             {count(s)}
@@ -77,7 +90,7 @@ export function CheckItems({
                       <h3 className="text-sm font-semibold text-zinc-900">{i.label}</h3>
                       {i.link && (
                         <Link href={i.link} className="text-xs font-medium text-sky-700 underline-offset-2 hover:underline">
-                          Evidence: {i.link} →
+                          {evidenceName(i.link)} →
                         </Link>
                       )}
                     </div>

@@ -13,7 +13,7 @@ import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { getDb } from "@/db/client";
 import { FAILURE_CODE_NAMES, PositiveIntString } from "@/lib/api/schemas";
 import { requirePagePrincipal } from "@/lib/auth/session";
-import { fmtInt, fmtTime } from "@/lib/format";
+import { fmtId, fmtInt, fmtTime } from "@/lib/format";
 import { EXPLORER_PAGE_SIZE, EXPLORER_STATES, ExplorerQuery, listLegacyPrestamos } from "./explorer-query";
 
 export const metadata: Metadata = { title: "Prestamos" };
@@ -213,7 +213,7 @@ export default async function PrestamosPage({ searchParams }: { searchParams: Pr
             </TBody>
           </Table>
           <Pager
-            summary={`Ids ${fmtInt(page.rows[0].id)}–${fmtInt(page.rows[page.rows.length - 1].id)} · ${fmtInt(page.rows.length)} shown`}
+            summary={`Ids ${fmtId(page.rows[0].id)}–${fmtId(page.rows[page.rows.length - 1].id)} · ${fmtInt(page.rows.length)} shown`}
             first={
               q.after || q.before ? (
                 <Link href={href({ state: q.state, code: q.code })} className={buttonClass("ghost", "sm")}>

@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { LiveStatus } from "@/components/console/live-status";
+import { FAILURE_CODE_TEXT } from "@/components/console/failure-codes";
 import { PageHeader } from "@/components/console/page-header";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -12,7 +13,6 @@ import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { apiFetch } from "@/lib/api/client";
 import { fmtDuration, fmtInt, fmtPct, fmtTime } from "@/lib/format";
 import type { VerifyReport } from "@/lib/migration/verify";
-import { FailureCodeChart } from "./verify-chart";
 
 const POLL_MS = 60_000;
 
@@ -27,7 +27,7 @@ export function VerifyClient({ initialData }: { initialData: VerifyReport }) {
     retry: false,
   });
   const r = q.data;
-  const codes = Object.entries(r.dryRun.byCode).map(([code, prestamos]) => ({ code, prestamos }));
+  const codes = (Object.entries(r.dryRun.byCode) as [keyof typeof FAILURE_CODE_TEXT, number][]).map(([code, prestamos]) => ({ code, prestamos }));
   const invalidPct = r.dryRun.checked ? (r.dryRun.invalid / r.dryRun.checked) * 100 : null;
 
   return (
@@ -62,43 +62,48 @@ export function VerifyClient({ initialData }: { initialData: VerifyReport }) {
         />
       </dl>
 
-      <div className="grid grid-cols-1 gap-4 xl:grid-cols-[3fr_2fr]">
-        <Card title="Invalid prestamos by failure code" description="A prestamo failing two codes counts under each. These would be marked failed by a run.">
-          {r.dryRun.invalid === 0 ? (
-            <p className="py-10 text-center text-sm text-zinc-500">
-              <span aria-hidden="true">✓ </span>Every legacy prestamo passes the rules.
-            </p>
-          ) : (
-            <FailureCodeChart data={codes} />
-          )}
+      {r.dryRun.invalid === 0 ? (
+        <Card title="Invalid prestamos by failure code">
+          <p className="py-6 text-center text-sm text-zinc-500">
+            <span aria-hidden="true">✓ </span>Every legacy prestamo passes the rules.
+          </p>
         </Card>
-        <Table caption="Invalid prestamos by failure code">
+      ) : (
+        <Table caption="Invalid prestamos by failure code: a run would mark these failed">
           <THead>
             <tr>
-              <Th>Failure code</Th>
+              <Th>Why a run would refuse them</Th>
               <Th align="right">Prestamos</Th>
-              <Th align="right">Share</Th>
+              <Th align="right">Share of the {fmtInt(r.dryRun.checked)} checked</Th>
+              <Th>Before a run</Th>
             </tr>
           </THead>
           <TBody>
             {codes.map((c) => (
               <Tr key={c.code}>
-                <Td className="font-mono text-[13px]">
-                  {c.prestamos > 0 ? (
-                    <Link href={`/failures?code=${c.code}`} className="underline underline-offset-2 hover:text-sky-700">
-                      {c.code}
-                    </Link>
-                  ) : (
-                    c.code
-                  )}
+                <Td>
+                  <span className="font-medium text-zinc-900" title={FAILURE_CODE_TEXT[c.code].rule}>
+                    {FAILURE_CODE_TEXT[c.code].title}
+                  </span>
+                  <span className="ml-2 font-mono text-[12px] text-zinc-500">{c.code}</span>
                 </Td>
                 <Td align="right">{fmtInt(c.prestamos)}</Td>
                 <Td align="right">{r.dryRun.checked ? fmtPct((c.prestamos / r.dryRun.checked) * 100) : "—"}</Td>
+                <Td>
+                  {c.prestamos > 0 ? (
+                    <Link href={`/failures/predicted?code=${c.code}`} className="underline underline-offset-2 hover:text-sky-700">
+                      List the {fmtInt(c.prestamos)}
+                    </Link>
+                  ) : (
+                    "—"
+                  )}
+                </Td>
               </Tr>
             ))}
           </TBody>
         </Table>
-      </div>
+      )}
+      <p className="-mt-3 text-xs text-zinc-500">A prestamo failing two codes counts under each.</p>
 
       <div className="grid grid-cols-1 gap-4 lg:grid-cols-3">
         <Card title="New tables and states">

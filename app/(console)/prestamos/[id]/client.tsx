@@ -155,15 +155,17 @@ function Actions({ id, d }: { id: number; d: PrestamoDiff }) {
     },
   });
   const last = [single, rollback].filter((m) => m.submittedAt > 0).sort((a, b) => b.submittedAt - a.submittedAt)[0];
+  const verb = d.state === "migrated" ? "Re-sync" : "Migrate";
+  const stillFails = d.failingNow.length > 0;
 
   return (
     <section aria-label="Actions" className="rounded-xl border border-zinc-200 bg-white px-5 py-4 shadow-sm">
       <div className="flex flex-wrap items-center gap-3">
-        <Button onClick={() => single.mutate()} disabled={single.isPending || !d.legacyExists}>
-          {single.isPending ? "Migrating…" : d.state === "migrated" ? "Re-sync" : "Migrate"}
+        <Button onClick={() => single.mutate()} disabled={single.isPending || !d.legacyExists || (stillFails && d.state !== "migrated")}>
+          {single.isPending ? `${verb === "Re-sync" ? "Re-syncing" : "Migrating"}…` : verb}
         </Button>
         {!confirming ? (
-          <Button variant="secondary" onClick={() => setConfirming(true)} disabled={rollback.isPending}>
+          <Button variant="secondary" onClick={() => setConfirming(true)} disabled={rollback.isPending || d.state !== "migrated"}>
             Roll back…
           </Button>
         ) : (
@@ -178,7 +180,11 @@ function Actions({ id, d }: { id: number; d: PrestamoDiff }) {
           </span>
         )}
         <span className="text-sm text-zinc-500">
-          {d.legacyExists ? "Migrate works whatever the state; roll back only a migrated prestamo (409 otherwise)." : "The legacy row is gone: nothing to migrate."}
+          {!d.legacyExists
+            ? "The legacy row is gone: nothing to migrate."
+            : stillFails
+              ? `It fails ${d.failingNow.length === 1 ? "1 rule" : `${d.failingNow.length} rules`} now (below): ${verb.toLowerCase()} would mark it failed again. Fix its legacy row first; change capture then brings it over by itself.`
+              : `${verb} writes it from its legacy rows now. ${d.state === "migrated" ? "Roll back removes it and its pagos from the new tables; runs leave it out until a retry." : "Only a migrated prestamo can be rolled back."}`}
         </span>
       </div>
       {last === single && single.isSuccess && (

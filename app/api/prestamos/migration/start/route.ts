@@ -4,7 +4,8 @@ import { route } from "@/lib/http/route";
 import { StartRunBody } from "@/lib/api/migration";
 import { assertLegacyPhase } from "@/lib/migration/cutover";
 import { getPreflight, preflightGate } from "@/lib/migration/preflight";
-import { startRun } from "@/lib/migration/runs";
+import { getDbHandle } from "@/db/client";
+import { runDefaultsFor, startRun } from "@/lib/migration/runs";
 import { localWorkerId, wakeLocalWorker } from "@/lib/migration/worker-id";
 import { preflightContext } from "@/lib/server/preflight-context";
 
@@ -19,7 +20,8 @@ export const POST = route({
     await assertLegacyPhase(db, "a run");
     // Issue 9: failing pre-flight items need the typed confirmation; the state is kept with the run.
     const preflight = preflightGate(await getPreflight(db, await preflightContext(), { dryRun: "start" }), confirmPreflight);
-    const run = await startRun(db, { ...opts, preflight }, actor, localWorkerId());
+    const workers = opts.workers ?? runDefaultsFor((await getDbHandle()).driver).workers;
+    const run = await startRun(db, { ...opts, workers, preflight }, actor, localWorkerId());
     wakeLocalWorker();
     return { run };
   },
