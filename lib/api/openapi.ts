@@ -7,6 +7,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import { RollbackAllBody, StartRunBody, TuneRunBody } from "./migration";
+import { ThrottlePatchBody } from "./throttle";
 import { ChecklistConfirmBody, ChecklistWithdrawBody, PreflightConfirmBody, PreflightQuery, PreflightSettingsBody, PreflightWithdrawBody, ReportQuery } from "./preflight";
 import {
   AuditQuery,
@@ -70,6 +71,9 @@ op({ method: "get", path: "/api/prestamos/migration/consistency", tag: M, role: 
 op({ method: "get", path: "/api/prestamos/migration/consistency/{id}", tag: M, role: "reviewer", summary: "Field-level diff of one prestamo", params: LegacyIdParams, status: 200, response: "One line per field (legacy, expected, new, agree), the same for each pago." });
 op({ method: "get", path: "/api/prestamos/migration/failures", tag: M, role: "reviewer", summary: "Failed prestamos with their rules", query: FailuresQuery, status: 200, response: "A page of failed prestamos with code, field, value (and pago id)." });
 op({ method: "get", path: "/api/prestamos/migration/metrics", tag: M, role: "reviewer", summary: "Batch time series and system figures", query: MetricsQuery, status: 200, response: "Per-batch series, throughput, error rate, process and database figures." });
+// The throttle (MIGRATION-SPEC §8).
+op({ method: "get", path: "/api/prestamos/migration/throttle", tag: M, role: "reviewer", summary: "The throttle: signals, levels, state, episodes", status: 200, response: "`{active, since, reasons, signals: [{id, enabled, applicable, value, threshold, resume, critical, state}], episodes, history}`; a signal that cannot be read is `unknown` and throttles." });
+op({ method: "patch", path: "/api/prestamos/migration/throttle", tag: M, role: "admin", summary: "Change the throttle's levels, at once, also during a run", body: ThrottlePatchBody, example: { lock_waits: { threshold: 2 }, standby_lag_bytes: { enabled: true, threshold: 8388608 } }, status: 200, response: "The throttle as GET answers it, with the new levels (resume ≤ threshold ≤ critical, else 400).", audit: "throttle.settings" });
 
 /* ── Pre-flight, checklist and report (issue 9) ─────────────────────────────────── */
 const P = "Pre-flight and checklist";

@@ -5,6 +5,7 @@ import { queryOne } from "@/db/sql";
 import { captureBacklog, isCaptureInstalled } from "./capture";
 import { getLatestRun, type RunDTO } from "./runs";
 import { getStateCounts } from "./state-counts";
+import { getThrottleSummary, type ThrottleSummary } from "./throttle";
 
 export const RATE_WINDOW_SECONDS = 30;
 
@@ -17,11 +18,13 @@ export interface ProgressDTO {
   capture: { enabled: boolean; backlog: number; oldestAgeSeconds: number | null };
   lastError: { message: string; at: string | null } | null;
   stop: { reason: string | null; detail: string | null; requestedBy: string | null } | null;
+  /** MIGRATION-SPEC §8: while active, the run claims no new batch. */
+  throttle: ThrottleSummary;
   checkedAt: string;
 }
 
 export async function getProgress(db: Db): Promise<ProgressDTO> {
-  const [run, legacy, counts, rate, enabled, backlog] = await Promise.all([
+  const [run, legacy, counts, rate, enabled, backlog, throttle] = await Promise.all([
     getLatestRun(db),
     queryOne<{ total: number }>(db, sql`select count(*)::int as total from prestamos`),
     getStateCounts(db),
@@ -33,6 +36,7 @@ export async function getProgress(db: Db): Promise<ProgressDTO> {
     ),
     isCaptureInstalled(db),
     captureBacklog(db),
+    getThrottleSummary(db),
   ]);
   const total = legacy?.total ?? 0;
   const { migrated, failed, rolledBack } = counts;
@@ -53,6 +57,7 @@ export async function getProgress(db: Db): Promise<ProgressDTO> {
     capture: { enabled, backlog: backlog.entries, oldestAgeSeconds: backlog.oldestAgeSeconds },
     lastError: run?.lastError ? { message: run.lastError, at: run.lastErrorAt } : null,
     stop: run && !run.active ? { reason: run.stopReason, detail: run.stopDetail, requestedBy: run.stopRequestedBy } : null,
+    throttle,
     checkedAt: new Date().toISOString(),
   };
 }

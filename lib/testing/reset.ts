@@ -15,6 +15,8 @@ const ENGINE_TABLES = [
   "migration_batches",
   "capture_changes",
   "capture_state",
+  "throttle_episodes",
+  "throttle_samples",
 ];
 
 /** Removes the capture triggers and empties the engine's tables (and `also`), ids restarted. */

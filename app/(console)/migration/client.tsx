@@ -13,6 +13,7 @@ import { ApiError, apiFetch, errorMessage } from "@/lib/api/client";
 import { fmtDec1, fmtDuration, fmtInt, fmtPct, fmtTime } from "@/lib/format";
 import type { ProgressDTO } from "@/lib/migration/progress";
 import type { RunDTO } from "@/lib/migration/runs";
+import { ThrottlePanel } from "./throttle-panel";
 
 export const PROGRESS_KEY = ["migration", "progress"] as const;
 const ROLLBACK_ALL = "ROLLBACK ALL";
@@ -131,6 +132,7 @@ export function MigrationClient({
       </div>
 
       <ProgressCard p={p} />
+      <ThrottlePanel isAdmin={isAdmin} />
 
       {(p.lastError || (p.stop && p.stop.reason)) && (
         <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
