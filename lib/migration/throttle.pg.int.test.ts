@@ -16,7 +16,9 @@ import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { parseExposition, valueOf } from "@/lib/testing/prom-text";
 import { resetMigrationTables } from "@/lib/testing/reset";
+import { getMetrics } from "./metrics";
 import { getProgress } from "./progress";
+import { prepareReport } from "./report";
 import { startRun } from "./runs";
 import { setThrottleSettings, type SignalView, type TickOutcome } from "./throttle";
 import { startWorker, type WorkerHandle } from "./worker";
@@ -185,6 +187,13 @@ describe("the throttle on PostgreSQL (MIGRATION-SPEC §8)", () => {
       },
     );
     expect(episode.worst.lock_waits).toBe(2);
+    // Metrics and the report list the episode with its run and its worst values.
+    const metrics = await getMetrics(t.db, { runId: run.id, limit: 5 });
+    expect(metrics.throttleEpisodes).toHaveLength(1);
+    expect(metrics.throttleEpisodes[0]).toMatchObject({ runId: run.id, outcome: "resumed", worst: { lock_waits: 2 } });
+    expect(metrics.throttleEpisodes[0].alertedAt).not.toBeNull();
+    const report = await prepareReport(t.db, { driver: "postgres" }, "test");
+    expect(report.throttleEpisodes.map((e) => e.id)).toEqual([metrics.throttleEpisodes[0].id]);
     const ev = await events();
     expect(ev).toEqual(expect.arrayContaining(["run.throttled", "run.throttled_long", "run.resumed_from_throttle"]));
     expect(ev.indexOf("run.throttled")).toBeLessThan(ev.indexOf("run.resumed_from_throttle"));
