@@ -30,6 +30,13 @@ export interface ThrottlerHandle {
   stop(): Promise<void>;
 }
 
+/**
+ * Throttled for this long, the batches in flight have finished (they aim at 500 ms): the probes
+ * measure the application without the run, so they feed the baseline. Without that, a baseline
+ * taken before a busy application started would hold the throttle for ever.
+ */
+const BATCHES_DONE_MS = 2000;
+
 /** Without a decision for this long, the throttle counts as engaged. */
 const DECISION_STALE_MS = 3000;
 
@@ -50,12 +57,13 @@ export function startThrottler(db: Db, opts: ThrottlerOptions): ThrottlerHandle 
   let engaged = false;
   let decidedAt = 0;
   let runRunning = false;
+  let engagedSince: number | null = null;
 
   const probeLoop = async () => {
     while (running) {
       const started = Date.now();
       try {
-        await probeOnce(db, mem, { idle: !runRunning, by: instance });
+        await probeOnce(db, mem, { idle: !runRunning || (engagedSince !== null && Date.now() - engagedSince >= BATCHES_DONE_MS), by: instance });
       } catch {
         /* recorded in mem.probeError: the latency reads as unknown */
       }
@@ -77,6 +85,7 @@ export function startThrottler(db: Db, opts: ThrottlerOptions): ThrottlerHandle 
         const views = evaluate(readings, settings, figures ? figures.medianMs - figures.baselineMs : undefined);
         const t = await recordTick(db, views, settings, { instance });
         engaged = t.engaged || t.opened;
+        engagedSince = engaged ? (engagedSince ?? Date.now()) : null;
         decidedAt = Date.now();
         failures = 0;
         if (t.opened) log({ msg: "throttle engaged", reasons: views.filter((v) => v.state === "over" || v.state === "critical" || v.state === "unknown").map((v) => ({ id: v.id, value: v.value, why: v.why })) });
