@@ -4,3 +4,4 @@ export * from "./auth";
 export * from "./migration";
 export * from "./operations";
 export * from "./cutover";
+export * from "./throttle";

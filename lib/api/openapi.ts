@@ -7,6 +7,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import { CutoverBody, FinalizeBody, RevertBody, RollbackAllBody, StartRunBody, TuneRunBody } from "./migration";
+import { ThrottlePatchBody } from "./throttle";
 import { ChecklistConfirmBody, ChecklistWithdrawBody, PreflightConfirmBody, PreflightQuery, PreflightSettingsBody, PreflightWithdrawBody, ReportQuery } from "./preflight";
 import {
   AuditQuery,
@@ -84,6 +85,9 @@ op({ method: "get", path: "/api/prestamos/migration/failures", tag: M, role: "re
 op({ method: "get", path: "/api/prestamos/migration/failures/predicted", tag: M, role: "reviewer", summary: "Prestamos the rules refuse now (the dry run, listed)", query: PredictedFailuresQuery, status: 200, response: "`{items, next, scanned}`: failing prestamos with code, field, value (and pago id), in legacy id order; a page evaluates at most 2,000 legacy prestamos, `after` = `next` goes on." });
 op({ method: "get", path: "/api/prestamos/migration/failures/recheck", tag: M, role: "reviewer", summary: "Do the failed prestamos still fail?", status: 200, response: "`{failed, checked, stillFailing}`: the failed prestamos (at most 5,000, lowest ids first) against the rules as their legacy rows stand now; a retry fails those again." });
 op({ method: "get", path: "/api/prestamos/migration/metrics", tag: M, role: "reviewer", summary: "Batch time series and system figures", query: MetricsQuery, status: 200, response: "Per-batch series, throughput, error rate, process and database figures." });
+// The throttle (MIGRATION-SPEC §8).
+op({ method: "get", path: "/api/prestamos/migration/throttle", tag: M, role: "reviewer", summary: "The throttle: signals, levels, state, episodes", status: 200, response: "`{active, since, reasons, signals: [{id, enabled, applicable, value, threshold, resume, critical, state}], episodes, history}`; a signal that cannot be read is `unknown` and throttles." });
+op({ method: "patch", path: "/api/prestamos/migration/throttle", tag: M, role: "admin", summary: "Change the throttle's levels, at once, also during a run", body: ThrottlePatchBody, example: { lock_waits: { threshold: 2 }, standby_lag_bytes: { enabled: true, threshold: 8388608 } }, status: 200, response: "The throttle as GET answers it, with the new levels (resume ≤ threshold ≤ critical, else 400).", audit: "throttle.settings" });
 
 /* ── Pre-flight, checklist and report (issue 9) ─────────────────────────────────── */
 const P = "Pre-flight and checklist";

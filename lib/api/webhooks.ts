@@ -1,7 +1,12 @@
 import { z } from "zod";
 
 /** Events a webhook can subscribe to (issue 7). Spelled here so pages and schemas share them without pulling drizzle in. */
-export const WEBHOOK_EVENTS = ["run.started", "run.halted", "run.stopped", "run.finished", "run.resumed", "consistency.below_100", "cutover.completed", "cutover.reverted", "cutover.finalized"] as const;
+export const WEBHOOK_EVENTS = [
+  "run.started", "run.halted", "run.stopped", "run.finished", "run.resumed", "consistency.below_100",
+  // The throttle (MIGRATION-SPEC §8): engaged, released, and lasting past its alert limit.
+  "run.throttled", "run.resumed_from_throttle", "run.throttled_long",
+  "cutover.completed", "cutover.reverted", "cutover.finalized",
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 export const WebhookEventSchema = z.enum(WEBHOOK_EVENTS);
 

@@ -8,7 +8,9 @@
  *  - the engine's full run through the code the API uses (change capture on), per batch size;
  *  - the consistency check, one prestamo's diff p50/p95, progress and diff latency during a run,
  *    peak RSS, the application's write throughput with and without the capture triggers, and
- *    the application writing for a whole run (then the backlog drains and consistency must be 100 %).
+ *    the application writing for a whole run without and with the throttle (its throughput and p99
+ *    write latency; then the backlog drains and consistency must be 100 %), and the throttle's own
+ *    cost to a run with no writer.
  * Exits 1 when a result is wrong (a run not finished, rows differing from the floor, consistency < 100 %).
  * Prints a table and writes bench-results/bench-<scale>-<driver>.{json,md}.
  */
@@ -294,53 +296,107 @@ async function main() {
     // whole run, against the same writer with no run and no triggers; then the backlog drains and
     // the consistency check must find 100 %.
     if (!embedded && writerDuringRun) {
-      const writers = await Promise.all([0, 1, 2, 3].map(() => openDb({ url: db.url!, max: 1 })));
+      // Named as an application, so the throttle counts them as the application's sessions.
+      const writers = await Promise.all([0, 1, 2, 3].map(() => openDb({ url: db.url!, max: 1, applicationName: "loans-app" })));
       const writeFor = async (until: () => boolean) => {
         const t0 = performance.now();
-        const ops = (await Promise.all(writers.map((w, i) => applicationWrites(w.db, { until, seed: 100 + i })))).reduce((a, b) => a + b, 0);
-        return Math.round(ops / ((performance.now() - t0) / 1000));
+        const latencies: number[] = [];
+        const ops = (await Promise.all(writers.map((w, i) => applicationWrites(w.db, { until, seed: 100 + i, onWrite: (ms) => latencies.push(ms) })))).reduce((a, b) => a + b, 0);
+        return { opsPerSecond: Math.round(ops / ((performance.now() - t0) / 1000)), p50Ms: pct(latencies, 50), p99Ms: pct(latencies, 99) };
       };
       await h.db.execute(sql.raw(`drop trigger if exists ${CAPTURE_TRIGGERS.prestamos} on prestamos`));
       await h.db.execute(sql.raw(`drop trigger if exists ${CAPTURE_TRIGGERS.pagos} on pagos_prestamo`));
       const quietUntil = Date.now() + writerSeconds * 1000;
       const alone = await writeFor(() => Date.now() > quietUntil);
-      await rollbackAll(h.db, actor);
-      await emptyNewTables(h);
-      const t0 = performance.now();
-      await startRun(h.db, { errorThresholdPct: 100, workers: 1 }, actor, "bench");
-      const worker = startWorker(h.db, { workerId: "bench", idleMs: 50, maxSlots: 1 });
-      let active = true;
-      const watch = (async () => {
-        while (active) {
-          await new Promise((r) => setTimeout(r, 200));
-          active = Boolean((await getLatestRun(h.db))?.active);
-        }
-      })();
-      const duringRun = await writeFor(() => !active);
-      await watch;
-      const runMs = performance.now() - t0;
-      await worker.stop();
-      const writerRun = await getLatestRun(h.db);
-      const backlog = (await queryOne<{ n: number }>(h.db, sql`select count(*)::int as n from capture_changes`))!.n;
-      const [, drainMs] = await timed(async () => {
-        await drainAll(h.db);
-      });
-      const after = await getConsistencySummary(h.db);
-      await Promise.all(writers.map((w) => w.close()));
-      results.writerDuringRun = {
-        opsPerSecondAlone: alone,
-        opsPerSecondDuringRun: duringRun,
-        lossPct: Math.round((1 - duringRun / alone) * 1000) / 10,
-        runSeconds: secs(runMs),
-        backlogAtRunEnd: backlog,
-        drainSeconds: secs(drainMs),
-        matchPctAfterDrain: after.fieldMatch.matchingPct,
-        paymentDifferenceCents: after.paymentTotals.differenceCents,
+      /** A default run (1 worker) with the writer on for its whole length; with or without the throttle (§8). */
+      const runUnderWriter = async (throttle: boolean) => {
+        await rollbackAll(h.db, actor);
+        await emptyNewTables(h);
+        await h.db.execute(sql`truncate throttle_episodes, throttle_samples`);
+        const t0 = performance.now();
+        const run = await startRun(h.db, { errorThresholdPct: 100, workers: 1 }, actor, "bench");
+        let maxLagBytes = 0;
+        let ticks = 0;
+        const worker = startWorker(h.db, {
+          workerId: "bench",
+          idleMs: 50,
+          maxSlots: 1,
+          ...(throttle
+            ? {
+                throttle: {
+                  driver: "postgres" as const,
+                  onTick: (t: { views: { id: string; value: number | null }[] }) => {
+                    ticks++;
+                    maxLagBytes = Math.max(maxLagBytes, t.views.find((v) => v.id === "standby_lag_bytes")?.value ?? 0);
+                  },
+                },
+              }
+            : {}),
+        });
+        let active = true;
+        const watch = (async () => {
+          while (active) {
+            await new Promise((r) => setTimeout(r, 200));
+            active = Boolean((await getLatestRun(h.db))?.active);
+          }
+        })();
+        const during = await writeFor(() => !active);
+        await watch;
+        const runMs = performance.now() - t0;
+        await worker.stop();
+        const backlog = (await queryOne<{ n: number }>(h.db, sql`select count(*)::int as n from capture_changes`))!.n;
+        const [, drainMs] = await timed(async () => {
+          await drainAll(h.db);
+        });
+        const episodes = await queryOne<{ n: number; s: number }>(
+          h.db,
+          sql`select count(*)::int as n, coalesce(sum(extract(epoch from coalesce(ended_at, now()) - started_at)), 0)::float8 as s from throttle_episodes where run_id = ${run.id}`,
+        );
+        const writerRun = await getLatestRun(h.db);
+        check(writerRun?.status === "finished", `the run under the application's writes (throttle ${throttle ? "on" : "off"}) ended ${writerRun?.status}`);
+        const after = await getConsistencySummary(h.db);
+        check(after.fieldMatch.mismatching === 0 && after.paymentTotals.differenceCents === "0", `after a run (throttle ${throttle ? "on" : "off"}) under the application's writes and the drain: ${after.fieldMatch.mismatching} mismatching (${after.fieldMatch.matchingPct} %), payment difference ${after.paymentTotals.differenceCents} cents`);
+        await checkIndependently(h.db, `after the run under the application's writes (throttle ${throttle ? "on" : "off"})`);
+        return {
+          throttle,
+          opsPerSecondDuringRun: during.opsPerSecond,
+          keptPct: Math.round((during.opsPerSecond / alone.opsPerSecond) * 1000) / 10,
+          p50Ms: during.p50Ms,
+          p99Ms: during.p99Ms,
+          p99VsAlone: alone.p99Ms ? Math.round(((during.p99Ms ?? 0) / alone.p99Ms) * 100) / 100 : null,
+          runSeconds: secs(runMs),
+          backlogAtRunEnd: backlog,
+          drainSeconds: secs(drainMs),
+          throttleEpisodes: episodes?.n ?? 0,
+          throttledSeconds: Math.round(Number(episodes?.s ?? 0) * 10) / 10,
+          ...(throttle ? { signalReads: ticks, maxStandbyLagBytes: maxLagBytes } : {}),
+          matchPctAfterDrain: after.fieldMatch.matchingPct,
+        };
       };
-      console.log(JSON.stringify({ writerDuringRun: results.writerDuringRun }));
-      check(writerRun?.status === "finished", `the run under the application's writes ended ${writerRun?.status}`);
-      check(after.fieldMatch.mismatching === 0 && after.paymentTotals.differenceCents === "0", `after a run under the application's writes and the drain: ${after.fieldMatch.mismatching} mismatching (${after.fieldMatch.matchingPct} %), payment difference ${after.paymentTotals.differenceCents} cents`);
-      await checkIndependently(h.db, "after the run under the application's writes");
+      const unthrottled = await runUnderWriter(false);
+      console.log(JSON.stringify({ writerDuringRun: unthrottled }));
+      const throttled = await runUnderWriter(true);
+      console.log(JSON.stringify({ writerDuringRun: throttled }));
+      await Promise.all(writers.map((w) => w.close()));
+      results.writerDuringRun = { alone, runs: [unthrottled, throttled] };
+    }
+    // The throttle's own cost (§8: the probe and the reads are cheap): the default run with no
+    // writer, without and with the throttle, twice each, interleaved.
+    if (!embedded) {
+      const costRuns: { throttle: boolean; seconds: number }[] = [];
+      for (const throttle of [false, true, false, true]) {
+        await rollbackAll(h.db, actor);
+        await emptyNewTables(h);
+        const t0 = performance.now();
+        await startRun(h.db, { errorThresholdPct: 100 }, actor, "bench");
+        const worker = startWorker(h.db, { workerId: "bench", idleMs: 50, ...(throttle ? { throttle: { driver: "postgres" as const } } : {}) });
+        while ((await getLatestRun(h.db))?.active) await new Promise((r) => setTimeout(r, 100));
+        costRuns.push({ throttle, seconds: secs(performance.now() - t0) });
+        await worker.stop();
+      }
+      const mean = (on: boolean) => costRuns.filter((c) => c.throttle === on).reduce((a, c) => a + c.seconds, 0) / 2;
+      results.throttleCost = { runs: costRuns, offSeconds: secs(mean(false) * 1000), onSeconds: secs(mean(true) * 1000), costPct: Math.round((mean(true) / mean(false) - 1) * 1000) / 10 };
+      console.log(JSON.stringify({ throttleCost: results.throttleCost }));
     }
     // The cut-over and the revert with the application writing through the legacy names.
     if (!embedded) {
@@ -391,8 +447,9 @@ function report(r: Record<string, unknown>) {
     "",
     `Consistency: ${JSON.stringify(r.consistency)}`,
     `Application writes (4 connections, single-row updates of pagos): ${JSON.stringify(r.appWrites ?? "n/a on the embedded database (one connection)")}`,
-    `Application writes for a whole run (4 connections, inserts/updates/deletes/moves): ${JSON.stringify(r.writerDuringRun ?? "not measured")}`,
+    `Application writes for a whole run (4 connections, inserts/updates/deletes/moves), without and with the throttle: ${JSON.stringify(r.writerDuringRun ?? "not measured")}`,
     `Cut-over and revert with the application writing through the legacy names (4 connections): ${JSON.stringify(r.cutover ?? "not measured (embedded)")}`,
+    `The throttle's cost to a run with no writer (no standby lag): ${JSON.stringify(r.throttleCost ?? "n/a on the embedded database")}`,
     `Peak RSS: ${r.peakRssMb} MB; total ${r.totalSeconds} s`,
   ];
   fs.writeFileSync(`${base}.md`, lines.join("\n") + "\n");

@@ -14,6 +14,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import type { Db } from "@/db/client";
 import { queryRows } from "@/db/sql";
 import { getProgress } from "@/lib/migration/progress";
+import { getThrottle } from "@/lib/migration/throttle";
 import { cachedConsistency } from "./consistency-cache";
 
 export const RUN_STATES = ["idle", "running", "paused", "finished", "stopped", "halted", "failed"] as const;
@@ -61,6 +62,12 @@ function build() {
     consistencyMatch: new Gauge({ name: "prestamos_consistency_match_percent", help: "Field match % of the last consistency summary (absent until one is computed; 100 when nothing is migrated)", registers: [registry] }),
     consistencyTotals: new Gauge({ name: "prestamos_consistency_payment_accuracy_percent", help: "Payment totals accuracy % of the last consistency summary", registers: [registry] }),
     consistencyAge: new Gauge({ name: "prestamos_consistency_computed_age_seconds", help: "Seconds since the consistency figures were computed", registers: [registry] }),
+    // MIGRATION-SPEC §8: a gauge per signal (as last read; absent when unknown or not applicable) and the throttle's state.
+    throttleSignal: new Gauge({ name: "prestamos_throttle_signal", help: "Throttle signal as last read (standby_lag_ms in ms, standby_lag_bytes in bytes, app_latency as probe median / baseline, counts, WAL bytes/s)", labelNames: ["signal"] as const, registers: [registry] }),
+    throttleThreshold: new Gauge({ name: "prestamos_throttle_signal_threshold", help: "Threshold of each enabled throttle signal", labelNames: ["signal"] as const, registers: [registry] }),
+    throttleSignalOver: new Gauge({ name: "prestamos_throttle_signal_over", help: "1 when the signal holds the throttle (over, critical or unknown), 0 otherwise", labelNames: ["signal"] as const, registers: [registry] }),
+    throttled: new Gauge({ name: "prestamos_throttle_active", help: "1 while the throttle holds the run (no new batch is claimed)", registers: [registry] }),
+    throttledLong: new Gauge({ name: "prestamos_throttle_long", help: "1 when the current throttle has lasted longer than its alert limit", registers: [registry] }),
     lastBatchId: 0,
   };
   return m;
@@ -91,7 +98,7 @@ export function observeHttp(method: string, route: string, status: number, secon
 const BATCHES_PER_SCRAPE = 10_000;
 
 async function collectMigration(db: Db, m: PromState): Promise<void> {
-  const [progress, failures, batches, consistency] = await Promise.all([
+  const [progress, failures, batches, consistency, throttle] = await Promise.all([
     getProgress(db),
     queryRows<{ code: string; n: number }>(db, sql`select code, count(distinct legacy_id)::int as n from migration_failures group by code`),
     queryRows<{ id: number; kind: string; duration_ms: number }>(
@@ -99,6 +106,8 @@ async function collectMigration(db: Db, m: PromState): Promise<void> {
       sql`select id, kind, duration_ms::float8 as duration_ms from migration_batches where id > ${m.lastBatchId} order by id limit ${BATCHES_PER_SCRAPE}`,
     ),
     cachedConsistency(db),
+    // The driver only decides "not applicable"; the embedded database has no readings, so no gauge.
+    getThrottle(db, "postgres"),
   ]);
   for (const s of RUN_STATES) m.runState.set({ state: s }, progress.state === s ? 1 : 0);
   m.runId.set(progress.run?.id ?? 0);
@@ -118,6 +127,17 @@ async function collectMigration(db: Db, m: PromState): Promise<void> {
   m.captureEnabled.set(progress.capture.enabled ? 1 : 0);
   m.captureBacklog.set(progress.capture.backlog);
   m.captureAge.set(progress.capture.oldestAgeSeconds ?? 0);
+  m.throttled.set(throttle.active ? 1 : 0);
+  m.throttledLong.set(throttle.long ? 1 : 0);
+  m.throttleSignal.reset();
+  m.throttleThreshold.reset();
+  m.throttleSignalOver.reset();
+  for (const s of throttle.signals) {
+    if (!s.applicable || s.state === "disabled") continue;
+    if (s.value !== null) m.throttleSignal.set({ signal: s.id }, s.value);
+    m.throttleThreshold.set({ signal: s.id }, s.threshold);
+    m.throttleSignalOver.set({ signal: s.id }, s.state === "over" || s.state === "critical" || s.state === "unknown" ? 1 : 0);
+  }
   if (consistency) {
     m.consistencyMatch.set(consistency.summary.fieldMatch.matchingPct ?? 100);
     m.consistencyTotals.set(consistency.summary.paymentTotals.accuracyPct);

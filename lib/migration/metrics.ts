@@ -7,6 +7,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { AppError } from "@/lib/errors";
+import { listEpisodes, type EpisodeDTO } from "./throttle";
 
 type Exec = Pick<Db, "execute">;
 
@@ -39,6 +40,8 @@ export interface Metrics {
   };
   /** Over the batches shown: failures / prestamos × 100. */
   errorRatePct: number;
+  /** MIGRATION-SPEC §8: the throttle's episodes of the run (of any run when there is none), newest first. */
+  throttleEpisodes: EpisodeDTO[];
   system: {
     memory: { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number };
     /** Process CPU (user + system) since the previous call, as % of one core. */
@@ -169,6 +172,7 @@ export async function getMetrics(db: Exec, opts: { runId?: number; limit: number
         : null,
     },
     errorRatePct: shownPrestamos > 0 ? round2((shownFailures / shownPrestamos) * 100) : 0,
+    throttleEpisodes: await listEpisodes(db, { runId: runId ?? undefined, limit: 50 }),
     system: {
       ...systemSample(),
       dbConnections: Number(sys?.conns ?? 0),

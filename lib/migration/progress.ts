@@ -5,6 +5,7 @@ import { queryOne } from "@/db/sql";
 import { captureBacklog, getResyncProgress, isCaptureInstalled, type ResyncProgress } from "./capture";
 import { getLatestRun, type RunDTO } from "./runs";
 import { getLastStateCountsCheck, getStateCounts, type StateCountsCheck } from "./state-counts";
+import { getThrottleSummary, type ThrottleSummary } from "./throttle";
 
 export const RATE_WINDOW_SECONDS = 30;
 
@@ -22,6 +23,8 @@ export interface ProgressDTO {
   stop: { reason: string | null; detail: string | null; requestedBy: string | null } | null;
   /** The last self-check of the kept state counts against real counts (the worker's, when idle). */
   countsCheck: StateCountsCheck | null;
+  /** MIGRATION-SPEC §8: while active, the run claims no new batch. */
+  throttle: ThrottleSummary;
   checkedAt: string;
 }
 
@@ -32,7 +35,7 @@ export async function getProgress(db: Db): Promise<ProgressDTO> {
 }
 
 async function readProgress(db: Pick<Db, "execute">): Promise<ProgressDTO> {
-  const [run, legacy, counts, rate, enabled, backlog, resync, countsCheck] = await Promise.all([
+  const [run, legacy, counts, rate, enabled, backlog, resync, countsCheck, throttle] = await Promise.all([
     getLatestRun(db),
     // A prestamo deleted from legacy keeps its state row until its queued change is synced:
     // counted here so that pending stays exact meanwhile.
@@ -53,6 +56,7 @@ async function readProgress(db: Pick<Db, "execute">): Promise<ProgressDTO> {
     captureBacklog(db),
     getResyncProgress(db),
     getLastStateCountsCheck(db),
+    getThrottleSummary(db),
   ]);
   const total = legacy?.total ?? 0;
   const { migrated, failed, rolledBack } = counts;
@@ -74,6 +78,7 @@ async function readProgress(db: Pick<Db, "execute">): Promise<ProgressDTO> {
     lastError: run?.lastError ? { message: run.lastError, at: run.lastErrorAt } : null,
     stop: run && !run.active ? { reason: run.stopReason, detail: run.stopDetail, requestedBy: run.stopRequestedBy } : null,
     countsCheck,
+    throttle,
     checkedAt: new Date().toISOString(),
   };
 }

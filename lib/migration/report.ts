@@ -19,6 +19,8 @@ import { getConsistencySummary, type ConsistencySummary } from "./consistency";
 import { getPreflight, type PreflightContext, type PreflightReport } from "./preflight";
 import { FAILURE_CODES, type FailureCode } from "./rules";
 import { toRunDTO, type RunDTO } from "./runs";
+import { listEpisodes, type EpisodeDTO } from "./throttle";
+import { describeReason } from "@/lib/api/throttle";
 
 type Exec = Pick<Db, "execute">;
 
@@ -50,6 +52,8 @@ export interface ReportHead {
   consistency: ConsistencySummary;
   failuresByCode: Record<FailureCode, { prestamos: number; rules: number }>;
   failedPrestamos: number;
+  /** MIGRATION-SPEC §8: every throttle episode (run, start, end, the signals at their worst), oldest first. */
+  throttleEpisodes: EpisodeDTO[];
 }
 
 export interface ReportOptions {
@@ -123,6 +127,7 @@ export async function prepareReport(db: Db, ctx: PreflightContext, generatedBy: 
     consistency,
     failuresByCode,
     failedPrestamos: Number(meta?.failed ?? 0),
+    throttleEpisodes: (await listEpisodes(db, { limit: 10_000 })).reverse(),
   };
 }
 
@@ -396,6 +401,14 @@ async function* htmlParts(db: Exec, head: ReportHead, opts: ReportOptions): Asyn
     `<tr><th>Status mismatches</th><td class="n">${fmt(c.status.mismatching)}</td></tr>` +
     `<tr><th>Warnings</th><td class="n">${Object.entries(c.status.warnings).map(([k, v]) => `${esc(k)} ${fmt(v)}`).join(" · ")}</td></tr>` +
     `<tr><th>Relationships</th><td class="n">${Object.entries(c.relationships).map(([k, v]) => `${esc(k)} ${fmt(v)}`).join(" · ")}</td></tr>` +
+    `</tbody></table>`;
+
+  yield `<h2>Throttle episodes</h2><table><thead><tr><th class="n">Run</th><th>Started</th><th>Ended</th><th class="n">Seconds</th><th>Outcome</th><th>Why</th><th>Worst</th></tr></thead><tbody>` +
+    (head.throttleEpisodes.length
+      ? head.throttleEpisodes
+          .map((e) => `<tr><td class="n">${e.runId ?? ""}</td><td>${when(e.startedAt)}</td><td>${e.endedAt ? when(e.endedAt) : "open"}</td><td class="n">${fmt(e.seconds)}</td><td>${esc(e.outcome)}</td><td>${esc(e.reasons.map(describeReason).join("; "))}</td><td class="mono">${esc(Object.entries(e.worst).map(([k, v]) => `${k} ${v}`).join(", "))}</td></tr>`)
+          .join("")
+      : `<tr><td colspan="7">none: the throttle never held a run</td></tr>`) +
     `</tbody></table>`;
 
   yield `<h2>Failures by code</h2><table><thead><tr><th>Code</th><th class="n">Prestamos</th><th class="n">Rules</th></tr></thead><tbody>` +

@@ -10,6 +10,7 @@ import { drainAll, drainCapture } from "./capture";
 import { drainReverse } from "./reverse-capture";
 import { claimActiveRun, newWorkerId, nextBatchSize, processBatch, recordRunError, type BatchOutcome, type RunDTO } from "./runs";
 import { checkStateCounts, compactStateCounts } from "./state-counts";
+import { startThrottler, type ThrottlerHandle, type ThrottlerOptions } from "./throttler";
 import { maybeSampleLegacyWrites } from "./write-samples";
 
 // The state counts grow by a row or three per batch and sync: folded when idle, once a minute.
@@ -34,9 +35,14 @@ export interface WorkerOptions {
   maxSlots?: number;
   /** How long the slots drive batches before the loop comes back to drain capture and re-read the run. */
   sliceMs?: number;
+  /** The throttle (MIGRATION-SPEC §8): signals read by this process; without it no batch waits. */
+  throttle?: Omit<ThrottlerOptions, "instance" | "log">;
   /** How often, when idle, the kept state counts are checked against real counts. */
   checkCountsEveryMs?: number;
 }
+
+/** While throttled, the change queue is synced one batch a second (§8). */
+const THROTTLED_SYNC_EVERY_MS = 1000;
 
 const sleep = (ms: number, signal: { wake?: () => void }) =>
   new Promise<void>((resolve) => {
@@ -60,11 +66,23 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
   // Each slot's batch size, adapted to the run's target duration from its recent batches.
   const sizes = new Map<string, number>();
   const sliceMs = opts.sliceMs ?? 2000;
+  const throttle: ThrottlerHandle | null = opts.throttle ? startThrottler(db, { ...opts.throttle, instance: workerId, log }) : null;
+  const mayClaimBatch = () => throttle?.mayClaimBatch() ?? true;
+  let lastThrottledSync = 0;
+  /** Throttled: one sync batch a second at most, and a short wait so that the release is seen at once. */
+  const throttledSync = async () => {
+    if (Date.now() - lastThrottledSync >= THROTTLED_SYNC_EVERY_MS) {
+      lastThrottledSync = Date.now();
+      await drainCapture(db, opts.drainLimit ?? 2000);
+    }
+    await sleep(200, signal);
+  };
 
   /** One batch loop for a slice of time; returns how it stopped (undefined: the slice ran out). */
   const driveSlot = async (run: RunDTO, slotId: string): Promise<BatchOutcome | undefined> => {
     const until = Date.now() + sliceMs;
     while (running && Date.now() < until) {
+      if (!mayClaimBatch()) return undefined;
       const size = run.targetBatchMs > 0 ? (sizes.get(slotId) ?? run.batchSize) : run.batchSize;
       const out = await processBatch(db, run.id, slotId, size);
       // PGlite answers without real I/O: yield to timers and requests between batches, or a run
@@ -95,6 +113,10 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
         if (claim?.resumedFrom) log({ msg: "run resumed", runId: claim.run.id, from: claim.resumedFrom, checkpoint: claim.run.checkpoint });
         if (claim && claim.run.status === "running") {
           runId = claim.run.id;
+          if (!mayClaimBatch()) {
+            await throttledSync(); // the lease was renewed by the claim above
+            continue;
+          }
           const slots = Math.max(1, Math.min(claim.run.workers, opts.maxSlots ?? 8));
           const outs = await Promise.all(Array.from({ length: slots }, (_, k) => driveSlot(claim.run, `${workerId}#${k}`)));
           const ended = outs.find((o): o is Extract<BatchOutcome, { kind: "ended" }> => o?.kind === "ended");
@@ -107,9 +129,14 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
           // drain until the queue is empty, for at most as long as a slice of batches. Measured
           // with one drain of 1,000 per slice, a busy application left 390,000 entries behind at
           // the end of a 1,000,000-prestamo run.
-          await drainAll(db, { limit: opts.drainLimit ?? 2000, deadline: Date.now() + sliceMs });
+          if (mayClaimBatch()) await drainAll(db, { limit: opts.drainLimit ?? 2000, deadline: Date.now() + sliceMs });
+          else await throttledSync();
           failures = 0;
           if (outs.some((o) => o?.kind === "paused")) await sleep(idleMs, signal);
+          continue;
+        }
+        if (!mayClaimBatch()) {
+          await throttledSync();
           continue;
         }
         const drained = await drainCapture(db, opts.drainLimit ?? 2000);
@@ -144,6 +171,7 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
       running = false;
       signal.wake?.();
       await done;
+      await throttle?.stop();
     },
   };
 }

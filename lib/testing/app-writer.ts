@@ -15,7 +15,10 @@ function rng(seed: number) {
  * so a pick costs an index lookup at any scale; a pick of a deleted id changes nothing.
  * Returns the number of writes.
  */
-export async function applicationWrites(db: Pick<Db, "execute" | "transaction">, opts: { until: () => boolean; seed: number }): Promise<number> {
+export async function applicationWrites(
+  db: Pick<Db, "execute" | "transaction">,
+  opts: { until: () => boolean; seed: number; /** Each write's latency (ms), for percentiles. */ onWrite?: (ms: number) => void },
+): Promise<number> {
   const r = rng(opts.seed);
   const max = async (table: "prestamos" | "pagos_prestamo") => Number((await queryOne<{ m: number }>(db, sql.raw(`select coalesce(max(id), 1)::int as m from ${table}`)))?.m ?? 1);
   let maxPrestamo = await max("prestamos");
@@ -25,6 +28,7 @@ export async function applicationWrites(db: Pick<Db, "execute" | "transaction">,
   let ops = 0;
   while (!opts.until()) {
     const op = Math.floor(r() * 7);
+    const t0 = performance.now();
     if (op === 0) {
       const row = await queryOne<{ id: number }>(
         db,
@@ -50,6 +54,7 @@ export async function applicationWrites(db: Pick<Db, "execute" | "transaction">,
         await tx.execute(sql`delete from prestamos where id = ${id}`);
       });
     }
+    opts.onWrite?.(performance.now() - t0);
     ops++;
     // PGlite answers without real I/O: yield to timers, or this loop starves the worker's.
     await new Promise((resolve) => setImmediate(resolve));

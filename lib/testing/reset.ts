@@ -20,6 +20,8 @@ const ENGINE_TABLES = [
   "capture_state",
   "cutover_switches",
   "reverse_changes",
+  "throttle_episodes",
+  "throttle_samples",
 ];
 
 /** Undoes a cut-over a test left behind (views, archive names, reverse triggers, phase). */

@@ -14,6 +14,7 @@ import { ProgressCard } from "./progress-card";
 import { CaptureCard, RunCard } from "./run-status";
 import { PROGRESS_KEY } from "./shared";
 import { EMPTY_START_FORM, type StartDefaults } from "./start-form";
+import { ThrottlePanel } from "./throttle-panel";
 
 /** `/migration`: the latest run and change capture, polled; what to do after a run ended; admins steer it. */
 export function MigrationClient({ initialData, isAdmin, defaults }: { initialData: ProgressDTO; isAdmin: boolean; defaults: StartDefaults }) {
@@ -52,6 +53,8 @@ export function MigrationClient({ initialData, isAdmin, defaults }: { initialDat
       <OutcomePanel p={p} onRaiseThreshold={isAdmin ? raiseThreshold : undefined} />
 
       <ProgressCard p={p} />
+      <ThrottlePanel isAdmin={isAdmin} />
+      <ThrottlePanel isAdmin={isAdmin} />
 
       {p.lastError && p.run?.active && (
         <section className="rounded-xl border border-red-200 bg-red-50/60 px-5 py-4" aria-labelledby="last-error">
