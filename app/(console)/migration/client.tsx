@@ -54,7 +54,6 @@ export function MigrationClient({ initialData, isAdmin, defaults }: { initialDat
 
       <ProgressCard p={p} />
       <ThrottlePanel isAdmin={isAdmin} />
-      <ThrottlePanel isAdmin={isAdmin} />
 
       {p.lastError && p.run?.active && (
         <section className="rounded-xl border border-red-200 bg-red-50/60 px-5 py-4" aria-labelledby="last-error">
