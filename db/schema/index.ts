@@ -3,3 +3,4 @@
 export * from "./auth";
 export * from "./migration";
 export * from "./operations";
+export * from "./jobs";

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { queryOne } from "@/db/sql";
 import { captureBacklog, isCaptureInstalled } from "./capture";
+import { getKeptLegacyCounts } from "./legacy-row-counts";
 import { getLatestRun, type RunDTO } from "./runs";
 import { getStateCounts } from "./state-counts";
 
@@ -11,7 +12,8 @@ export const RATE_WINDOW_SECONDS = 30;
 export interface ProgressDTO {
   state: "idle" | RunDTO["status"];
   run: RunDTO | null;
-  totals: { total: number; migrated: number; failed: number; rolledBack: number; pending: number; remaining: number; percent: number };
+  /** `exact`: false when the legacy total is the planner's estimate (its counting triggers are missing). */
+  totals: { total: number; migrated: number; failed: number; rolledBack: number; pending: number; remaining: number; percent: number; exact: boolean };
   rate: { prestamosPerSecond: number; pagosPerSecond: number; windowSeconds: number };
   etaSeconds: number | null;
   capture: { enabled: boolean; backlog: number; oldestAgeSeconds: number | null };
@@ -23,7 +25,7 @@ export interface ProgressDTO {
 export async function getProgress(db: Db): Promise<ProgressDTO> {
   const [run, legacy, counts, rate, enabled, backlog] = await Promise.all([
     getLatestRun(db),
-    queryOne<{ total: number }>(db, sql`select count(*)::int as total from prestamos`),
+    getKeptLegacyCounts(db),
     getStateCounts(db),
     queryOne<{ p: number; g: number; span: number | null }>(
       db,
@@ -34,7 +36,7 @@ export async function getProgress(db: Db): Promise<ProgressDTO> {
     isCaptureInstalled(db),
     captureBacklog(db),
   ]);
-  const total = legacy?.total ?? 0;
+  const total = legacy.prestamos;
   const { migrated, failed, rolledBack } = counts;
   // Prestamos deleted from legacy lose their state row (capture), so this never goes negative
   // for long; clamp against the moment between a delete and its sync.
@@ -47,7 +49,7 @@ export async function getProgress(db: Db): Promise<ProgressDTO> {
   return {
     state: run ? run.status : "idle",
     run,
-    totals: { total, migrated, failed, rolledBack, pending, remaining, percent: total ? Math.round(((total - remaining) / total) * 10000) / 100 : 100 },
+    totals: { total, migrated, failed, rolledBack, pending, remaining, percent: total ? Math.round(((total - remaining) / total) * 10000) / 100 : 100, exact: legacy.exact },
     rate: { prestamosPerSecond: Math.round(pps * 10) / 10, pagosPerSecond: Math.round(gps * 10) / 10, windowSeconds: RATE_WINDOW_SECONDS },
     etaSeconds: active && pps > 0 ? Math.ceil(remaining / pps) : null,
     capture: { enabled, backlog: backlog.entries, oldestAgeSeconds: backlog.oldestAgeSeconds },
