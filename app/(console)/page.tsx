@@ -7,7 +7,9 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Stat } from "@/components/ui/stat";
 import { getDb } from "@/db/client";
 import { requirePagePrincipal } from "@/lib/auth/session";
-import { getLegacyCounts } from "@/lib/migration/legacy-counts";
+import { fmtDuration } from "@/lib/format";
+import { readLegacyOverview } from "@/lib/http/reads";
+import { RecountButton } from "./recount-button";
 
 export const metadata: Metadata = { title: "Overview" };
 
@@ -18,12 +20,19 @@ function readAtLabel(iso: string): string {
   return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 19).replace("T", " ")} UTC`;
 }
 
-/** `/`: what the legacy tables hold right now, read on the server for the first paint. */
+/**
+ * `/`: what the legacy tables hold, for the first paint: row counts kept by triggers (a sum over a
+ * few rows), orphans from the latest exact recount with its age — a page load never counts a table.
+ */
 export default async function OverviewPage() {
   await connection();
   const principal = await requirePagePrincipal();
-  const counts = await getLegacyCounts(await getDb());
+  const counts = await readLegacyOverview(await getDb(), null);
   const empty = counts.prestamos === 0 && counts.pagos === 0;
+  const orphans = counts.orphans;
+  const f = counts.freshness;
+  const orphanAge =
+    orphans && f.ageSeconds !== null ? `counted ${fmtDuration(f.ageSeconds)} ago${f.refreshing ? "; a recount is running" : ""}` : f.refreshing ? "a recount is running" : "not counted yet";
 
   return (
     <div className="flex flex-col gap-8">
@@ -31,7 +40,8 @@ export default async function OverviewPage() {
         <h1 className="text-2xl font-semibold tracking-tight text-zinc-900">Overview</h1>
         <p className="mt-1 text-sm text-zinc-500">
           The legacy tables <code className="font-mono text-[13px] text-zinc-700">prestamos</code> and{" "}
-          <code className="font-mono text-[13px] text-zinc-700">pagos_prestamo</code> as they are now. Read at{" "}
+          <code className="font-mono text-[13px] text-zinc-700">pagos_prestamo</code> as they are now
+          {counts.exact ? " (row counts kept as the application writes)" : " (row counts are the planner's estimate: the counting triggers are missing)"}. Read at{" "}
           <time dateTime={counts.readAt}>{readAtLabel(counts.readAt)}</time>.
         </p>
       </header>
@@ -53,21 +63,26 @@ export default async function OverviewPage() {
       ) : (
         <>
           <dl className="grid grid-cols-1 gap-4 md:grid-cols-3" aria-label="Legacy counts">
-            <Stat label="Prestamos" value={fmt.format(counts.prestamos)} hint="rows in prestamos" />
-            <Stat label="Pagos" value={fmt.format(counts.pagos)} hint="rows in pagos_prestamo" />
+            <Stat label="Prestamos" value={`${counts.exact ? "" : "≈ "}${fmt.format(counts.prestamos)}`} hint="rows in prestamos" />
+            <Stat label="Pagos" value={`${counts.exact ? "" : "≈ "}${fmt.format(counts.pagos)}`} hint="rows in pagos_prestamo" />
             <Stat
               label="Orphan pagos"
-              value={fmt.format(counts.orphanPagos)}
-              tone={counts.orphanPagos > 0 ? "warning" : "neutral"}
+              value={orphans ? fmt.format(orphans.orphanPagos) : "—"}
+              tone={!orphans || orphans.orphanPagos > 0 ? "warning" : "neutral"}
               hint={
-                counts.orphanPagos > 0
-                  ? (
-                      <>
-                        <span className="block">{fmt.format(counts.orphanPagosNull)} with no prestamo_id</span>
-                        <span className="block">{fmt.format(counts.orphanPagosDangling)} pointing to a missing prestamo</span>
-                      </>
-                    )
-                  : "every pago names an existing prestamo"
+                <>
+                  {orphans && orphans.orphanPagos > 0 ? (
+                    <>
+                      <span className="block">{fmt.format(orphans.orphanPagosNull)} with no prestamo_id</span>
+                      <span className="block">{fmt.format(orphans.orphanPagosDangling)} pointing to a missing prestamo</span>
+                    </>
+                  ) : orphans ? (
+                    <span className="block">every pago named an existing prestamo</span>
+                  ) : null}
+                  <span className="block">
+                    {orphanAge} · <RecountButton />
+                  </span>
+                </>
               }
             />
           </dl>

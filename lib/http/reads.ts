@@ -5,33 +5,11 @@
  */
 import type { Db } from "@/db/client";
 import { listMismatches, type ConsistencySummary, type MismatchCategory, type MismatchPage } from "@/lib/migration/consistency";
-import { getJobStatus, requestJob, type JobKind, type JobStatus, type JobView } from "@/lib/migration/jobs";
+import { freshnessOf, getJobStatus, requestJob, type Freshness, type JobKind } from "@/lib/migration/jobs";
 import { getKeptLegacyCounts } from "@/lib/migration/legacy-row-counts";
 import type { LegacyCounts } from "@/lib/migration/legacy-counts";
 import type { VerifyReport } from "@/lib/migration/verify";
 import { heavyRead } from "./heavy-reads";
-
-export interface Freshness {
-  /** When the result shown finished; null when none was ever computed. */
-  checkedAt: string | null;
-  ageSeconds: number | null;
-  /** A newer result is being computed (running) or waits its turn (queued). */
-  refreshing: boolean;
-  running: JobView | null;
-  queued: JobView | null;
-  lastFailure: JobStatus["lastFailure"];
-}
-
-export function freshnessOf(status: JobStatus): Freshness {
-  return {
-    checkedAt: status.latest?.finishedAt ?? null,
-    ageSeconds: status.latest?.ageSeconds ?? null,
-    refreshing: Boolean(status.running || status.queued),
-    running: status.running,
-    queued: status.queued,
-    lastFailure: status.lastFailure,
-  };
-}
 
 async function latest<R>(db: Db, kind: JobKind, fresh: { by: string } | null): Promise<{ result: R | null; freshness: Freshness }> {
   if (fresh) await requestJob(db, kind, fresh.by);

@@ -37,11 +37,33 @@ export interface JobView {
 export interface JobStatus<R = unknown> {
   kind: JobKind;
   /** The newest finished result, whatever its age. */
-  latest: { jobId: number; result: R; finishedAt: string | null; ageSeconds: number; durationMs: number | null } | null;
+  latest: { jobId: number; result: R; startedAt: string | null; finishedAt: string | null; ageSeconds: number; durationMs: number | null } | null;
   running: JobView | null;
   queued: JobView | null;
   /** The newest failure when it is newer than `latest`. */
   lastFailure: { jobId: number; error: string; finishedAt: string | null } | null;
+}
+
+export interface Freshness {
+  /** When the result shown finished; null when none was ever computed. */
+  checkedAt: string | null;
+  ageSeconds: number | null;
+  /** A newer result is being computed (running) or waits its turn (queued). */
+  refreshing: boolean;
+  running: JobView | null;
+  queued: JobView | null;
+  lastFailure: JobStatus["lastFailure"];
+}
+
+export function freshnessOf(status: JobStatus): Freshness {
+  return {
+    checkedAt: status.latest?.finishedAt ?? null,
+    ageSeconds: status.latest?.ageSeconds ?? null,
+    refreshing: Boolean(status.running || status.queued),
+    running: status.running,
+    queued: status.queued,
+    lastFailure: status.lastFailure,
+  };
 }
 
 type Row = Record<string, unknown>;
@@ -107,6 +129,7 @@ export async function getJobStatus<R>(db: Pick<Db, "execute">, kind: JobKind): P
       ? {
           jobId: Number(latest.id),
           result: JSON.parse(String(latest.result)) as R,
+          startedAt: isoTime(latest.started_at as string | null),
           finishedAt: isoTime(latest.finished_at as string | null),
           ageSeconds: Math.max(0, Math.round(Number(latest.age ?? 0))),
           durationMs: latest.duration_ms == null ? null : Math.round(Number(latest.duration_ms)),
@@ -246,4 +269,39 @@ export function startJobRunner(db: Db, opts: { owner: string; driver: Driver; id
       await done;
     },
   };
+}
+
+export interface LatestConsistency<R> {
+  summary: R;
+  startedAt: string | null;
+  finishedAt: string | null;
+  ageSeconds: number;
+  /** Why the new tables or the legacy rows may have changed since the check started; null when nothing did. */
+  staleBecause: string | null;
+}
+
+/**
+ * The latest consistency summary, and whether it still describes the data: a batch or a sync that
+ * finished after it started, a change waiting in the capture queue, or a migration action in the
+ * audit log since then (single, rollback, start, stop) make it stale. Null when none finished.
+ */
+export async function latestConsistency<R>(db: Pick<Db, "execute">): Promise<LatestConsistency<R> | null> {
+  const status = await getJobStatus<R>(db, "consistency");
+  const latest = status.latest;
+  if (!latest) return null;
+  const since = latest.startedAt ?? latest.finishedAt;
+  const row = await queryOne<{ batches: boolean; backlog: boolean; actions: boolean }>(
+    db,
+    sql`SELECT EXISTS (SELECT 1 FROM migration_batches WHERE finished_at > ${since}::timestamptz) AS batches,
+               EXISTS (SELECT 1 FROM capture_changes) AS backlog,
+               EXISTS (SELECT 1 FROM console_audit_log WHERE at > ${since}::timestamptz AND action LIKE 'migration.%' AND outcome = 'ok') AS actions`,
+  );
+  const staleBecause = row?.backlog
+    ? "legacy changes wait in the capture queue"
+    : row?.batches
+      ? "batches or syncs wrote the new tables after it started"
+      : row?.actions
+        ? "a migration action changed prestamos after it started"
+        : null;
+  return { summary: latest.result, startedAt: latest.startedAt, finishedAt: latest.finishedAt, ageSeconds: latest.ageSeconds, staleBecause };
 }

@@ -1,7 +1,9 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import Link from "next/link";
+import { JobFreshness } from "@/components/console/job-freshness";
 import { LiveStatus } from "@/components/console/live-status";
 import { PageHeader } from "@/components/console/page-header";
 import { Badge } from "@/components/ui/badge";
@@ -15,57 +17,15 @@ import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { apiFetch } from "@/lib/api/client";
 import type { MismatchCategory } from "@/lib/api/schemas";
 import { fmtCents, fmtInt, fmtPct } from "@/lib/format";
-import type { ConsistencySummary, MismatchPage } from "@/lib/migration/consistency";
+import type { ConsistencyResponse } from "@/lib/http/reads";
+import type { ConsistencySummary } from "@/lib/migration/consistency";
 
-export interface ConsistencyResponse {
-  summary: ConsistencySummary;
-  mismatches: MismatchPage;
-}
+export type { ConsistencyResponse };
 
-const POLL_MS = 15_000;
-
-function href(category: string | null, page: number): string {
-  const u = new URLSearchParams();
-  if (category) u.set("category", category);
-  if (page > 1) u.set("page", String(page));
-  const s = u.toString();
-  return s ? `/consistency?${s}` : "/consistency";
-}
-
-export function ConsistencyClient({
-  initialData,
-  query,
-  badQuery,
-}: {
-  initialData: ConsistencyResponse;
-  query: { category: MismatchCategory | null; page: number; limit: number };
-  badQuery: boolean;
-}) {
-  const qs = new URLSearchParams({ page: String(query.page), limit: String(query.limit) });
-  if (query.category) qs.set("category", query.category);
-  const q = useQuery({
-    queryKey: ["migration", "consistency", query],
-    queryFn: ({ signal }) => apiFetch<ConsistencyResponse>(`/api/prestamos/migration/consistency?${qs}`, { signal }),
-    initialData,
-    initialDataUpdatedAt: Date.parse(initialData.summary.checkedAt) || undefined,
-    refetchInterval: POLL_MS,
-    staleTime: 0,
-    retry: false,
-  });
-  const s = q.data.summary;
-  const m = q.data.mismatches;
+function SummaryCards({ s }: { s: ConsistencySummary }) {
   const t = s.paymentTotals;
-  const cats = s.byCategory;
-
   return (
-    <div className="flex flex-col gap-6">
-      <PageHeader
-        title="Consistency"
-        description="The migrated prestamos against the legacy rows as they are now: fields by the rules, payment totals, status and business warnings, relationships."
-        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={POLL_MS} isFetching={q.isFetching} />}
-      />
-      {badQuery && <p className="-mt-3 text-sm text-amber-800">The address held an invalid category or page; showing the first page of every category.</p>}
-
+    <>
       {s.migrated === 0 ? (
         <EmptyState
           title="Nothing is migrated yet"
@@ -152,6 +112,71 @@ export function ConsistencyClient({
           </dl>
         </Card>
       </div>
+
+    </>
+  );
+}
+
+const POLL_MS = 15_000;
+
+function href(category: string | null, page: number): string {
+  const u = new URLSearchParams();
+  if (category) u.set("category", category);
+  if (page > 1) u.set("page", String(page));
+  const s = u.toString();
+  return s ? `/consistency?${s}` : "/consistency";
+}
+
+export function ConsistencyClient({
+  initialData,
+  query,
+  badQuery,
+}: {
+  initialData: ConsistencyResponse;
+  query: { category: MismatchCategory | null; page: number; limit: number };
+  badQuery: boolean;
+}) {
+  const qs = new URLSearchParams({ page: String(query.page), limit: String(query.limit) });
+  if (query.category) qs.set("category", query.category);
+  const q = useQuery({
+    queryKey: ["migration", "consistency", query],
+    queryFn: ({ signal }) => apiFetch<ConsistencyResponse>(`/api/prestamos/migration/consistency?${qs}`, { signal }),
+    initialData,
+    // While a check runs, follow it closely; otherwise the result changes only when one ends.
+    refetchInterval: (query) => (query.state.data?.freshness.refreshing ? 2_000 : POLL_MS),
+    staleTime: 0,
+    retry: false,
+  });
+  const s = q.data.summary;
+  const m = q.data.mismatches;
+  const cats = s?.byCategory ?? [];
+  const [asking, setAsking] = useState(false);
+  const askFresh = async () => {
+    setAsking(true);
+    try {
+      await apiFetch(`/api/prestamos/migration/consistency?${qs}&fresh=1`);
+      await q.refetch();
+    } finally {
+      setAsking(false);
+    }
+  };
+
+  return (
+    <div className="flex flex-col gap-6">
+      <PageHeader
+        title="Consistency"
+        description="The migrated prestamos against the legacy rows as they are now: fields by the rules, payment totals, status and business warnings, relationships."
+        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={POLL_MS} isFetching={q.isFetching} />}
+      />
+      {badQuery && <p className="-mt-3 text-sm text-amber-800">The address held an invalid category or page; showing the first page of every category.</p>}
+
+      <JobFreshness f={q.data.freshness} onAsk={askFresh} asking={asking} what="check" />
+      {s ? <SummaryCards s={s} /> : (
+        <EmptyState
+          title={q.data.freshness.refreshing ? "The first consistency check is running" : "No consistency check has finished yet"}
+          description="The check walks every migrated prestamo, so it runs in the background, one at a time; this page shows its latest result and how old it is. One is run after every run ends."
+        />
+      )}
 
       <section aria-labelledby="mismatches" className="flex flex-col gap-3">
         <h2 id="mismatches" className="text-lg font-semibold text-zinc-900">
