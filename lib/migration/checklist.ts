@@ -7,6 +7,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { queryOne } from "@/db/sql";
+import { CAPTURE_ON_SQL } from "./capture";
 import { activeConfirmations } from "./confirmations";
 import type { ConsistencySummary } from "./consistency";
 import { latestConsistency, type LatestConsistency } from "./jobs";
@@ -43,9 +44,7 @@ export async function getChecklist(db: Db, opts: { consistency?: LatestConsisten
                   JOIN migration_state s ON s.legacy_id = f.legacy_id AND s.state = 'failed' GROUP BY f.code) x) AS by_code,
                (SELECT count(*) FROM capture_changes)::int AS backlog,
                (SELECT extract(epoch FROM now() - min(captured_at))::float8 FROM capture_changes) AS oldest,
-               (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-                  WHERE NOT t.tgisinternal AND c.relnamespace = to_regnamespace(current_schema())
-                    AND t.tgname IN ('console_capture_prestamos', 'console_capture_pagos') AND t.tgenabled <> 'D')::int AS triggers,
+               ${sql.raw(CAPTURE_ON_SQL)} AS capture_on,
                (SELECT count(*) FROM test_data_rows WHERE kind = 'prestamo')::int AS test_prestamos,
                (SELECT count(*) FROM test_data_rows WHERE kind = 'pago')::int AS test_pagos,
                coalesce(pg_total_relation_size(to_regclass('prestamos_new')), 0)::float8 AS new_p_bytes,
@@ -58,7 +57,7 @@ export async function getChecklist(db: Db, opts: { consistency?: LatestConsisten
     migrated: states.migrated,
     failed: states.failed,
     rolled_back: states.rolledBack,
-    pending: Math.max(0, kept.prestamos - states.migrated - states.failed - states.rolledBack),
+    pending: kept.prestamos - states.migrated - states.failed - states.rolledBack,
   };
   const num = (k: string) => counted[k] ?? Number(f?.[k] ?? 0);
   const byCode = JSON.parse(String(f?.by_code ?? "{}")) as Record<string, number>;
@@ -94,7 +93,7 @@ export async function getChecklist(db: Db, opts: { consistency?: LatestConsisten
   items.push(...consistencyItems(latest));
 
   const backlog = num("backlog");
-  const captureOn = num("triggers") === 2;
+  const captureOn = f?.capture_on === true;
   items.push({
     id: "capture",
     group: "Change capture",

@@ -72,11 +72,11 @@ export async function migrateWindow(
   // nested loop over a rescanned hash aggregate on row estimates of 1 (measured 13× slower).
   const q: SQL = sql`WITH
   win AS MATERIALIZED (
-    SELECT l.* FROM prestamos l WHERE l.id > ${opts.after} AND l.id <= ${upTo} ORDER BY l.id LIMIT ${opts.limit}
+    SELECT l.* FROM prestamos l WHERE l.id > ${opts.after}::bigint AND l.id <= ${upTo}::bigint ORDER BY l.id LIMIT ${opts.limit}
   ),
   cand AS MATERIALIZED (
     SELECT w.* FROM win w
-    LEFT JOIN (SELECT * FROM migration_state WHERE legacy_id > ${opts.after} AND legacy_id <= ${upTo}) s ON s.legacy_id = w.id
+    LEFT JOIN (SELECT * FROM migration_state WHERE legacy_id > ${opts.after}::bigint AND legacy_id <= ${upTo}::bigint) s ON s.legacy_id = w.id
     WHERE s.legacy_id IS NULL OR (${opts.retry}::boolean AND s.state IN ('failed', 'rolled_back'))
   ),${sql.raw(EXPECTED_RANGE + WRITE_INSERT_ONLY(opts.runId))}
   SELECT ${sql.raw(COUNTS_SELECT)}, (SELECT count(*) FROM win)::int AS window_size, (SELECT max(id) FROM win) AS last_id`;
@@ -91,7 +91,8 @@ export async function migrateWindow(
  * all their pagos (migrated); failing → removed from the new tables and marked failed with
  * every failing rule; gone from legacy → removed with their state and failures.
  * `take` says which states are re-evaluated: "all" (single), or "tracked" (change capture:
- * migrated and failed, plus pending ones when `followPending`). Rolled back ones only with "all".
+ * migrated and failed, plus pending ones when `followPending`). Rolled back ones only with "all",
+ * or when gone from legacy (their state row is removed).
  */
 export async function syncPrestamos(
   tx: Tx,
@@ -105,6 +106,8 @@ export async function syncPrestamos(
   take AS MATERIALIZED (
     SELECT ids.id FROM ids LEFT JOIN migration_state s ON s.legacy_id = ids.id
     WHERE ${takeAll}::boolean OR s.state IN ('migrated', 'failed') OR (s.state IS NULL AND ${opts.followPending ?? false}::boolean)
+      -- a rolled back prestamo is not followed, but once deleted from legacy its state goes too
+      OR (s.state = 'rolled_back' AND NOT EXISTS (SELECT 1 FROM prestamos l WHERE l.id = ids.id))
   ),
   cand AS MATERIALIZED (SELECT l.* FROM prestamos l WHERE l.id IN (SELECT id FROM take)),
   gone AS (SELECT id FROM take WHERE id NOT IN (SELECT id FROM cand)),${sql.raw(EXPECTED + WRITE_REWRITE(opts.runId ?? null))}

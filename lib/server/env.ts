@@ -9,7 +9,8 @@ import { z } from "zod";
 const blankAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankAsUnset, schema.optional());
 
-const BOOLEAN_WORDS: Record<string, boolean> = { "1": true, true: true, on: true, yes: true, "0": false, false: false, off: false, no: false };
+// A Map: `"constructor" in {}` is true.
+const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map(Object.entries({ "1": true, true: true, on: true, yes: true, "0": false, false: false, off: false, no: false }));
 
 export const EnvSchema = z
   .object({
@@ -27,7 +28,7 @@ export const EnvSchema = z
       z
         .string()
         .transform((v) => v.trim().toLowerCase())
-        .refine((v) => v in BOOLEAN_WORDS, { message: "must be on/off (or true/false, 1/0, yes/no)" }),
+        .refine((v) => BOOLEAN_WORDS.has(v), { message: "must be on/off (or true/false, 1/0, yes/no)" }),
     ),
   })
   .refine((e) => (e.ADMIN_EMAIL === undefined) === (e.ADMIN_PASSWORD === undefined), {
@@ -70,7 +71,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     databaseUrl: e.DATABASE_URL,
     dataDir: mode === "embedded" ? path.resolve(cwd, e.PGLITE_DATA_DIR ?? path.join(".data", "pglite")) : undefined,
     admin,
-    demoData: e.DEMO_DATA === undefined ? demoDefault : BOOLEAN_WORDS[e.DEMO_DATA],
+    demoData: e.DEMO_DATA === undefined ? demoDefault : BOOLEAN_WORDS.get(e.DEMO_DATA)!,
     nextauthSecret: e.NEXTAUTH_SECRET,
     nextauthUrl: e.NEXTAUTH_URL,
   };

@@ -16,4 +16,4 @@ export async function GET(): Promise<Response> {
   });
 }
 
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");

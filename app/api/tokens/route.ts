@@ -1,6 +1,7 @@
 import { CreateTokenBody } from "@/lib/api/schemas";
 import { createToken, listTokens } from "@/lib/auth/tokens";
 import { route } from "@/lib/http/route";
+import { methodNotAllowed } from "@/lib/http/fallback";
 
 // GET /api/tokens: API tokens (prefix, role, last use), admin only: they are credentials.
 export const GET = route({ role: "admin", handler: async ({ db }) => ({ tokens: await listTokens(db) }) });
@@ -13,3 +14,4 @@ export const POST = route({
   status: 201,
   handler: async ({ db, body, actor }) => createToken(db, { name: body.name, role: body.role, createdBy: actor.name }, actor),
 });
+export const { PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET", "POST");

@@ -10,4 +10,4 @@ export const GET = route({
   handler: async ({ db, query, actor }) =>
     readConsistency(db, { category: query.category, page: query.page, limit: query.limit, fresh: query.fresh ? { by: actor.name } : null }),
 });
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");

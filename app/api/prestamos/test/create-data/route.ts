@@ -1,6 +1,7 @@
 import { CreateTestDataBody } from "@/lib/api/schemas";
 import { route } from "@/lib/http/route";
 import { createTestData } from "@/lib/migration/test-data";
+import { methodNotAllowed } from "@/lib/http/fallback";
 
 // POST /api/prestamos/test/create-data: creates tracked legacy test prestamos {count?, dirtyPct?, seed?} (MIGRATION-SPEC §6).
 export const POST = route({
@@ -10,3 +11,4 @@ export const POST = route({
   status: 201,
   handler: async ({ db, body, actor }) => createTestData(db, body, actor),
 });
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("POST");

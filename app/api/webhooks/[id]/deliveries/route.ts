@@ -11,4 +11,4 @@ export const GET = route({
   query: DeliveriesQuery,
   handler: async ({ db, params, query }) => listDeliveries(db, params.id, query),
 });
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");
