@@ -12,7 +12,7 @@ import { openDb } from "@/db/client";
 import { queryRows } from "@/db/sql";
 import { systemActor } from "@/lib/audit";
 import { authenticate } from "@/lib/auth/sign-in";
-import { makeUser, TEST_PASSWORD } from "@/lib/auth/testing";
+import { createUser } from "@/lib/auth/users";
 import { setHeavyReadLimit, HEAVY_READS_DEFAULT } from "@/lib/http/heavy-reads";
 import { readConsistency, readLegacyOverview, readVerify } from "@/lib/http/reads";
 import { startJobRunner } from "@/lib/migration/jobs";
@@ -51,7 +51,8 @@ async function main() {
     await createTestData(h.db, { count: scale, dirtyPct: 1, seed: 7 }, actor);
     await h.db.execute(sql`delete from test_data_rows`);
     await h.db.execute(sql`vacuum analyze prestamos, pagos_prestamo`);
-    const user = await makeUser(h.db, "admin", { email: "heavy@bench.local" });
+    const password = "heavy-reads-password";
+    const user = await createUser(h.db, { email: "heavy@bench.local", role: "admin", password }, actor);
     const runner = startJobRunner(h.db, { owner: "heavy-jobs", driver: "postgres", idleMs: 100 });
 
     for (const phase of ["alone", `${readers} readers, cap ${HEAVY_READS_DEFAULT}`, `${readers} readers, no cap`] as const) {
@@ -83,7 +84,7 @@ async function main() {
         const run1 = await getLatestRun(h.db);
         if (!run1?.active) break;
         const t0 = performance.now();
-        await authenticate(h.db, { email: user.email, password: TEST_PASSWORD }, "127.0.0.1");
+        await authenticate(h.db, { email: user.email, password }, "127.0.0.1");
         signInMs.push(performance.now() - t0);
         if (stopMs === null && run1.processed >= scale * 0.6) {
           const s0 = performance.now();

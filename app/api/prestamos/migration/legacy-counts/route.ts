@@ -9,4 +9,4 @@ export const GET = route({
   query: FreshQuery,
   handler: async ({ db, query, actor }) => readLegacyOverview(db, query.fresh ? { by: actor.name } : null),
 });
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");
