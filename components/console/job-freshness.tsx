@@ -1,12 +1,24 @@
 "use client";
 
+import { useState } from "react";
 import { Badge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/button";
+import { apiFetch } from "@/lib/api/client";
 import { fmtDuration, fmtInt, fmtTime } from "@/lib/format";
 import type { Freshness } from "@/lib/migration/jobs";
 
-/** How old the result of a background job is, whether a fresher one is on its way, and the button that asks for one. */
-export function JobFreshness({ f, onAsk, asking, what }: { f: Freshness; onAsk: () => void; asking: boolean; what: string }) {
+/** How old the result of a background job is, whether a fresher one is on its way, and the button that asks for one (GET `askPath`). */
+export function JobFreshness({ f, askPath, onAsked, what }: { f: Freshness; askPath: string; onAsked: () => Promise<unknown>; what: string }) {
+  const [asking, setAsking] = useState(false);
+  const onAsk = async () => {
+    setAsking(true);
+    try {
+      await apiFetch(askPath);
+      await onAsked();
+    } finally {
+      setAsking(false);
+    }
+  };
   const job = f.running ?? f.queued;
   const progress = f.running?.progress;
   return (

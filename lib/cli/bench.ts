@@ -133,32 +133,17 @@ async function emptyNewTables(h: DbHandle) {
   await h.db.execute(sql`truncate pagos_prestamo_new, prestamos_new, migration_state, migration_failures, migration_batches, capture_changes`);
 }
 
-async function appWriteThroughput(url: string, seconds: number, maxPago: number): Promise<number> {
+/** Single-row statements of the application from 4 connections: updates of random pagos, or inserts of pagos under random prestamos. */
+async function appWriteThroughput(url: string, seconds: number, maxId: number, kind: "update" | "insert" = "update"): Promise<number> {
   const clients = Array.from({ length: 4 }, () => postgres(url, { max: 1, onnotice: () => {} }));
   let ops = 0;
   const until = Date.now() + seconds * 1000;
   await Promise.all(
     clients.map(async (c) => {
       while (Date.now() < until) {
-        const id = 1 + Math.floor(Math.random() * maxPago);
-        await c`update pagos_prestamo set metodo = metodo where id = ${id}`;
-        ops++;
-      }
-    }),
-  );
-  await Promise.all(clients.map((c) => c.end()));
-  return Math.round(ops / seconds);
-}
-
-/** Single-row inserts of pagos from 4 connections (the capture triggers installed or not, as the caller left them). */
-async function appInsertThroughput(url: string, seconds: number, maxPrestamo: number): Promise<number> {
-  const clients = Array.from({ length: 4 }, () => postgres(url, { max: 1, onnotice: () => {} }));
-  let ops = 0;
-  const until = Date.now() + seconds * 1000;
-  await Promise.all(
-    clients.map(async (c) => {
-      while (Date.now() < until) {
-        await c`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (${1 + Math.floor(Math.random() * maxPrestamo)}, 10, '2024-01-01', 'efectivo')`;
+        const id = 1 + Math.floor(Math.random() * maxId);
+        if (kind === "update") await c`update pagos_prestamo set metodo = metodo where id = ${id}`;
+        else await c`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (${id}, 10, '2024-01-01', 'efectivo')`;
         ops++;
       }
     }),
@@ -319,7 +304,7 @@ async function main() {
         for (const e of ["inserted", "deleted", "truncated"]) {
           await h.db.execute(sql.raw(`alter table pagos_prestamo ${counting ? "enable always" : "disable"} trigger console_legacy_rows_${e}`));
         }
-        countPhases.push({ counting, opsPerSecond: await appInsertThroughput(db.url!, writerSeconds, maxLegacyId) });
+        countPhases.push({ counting, opsPerSecond: await appWriteThroughput(db.url!, writerSeconds, maxLegacyId, "insert") });
       }
       const cavg = (on: boolean) => countPhases.filter((p) => p.counting === on).reduce((s, p) => s + p.opsPerSecond, 0) / 3;
       results.legacyCountCost = { phases: countPhases, insertsWithoutCounting: Math.round(cavg(false)), insertsWithCounting: Math.round(cavg(true)), lossPct: Math.round((1 - cavg(true) / cavg(false)) * 1000) / 10 };

@@ -1,7 +1,6 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import Link from "next/link";
 import { JobFreshness } from "@/components/console/job-freshness";
 import { LiveStatus } from "@/components/console/live-status";
@@ -150,16 +149,6 @@ export function ConsistencyClient({
   const s = q.data.summary;
   const m = q.data.mismatches;
   const cats = s?.byCategory ?? [];
-  const [asking, setAsking] = useState(false);
-  const askFresh = async () => {
-    setAsking(true);
-    try {
-      await apiFetch(`/api/prestamos/migration/consistency?${qs}&fresh=1`);
-      await q.refetch();
-    } finally {
-      setAsking(false);
-    }
-  };
 
   return (
     <div className="flex flex-col gap-6">
@@ -170,7 +159,7 @@ export function ConsistencyClient({
       />
       {badQuery && <p className="-mt-3 text-sm text-amber-800">The address held an invalid category or page; showing the first page of every category.</p>}
 
-      <JobFreshness f={q.data.freshness} onAsk={askFresh} asking={asking} what="check" />
+      <JobFreshness f={q.data.freshness} askPath={`/api/prestamos/migration/consistency?${qs}&fresh=1`} onAsked={q.refetch} what="check" />
       {s ? <SummaryCards s={s} /> : (
         <EmptyState
           title={q.data.freshness.refreshing ? "The first consistency check is running" : "No consistency check has finished yet"}

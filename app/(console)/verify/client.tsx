@@ -1,7 +1,6 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import Link from "next/link";
 import { JobFreshness } from "@/components/console/job-freshness";
 import { LiveStatus } from "@/components/console/live-status";
@@ -30,16 +29,6 @@ export function VerifyClient({ initialData }: { initialData: VerifyResponse }) {
     staleTime: 0,
     retry: false,
   });
-  const [asking, setAsking] = useState(false);
-  const askFresh = async () => {
-    setAsking(true);
-    try {
-      await apiFetch("/api/prestamos/migration/verify?fresh=1");
-      await q.refetch();
-    } finally {
-      setAsking(false);
-    }
-  };
   return (
     <div className="flex flex-col gap-6">
       <PageHeader
@@ -47,7 +36,7 @@ export function VerifyClient({ initialData }: { initialData: VerifyResponse }) {
         description="The system before and after: what the legacy tables hold, what the rules would refuse (a dry run over the whole table that writes nothing), and the state of the new tables and change capture. It reads every legacy prestamo, so it runs in the background, one at a time."
         aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={POLL_MS} isFetching={q.isFetching} />}
       />
-      <JobFreshness f={q.data.freshness} onAsk={askFresh} asking={asking} what="verify report" />
+      <JobFreshness f={q.data.freshness} askPath={"/api/prestamos/migration/verify?fresh=1"} onAsked={q.refetch} what="verify report" />
       {q.data.report ? (
         <VerifyBody r={q.data.report} />
       ) : (
