@@ -11,7 +11,7 @@ import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { writeAudit, type Actor } from "@/lib/audit";
 import { AppError, pgErrorCode } from "@/lib/errors";
 import { staleLegacyIds } from "./consistency";
-import { lockWriters, syncPrestamos, type Tx, type WriteCounts } from "./write";
+import { lockWriters, lockWritersExclusiveBounded, syncPrestamos, type Tx, type WriteCounts } from "./write";
 
 /** A transaction that can open savepoints (drizzle nested transactions). */
 type SavepointTx = Pick<Db, "execute" | "transaction">;
@@ -269,7 +269,8 @@ export interface DrainResult extends WriteCounts {
 }
 
 /**
- * Syncs up to `limit` queue entries in one transaction: takes the writers' lock, deletes the
+ * Syncs up to `limit` queue entries in one transaction: takes the writers' lock (a bounded try,
+ * never a wait in the lock queue), deletes the
  * entries it takes (skipping ones another instance holds), and rewrites their prestamos from the
  * legacy rows as they are now. A change committed after this reads will have its own entry.
  */
@@ -277,7 +278,7 @@ export async function drainCapture(db: Db, limit = 2000): Promise<DrainResult> {
   const started = Date.now();
   const startedAt = new Date();
   return db.transaction(async (tx) => {
-    await lockWriters(tx, "exclusive");
+    await lockWritersExclusiveBounded(tx);
     const taken = await queryRows<{ prestamo_id: number }>(
       tx,
       // The queue has no key (index-free for the triggers' sake): rows are taken by their

@@ -15,10 +15,31 @@ import { COUNTS_SELECT, expectedCtes, writeCtes } from "./sql-builder";
 export type Tx = Pick<Db, "execute">;
 
 // An arbitrary constant: the advisory lock key of the console's writers to the new tables.
-const WRITERS_LOCK_KEY = 727_365_001;
+export const WRITERS_LOCK_KEY = 727_365_001;
 
 export async function lockWriters(tx: Tx, mode: "shared" | "exclusive"): Promise<void> {
   await tx.execute(mode === "shared" ? sql`select pg_advisory_xact_lock_shared(${WRITERS_LOCK_KEY})` : sql`select pg_advisory_xact_lock(${WRITERS_LOCK_KEY})`);
+}
+
+/** How long a drain tries for the writers' lock before it gives up (the worker tries again later). */
+export const DRAIN_LOCK_BUDGET_MS = 5_000;
+
+/**
+ * The writers' lock EXCLUSIVE without ever waiting in the lock queue: tried, then tried again
+ * after pauses (20 ms doubling to 500 ms) for at most `budgetMs`. A waiting exclusive request
+ * would queue every later batch behind it, so a batch transaction frozen while holding the lock
+ * SHARED would stall the whole run; tried like this, batches go on and the drain comes back.
+ */
+export async function lockWritersExclusiveBounded(tx: Tx, budgetMs = DRAIN_LOCK_BUDGET_MS): Promise<void> {
+  const deadline = Date.now() + budgetMs;
+  for (let pause = 20; ; pause = Math.min(500, pause * 2)) {
+    const row = await queryOne<{ ok: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${WRITERS_LOCK_KEY}) as ok`);
+    if (row?.ok) return;
+    if (Date.now() + pause > deadline) {
+      throw new AppError("UNAVAILABLE", `Another session of the console has held the writers' lock for ${budgetMs / 1000} s (a batch in flight, or a frozen one until the server ends it): the change backlog is synced on the next try.`, { retryAfterSeconds: 5 }, { "Retry-After": "5" });
+    }
+    await new Promise((r) => setTimeout(r, pause));
+  }
 }
 
 export interface WriteCounts {

@@ -97,7 +97,9 @@ export function MigrationClient({
               </span>
               <span data-testid="run-state">{look.label}</span>
             </Badge>
-            <p className="text-sm text-zinc-600">{look.text}</p>
+            <p className="text-sm text-zinc-600">
+              {p.phase === "resync" ? "Re-syncing the prestamos changed while capture was off (see Change capture); copying follows." : look.text}
+            </p>
           </div>
           {p.run && <RunFacts run={p.run} />}
         </section>
