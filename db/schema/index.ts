@@ -5,3 +5,4 @@ export * from "./migration";
 export * from "./operations";
 export * from "./cutover";
 export * from "./throttle";
+export * from "./jobs";

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { saveScreenshot, storageStateFor, VIEWPORTS } from "../support";
+import { expect, saveScreenshot, storageStateFor, test, VIEWPORTS } from "../support";
 
 /**
  * The throttle panel of the Migration page (MIGRATION-SPEC §8). The e2e server runs on the

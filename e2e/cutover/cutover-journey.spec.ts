@@ -1,5 +1,5 @@
-import { expect as baseExpect, test, type Page } from "@playwright/test";
-import { saveScreenshot, storageStateFor, VIEWPORTS } from "../support";
+import { expect as baseExpect, type Page } from "@playwright/test";
+import { saveScreenshot, storageStateFor, test, VIEWPORTS } from "../support";
 
 /** One embedded database and a migration beside it: answers may take seconds. */
 const expect = baseExpect.configure({ timeout: 60_000 });

@@ -132,7 +132,10 @@ const ReadLimit = z
   .optional()
   .transform((n) => n ?? 50);
 
-export const ConsistencyQuery = z.object({ category: MismatchCategorySchema.optional(), page: ReadPage, limit: ReadLimit });
+/** `?fresh=1` asks for a new background computation (joined with any already waiting). */
+export const FreshFlag = z.enum(["1", "true"]).optional();
+export const FreshQuery = z.object({ fresh: FreshFlag });
+export const ConsistencyQuery = z.object({ category: MismatchCategorySchema.optional(), page: ReadPage, limit: ReadLimit, fresh: FreshFlag });
 export type ConsistencyQuery = z.infer<typeof ConsistencyQuery>;
 
 export const FailuresQuery = z.object({

@@ -28,6 +28,9 @@ import { getConsistencySummary, getPrestamoDiff } from "@/lib/migration/consiste
 import { prepareDatabase } from "@/lib/migration/prepare";
 import { rollbackAll } from "@/lib/migration/prestamo-actions";
 import { getProgress } from "@/lib/migration/progress";
+import { getJobStatus, requestJob, startJobRunner } from "@/lib/migration/jobs";
+import { recountLegacy } from "@/lib/migration/legacy-row-counts";
+import { readConsistency, readLegacyOverview } from "@/lib/http/reads";
 import { DERIVED_PRESTAMO_COLUMNS, PAGO_COLUMNS, PAGO_RULES, PRESTAMO_RULES } from "@/lib/migration/rules";
 import { failingRules, rawFieldsSql, valuesSql } from "@/lib/migration/sql-builder";
 import { getLatestRun, startRun } from "@/lib/migration/runs";
@@ -48,6 +51,8 @@ const { values: cli } = parseArgs({
     "no-writer-during-run": { type: "boolean", default: false },
     "dirty-pct": { type: "string", default: "1" },
     keep: { type: "boolean", default: false },
+    // A bench-results JSON of a smaller scale: issue 18's rows are printed side by side with it.
+    compare: { type: "string" },
   },
   strict: true,
 });
@@ -139,15 +144,17 @@ async function emptyNewTables(h: DbHandle) {
   await h.db.execute(sql`truncate pagos_prestamo_new, prestamos_new, migration_state, migration_failures, migration_batches, capture_changes`);
 }
 
-async function appWriteThroughput(url: string, seconds: number, maxPago: number): Promise<number> {
+/** Single-row statements of the application from 4 connections: updates of random pagos, or inserts of pagos under random prestamos. */
+async function appWriteThroughput(url: string, seconds: number, maxId: number, kind: "update" | "insert" = "update"): Promise<number> {
   const clients = Array.from({ length: 4 }, () => postgres(url, { max: 1, onnotice: () => {} }));
   let ops = 0;
   const until = Date.now() + seconds * 1000;
   await Promise.all(
     clients.map(async (c) => {
       while (Date.now() < until) {
-        const id = 1 + Math.floor(Math.random() * maxPago);
-        await c`update pagos_prestamo set metodo = metodo where id = ${id}`;
+        const id = 1 + Math.floor(Math.random() * maxId);
+        if (kind === "update") await c`update pagos_prestamo set metodo = metodo where id = ${id}`;
+        else await c`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (${id}, 10, '2024-01-01', 'efectivo')`;
         ops++;
       }
     }),
@@ -226,6 +233,7 @@ async function main() {
         const progressMs: number[] = [];
         const diffMs: number[] = [];
         let diffFailures = 0;
+        const overviewMs: number[] = [];
         let ended = await getLatestRun(h.db);
         while (ended?.active) {
           const [, p] = await timed(() => getProgress(probe.db));
@@ -234,6 +242,8 @@ async function main() {
           const [diffed, d] = await timed(() => getPrestamoDiff(probe.db, 1 + Math.floor(Math.random() * maxLegacyId)).then(() => true, () => false));
           if (diffed) diffMs.push(d);
           else diffFailures++;
+          // What the Overview page reads for its first paint (kept counts, the latest recount).
+          overviewMs.push((await timed(() => readLegacyOverview(probe.db, null)))[1]);
           await new Promise((r) => setTimeout(r, 200));
           ended = await getLatestRun(h.db);
         }
@@ -257,6 +267,7 @@ async function main() {
           ratioToWriteFloor: Math.round((runMs / writeFloorMs) * 100) / 100,
           progressP95Ms: pct(progressMs, 95),
           diffDuringRunP95Ms: pct(diffMs, 95),
+          overviewDuringRunP95Ms: pct(overviewMs, 95),
           peakRssMb: Math.round(peakRss / 1e6),
         });
         console.log(JSON.stringify(runs.at(-1)));
@@ -268,11 +279,26 @@ async function main() {
     }
     results.runs = runs;
 
-    // The consistency check and one prestamo's diff, after the last run.
-    const [summary, consistencyMs] = await timed(() => getConsistencySummary(h.db));
+    // The consistency check as the API runs it: asked for, run by the job runner, the answer read
+    // while it runs (what GET …/consistency costs a caller meanwhile). Then one prestamo's diff.
+    const runner = startJobRunner(h.db, { owner: "bench-jobs", driver: embedded ? "pglite" : "postgres", idleMs: 50 });
+    const apiMs: number[] = [];
+    const [job, consistencyMs] = await timed(async () => {
+      const asked = await requestJob(h.db, "consistency", "bench");
+      for (;;) {
+        const [answer, ms] = await timed(() => readConsistency(probe.db, { page: 1, limit: 50, fresh: null }));
+        apiMs.push(ms);
+        if (!answer.freshness.refreshing && answer.freshness.checkedAt) return asked.job;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    });
+    await runner.stop();
+    const status = await getJobStatus<Awaited<ReturnType<typeof getConsistencySummary>>>(h.db, "consistency");
+    check(status.latest?.jobId === job.id, `the consistency job ${job.id} did not finish (${JSON.stringify(status.lastFailure)})`);
+    const summary = status.latest!.result;
     const diffs: number[] = [];
     for (let i = 0; i < 200; i++) diffs.push((await timed(() => getPrestamoDiff(h.db, 1 + Math.floor(Math.random() * maxLegacyId))))[1]);
-    results.consistency = { seconds: secs(consistencyMs), matchPct: summary.fieldMatch.matchingPct, paymentDifferenceCents: summary.paymentTotals.differenceCents, diffP50Ms: pct(diffs, 50), diffP95Ms: pct(diffs, 95) };
+    results.consistency = { seconds: secs(consistencyMs), apiAnswerP95Ms: pct(apiMs, 95), apiAnswerMaxMs: pct(apiMs, 100), matchPct: summary.fieldMatch.matchingPct, paymentDifferenceCents: summary.paymentTotals.differenceCents, diffP50Ms: pct(diffs, 50), diffP95Ms: pct(diffs, 95) };
     // The mismatch count, not the percentage: rounded to two decimals, one mismatch in 100,000 prints 100.
     check(summary.fieldMatch.mismatching === 0 && summary.paymentTotals.differenceCents === "0", `consistency after the runs: ${summary.fieldMatch.mismatching} mismatching (${summary.fieldMatch.matchingPct} %), payment difference ${summary.paymentTotals.differenceCents} cents`);
     await checkIndependently(h.db, "after the runs");
@@ -290,6 +316,19 @@ async function main() {
         phases.push({ capture, opsPerSecond: await appWriteThroughput(db.url!, writerSeconds, maxPago) });
       }
       const avg = (on: boolean) => phases.filter((p) => p.capture === on).reduce((s, p) => s + p.opsPerSecond, 0) / 3;
+      // The legacy row-count triggers fire on INSERT and DELETE statements only (updates above pay
+      // nothing): single-row pago inserts with and without them, interleaved, rows removed after.
+      const countPhases: { counting: boolean; opsPerSecond: number }[] = [];
+      for (const counting of [false, true, false, true, false, true]) {
+        for (const e of ["inserted", "deleted", "truncated"]) {
+          await h.db.execute(sql.raw(`alter table pagos_prestamo ${counting ? "enable always" : "disable"} trigger console_legacy_rows_${e}`));
+        }
+        countPhases.push({ counting, opsPerSecond: await appWriteThroughput(db.url!, writerSeconds, maxLegacyId, "insert") });
+      }
+      const cavg = (on: boolean) => countPhases.filter((p) => p.counting === on).reduce((s, p) => s + p.opsPerSecond, 0) / 3;
+      results.legacyCountCost = { phases: countPhases, insertsWithoutCounting: Math.round(cavg(false)), insertsWithCounting: Math.round(cavg(true)), lossPct: Math.round((1 - cavg(true) / cavg(false)) * 1000) / 10 };
+      await h.db.execute(sql`delete from pagos_prestamo where id > ${maxPago}`);
+      await recountLegacy(h.db); // the counts were off while their triggers were: start from a recount
       results.appWrites = { phases, withoutCapture: Math.round(avg(false)), withCapture: Math.round(avg(true)), lossPct: Math.round((1 - avg(true) / avg(false)) * 1000) / 10 };
     }
     // Issue 6: the application writing (inserts, updates, deletes, moves) from 4 connections for a
@@ -450,10 +489,42 @@ function report(r: Record<string, unknown>) {
     `Application writes for a whole run (4 connections, inserts/updates/deletes/moves), without and with the throttle: ${JSON.stringify(r.writerDuringRun ?? "not measured")}`,
     `Cut-over and revert with the application writing through the legacy names (4 connections): ${JSON.stringify(r.cutover ?? "not measured (embedded)")}`,
     `The throttle's cost to a run with no writer (no standby lag): ${JSON.stringify(r.throttleCost ?? "n/a on the embedded database")}`,
+    `Legacy row-count triggers, single-row pago inserts from 4 connections: ${JSON.stringify(r.legacyCountCost ?? "n/a on the embedded database")}`,
     `Peak RSS: ${r.peakRssMb} MB; total ${r.totalSeconds} s`,
+    "",
+    ...issue18Rows(r),
   ];
   fs.writeFileSync(`${base}.md`, lines.join("\n") + "\n");
   console.log(lines.join("\n"));
+}
+
+/** Issue 18's table: this scale beside the one given with --compare (a bench-results JSON). */
+function issue18Rows(r: Record<string, unknown>): string[] {
+  const other = cli.compare ? (JSON.parse(fs.readFileSync(cli.compare, "utf8")) as Record<string, unknown>) : null;
+  const rowsOf = (x: Record<string, unknown>) => {
+    const f = x.floors as Record<string, number>;
+    const run = (x.runs as Record<string, number>[]).find((y) => String(y.batchSize) === "adaptive" && y.workers === Math.max(...workerCounts)) ?? (x.runs as Record<string, number>[]).at(-1)!;
+    const c = x.consistency as Record<string, number>;
+    return {
+      "write floor s": f.writeFloorSeconds,
+      "console run s (defaults)": run.seconds,
+      "run / write floor": run.ratioToWriteFloor,
+      "progress p95 ms during the run": run.progressP95Ms,
+      "full consistency check as a job s (asked over the API, run in the background)": c.seconds,
+      "the consistency API's answer while the job runs, p95 / max ms": `${c.apiAnswerP95Ms ?? "—"} / ${c.apiAnswerMaxMs ?? "—"}`,
+      "one prestamo's diff p95 ms": c.diffP95Ms,
+      "the Overview's data during the run p95 ms": run.overviewDuringRunP95Ms ?? "—",
+      "peak RSS MB": x.peakRssMb as number,
+    } as Record<string, unknown>;
+  };
+  const mine = rowsOf(r);
+  const theirs = other ? rowsOf(other) : null;
+  const scaleOf = (x: Record<string, unknown>) => ((x.setup as Record<string, number>).scale ?? 0).toLocaleString("en");
+  return [
+    `| issue 18 | ${theirs ? `${scaleOf(other!)} | ` : ""}${scaleOf(r)} |`,
+    `| --- | ${theirs ? "---: | " : ""}---: |`,
+    ...Object.keys(mine).map((k) => `| ${k} | ${theirs ? `${theirs[k]} | ` : ""}${mine[k]} |`),
+  ];
 }
 
 main().then(

@@ -13,6 +13,7 @@ import { makeToken } from "@/lib/auth/testing";
 import { installAppDb } from "@/lib/testing/app-db";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
+import { requestJob, runQueuedJobs } from "@/lib/migration/jobs";
 import { runToEnd, startRun } from "@/lib/migration/runs";
 import { fingerprint } from "@/lib/testing/fingerprint";
 import { loadRoutes, MUTATING, type Handler, type RouteFile } from "@/lib/testing/api-routes";
@@ -133,6 +134,9 @@ beforeAll(async () => {
   await seedLegacy(t.db, 60, 7);
   const run = await startRun(t.db, { batchSize: 25, errorThresholdPct: 50 }, { name: "sweep", kind: "system" }, "sweep:1:x");
   await runToEnd(t.db, run.id, "sweep:1:x");
+  // and the consistency check the worker runs after a run ends (the report needs one).
+  await requestJob(t.db, "consistency", "sweep");
+  await runQueuedJobs(t.db, "sweep:1:x", t.driver);
   routes = await loadRoutes();
 }, 120_000);
 

@@ -50,7 +50,7 @@ const isLockTimeout = (err: unknown) => pgErrorCode(err) === "55P03";
  * (0.25 s doubling up to 4 s, with jitter), so a long application transaction costs its neighbours
  * a short wait now and then, not a queue most of the time.
  */
-async function ddlWithRetry(tx: SavepointTx, statements: string[]): Promise<number> {
+export async function ddlWithRetry(tx: SavepointTx, statements: string[]): Promise<number> {
   const deadline = Date.now() + DDL_RETRY_BUDGET_MS;
   for (let attempt = 1; ; attempt++) {
     try {

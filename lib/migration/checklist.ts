@@ -1,18 +1,21 @@
 /**
  * The post-migration checklist (issue 9): each item measured by the console (never ticked by hand
  * where the console can know), each linking to its evidence, and the person-confirmed items.
- * The consistency summary walks every migrated prestamo (expensive at 1M rows): it is computed
- * once per checklist and every item reads from that one result.
+ * The consistency summary walks every migrated prestamo: the items read the latest background
+ * check (lib/migration/jobs.ts), never one computed for the request.
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { queryOne } from "@/db/sql";
 import { CAPTURE_ON_SQL } from "./capture";
 import { activeConfirmations } from "./confirmations";
-import { getConsistencySummary, type ConsistencySummary } from "./consistency";
+import type { ConsistencySummary } from "./consistency";
+import { latestConsistency, type LatestConsistency } from "./jobs";
+import { getKeptLegacyCounts } from "./legacy-row-counts";
 import { bytes, confirmationItems, overallOf, type CheckItem } from "./preflight";
 import { fmtCents } from "@/lib/format";
 import { FAILURE_CODES } from "./rules";
+import { getStateCounts } from "./state-counts";
 
 export interface Checklist {
   checkedAt: string;
@@ -26,17 +29,17 @@ const NOTHING_MIGRATED = "not measurable yet: no prestamo is migrated";
 const int = new Intl.NumberFormat("en-US");
 const n = (x: number) => int.format(x);
 
-export async function getChecklist(db: Db, opts: { consistency?: ConsistencySummary } = {}): Promise<Checklist> {
+/**
+ * Reads no table whole: the legacy and state counts are the kept ones, the consistency items come
+ * from the latest background check (failing when there is none, or when something changed since).
+ */
+export async function getChecklist(db: Db, opts: { consistency?: LatestConsistency<ConsistencySummary> | null } = {}): Promise<Checklist> {
   const checkedAt = new Date().toISOString();
-  const c = opts.consistency ?? (await getConsistencySummary(db));
+  const latest = opts.consistency !== undefined ? opts.consistency : await latestConsistency<ConsistencySummary>(db);
+  const [kept, states] = await Promise.all([getKeptLegacyCounts(db), getStateCounts(db)]);
   const f = await queryOne<Record<string, unknown>>(
     db,
-    sql`SELECT (SELECT count(*) FROM prestamos)::int AS legacy,
-               (SELECT count(*) FROM prestamos l WHERE NOT EXISTS (SELECT 1 FROM migration_state s WHERE s.legacy_id = l.id))::int AS pending,
-               (SELECT count(*) FROM migration_state WHERE state = 'migrated')::int AS migrated,
-               (SELECT count(*) FROM migration_state WHERE state = 'failed')::int AS failed,
-               (SELECT count(*) FROM migration_state WHERE state = 'rolled_back')::int AS rolled_back,
-               (SELECT count(*) FROM migration_state s WHERE s.state = 'failed'
+    sql`SELECT (SELECT count(*) FROM migration_state s WHERE s.state = 'failed'
                   AND NOT EXISTS (SELECT 1 FROM migration_failures f WHERE f.legacy_id = s.legacy_id))::int AS failed_no_reason,
                (SELECT coalesce(json_object_agg(code, k), '{}'::json)::text FROM (
                   SELECT f.code, count(DISTINCT f.legacy_id) AS k FROM migration_failures f
@@ -46,14 +49,19 @@ export async function getChecklist(db: Db, opts: { consistency?: ConsistencySumm
                ${sql.raw(CAPTURE_ON_SQL)} AS capture_on,
                (SELECT count(*) FROM test_data_rows WHERE kind = 'prestamo')::int AS test_prestamos,
                (SELECT count(*) FROM test_data_rows WHERE kind = 'pago')::int AS test_pagos,
-               (SELECT count(*) FROM prestamos_new)::int AS new_p,
-               (SELECT count(*) FROM pagos_prestamo_new)::int AS new_g,
                coalesce(pg_total_relation_size(to_regclass('prestamos_new')), 0)::float8 AS new_p_bytes,
                coalesce(pg_total_relation_size(to_regclass('pagos_prestamo_new')), 0)::float8 AS new_g_bytes,
                (SELECT status FROM migration_runs ORDER BY id DESC LIMIT 1) AS last_status,
                (SELECT id FROM migration_runs ORDER BY id DESC LIMIT 1) AS last_id`,
   );
-  const num = (k: string) => Number(f?.[k] ?? 0);
+  const counted: Record<string, number> = {
+    legacy: kept.prestamos,
+    migrated: states.migrated,
+    failed: states.failed,
+    rolled_back: states.rolledBack,
+    pending: kept.prestamos - states.migrated - states.failed - states.rolledBack,
+  };
+  const num = (k: string) => counted[k] ?? Number(f?.[k] ?? 0);
   const byCode = JSON.parse(String(f?.by_code ?? "{}")) as Record<string, number>;
   const items: CheckItem[] = [];
 
@@ -84,13 +92,84 @@ export async function getChecklist(db: Db, opts: { consistency?: ConsistencySumm
     data: { legacy: num("legacy"), migrated: num("migrated"), failed: num("failed"), pending: num("pending"), rolledBack: num("rolled_back"), failedWithoutReason: num("failed_no_reason"), byCode },
   });
 
+  items.push(...consistencyItems(latest));
+
+  const backlog = num("backlog");
+  const captureOn = f?.capture_on === true;
+  items.push({
+    id: "capture",
+    group: "Change capture",
+    label: "Change backlog zero",
+    state: backlog === 0 ? "pass" : "fail",
+    figure: `${n(backlog)} changes waiting${backlog ? ` (oldest ${Math.round(Number(f?.oldest ?? 0))} s)` : ""}; capture ${captureOn ? "on: the new tables follow legacy until an admin ends it" : "off"}`,
+    why: "A change not yet synced is a legacy row the new tables do not reflect.",
+    link: "/migration",
+    data: { backlog, captureOn },
+  });
+
+  const tp = num("test_prestamos");
+  items.push({
+    id: "test_data_removed",
+    group: "Test data",
+    label: "Test data removed",
+    state: tp + num("test_pagos") === 0 ? "pass" : "fail",
+    figure: tp + num("test_pagos") === 0 ? "test_data_rows is empty" : `${n(tp)} test prestamos and ${n(num("test_pagos"))} test pagos still tracked`,
+    why: "Generated prestamos in the legacy and new tables would reach the application's customers' reports.",
+    link: "/test-data",
+    data: { prestamos: tp, pagos: num("test_pagos") },
+  });
+
+  // Rows of the new tables: at the last consistency check (a count here would read them whole).
+  const c = latest?.summary;
+  counted.new_p = c?.newPrestamos ?? 0;
+  counted.new_g = c?.paymentTotals.newPagos ?? 0;
+  items.push({
+    id: "new_tables",
+    group: "New tables",
+    label: "Row counts and sizes",
+    state: "pass",
+    figure: `prestamos_new ${c ? `${n(num("new_p"))} rows` : "rows not counted yet"}, ${bytes(num("new_p_bytes"))}; pagos_prestamo_new ${c ? `${n(num("new_g"))} rows` : "rows not counted yet"}, ${bytes(num("new_g_bytes"))}${c ? " (rows at the last consistency check)" : ""}`,
+    why: "The figures to compare with the application's own counts after the switch.",
+    link: "/consistency",
+    data: { prestamos: num("new_p"), pagos: num("new_g"), prestamosBytes: num("new_p_bytes"), pagosBytes: num("new_g_bytes") },
+  });
+
+  items.push(...confirmationItems("checklist", await activeConfirmations(db, "checklist")));
+  return {
+    checkedAt,
+    overall: overallOf(items),
+    failing: items.filter((i) => i.state === "fail").map((i) => i.id),
+    warnings: items.filter((i) => i.state === "warn").map((i) => i.id),
+    items,
+  };
+}
+
+/** The four §5 items from the latest check; each fails without one, or when it may no longer hold. */
+function consistencyItems(latest: LatestConsistency<ConsistencySummary> | null): CheckItem[] {
+  if (!latest || latest.staleBecause) {
+    const figure = latest
+      ? `the last check (${n(latest.ageSeconds)} s ago) may no longer hold: ${latest.staleBecause}; ask for a fresh one on the consistency page`
+      : "no consistency check has finished yet; ask for one on the consistency page";
+    const why = "The consistency check runs in the background; its result counts only while nothing changed since it started.";
+    return (
+      [
+        ["field_match", "Field match 100 %"],
+        ["payment_totals", "Payment totals equal"],
+        ["status_consistent", "Status consistent"],
+        ["relationships", "Relationships intact"],
+      ] as const
+    ).map(([id, label]) => ({ id, group: "Consistency", label, state: "fail", figure, why, link: "/consistency", data: { checkedAt: latest?.finishedAt ?? null, staleBecause: latest?.staleBecause ?? null } }));
+  }
+  const c = latest.summary;
+  const items: CheckItem[] = [];
+  const asOf = ` (checked ${n(latest.ageSeconds)} s ago)`;
   const pct = c.fieldMatch.matchingPct;
   items.push({
     id: "field_match",
     group: "Consistency",
     label: "Field match 100 %",
     state: c.fieldMatch.mismatching > 0 ? "fail" : c.migrated === 0 ? "unmeasured" : "pass",
-    figure: c.migrated === 0 ? NOTHING_MIGRATED : `${pct} % — ${n(c.fieldMatch.matching)} of ${n(c.migrated)} migrated prestamos match their rules (${n(c.nowFails)} now fail)`,
+    figure: c.migrated === 0 ? NOTHING_MIGRATED : `${pct} % — ${n(c.fieldMatch.matching)} of ${n(c.migrated)} migrated prestamos match their rules (${n(c.nowFails)} now fail)${asOf}`,
     why: "Every column of every migrated prestamo and pago must equal its rule applied to the legacy row as it is now.",
     link: "/consistency",
     data: { ...c.fieldMatch, migrated: c.migrated, nowFails: c.nowFails },
@@ -138,48 +217,5 @@ export async function getChecklist(db: Db, opts: { consistency?: ConsistencySumm
     data: { ...r },
   });
 
-  const backlog = num("backlog");
-  const captureOn = f?.capture_on === true;
-  items.push({
-    id: "capture",
-    group: "Change capture",
-    label: "Change backlog zero",
-    state: backlog === 0 ? "pass" : "fail",
-    figure: `${n(backlog)} changes waiting${backlog ? ` (oldest ${Math.round(Number(f?.oldest ?? 0))} s)` : ""}; capture ${captureOn ? "on: the new tables follow legacy until an admin ends it" : "off"}`,
-    why: "A change not yet synced is a legacy row the new tables do not reflect.",
-    link: "/migration",
-    data: { backlog, captureOn },
-  });
-
-  const tp = num("test_prestamos");
-  items.push({
-    id: "test_data_removed",
-    group: "Test data",
-    label: "Test data removed",
-    state: tp + num("test_pagos") === 0 ? "pass" : "fail",
-    figure: tp + num("test_pagos") === 0 ? "test_data_rows is empty" : `${n(tp)} test prestamos and ${n(num("test_pagos"))} test pagos still tracked`,
-    why: "Generated prestamos in the legacy and new tables would reach the application's customers' reports.",
-    link: "/test-data",
-    data: { prestamos: tp, pagos: num("test_pagos") },
-  });
-
-  items.push({
-    id: "new_tables",
-    group: "New tables",
-    label: "Row counts and sizes",
-    state: "pass",
-    figure: `prestamos_new ${n(num("new_p"))} rows, ${bytes(num("new_p_bytes"))}; pagos_prestamo_new ${n(num("new_g"))} rows, ${bytes(num("new_g_bytes"))}`,
-    why: "The figures to compare with the application's own counts after the switch.",
-    link: "/consistency",
-    data: { prestamos: num("new_p"), pagos: num("new_g"), prestamosBytes: num("new_p_bytes"), pagosBytes: num("new_g_bytes") },
-  });
-
-  items.push(...confirmationItems("checklist", await activeConfirmations(db, "checklist")));
-  return {
-    checkedAt,
-    overall: overallOf(items),
-    failing: items.filter((i) => i.state === "fail").map((i) => i.id),
-    warnings: items.filter((i) => i.state === "warn").map((i) => i.id),
-    items,
-  };
+  return items;
 }

@@ -12,6 +12,7 @@ import { MISMATCH_CATEGORIES, type MismatchCategory } from "@/lib/api/schemas";
 import { AppError } from "@/lib/errors";
 import { refreshPlannerStats } from "./planner-stats";
 import { LEGACY_SOURCE, PAGO_COLUMNS, PRESTAMO_COLUMNS } from "./rules";
+import { getStateCounts } from "./state-counts";
 import { expectedCtes } from "./sql-builder";
 
 export { MISMATCH_CATEGORIES, type MismatchCategory };
@@ -503,7 +504,10 @@ function toItem(r: Record<string, unknown>): MismatchItem {
  * (OFFSET counted across chunks) and, without `summary`, stops as soon as that page and one more
  * item are found. Chunks start small when only a page is wanted and grow to `chunkSize`.
  */
-async function walk(tx: Exec, opts: { summary: boolean; category: MismatchCategory | null; page: number; limit: number; chunkSize: number }) {
+async function walk(
+  tx: Exec,
+  opts: { summary: boolean; category: MismatchCategory | null; page: number; limit: number; chunkSize: number; onChunk?: (migratedChecked: number) => void },
+) {
   const acc: Totals = { migrated: 0, matching: 0, legacyCents: 0n, newCents: 0n, legacyPagos: 0, legacyLivePagos: 0, newPagos: 0, newLivePagos: 0, newPrestamos: 0, cat: new Map() };
   const items: MismatchItem[] = [];
   const need = opts.limit + 1;
@@ -516,7 +520,10 @@ async function walk(tx: Exec, opts: { summary: boolean; category: MismatchCatego
     if (upto === null) break;
     const wantRows = listing ? Math.max(0, need - items.length) : 0;
     const r = await runChunk(tx, after, upto, opts.summary, { category: opts.category, skip, need: wantRows });
-    if (opts.summary) addChunk(acc, r);
+    if (opts.summary) {
+      addChunk(acc, r);
+      opts.onChunk?.(acc.migrated);
+    }
     if (wantRows > 0) {
       for (const row of JSON.parse(String(r?.page_rows ?? "[]")) as Record<string, unknown>[]) items.push(toItem(row));
       skip = Math.max(0, skip - Number(r?.wanted_total ?? 0));
@@ -531,8 +538,8 @@ async function walk(tx: Exec, opts: { summary: boolean; category: MismatchCatego
  * The §5 summary over every migrated prestamo, in one read-only REPEATABLE READ transaction (one
  * snapshot for all chunks: a pago moved between two chunks is not counted twice).
  */
-export async function getConsistencySummary(db: Db, opts: { chunkSize?: number } = {}): Promise<ConsistencySummary> {
-  return (await getConsistency(db, { page: 1, limit: 0, chunkSize: opts.chunkSize })).summary;
+export async function getConsistencySummary(db: Db, opts: { chunkSize?: number; onProgress?: (checked: number, migrated: number) => void } = {}): Promise<ConsistencySummary> {
+  return (await getConsistency(db, { page: 1, limit: 0, ...opts })).summary;
 }
 
 /**
@@ -541,15 +548,17 @@ export async function getConsistencySummary(db: Db, opts: { chunkSize?: number }
  */
 export async function getConsistency(
   db: Db,
-  opts: { category?: MismatchCategory; page: number; limit: number; chunkSize?: number },
+  opts: { category?: MismatchCategory; page: number; limit: number; chunkSize?: number; onProgress?: (checked: number, migrated: number) => void },
 ): Promise<{ summary: ConsistencySummary; mismatches: MismatchPage }> {
   const started = performance.now();
   const checkedAt = new Date().toISOString();
   const category = opts.category ?? null;
   await refreshPlannerStats(db);
+  const { migrated } = opts.onProgress ? await getStateCounts(db) : { migrated: 0 };
   return db.transaction(async (tx) => {
     await readOnlySetup(tx);
-    const { acc, items } = await walk(tx, { summary: true, category, page: opts.page, limit: opts.limit, chunkSize: opts.chunkSize ?? CONSISTENCY_CHUNK });
+    const onChunk = opts.onProgress && ((checked: number) => opts.onProgress!(checked, migrated));
+    const { acc, items } = await walk(tx, { summary: true, category, page: opts.page, limit: opts.limit, chunkSize: opts.chunkSize ?? CONSISTENCY_CHUNK, onChunk });
     const mismatches =
       category === "orphan_legacy_pago"
         ? await listLegacyOrphanPagos(tx, opts.page, opts.limit)

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { queryOne } from "@/db/sql";
 import { captureBacklog, getResyncProgress, isCaptureInstalled, type ResyncProgress } from "./capture";
+import { getKeptLegacyCounts } from "./legacy-row-counts";
 import { getLatestRun, type RunDTO } from "./runs";
 import { getLastStateCountsCheck, getStateCounts, type StateCountsCheck } from "./state-counts";
 import { getThrottleSummary, type ThrottleSummary } from "./throttle";
@@ -14,7 +15,8 @@ export interface ProgressDTO {
   /** What the active run does now: re-syncs after a gap in capture first, then copies. */
   phase: "resync" | "copy" | null;
   run: RunDTO | null;
-  totals: { total: number; migrated: number; failed: number; rolledBack: number; pending: number; remaining: number; percent: number };
+  /** `exact`: false when the legacy total is the planner's estimate (its counting triggers are missing). */
+  totals: { total: number; migrated: number; failed: number; rolledBack: number; pending: number; remaining: number; percent: number; exact: boolean };
   rate: { prestamosPerSecond: number; pagosPerSecond: number; windowSeconds: number };
   etaSeconds: number | null;
   /** `enabled` is read from the catalog: both triggers present, ours, and enabled ALWAYS. */
@@ -35,14 +37,15 @@ export async function getProgress(db: Db): Promise<ProgressDTO> {
 }
 
 async function readProgress(db: Pick<Db, "execute">): Promise<ProgressDTO> {
-  const [run, legacy, counts, rate, enabled, backlog, resync, countsCheck, throttle] = await Promise.all([
+  const [run, legacy, gone, counts, rate, enabled, backlog, resync, countsCheck, throttle] = await Promise.all([
     getLatestRun(db),
+    // The legacy total from the kept row counts: a sum over a few rows, not a count of the table.
+    getKeptLegacyCounts(db),
     // A prestamo deleted from legacy keeps its state row until its queued change is synced:
-    // counted here so that pending stays exact meanwhile.
-    queryOne<{ total: number; gone_queued: number }>(
+    // counted here (index lookups per queue entry) so that pending stays exact meanwhile.
+    queryOne<{ gone_queued: number }>(
       db,
-      sql`select (select count(*) from prestamos)::int as total,
-                 (select count(*) from migration_state s where s.legacy_id in (select prestamo_id from capture_changes)
+      sql`select (select count(*) from migration_state s where s.legacy_id in (select prestamo_id from capture_changes)
                     and not exists (select 1 from prestamos l where l.id = s.legacy_id))::int as gone_queued`,
     ),
     getStateCounts(db),
@@ -58,10 +61,10 @@ async function readProgress(db: Pick<Db, "execute">): Promise<ProgressDTO> {
     getLastStateCountsCheck(db),
     getThrottleSummary(db),
   ]);
-  const total = legacy?.total ?? 0;
+  const total = legacy.prestamos;
   const { migrated, failed, rolledBack } = counts;
   // Never clamped: a figure that does not add up must show, not hide a pending prestamo.
-  const pending = total - (migrated + failed + rolledBack - (legacy?.gone_queued ?? 0));
+  const pending = total - (migrated + failed + rolledBack - (gone?.gone_queued ?? 0));
   const active = run?.active ?? false;
   const remaining = active && run?.retry ? pending + failed + rolledBack : pending;
   const span = Math.min(RATE_WINDOW_SECONDS, Math.max(1, rate?.span ?? RATE_WINDOW_SECONDS));
@@ -71,7 +74,7 @@ async function readProgress(db: Pick<Db, "execute">): Promise<ProgressDTO> {
     state: run ? run.status : "idle",
     phase: active ? (resync.owed ? "resync" : "copy") : null,
     run,
-    totals: { total, migrated, failed, rolledBack, pending, remaining, percent: total ? Math.round(((total - remaining) / total) * 10000) / 100 : 100 },
+    totals: { total, migrated, failed, rolledBack, pending, remaining, percent: total ? Math.round(((total - remaining) / total) * 10000) / 100 : 100, exact: legacy.exact },
     rate: { prestamosPerSecond: Math.round(pps * 10) / 10, pagosPerSecond: Math.round(gps * 10) / 10, windowSeconds: RATE_WINDOW_SECONDS },
     etaSeconds: active && pps > 0 ? Math.ceil(remaining / pps) : null,
     capture: { enabled, backlog: backlog.entries, oldestAgeSeconds: backlog.oldestAgeSeconds, resync },

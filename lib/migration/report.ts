@@ -15,7 +15,9 @@ import type { Db } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { getChecklist, type Checklist } from "./checklist";
 import { allConfirmations, type Confirmation } from "./confirmations";
-import { getConsistencySummary, type ConsistencySummary } from "./consistency";
+import type { ConsistencySummary } from "./consistency";
+import { latestConsistency } from "./jobs";
+import { AppError } from "@/lib/errors";
 import { getPreflight, type PreflightContext, type PreflightReport } from "./preflight";
 import { FAILURE_CODES, type FailureCode } from "./rules";
 import { toRunDTO, type RunDTO } from "./runs";
@@ -98,9 +100,16 @@ export async function prepareReport(db: Db, ctx: PreflightContext, generatedBy: 
   }
   const firstStart = runs.find((r) => r.startedAt)?.startedAt ?? null;
   const from = new Date((firstStart ? Date.parse(firstStart) : Date.parse(generatedAt)) - 86_400_000).toISOString();
-  // The consistency walk is the expensive part: once, shared with the checklist.
-  const consistency = await getConsistencySummary(db);
-  const checklist = await getChecklist(db, { consistency });
+  // The consistency walk is a background job: the report carries its latest result (and the
+  // checklist says whether it still holds); without one there is nothing to report on yet.
+  const latest = await latestConsistency<ConsistencySummary>(db);
+  if (!latest) {
+    throw new AppError("CONFLICT", "No consistency check has finished yet: ask for one (POST /api/prestamos/migration/consistency/refresh), then download the report", {
+      consistency: null,
+    });
+  }
+  const consistency = latest.summary;
+  const checklist = await getChecklist(db, { consistency: latest });
   const preflight = await getPreflight(db, ctx, { dryRun: "cached" });
   const counts = await queryRows<{ code: string; prestamos: number; rules: number }>(
     db,

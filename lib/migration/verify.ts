@@ -10,6 +10,7 @@ import { FAILURE_CODES, type FailureCode } from "./rules";
 import { readCaptureTriggers } from "./capture";
 import { expectedCtes } from "./sql-builder";
 import { getLegacyCounts } from "./legacy-counts";
+import { getKeptLegacyCounts } from "./legacy-row-counts";
 
 type Exec = Pick<Db, "execute">;
 
@@ -71,7 +72,7 @@ export interface VerifyReport {
 const EXPECTED = expectedCtes({ contiguous: true });
 
 /** The dry run: every legacy prestamo through the rules, CHUNK at a time by id (memory flat). */
-export async function dryRun(db: Exec, opts: { chunkSize?: number } = {}): Promise<DryRun> {
+export async function dryRun(db: Exec, opts: { chunkSize?: number; onChunk?: (checked: number) => void } = {}): Promise<DryRun> {
   const started = performance.now();
   const size = opts.chunkSize ?? DRY_RUN_CHUNK;
   const byCode = Object.fromEntries(FAILURE_CODES.map((c) => [c, 0])) as Record<FailureCode, number>;
@@ -101,6 +102,7 @@ export async function dryRun(db: Exec, opts: { chunkSize?: number } = {}): Promi
       byCode[code as FailureCode] = (byCode[code as FailureCode] ?? 0) + Number(k);
     }
     after = Number(r?.last_id);
+    opts.onChunk?.(out.checked);
     if (n < size) break;
   }
   return { ...out, valid: out.checked - out.invalid, byCode, durationMs: Math.round(performance.now() - started) };
@@ -114,16 +116,20 @@ function driverFromVersion(version: string): Driver {
  * The verify report. One REPEATABLE READ read-only transaction: every figure is from one snapshot.
  * `driver` may be passed by the caller (it knows its handle); otherwise it is read from version().
  */
-export async function getVerifyReport(db: Db, opts: { driver?: Driver; chunkSize?: number } = {}): Promise<VerifyReport> {
+export async function getVerifyReport(
+  db: Db,
+  opts: { driver?: Driver; chunkSize?: number; onProgress?: (checked: number, prestamos: number) => void } = {},
+): Promise<VerifyReport> {
   const started = performance.now();
   const checkedAt = new Date().toISOString();
+  const { prestamos } = opts.onProgress ? await getKeptLegacyCounts(db) : { prestamos: 0 };
   return db.transaction(
     async (tx) => {
       // JIT compiling the rules statements costs seconds each for nothing (their CTE estimates are huge).
       await tx.execute(sql`SELECT set_config('jit', 'off', true)`);
       await tx.execute(sql`SELECT set_config('enable_nestloop', 'off', true)`); // see consistency.ts readOnlySetup
       const legacy = await getLegacyCounts(tx);
-      const dry = await dryRun(tx, { chunkSize: opts.chunkSize });
+      const dry = await dryRun(tx, { chunkSize: opts.chunkSize, onChunk: opts.onProgress && ((checked) => opts.onProgress!(checked, prestamos)) });
       const counts = await queryOne<Record<string, unknown>>(
         tx,
         sql`SELECT (SELECT count(*) FROM prestamos_new)::int AS new_p,

@@ -3,11 +3,12 @@
  * over) its lease, and drains the change-capture queue between batches and when idle. All of its
  * state is in the database; killing the process at any line loses nothing.
  */
-import type { Db } from "@/db/client";
+import type { Db, Driver } from "@/db/client";
 import { rootMessage } from "@/lib/errors";
 import { afterRunEnded } from "@/lib/webhooks/consistency-event";
 import { drainAll, drainCapture } from "./capture";
 import { drainReverse } from "./reverse-capture";
+import { startJobRunner } from "./jobs";
 import { claimActiveRun, newWorkerId, nextBatchSize, processBatch, recordRunError, type BatchOutcome, type RunDTO } from "./runs";
 import { checkStateCounts, compactStateCounts } from "./state-counts";
 import { startThrottler, type ThrottlerHandle, type ThrottlerOptions } from "./throttler";
@@ -176,11 +177,12 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
   };
 }
 
-const globalForWorker = globalThis as unknown as { __prestamosWorker?: WorkerHandle };
+const globalForWorker = globalThis as unknown as { __prestamosWorker?: WorkerHandle; __prestamosJobRunner?: { stop(): Promise<void> } };
 
-/** The process's one worker, started at boot (lib/server/boot.ts). */
-export function startBackgroundWorkers(db: Db, opts: WorkerOptions = {}): WorkerHandle {
+/** The process's one worker and its job runner (the long reads), started at boot (lib/server/boot.ts). */
+export function startBackgroundWorkers(db: Db, opts: WorkerOptions & { driver?: Driver } = {}): WorkerHandle {
   globalForWorker.__prestamosWorker ??= startWorker(db, opts);
+  globalForWorker.__prestamosJobRunner ??= startJobRunner(db, { owner: globalForWorker.__prestamosWorker.workerId, driver: opts.driver ?? "postgres", log: opts.log });
   return globalForWorker.__prestamosWorker;
 }
 
@@ -190,6 +192,8 @@ export function getBackgroundWorker(): WorkerHandle | undefined {
 
 export async function stopBackgroundWorkers(): Promise<void> {
   const w = globalForWorker.__prestamosWorker;
+  const jobs = globalForWorker.__prestamosJobRunner;
   globalForWorker.__prestamosWorker = undefined;
-  await w?.stop();
+  globalForWorker.__prestamosJobRunner = undefined;
+  await Promise.all([w?.stop(), jobs?.stop()]);
 }

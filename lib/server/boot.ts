@@ -85,7 +85,7 @@ export function boot(): Promise<BootSummary> {
     // The engine's worker: drives the active run (resuming one whose lease expired) and drains
     // the change-capture queue. Started once per process; stopped before the database closes.
     // PGlite has one connection: several batch loops would only take turns on it.
-    startBackgroundWorkers(handle.db, { log: logWorkerEvent, maxSlots: handle.driver === "pglite" ? 1 : undefined, throttle: { driver: handle.driver } });
+    startBackgroundWorkers(handle.db, { log: logWorkerEvent, maxSlots: handle.driver === "pglite" ? 1 : undefined, throttle: { driver: handle.driver }, driver: handle.driver });
     // Issue 7: sends queued webhook deliveries (claimed with SKIP LOCKED: safe with several instances).
     startWebhookDeliverer(handle.db);
     log(

@@ -5,11 +5,11 @@
  */
 import type { Db } from "@/db/client";
 import { recordConsistencySummary } from "@/lib/metrics/consistency-cache";
-import { getConsistencySummary } from "@/lib/migration/consistency";
+import { recordConsistencyCheck } from "@/lib/migration/jobs";
 import { emitEvent } from "./emit";
 
 export async function checkConsistencyAfterRun(db: Db, run: { id: number; status: string }): Promise<{ matchingPct: number | null; emitted: number }> {
-  const summary = await getConsistencySummary(db);
+  const summary = await recordConsistencyCheck(db, `run ${run.id} ended`);
   recordConsistencySummary(summary);
   const pct = summary.fieldMatch.matchingPct;
   let emitted = 0;

@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { JobFreshness } from "@/components/console/job-freshness";
 import { LiveStatus } from "@/components/console/live-status";
 import { PageHeader } from "@/components/console/page-header";
 import { Badge } from "@/components/ui/badge";
@@ -14,12 +15,105 @@ import { FilterChip, Pager } from "@/components/ui/pager";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { apiFetch } from "@/lib/api/client";
 import type { MismatchCategory } from "@/lib/api/schemas";
-import { fmtCents, fmtId, fmtInt, fmtPct } from "@/lib/format";
-import type { ConsistencySummary, MismatchPage } from "@/lib/migration/consistency";
+import { fmtCents, fmtInt, fmtPct } from "@/lib/format";
+import type { ConsistencyResponse } from "@/lib/http/reads";
+import type { ConsistencySummary } from "@/lib/migration/consistency";
 
-export interface ConsistencyResponse {
-  summary: ConsistencySummary;
-  mismatches: MismatchPage;
+export type { ConsistencyResponse };
+
+function SummaryCards({ s }: { s: ConsistencySummary }) {
+  const t = s.paymentTotals;
+  return (
+    <>
+      {s.migrated === 0 ? (
+        <EmptyState
+          title="Nothing is migrated yet"
+          description="Consistency compares migrated prestamos with their legacy rows. Start a run, or migrate one prestamo, and come back."
+          action={
+            <Link href="/migration" className={buttonClass("secondary")}>
+              Open the migration
+            </Link>
+          }
+        />
+      ) : (
+        <dl className="grid grid-cols-2 gap-4 xl:grid-cols-4">
+          <Stat
+            label="Data matching"
+            value={fmtPct(s.fieldMatch.matchingPct)}
+            tone={s.fieldMatch.mismatching > 0 ? "danger" : "success"}
+            hint={`${fmtInt(s.fieldMatch.matching)} of ${fmtInt(s.migrated)} migrated match`}
+          />
+          <Stat
+            label="Payment accuracy"
+            value={fmtPct(t.accuracyPct)}
+            tone={t.differenceCents !== "0" ? "danger" : "success"}
+            hint={`${fmtInt(t.prestamosDiffering)} prestamos differ in count or total`}
+          />
+          <Stat label="Status mismatches" value={fmtInt(s.status.mismatching)} tone={s.status.mismatching > 0 ? "danger" : "success"} hint="estado vs the mapped legacy estado" />
+          <Stat label="Now fail the rules" value={fmtInt(s.nowFails)} tone={s.nowFails > 0 ? "warning" : "neutral"} hint="migrated, but the legacy row changed" />
+        </dl>
+      )}
+
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-3">
+        <Card title="Payment totals" description="Pagos not anulado of the migrated prestamos, in cents, summed across currencies.">
+          <dl className="grid grid-cols-[1fr_auto] gap-y-1 text-sm">
+            <dt className="text-zinc-500">Legacy total</dt>
+            <dd className="tabular text-right text-zinc-900">{fmtCents(t.legacyTotalCents, null)}</dd>
+            <dt className="text-zinc-500">New total</dt>
+            <dd className="tabular text-right text-zinc-900">{fmtCents(t.newTotalCents, null)}</dd>
+            <dt className="text-zinc-500">Difference</dt>
+            <dd className={cn("tabular text-right", t.differenceCents === "0" ? "text-zinc-900" : "font-medium text-red-700")}>{fmtCents(t.differenceCents, null)}</dd>
+            <dt className="mt-2 text-zinc-500">Legacy pagos (live)</dt>
+            <dd className="tabular mt-2 text-right text-zinc-900">
+              {fmtInt(t.legacyPagos)} ({fmtInt(t.legacyLivePagos)})
+            </dd>
+            <dt className="text-zinc-500">New pagos (live)</dt>
+            <dd className="tabular text-right text-zinc-900">
+              {fmtInt(t.newPagos)} ({fmtInt(t.newLivePagos)})
+            </dd>
+          </dl>
+        </Card>
+        <Card title="Business warnings" description="Counted and listed, never failures (§5).">
+          <dl className="grid grid-cols-[1fr_auto] gap-y-1 text-sm">
+            {Object.entries(s.status.warnings).map(([code, n]) => (
+              <div key={code} className="contents">
+                <dt>
+                  <Link href={href(`warning:${code}`, 1)} className="font-mono text-[13px] text-zinc-700 underline underline-offset-2 hover:text-sky-700">
+                    {code}
+                  </Link>
+                </dt>
+                <dd className={cn("tabular text-right", n > 0 ? "font-medium text-amber-700" : "text-zinc-900")}>
+                  {n > 0 && <span aria-hidden="true">⚠ </span>}
+                  {fmtInt(n)}
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </Card>
+        <Card title="Relationships">
+          <dl className="grid grid-cols-[1fr_auto] gap-y-1 text-sm">
+            {(
+              [
+                ["Orphan legacy pagos", s.relationships.orphanLegacyPagos],
+                ["Pagos missing in the new table", s.relationships.missingPagos],
+                ["New pagos under the wrong prestamo", s.relationships.wrongPrestamoPagos],
+                ["New prestamos without legacy row", s.relationships.orphanNewPrestamos],
+                ["New pagos without legacy row", s.relationships.orphanNewPagos],
+                ["Migrated without new row", s.relationships.missingNewPrestamos],
+                ["New rows not marked migrated", s.relationships.untrackedNewPrestamos],
+              ] as const
+            ).map(([label, n]) => (
+              <div key={label} className="contents">
+                <dt className="text-zinc-500">{label}</dt>
+                <dd className={cn("tabular text-right", n > 0 ? "font-medium text-red-700" : "text-zinc-900")}>{fmtInt(n)}</dd>
+              </div>
+            ))}
+          </dl>
+        </Card>
+      </div>
+
+    </>
+  );
 }
 
 const POLL_MS = 15_000;
@@ -66,16 +160,15 @@ export function ConsistencyClient({
     queryKey: ["migration", "consistency", query],
     queryFn: ({ signal }) => apiFetch<ConsistencyResponse>(`/api/prestamos/migration/consistency?${qs}`, { signal }),
     initialData,
-    initialDataUpdatedAt: Date.parse(initialData.summary.checkedAt) || undefined,
-    refetchInterval: POLL_MS,
+    // While a check runs, follow it closely; otherwise the result changes only when one ends.
+    refetchInterval: (query) => (query.state.data?.freshness.refreshing ? 2_000 : POLL_MS),
     staleTime: 0,
     retry: false,
   });
   const s = q.data.summary;
   const m = q.data.mismatches;
-  const t = s.paymentTotals;
   // Failures first, then orphans, then the business warnings (hundreds of them must not bury the rest).
-  const cats = [...s.byCategory].sort((a, b) => CATEGORY_ORDER.indexOf(a.category) - CATEGORY_ORDER.indexOf(b.category));
+  const cats = [...(s?.byCategory ?? [])].sort((a, b) => CATEGORY_ORDER.indexOf(a.category) - CATEGORY_ORDER.indexOf(b.category));
 
   return (
     <div className="flex flex-col gap-6">
@@ -86,92 +179,13 @@ export function ConsistencyClient({
       />
       {badQuery && <p className="-mt-3 text-sm text-amber-800">The address held an invalid category or page; showing the first page of every category.</p>}
 
-      {s.migrated === 0 ? (
+      <JobFreshness f={q.data.freshness} askPath={`/api/prestamos/migration/consistency?${qs}&fresh=1`} onAsked={q.refetch} what="check" />
+      {s ? <SummaryCards s={s} /> : (
         <EmptyState
-          title="Nothing is migrated yet"
-          description="Consistency compares migrated prestamos with their legacy rows. Start a run, or migrate one prestamo, and come back."
-          action={
-            <Link href="/migration" className={buttonClass("secondary")}>
-              Open the migration
-            </Link>
-          }
+          title={q.data.freshness.refreshing ? "The first consistency check is running" : "No consistency check has finished yet"}
+          description="The check walks every migrated prestamo, so it runs in the background, one at a time; this page shows its latest result and how old it is. One is run after every run ends."
         />
-      ) : (
-        <dl className="grid grid-cols-2 gap-4 xl:grid-cols-4">
-          <Stat
-            label="Data matching"
-            value={fmtPct(s.fieldMatch.matchingPct)}
-            tone={s.fieldMatch.mismatching > 0 ? "danger" : "success"}
-            hint={`${fmtInt(s.fieldMatch.matching)} of ${fmtInt(s.migrated)} migrated match`}
-          />
-          <Stat
-            label="Payment accuracy"
-            value={fmtPct(t.accuracyPct)}
-            tone={t.differenceCents !== "0" ? "danger" : "success"}
-            hint={`${fmtInt(t.prestamosDiffering)} prestamos differ in count or total`}
-          />
-          <Stat label="Status mismatches" value={fmtInt(s.status.mismatching)} tone={s.status.mismatching > 0 ? "danger" : "success"} hint="estado vs the mapped legacy estado" />
-          <Stat label="Now fail the rules" value={fmtInt(s.nowFails)} tone={s.nowFails > 0 ? "warning" : "neutral"} hint="migrated, but the legacy row changed" />
-        </dl>
       )}
-
-      <div className="grid grid-cols-1 gap-4 lg:grid-cols-3">
-        <Card title="Payment totals" description="Pagos not anulado of the migrated prestamos, in currency units, PEN and USD amounts added together.">
-          <dl className="grid grid-cols-[1fr_auto] gap-y-1 text-sm">
-            <dt className="text-zinc-500">Legacy total</dt>
-            <dd className="tabular text-right text-zinc-900">{fmtCents(t.legacyTotalCents, null)}</dd>
-            <dt className="text-zinc-500">New total</dt>
-            <dd className="tabular text-right text-zinc-900">{fmtCents(t.newTotalCents, null)}</dd>
-            <dt className="text-zinc-500">Difference</dt>
-            <dd className={cn("tabular text-right", t.differenceCents === "0" ? "text-zinc-900" : "font-medium text-red-700")}>{fmtCents(t.differenceCents, null)}</dd>
-            <dt className="mt-2 text-zinc-500">Legacy pagos</dt>
-            <dd className="tabular mt-2 text-right text-zinc-900">
-              {fmtInt(t.legacyPagos)}, {fmtInt(t.legacyLivePagos)} not voided
-            </dd>
-            <dt className="text-zinc-500">New pagos</dt>
-            <dd className="tabular text-right text-zinc-900">
-              {fmtInt(t.newPagos)}, {fmtInt(t.newLivePagos)} not voided
-            </dd>
-          </dl>
-        </Card>
-        <Card title="Business warnings" description="Real loans worth a look, counted and listed, never failures.">
-          <dl className="grid grid-cols-[1fr_auto] gap-y-1 text-sm">
-            {Object.entries(s.status.warnings).map(([code, n]) => (
-              <div key={code} className="contents">
-                <dt>
-                  <Link href={href(`warning:${code}`, 1)} title={code} className="text-zinc-700 underline underline-offset-2 hover:text-sky-700">
-                    {categoryText(`warning:${code}`).replace(/^Warning: /, "")}
-                  </Link>
-                </dt>
-                <dd className={cn("tabular text-right", n > 0 ? "font-medium text-amber-700" : "text-zinc-900")}>
-                  {n > 0 && <span aria-hidden="true">⚠ </span>}
-                  {fmtInt(n)}
-                </dd>
-              </div>
-            ))}
-          </dl>
-        </Card>
-        <Card title="Relationships">
-          <dl className="grid grid-cols-[1fr_auto] gap-y-1 text-sm">
-            {(
-              [
-                ["Orphan legacy pagos", s.relationships.orphanLegacyPagos],
-                ["Pagos missing in the new table", s.relationships.missingPagos],
-                ["New pagos under the wrong prestamo", s.relationships.wrongPrestamoPagos],
-                ["New prestamos without legacy row", s.relationships.orphanNewPrestamos],
-                ["New pagos without legacy row", s.relationships.orphanNewPagos],
-                ["Migrated without new row", s.relationships.missingNewPrestamos],
-                ["New rows not marked migrated", s.relationships.untrackedNewPrestamos],
-              ] as const
-            ).map(([label, n]) => (
-              <div key={label} className="contents">
-                <dt className="text-zinc-500">{label}</dt>
-                <dd className={cn("tabular text-right", n > 0 ? "font-medium text-red-700" : "text-zinc-900")}>{fmtInt(n)}</dd>
-              </div>
-            ))}
-          </dl>
-        </Card>
-      </div>
 
       <section aria-labelledby="mismatches" className="flex flex-col gap-3">
         <h2 id="mismatches" className="text-lg font-semibold text-zinc-900">
@@ -212,7 +226,7 @@ export function ConsistencyClient({
                       <span className="text-zinc-400">none</span>
                     ) : (
                       <Link href={`/prestamos/${it.legacyId}`} className="font-medium text-zinc-900 underline underline-offset-2 hover:text-sky-700">
-                        {fmtId(it.legacyId)}
+                        {it.legacyId}
                       </Link>
                     )}
                   </Td>

@@ -3,7 +3,7 @@ import { connection } from "next/server";
 import { getDb } from "@/db/client";
 import { ConsistencyQuery } from "@/lib/api/schemas";
 import { requirePagePrincipal } from "@/lib/auth/session";
-import { getConsistencySummary, listMismatches } from "@/lib/migration/consistency";
+import { readConsistency } from "@/lib/http/reads";
 import { ConsistencyClient, type ConsistencyResponse } from "./client";
 
 export const metadata: Metadata = { title: "Consistency" };
@@ -11,7 +11,7 @@ export const metadata: Metadata = { title: "Consistency" };
 type Search = Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
-/** `/consistency`: §5 summary and the paged mismatch list (`?category=&page=`, parsed with the API's schema). */
+/** `/consistency`: the latest background §5 summary with its age and the paged mismatch list (`?category=&page=`, parsed with the API's schema). */
 export default async function ConsistencyPage({ searchParams }: { searchParams: Promise<Search> }) {
   await connection();
   const sp = await searchParams;
@@ -19,8 +19,7 @@ export default async function ConsistencyPage({ searchParams }: { searchParams: 
   const parsed = ConsistencyQuery.safeParse({ category: one(sp.category) || undefined, page: one(sp.page) || undefined, limit: one(sp.limit) || undefined });
   const query = parsed.success ? parsed.data : ConsistencyQuery.parse({});
   const db = await getDb();
-  const summary = await getConsistencySummary(db);
-  const mismatches = await listMismatches(db, { category: query.category, page: query.page, limit: query.limit });
-  const initial: ConsistencyResponse = { summary, mismatches };
+  // The same read as the API (the background check's latest result, the page under the cap).
+  const initial: ConsistencyResponse = await readConsistency(db, { category: query.category, page: query.page, limit: query.limit, fresh: null });
   return <ConsistencyClient initialData={initial} query={{ category: query.category ?? null, page: query.page, limit: query.limit }} badQuery={!parsed.success} />;
 }

@@ -2,49 +2,59 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { JobFreshness } from "@/components/console/job-freshness";
 import { LiveStatus } from "@/components/console/live-status";
-import { FAILURE_CODE_TEXT } from "@/components/console/failure-codes";
 import { PageHeader } from "@/components/console/page-header";
 import { Badge } from "@/components/ui/badge";
-import { Button } from "@/components/ui/button";
+import { EmptyState } from "@/components/ui/empty-state";
 import { Card } from "@/components/ui/card";
 import { Stat } from "@/components/ui/stat";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { apiFetch } from "@/lib/api/client";
+import { FAILURE_CODE_TEXT } from "@/components/console/failure-codes";
 import { fmtDuration, fmtInt, fmtPct, fmtTime } from "@/lib/format";
+import type { Freshness } from "@/lib/migration/jobs";
 import type { VerifyReport } from "@/lib/migration/verify";
 
 const POLL_MS = 60_000;
 
-export function VerifyClient({ initialData }: { initialData: VerifyReport }) {
+type VerifyResponse = { report: VerifyReport | null; freshness: Freshness };
+
+export function VerifyClient({ initialData }: { initialData: VerifyResponse }) {
   const q = useQuery({
     queryKey: ["migration", "verify"],
-    queryFn: ({ signal }) => apiFetch<VerifyReport>("/api/prestamos/migration/verify", { signal }),
+    queryFn: ({ signal }) => apiFetch<VerifyResponse>("/api/prestamos/migration/verify", { signal }),
     initialData,
-    initialDataUpdatedAt: Date.parse(initialData.checkedAt) || undefined,
-    refetchInterval: POLL_MS,
+    refetchInterval: (query) => (query.state.data?.freshness.refreshing ? 2_000 : POLL_MS),
     staleTime: 0,
     retry: false,
   });
-  const r = q.data;
-  const codes = (Object.entries(r.dryRun.byCode) as [keyof typeof FAILURE_CODE_TEXT, number][]).map(([code, prestamos]) => ({ code, prestamos }));
-  const invalidPct = r.dryRun.checked ? (r.dryRun.invalid / r.dryRun.checked) * 100 : null;
-
   return (
     <div className="flex flex-col gap-6">
       <PageHeader
         title="Verify"
-        description="The system before and after: what the legacy tables hold, what the rules would refuse (a dry run over the whole table that writes nothing), and the state of the new tables and change capture."
-        aside={
-          <>
-            <LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={POLL_MS} isFetching={q.isFetching} />
-            <Button variant="secondary" size="sm" onClick={() => q.refetch()} disabled={q.isFetching}>
-              {q.isFetching ? "Checking…" : "Check again"}
-            </Button>
-          </>
-        }
+        description="The system before and after: what the legacy tables hold, what the rules would refuse (a dry run over the whole table that writes nothing), and the state of the new tables and change capture. It reads every legacy prestamo, so it runs in the background, one at a time."
+        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={POLL_MS} isFetching={q.isFetching} />}
       />
+      <JobFreshness f={q.data.freshness} askPath={"/api/prestamos/migration/verify?fresh=1"} onAsked={q.refetch} what="verify report" />
+      {q.data.report ? (
+        <VerifyBody r={q.data.report} />
+      ) : (
+        <EmptyState
+          title={q.data.freshness.refreshing ? "The first verify report is being computed" : "No verify report yet"}
+          description="Ask for one with “Check again”: the dry run goes over every legacy prestamo in the background, and this page follows it."
+        />
+      )}
+    </div>
+  );
+}
 
+function VerifyBody({ r }: { r: VerifyReport }) {
+  const codes = (Object.entries(r.dryRun.byCode) as [keyof typeof FAILURE_CODE_TEXT, number][]).map(([code, prestamos]) => ({ code, prestamos }));
+  const invalidPct = r.dryRun.checked ? (r.dryRun.invalid / r.dryRun.checked) * 100 : null;
+
+  return (
+    <>
       <dl className="grid grid-cols-2 gap-4 xl:grid-cols-4" aria-label="Legacy counts">
         <Stat label="Legacy prestamos" value={fmtInt(r.legacy.prestamos)} hint={`${fmtInt(r.dryRun.valid)} valid by the rules`} />
         <Stat label="Legacy pagos" value={fmtInt(r.legacy.pagos)} hint={`${fmtInt(r.dryRun.pagosOfValid)} would be migrated`} />
@@ -179,6 +189,6 @@ export function VerifyClient({ initialData }: { initialData: VerifyReport }) {
           </dl>
         </Card>
       </div>
-    </div>
+    </>
   );
 }

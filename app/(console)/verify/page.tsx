@@ -1,16 +1,15 @@
 import type { Metadata } from "next";
 import { connection } from "next/server";
-import { getDb, getDbHandle } from "@/db/client";
+import { getDb } from "@/db/client";
 import { requirePagePrincipal } from "@/lib/auth/session";
-import { getVerifyReport } from "@/lib/migration/verify";
+import { readVerify } from "@/lib/http/reads";
 import { VerifyClient } from "./client";
 
 export const metadata: Metadata = { title: "Verify" };
 
-/** `/verify`: the system state and the dry run of the rules over every legacy prestamo. */
+/** `/verify`: the latest background verify report (system state, dry run of the rules) with its age. */
 export default async function VerifyPage() {
   await connection();
   await requirePagePrincipal({ callbackUrl: "/verify" });
-  const report = await getVerifyReport(await getDb(), { driver: (await getDbHandle()).driver });
-  return <VerifyClient initialData={report} />;
+  return <VerifyClient initialData={await readVerify(await getDb(), null)} />;
 }

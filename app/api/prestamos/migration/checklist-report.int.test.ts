@@ -14,6 +14,7 @@ import { drainCapture } from "@/lib/migration/capture";
 import type { CheckItem } from "@/lib/migration/preflight";
 import { clearPreflightCache } from "@/lib/migration/preflight";
 import { prepareReport, reportStream } from "@/lib/migration/report";
+import { requestJob, runQueuedJobs } from "@/lib/migration/jobs";
 import { runToEnd, startRun } from "@/lib/migration/runs";
 
 let db: TestDb;
@@ -33,7 +34,7 @@ afterAll(async () => {
   await db?.dispose();
 });
 beforeEach(async () => {
-  await resetMigrationTables(db.db, ["migration_confirmations", "console_settings", "legacy_write_samples", "test_data_rows", "test_data_sets", "console_audit_log"]);
+  await resetMigrationTables(db.db, ["console_jobs", "migration_confirmations", "console_settings", "legacy_write_samples", "test_data_rows", "test_data_sets", "console_audit_log"]);
   clearPreflightCache(db.db);
 });
 
@@ -42,6 +43,12 @@ async function migrateAll(batchSize = 10) {
   const ended = await runToEnd(db.db, run.id, run.leaseOwner!);
   for (let i = 0; i < 100 && (await drainCapture(db.db)).entries > 0; i++);
   return ended!;
+}
+
+/** What a script does before reading the checklist: ask for a fresh consistency check and wait for it. */
+async function freshConsistency() {
+  await requestJob(db.db, "consistency", "test");
+  await runQueuedJobs(db.db, "test-runner", db.driver);
 }
 
 const states = (items: CheckItem[]) => Object.fromEntries(items.map((i) => [i.id, i.state]));
@@ -54,6 +61,10 @@ describe("post-migration checklist", () => {
     // The application writes during the migration: capture syncs it, the checklist still passes once drained.
     await db.db.execute(sql`update prestamos set estado = 'pagado' where id = 3`);
     for (let i = 0; i < 10 && (await drainCapture(db.db)).entries > 0; i++);
+    const none = await call(checklistRoute.GET, { path: "/api/prestamos/migration/checklist", token: reviewerToken });
+    expect(states(none.json.items)).toMatchObject({ field_match: "fail", payment_totals: "fail", status_consistent: "fail", relationships: "fail" });
+    expect((none.json.items as CheckItem[]).find((i) => i.id === "field_match")!.figure).toContain("no consistency check has finished yet");
+    await freshConsistency();
 
     const res = await call(checklistRoute.GET, { path: "/api/prestamos/migration/checklist", token: reviewerToken });
     expect(res.status).toBe(200);
@@ -108,6 +119,7 @@ describe("post-migration checklist", () => {
     });
     expect(res0.json.overall).toBe("fail");
     await migrateAll();
+    await freshConsistency();
     await db.db.execute(sql`insert into test_data_sets (id, seed, count, dirty_pct, created_by) values (1, 1, 1, 0, 'x')`);
     await db.db.execute(sql`insert into test_data_rows (kind, legacy_id, set_id) values ('prestamo', 1, 1)`);
     await db.db.execute(sql`update prestamos set monto = 999 where id = 1`); // captured, not yet synced
@@ -116,7 +128,8 @@ describe("post-migration checklist", () => {
     expect(s.all_processed).toBe("pass"); // failed with recorded rules counts as processed
     expect(s.test_data_removed).toBe("fail");
     expect(s.capture).toBe("fail");
-    expect(s.field_match).toBe("fail"); // prestamo 1 changed in legacy and is not synced yet
+    expect(s.field_match).toBe("fail"); // prestamo 1 changed in legacy and is not synced yet: the last check no longer holds
+    expect((res.json.items as CheckItem[]).find((i) => i.id === "field_match")!.figure).toContain("legacy changes wait in the capture queue");
     const all = (res.json.items as CheckItem[]).find((i) => i.id === "all_processed")!;
     expect(all.figure).toMatch(/\d+ failed/);
     expect(all.figure).toMatch(/INVALID_|UNKNOWN_/);
@@ -132,6 +145,10 @@ describe("the migration report", () => {
                             values ('<script>alert(1)</script>', 100, 10, 12, '2024-01-01', '<b>raro</b>', 'PEN')`);
     await migrateAll(50);
     await call(checklistConfirm.POST, { method: "POST", path: "/api/prestamos/migration/checklist/confirm", token: adminToken, body: { item: "issues_documented", reference: "JIRA-1" } });
+    const early = await call(reportRoute.GET, { path: "/api/prestamos/migration/report?format=json", token: reviewerToken });
+    expect(early.status).toBe(409); // no check yet: a clear error at once, never the whole walk inside the request
+    expect(early.json.error.message).toContain("consistency/refresh");
+    await freshConsistency();
 
     const res = await call(reportRoute.GET, { path: "/api/prestamos/migration/report?format=json", token: reviewerToken });
     expect(res.status).toBe(200);
@@ -197,6 +214,7 @@ describe("the migration report", () => {
                                    case when k = 4 then i * 10 else null end, 1
                             from generate_series(1, 3000) i cross join generate_series(1, 4) k`);
     const pages: Record<string, number[]> = { failures: [], audit: [], batches: [] };
+    await freshConsistency();
     const head = await prepareReport(db.db, { driver: db.driver }, "test");
     const stream = reportStream(db.db, head, "json", { onPage: (s, n) => pages[s].push(n) });
     const reader = stream.getReader();

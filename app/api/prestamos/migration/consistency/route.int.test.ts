@@ -4,6 +4,7 @@ import { setDbHandleForTests } from "@/db/client";
 import { call, makeToken } from "@/lib/auth/testing";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { insertPrestamo, migrateAll } from "@/lib/testing/factories";
+import { runQueuedJobs } from "@/lib/migration/jobs";
 import { GET as failuresRoute } from "../failures/route";
 import { GET as metricsRoute } from "../metrics/route";
 import { GET as verifyRoute } from "../verify/route";
@@ -37,7 +38,9 @@ const get = (handler: Parameters<typeof call>[0], path: string, token: string | 
   call(handler, { path, token: token ?? undefined, params });
 
 describe(`read-side routes on ${testDriver()}`, () => {
-  it("consistency: summary and a page of mismatches for a reviewer", async () => {
+  it("consistency: the background summary and a page of mismatches for a reviewer", async () => {
+    await get(consistencyRoute, "/api/prestamos/migration/consistency?fresh=1");
+    await runQueuedJobs(t.db, "test-runner", testDriver());
     const r = await get(consistencyRoute, "/api/prestamos/migration/consistency?category=field&limit=10&unknown=1");
     expect(r.status).toBe(200);
     const body = r.json as { summary: { migrated: number; fieldMatch: { matchingPct: number } }; mismatches: Record<string, unknown> };
@@ -47,7 +50,7 @@ describe(`read-side routes on ${testDriver()}`, () => {
   });
 
   it("consistency: bad query values are 400, anonymous 401", async () => {
-    for (const q of ["category=nope", "page=0", "limit=0", "limit=201", "page=abc", "limit=1e3"]) {
+    for (const q of ["fresh=yes", "category=nope", "page=0", "limit=0", "limit=201", "page=abc", "limit=1e3"]) {
       const r = await get(consistencyRoute, `/api/prestamos/migration/consistency?${q}`);
       expect(r.status, q).toBe(400);
       expect((r.json as { error: { code: string } }).error.code).toBe("VALIDATION_ERROR");
@@ -75,9 +78,11 @@ describe(`read-side routes on ${testDriver()}`, () => {
   });
 
   it("verify, failures and metrics answer a reviewer and refuse anonymous callers", async () => {
+    await get(verifyRoute, "/api/prestamos/migration/verify?fresh=1");
+    await runQueuedJobs(t.db, "test-runner", testDriver());
     const v = await get(verifyRoute, "/api/prestamos/migration/verify");
     expect(v.status).toBe(200);
-    expect(v.json).toMatchObject({ dryRun: { checked: 3, invalid: 1, byCode: { UNKNOWN_ESTADO: 1 } }, database: { driver: testDriver() } });
+    expect(v.json.report).toMatchObject({ dryRun: { checked: 3, invalid: 1, byCode: { UNKNOWN_ESTADO: 1 } }, database: { driver: testDriver() } });
     const f = await get(failuresRoute, "/api/prestamos/migration/failures?code=UNKNOWN_ESTADO&page=1&limit=5");
     expect(f.status).toBe(200);
     expect(f.json).toMatchObject({ total: 1, items: [{ codes: ["UNKNOWN_ESTADO"], rules: [{ field: "estado", value: "???" }] }] });

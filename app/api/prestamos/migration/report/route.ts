@@ -1,6 +1,7 @@
 // GET /api/prestamos/migration/report?format=json|html — the migration's archive, streamed as an attachment.
 import { ReportQuery } from "@/lib/api/preflight";
 import { methodNotAllowed } from "@/lib/http/fallback";
+import { heavyRead } from "@/lib/http/heavy-reads";
 import { route } from "@/lib/http/route";
 import { prepareReport, reportFilename, reportStream } from "@/lib/migration/report";
 import { preflightContext } from "@/lib/server/preflight-context";
@@ -10,7 +11,7 @@ export const GET = route({
   query: ReportQuery,
   handler: async ({ db, query, actor }) => {
     // The head (runs, checklist, consistency) is read before the first byte: an error there is still a JSON envelope.
-    const head = await prepareReport(db, await preflightContext(), actor.name);
+    const head = await heavyRead(async () => prepareReport(db, await preflightContext(), actor.name));
     return new Response(reportStream(db, head, query.format), {
       status: 200,
       headers: {

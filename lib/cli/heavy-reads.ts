@@ -1,0 +1,124 @@
+/**
+ * `npx tsx lib/cli/heavy-reads.ts [--scale 50000] [--readers 20]` — what concurrent expensive reads
+ * do to a run (issue 14): the same run three times on a fresh PostgreSQL database (DATABASE_URL or
+ * 127.0.0.1:5432) — alone, with `readers` reviewers hammering the consistency, verify and
+ * legacy-count reads as the API answers them (cap on), and the same readers with the cap lifted —
+ * and for each the run's batch durations, a sign-in's latency during the run, and how long Stop
+ * takes to answer. Prints the figures as JSON lines and a table; asserts nothing.
+ */
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { openDb } from "@/db/client";
+import { queryRows } from "@/db/sql";
+import { systemActor } from "@/lib/audit";
+import { authenticate } from "@/lib/auth/sign-in";
+import { createUser } from "@/lib/auth/users";
+import { setHeavyReadLimit, HEAVY_READS_DEFAULT } from "@/lib/http/heavy-reads";
+import { readConsistency, readLegacyOverview, readVerify } from "@/lib/http/reads";
+import { startJobRunner } from "@/lib/migration/jobs";
+import { prepareDatabase } from "@/lib/migration/prepare";
+import { rollbackAll } from "@/lib/migration/prestamo-actions";
+import { getLatestRun, requestStop, startRun } from "@/lib/migration/runs";
+import { createTestData } from "@/lib/migration/test-data";
+import { startWorker } from "@/lib/migration/worker";
+import { sql } from "drizzle-orm";
+
+const { values: cli } = parseArgs({
+  options: { scale: { type: "string", default: "50000" }, readers: { type: "string", default: "20" } },
+  strict: true,
+});
+const scale = Number(cli.scale);
+const readers = Number(cli.readers);
+const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const actor = { ...systemActor(), name: "heavy-reads" };
+const pct = (xs: number[], p: number) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 10) / 10;
+};
+
+async function main() {
+  const name = `prestamos_heavy_${process.pid}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE "${name}"`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  // The console's own pool (10 connections, as in production): readers, sign-in and Stop share it.
+  const h = await openDb({ url: u.toString(), max: 10 });
+  const rows: Record<string, unknown>[] = [];
+  try {
+    await prepareDatabase(h);
+    await createTestData(h.db, { count: scale, dirtyPct: 1, seed: 7 }, actor);
+    await h.db.execute(sql`delete from test_data_rows`);
+    await h.db.execute(sql`vacuum analyze prestamos, pagos_prestamo`);
+    const password = "heavy-reads-password";
+    const user = await createUser(h.db, { email: "heavy@bench.local", role: "admin", password }, actor);
+    const runner = startJobRunner(h.db, { owner: "heavy-jobs", driver: "postgres", idleMs: 100 });
+
+    for (const phase of ["alone", `${readers} readers, cap ${HEAVY_READS_DEFAULT}`, `${readers} readers, no cap`] as const) {
+      setHeavyReadLimit(phase.endsWith("no cap") ? 10_000 : HEAVY_READS_DEFAULT);
+      await rollbackAll(h.db, actor);
+      const run = await startRun(h.db, { errorThresholdPct: 100, workers: 2, batchSize: 1000 }, actor, "heavy");
+      const worker = startWorker(h.db, { workerId: "heavy", idleMs: 50, maxSlots: 2 });
+      let active = true;
+      const reads = { served: 0, refused: 0, failed: 0 };
+      const readerLoops = phase === "alone" ? [] : Array.from({ length: readers }, async (_, i) => {
+        while (active) {
+          try {
+            // A reviewer paging a rare category (the walk goes far), asking for fresh checks, opening the Overview.
+            if (i % 3 === 0) await readConsistency(h.db, { category: "orphan_new", page: 1, limit: 50, fresh: { by: `reader-${i}` } });
+            else if (i % 3 === 1) await readVerify(h.db, { by: `reader-${i}` });
+            else await readLegacyOverview(h.db, { by: `reader-${i}` });
+            reads.served++;
+          } catch (err) {
+            if ((err as { code?: string }).code === "UNAVAILABLE") {
+              reads.refused++;
+              await new Promise((r) => setTimeout(r, 200)); // a client honouring Retry-After would wait longer
+            } else reads.failed++;
+          }
+        }
+      });
+      const signInMs: number[] = [];
+      let stopMs: number | null = null;
+      for (;;) {
+        const run1 = await getLatestRun(h.db);
+        if (!run1?.active) break;
+        const t0 = performance.now();
+        await authenticate(h.db, { email: user.email, password }, "127.0.0.1");
+        signInMs.push(performance.now() - t0);
+        if (stopMs === null && run1.processed >= scale * 0.6) {
+          const s0 = performance.now();
+          await requestStop(h.db, actor);
+          stopMs = Math.round(performance.now() - s0);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      active = false;
+      await Promise.all(readerLoops);
+      await worker.stop();
+      const batches = await queryRows<{ d: number }>(h.db, sql`select duration_ms::float8 as d from migration_batches where run_id = ${run.id} and kind = 'run'`);
+      const ds = batches.map((b) => Number(b.d));
+      const row = { phase, batches: ds.length, batchP50Ms: pct(ds, 50), batchP95Ms: pct(ds, 95), signInP50Ms: pct(signInMs, 50), signInP95Ms: pct(signInMs, 95), stopAnswerMs: stopMs, reads };
+      rows.push(row);
+      console.log(JSON.stringify(row));
+    }
+    await runner.stop();
+  } finally {
+    await h.close();
+    await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+  }
+  console.log(`\n| phase (${scale.toLocaleString("en")} prestamos, batches of 1,000, 2 workers, pool of 10) | batches | batch p50 / p95 ms | sign-in p50 / p95 ms | Stop answers in ms | reads served / refused 503 / failed |`);
+  console.log(`| --- | ---: | ---: | ---: | ---: | ---: |`);
+  for (const r of rows as { phase: string; batches: number; batchP50Ms: number; batchP95Ms: number; signInP50Ms: number; signInP95Ms: number; stopAnswerMs: number; reads: { served: number; refused: number; failed: number } }[]) {
+    console.log(`| ${r.phase} | ${r.batches} | ${r.batchP50Ms} / ${r.batchP95Ms} | ${r.signInP50Ms} / ${r.signInP95Ms} | ${r.stopAnswerMs ?? "—"} | ${r.reads.served} / ${r.reads.refused} / ${r.reads.failed} |`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,325 @@
+/**
+ * Long reads as background jobs: the full consistency check, verify's dry run and the exact
+ * recount of the legacy tables read every row, so no request computes them. A request asks for
+ * one (`requestJob`) and reads the latest result with its age (`getJobStatus`); the runner of
+ * some instance claims one job at a time. All of it is in console_jobs: at most one job of a kind
+ * waits queued, so a hundred callers asking for a fresh check at once get the same single job.
+ */
+import { sql } from "drizzle-orm";
+import type { Db, Driver } from "@/db/client";
+import { isoTime, queryOne, queryRows } from "@/db/sql";
+import { rootMessage } from "@/lib/errors";
+import { getConsistencySummary, type ConsistencySummary } from "./consistency";
+import { compactLegacyRowCounts, recountLegacy } from "./legacy-row-counts";
+import { getVerifyReport } from "./verify";
+
+export const JOB_KINDS = ["consistency", "verify", "legacy_recount"] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+/** A running job renews its lease with every progress report; past it, another runner takes the job again. */
+export const JOB_LEASE_SECONDS = 300;
+// One claim at a time across instances (transaction-scoped advisory lock, an arbitrary key of ours).
+const CLAIM_LOCK_KEY = 7_418_001;
+
+export interface JobView {
+  id: number;
+  kind: JobKind;
+  status: "queued" | "running" | "done" | "failed";
+  requestedBy: string;
+  requestedAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** {done, total} of the running job (units of its kind: prestamos). */
+  progress: { done: number; total: number | null } | null;
+  error: string | null;
+}
+
+export interface JobStatus<R = unknown> {
+  kind: JobKind;
+  /** The newest finished result, whatever its age. */
+  latest: { jobId: number; result: R; startedAt: string | null; finishedAt: string | null; ageSeconds: number; durationMs: number | null } | null;
+  running: JobView | null;
+  queued: JobView | null;
+  /** The newest failure when it is newer than `latest`. */
+  lastFailure: { jobId: number; error: string; finishedAt: string | null } | null;
+}
+
+export interface Freshness {
+  /** When the result shown finished; null when none was ever computed. */
+  checkedAt: string | null;
+  ageSeconds: number | null;
+  /** A newer result is being computed (running) or waits its turn (queued). */
+  refreshing: boolean;
+  running: JobView | null;
+  queued: JobView | null;
+  lastFailure: JobStatus["lastFailure"];
+}
+
+export function freshnessOf(status: JobStatus): Freshness {
+  return {
+    checkedAt: status.latest?.finishedAt ?? null,
+    ageSeconds: status.latest?.ageSeconds ?? null,
+    refreshing: Boolean(status.running || status.queued),
+    running: status.running,
+    queued: status.queued,
+    lastFailure: status.lastFailure,
+  };
+}
+
+type Row = Record<string, unknown>;
+
+function toView(r: Row): JobView {
+  const progress = r.progress == null ? null : (typeof r.progress === "string" ? JSON.parse(r.progress) : r.progress) as JobView["progress"];
+  return {
+    id: Number(r.id),
+    kind: String(r.kind) as JobKind,
+    status: String(r.status) as JobView["status"],
+    requestedBy: String(r.requested_by),
+    requestedAt: isoTime(r.requested_at as string | null),
+    startedAt: isoTime(r.started_at as string | null),
+    finishedAt: isoTime(r.finished_at as string | null),
+    progress,
+    error: (r.error as string | null) ?? null,
+  };
+}
+
+const COLUMNS = sql.raw(`id, kind, status, requested_by, requested_at::text AS requested_at, started_at::text AS started_at,
+  finished_at::text AS finished_at, progress::text AS progress, error`);
+
+/**
+ * Asks for a fresh job of `kind`: joins the one already queued (it starts after this request, so
+ * it is fresh for this caller too) or queues one. `created` says which.
+ */
+export async function requestJob(db: Pick<Db, "execute">, kind: JobKind, requestedBy: string): Promise<{ job: JobView; created: boolean }> {
+  for (;;) {
+    const inserted = await queryOne<Row>(
+      db,
+      sql`INSERT INTO console_jobs (kind, requested_by) VALUES (${kind}, ${requestedBy})
+          ON CONFLICT (kind) WHERE status = 'queued' DO NOTHING RETURNING ${COLUMNS}`,
+    );
+    if (inserted) {
+      jobRunnerWake?.();
+      return { job: toView(inserted), created: true };
+    }
+    const queued = await queryOne<Row>(db, sql`SELECT ${COLUMNS} FROM console_jobs WHERE kind = ${kind} AND status = 'queued'`);
+    // Claimed between the two statements: queue again (that one may have started before this request).
+    if (queued) return { job: toView(queued), created: false };
+  }
+}
+
+/** The latest result of `kind` with its age, and the job running or waiting, in one statement. */
+export async function getJobStatus<R>(db: Pick<Db, "execute">, kind: JobKind): Promise<JobStatus<R>> {
+  const rows = await queryRows<Row>(
+    db,
+    sql`(SELECT 'latest' AS slot, ${COLUMNS}, result::text AS result,
+                extract(epoch FROM now() - finished_at)::float8 AS age,
+                (extract(epoch FROM finished_at - started_at) * 1000)::float8 AS duration_ms
+         FROM console_jobs WHERE kind = ${kind} AND status = 'done' ORDER BY id DESC LIMIT 1)
+        UNION ALL
+        (SELECT 'failed', ${COLUMNS}, NULL, NULL, NULL FROM console_jobs WHERE kind = ${kind} AND status = 'failed' ORDER BY id DESC LIMIT 1)
+        UNION ALL
+        (SELECT status, ${COLUMNS}, NULL, NULL, NULL FROM console_jobs WHERE kind = ${kind} AND status IN ('queued', 'running') ORDER BY id DESC LIMIT 2)`,
+  );
+  const slot = (s: string) => rows.find((r) => r.slot === s);
+  const latest = slot("latest");
+  const failed = slot("failed");
+  return {
+    kind,
+    latest: latest
+      ? {
+          jobId: Number(latest.id),
+          result: JSON.parse(String(latest.result)) as R,
+          startedAt: isoTime(latest.started_at as string | null),
+          finishedAt: isoTime(latest.finished_at as string | null),
+          ageSeconds: Math.max(0, Math.round(Number(latest.age ?? 0))),
+          durationMs: latest.duration_ms == null ? null : Math.round(Number(latest.duration_ms)),
+        }
+      : null,
+    running: slot("running") ? toView(slot("running")!) : null,
+    queued: slot("queued") ? toView(slot("queued")!) : null,
+    lastFailure: failed && (!latest || Number(failed.id) > Number(latest.id)) ? { jobId: Number(failed.id), error: String(failed.error ?? ""), finishedAt: isoTime(failed.finished_at as string | null) } : null,
+  };
+}
+
+/**
+ * Claims the oldest queued job when no other job runs (one heavy read at a time for the whole
+ * database). A running job whose lease ran out (its instance died) failed; it is queued again.
+ */
+export async function claimJob(db: Db, owner: string): Promise<JobView | null> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
+    const abandoned = await queryRows<{ kind: string; requested_by: string }>(
+      tx,
+      sql`UPDATE console_jobs SET status = 'failed', finished_at = now(), error = 'its runner stopped before the end (lease expired)',
+                 lease_owner = NULL, lease_expires_at = NULL
+          WHERE status = 'running' AND lease_expires_at < now() RETURNING kind, requested_by`,
+    );
+    for (const a of abandoned) {
+      await tx.execute(sql`INSERT INTO console_jobs (kind, requested_by) VALUES (${a.kind}, ${a.requested_by}) ON CONFLICT (kind) WHERE status = 'queued' DO NOTHING`);
+    }
+    const claimed = await queryOne<Row>(
+      tx,
+      sql`UPDATE console_jobs SET status = 'running', started_at = now(), lease_owner = ${owner},
+                 lease_expires_at = now() + make_interval(secs => ${JOB_LEASE_SECONDS})
+          WHERE id = (SELECT id FROM console_jobs WHERE status = 'queued' ORDER BY id LIMIT 1)
+            AND NOT EXISTS (SELECT 1 FROM console_jobs WHERE status = 'running')
+          RETURNING ${COLUMNS}`,
+    );
+    return claimed ? toView(claimed) : null;
+  });
+}
+
+export interface JobContext {
+  driver: Driver;
+  /** Reports how far the job is (also renews its lease). Never awaited inside a transaction. */
+  progress: (done: number, total: number | null) => void;
+}
+
+const EXECUTORS: Record<JobKind, (db: Db, ctx: JobContext) => Promise<unknown>> = {
+  consistency: (db, ctx) => getConsistencySummary(db, { onProgress: ctx.progress }),
+  verify: (db, ctx) => getVerifyReport(db, { driver: ctx.driver, onProgress: ctx.progress }),
+  legacy_recount: (db) => recountLegacy(db),
+};
+
+/** Runs a claimed job to its end and records the result (or the error). Never throws. */
+export async function runJob(db: Db, job: JobView, owner: string, driver: Driver): Promise<JobView> {
+  let inFlight: Promise<unknown> | null = null;
+  let last = 0;
+  const progress = (done: number, total: number | null) => {
+    // At most one write a second and one in flight: the embedded database runs it after the
+    // job's transaction, PostgreSQL on another connection at once.
+    if (inFlight || Date.now() - last < 1000) return;
+    last = Date.now();
+    inFlight = db
+      .execute(sql`UPDATE console_jobs SET progress = ${JSON.stringify({ done, total })}::jsonb,
+                     lease_expires_at = now() + make_interval(secs => ${JOB_LEASE_SECONDS})
+                   WHERE id = ${job.id} AND lease_owner = ${owner} AND status = 'running'`)
+      .catch(() => {})
+      .finally(() => (inFlight = null));
+  };
+  let outcome: { result?: unknown; error?: string };
+  try {
+    outcome = { result: await EXECUTORS[job.kind](db, { driver, progress }) };
+  } catch (err) {
+    outcome = { error: rootMessage(err) };
+  }
+  await inFlight;
+  const row = await queryOne<Row>(
+    db,
+    sql`UPDATE console_jobs SET status = ${outcome.error === undefined ? "done" : "failed"}, finished_at = now(),
+               result = ${outcome.error === undefined ? JSON.stringify(outcome.result) : null}::jsonb, error = ${outcome.error ?? null},
+               lease_owner = NULL, lease_expires_at = NULL
+        WHERE id = ${job.id} AND lease_owner = ${owner} AND status = 'running' RETURNING ${COLUMNS}`,
+  );
+  return row ? toView(row) : { ...job, status: "failed", error: "its lease was taken over by another runner" };
+}
+
+/**
+ * The check the worker runs after a run ends, in the background already: computed here and kept
+ * as a finished consistency job, so the API, pages and checklist show it with its age.
+ */
+export async function recordConsistencyCheck(db: Db, requestedBy: string): Promise<ConsistencySummary> {
+  const started = new Date().toISOString();
+  const summary = await getConsistencySummary(db);
+  await db.execute(sql`INSERT INTO console_jobs (kind, status, requested_by, requested_at, started_at, finished_at, result)
+                       VALUES ('consistency', 'done', ${requestedBy}, ${started}::timestamptz, ${started}::timestamptz, now(), ${JSON.stringify(summary)}::jsonb)`);
+  return summary;
+}
+
+/** Claims and runs jobs until none is waiting (tests, and the runner's loop). How many ran. */
+export async function runQueuedJobs(db: Db, owner: string, driver: Driver): Promise<number> {
+  let ran = 0;
+  for (let job = await claimJob(db, owner); job; job = await claimJob(db, owner)) {
+    await runJob(db, job, owner, driver);
+    ran++;
+  }
+  return ran;
+}
+
+let jobRunnerWake: (() => void) | undefined;
+
+// The kept legacy counts grow by a row per application insert or delete statement: folded often.
+const COMPACT_EVERY_MS = 10_000;
+
+/** The job runner of this process: one job at a time, woken by a request of this process. */
+export function startJobRunner(db: Db, opts: { owner: string; driver: Driver; idleMs?: number; log?: (e: Record<string, unknown>) => void }) {
+  let running = true;
+  let wake: (() => void) | undefined;
+  let lastCompaction = 0;
+  jobRunnerWake = () => wake?.();
+  const loop = async () => {
+    // The Overview's orphan figures come from a recount: the first start of a console makes one.
+    try {
+      if (!(await getJobStatus(db, "legacy_recount")).latest) await requestJob(db, "legacy_recount", "start-up");
+    } catch (err) {
+      opts.log?.({ msg: "job runner error", error: rootMessage(err) });
+    }
+    while (running) {
+      try {
+        if (Date.now() - lastCompaction > COMPACT_EVERY_MS) {
+          lastCompaction = Date.now();
+          await compactLegacyRowCounts(db);
+        }
+        const job = await claimJob(db, opts.owner);
+        if (job) {
+          const done = await runJob(db, job, opts.owner, opts.driver);
+          opts.log?.({ msg: "job ended", jobId: done.id, kind: done.kind, status: done.status, error: done.error });
+          continue;
+        }
+      } catch (err) {
+        opts.log?.({ msg: "job runner error", error: rootMessage(err) });
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, opts.idleMs ?? 1000);
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+  };
+  const done = loop();
+  return {
+    stop: async () => {
+      running = false;
+      wake?.();
+      jobRunnerWake = undefined;
+      await done;
+    },
+  };
+}
+
+export interface LatestConsistency<R> {
+  summary: R;
+  startedAt: string | null;
+  finishedAt: string | null;
+  ageSeconds: number;
+  /** Why the new tables or the legacy rows may have changed since the check started; null when nothing did. */
+  staleBecause: string | null;
+}
+
+/**
+ * The latest consistency summary, and whether it still describes the data: a batch or a sync that
+ * finished after it started, a change waiting in the capture queue, or a migration action in the
+ * audit log since then (single, rollback, start, stop) make it stale. Null when none finished.
+ */
+export async function latestConsistency<R>(db: Pick<Db, "execute">): Promise<LatestConsistency<R> | null> {
+  const status = await getJobStatus<R>(db, "consistency");
+  const latest = status.latest;
+  if (!latest) return null;
+  const since = latest.startedAt ?? latest.finishedAt;
+  const row = await queryOne<{ batches: boolean; backlog: boolean; actions: boolean }>(
+    db,
+    sql`SELECT EXISTS (SELECT 1 FROM migration_batches WHERE finished_at > ${since}::timestamptz) AS batches,
+               EXISTS (SELECT 1 FROM capture_changes) AS backlog,
+               EXISTS (SELECT 1 FROM console_audit_log WHERE at > ${since}::timestamptz AND action LIKE 'migration.%' AND outcome = 'ok') AS actions`,
+  );
+  const staleBecause = row?.backlog
+    ? "legacy changes wait in the capture queue"
+    : row?.batches
+      ? "batches or syncs wrote the new tables after it started"
+      : row?.actions
+        ? "a migration action changed prestamos after it started"
+        : null;
+  return { summary: latest.result, startedAt: latest.startedAt, finishedAt: latest.finishedAt, ageSeconds: latest.ageSeconds, staleBecause };
+}
