@@ -4,7 +4,8 @@ import { ensureAdminFromEnv, seedDemoUsers } from "@/lib/auth/bootstrap";
 import { prepareDatabase } from "@/lib/migration/prepare";
 import { seedDemoData } from "@/lib/migration/test-data";
 import { startBackgroundWorkers, stopBackgroundWorkers } from "@/lib/migration/worker";
-import { logWorkerEvent } from "@/lib/log";
+import { logger, logWorkerEvent } from "@/lib/log";
+import { startRateLimitPruning, stopRateLimitPruning } from "@/lib/http/rate-limit";
 import { startWebhookDeliverer, stopWebhookDeliverer } from "@/lib/webhooks/deliver";
 import { EnvError, serverEnv, type ServerEnv } from "./env";
 
@@ -88,6 +89,7 @@ export function boot(): Promise<BootSummary> {
     startBackgroundWorkers(handle.db, { log: logWorkerEvent, maxSlots: handle.driver === "pglite" ? 1 : undefined });
     // Issue 7: sends queued webhook deliveries (claimed with SKIP LOCKED: safe with several instances).
     startWebhookDeliverer(handle.db);
+    startRateLimitPruning(handle.db, (err) => logger().warn({ err: String((err as Error)?.message ?? err) }, "rate-limit pruning failed"));
     log(
       `ready: ${summary.location} (${summary.driver}), ${summary.migrationsApplied} migrations` +
         (summary.createdLegacyTables ? ", legacy tables created (trial database)" : "") +
@@ -145,6 +147,7 @@ export function installShutdownHandlers(env: Pick<ServerEnv, "mode">): void {
       try {
         await stopBackgroundWorkers();
         await stopWebhookDeliverer();
+        stopRateLimitPruning();
         await closeDb();
       } catch (err) {
         console.error(`[prestamos] error while closing: ${String(err)}`);
