@@ -5,7 +5,10 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } 
  * dependency); the parameters travel with the hash so they can be raised later without
  * invalidating existing hashes.
  */
+/** The least a password may have: console users and ADMIN_PASSWORD alike. */
 export const PASSWORD_MIN_LENGTH = 12;
+/** The least a configured secret may have (NEXTAUTH_SECRET, PROMETHEUS_SCRAPE_TOKEN), as the generated one has. */
+export const SECRET_MIN_LENGTH = 32;
 export const PASSWORD_MAX_LENGTH = 1024; // scrypt hashes anything, but a megabyte password is an attack
 
 /** OWASP's minimum for scrypt (N=2^17, r=8, p=1): 128 MiB and a few hundred ms per hash. */

@@ -285,3 +285,35 @@ export function clientIp(headers: Headers | Record<string, string | string[] | u
     .filter(Boolean);
   return chain.length >= hops ? normalizeAddress(chain[chain.length - hops]) : peer;
 }
+
+// ---- /api/health: in process, since it must answer when the database does not ----
+
+export const HEALTH_RATE_LIMIT_PER_MINUTE = 120;
+const HEALTH_MAX_KEYS = 10_000;
+const healthWindows = new Map<string, { start: number; count: number }>();
+
+/**
+ * Counts one health check of `ip` in its minute; null when allowed, else the seconds to wait.
+ * Bounded: at HEALTH_MAX_KEYS addresses the oldest tenth goes (a Map iterates in insertion order,
+ * and a renewed window is re-inserted, so the oldest are the ended ones first).
+ */
+export function hitHealthLimit(ip: string | null, now = Date.now(), limit = HEALTH_RATE_LIMIT_PER_MINUTE): number | null {
+  const key = ip ?? "unknown";
+  const windowMs = API_RATE_WINDOW_SECONDS * 1000;
+  let w = healthWindows.get(key);
+  if (!w || now - w.start >= windowMs) {
+    if (!w && healthWindows.size >= HEALTH_MAX_KEYS) {
+      for (const k of healthWindows.keys()) {
+        if (healthWindows.size < HEALTH_MAX_KEYS * 0.9) break;
+        healthWindows.delete(k);
+      }
+    }
+    w = { start: now, count: 0 };
+    healthWindows.delete(key);
+    healthWindows.set(key, w);
+  }
+  w.count++;
+  return w.count > limit ? Math.max(1, Math.ceil((w.start + windowMs - now) / 1000)) : null;
+}
+
+export const healthLimitKeys = () => healthWindows.size;

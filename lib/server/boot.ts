@@ -1,6 +1,6 @@
 import { closeDb, DataDirLockedError, getDbHandle, type DbHandle } from "@/db/client";
 import { migrationStatus } from "@/db/migrate";
-import { ensureAdminFromEnv, seedDemoUsers } from "@/lib/auth/bootstrap";
+import { disableDemoUsers, ensureAdminFromEnv, seedDemoUsers } from "@/lib/auth/bootstrap";
 import { prepareDatabase } from "@/lib/migration/prepare";
 import { seedDemoData } from "@/lib/migration/test-data";
 import { startBackgroundWorkers, stopBackgroundWorkers } from "@/lib/migration/worker";
@@ -46,6 +46,8 @@ export async function bootDatabase(handle: DbHandle, env: ServerEnv): Promise<Bo
   if (env.admin) {
     await ensureAdminFromEnv(db, env.admin.email, env.admin.password);
     admin = "from-env";
+    // The demo's published passwords must not stay a way in once a real admin is configured.
+    if (env.mode === "embedded") await disableDemoUsers(db);
   } else if (env.mode === "embedded") {
     demoUsers = await seedDemoUsers(db);
   }
