@@ -143,7 +143,7 @@ describe(`start-up on ${testDriver()}`, () => {
     const audits = await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from console_audit_log`);
     await bootDatabase(t, env);
     expect(await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from console_audit_log`)).toStrictEqual(audits);
-  });
+  }, 300_000); // several scrypt hashes at OWASP's cost
 
   it("bootDatabase with ADMIN_EMAIL/ADMIN_PASSWORD creates that admin and no demo users", async () => {
     const t = track(await openTestDb());

@@ -28,29 +28,6 @@ const auditOf = async (action: string) =>
   Array.from(await queryRows(t.db, sql`select actor, outcome, status from console_audit_log where action = ${action} order by id`));
 
 describe(`/api/prestamos/test on ${testDriver()}`, () => {
-  it("refuses to create test data (403, audited, nothing written) with DATABASE_URL unless ALLOW_TEST_DATA is on", async () => {
-    const saved = { DATABASE_URL: process.env.DATABASE_URL, ALLOW_TEST_DATA: process.env.ALLOW_TEST_DATA };
-    const legacyRows = async () => (await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from prestamos`))!.n;
-    const before = await legacyRows();
-    try {
-      // Only read by the switch here: the handle of this test's database is already installed.
-      process.env.DATABASE_URL = "postgres://lender@db.example.com:5432/loans";
-      delete process.env.ALLOW_TEST_DATA;
-      const res = await call(createRoute, { method: "POST", path: CREATE, token: adminToken, body: { count: 5 } });
-      expect(res.status).toBe(403);
-      expect(res.json.error).toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/ALLOW_TEST_DATA=on/), details: { reason: "TEST_DATA_OFF" } });
-      expect(await legacyRows()).toBe(before);
-      expect((await auditOf("testdata.create")).at(-1)).toMatchObject({ outcome: "refused", status: 403 });
-      process.env.ALLOW_TEST_DATA = "on";
-      expect((await call(createRoute, { method: "POST", path: CREATE, token: adminToken, body: { count: 5 } })).status).toBe(201);
-      expect(await legacyRows()).toBe(before + 5);
-      expect((await call(deleteRoute, { method: "DELETE", path: DATA, token: adminToken })).status).toBe(200);
-    } finally {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  });
-
   it("POST create-data: admin only, strict body with caps, 201 with what it made, audited once", async () => {
     const unauth = await call(createRoute, { method: "POST", path: CREATE, body: {} });
     expect(unauth.status).toBe(401);
@@ -114,5 +91,29 @@ describe(`/api/prestamos/test on ${testDriver()}`, () => {
       { actor: "token:admin-script", outcome: "ok", status: 200 },
       { actor: "token:admin-script", outcome: "ok", status: 200 },
     ]);
+  });
+
+  // Last: its audit rows would count in the tests above.
+  it("refuses to create test data (403, audited, nothing written) with DATABASE_URL unless ALLOW_TEST_DATA is on", async () => {
+    const saved = { DATABASE_URL: process.env.DATABASE_URL, ALLOW_TEST_DATA: process.env.ALLOW_TEST_DATA };
+    const legacyRows = async () => (await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from prestamos`))!.n;
+    const before = await legacyRows();
+    try {
+      // Only read by the switch here: the handle of this test's database is already installed.
+      process.env.DATABASE_URL = "postgres://lender@db.example.com:5432/loans";
+      delete process.env.ALLOW_TEST_DATA;
+      const res = await call(createRoute, { method: "POST", path: CREATE, token: adminToken, body: { count: 5 } });
+      expect(res.status).toBe(403);
+      expect(res.json.error).toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/ALLOW_TEST_DATA=on/), details: { reason: "TEST_DATA_OFF" } });
+      expect(await legacyRows()).toBe(before);
+      expect((await auditOf("testdata.create")).at(-1)).toMatchObject({ outcome: "refused", status: 403 });
+      process.env.ALLOW_TEST_DATA = "on";
+      expect((await call(createRoute, { method: "POST", path: CREATE, token: adminToken, body: { count: 5 } })).status).toBe(201);
+      expect(await legacyRows()).toBe(before + 5);
+      expect((await call(deleteRoute, { method: "DELETE", path: DATA, token: adminToken })).status).toBe(200);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   });
 });
