@@ -19,6 +19,13 @@ const config = [
     rules: { "no-restricted-imports": ["error", engineBoundary] },
   },
   {
+    // Every page a spec opens is checked for failed requests by the `test` of e2e/support.ts.
+    files: ["e2e/console/**/*.ts", "e2e/*.setup.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { paths: [{ name: "@playwright/test", importNames: ["test"], message: "Import test from e2e/support: its page fails the test on any failed request." }] }],
+    },
+  },
+  {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },

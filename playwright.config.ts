@@ -55,6 +55,7 @@ export default defineConfig({
       NEXTAUTH_URL: baseURL,
       NEXTAUTH_SECRET: "e2e-only-secret-not-used-anywhere-else-0123456789",
       NEXT_MANUAL_SIG_HANDLE: "1",
+      NEXT_TELEMETRY_DISABLED: "1",
       NODE_ENV: "production",
     },
   },

@@ -26,7 +26,28 @@ export interface OpenDbOptions {
   loadDataDir?: Blob;
   /** Tag used in pg_stat_activity.application_name. */
   applicationName?: string;
+  /** postgres.js only: the session limits, CONSOLE_SESSION_LIMITS unless given. */
+  sessionLimits?: Partial<SessionLimits>;
 }
+
+export interface SessionLimits {
+  idleInTransactionMs: number;
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+/**
+ * Limits of the console's own sessions on a real PostgreSQL. A console process frozen inside a
+ * transaction (paused VM, stopped container, debugger) would hold the writers' lock, its chunk
+ * and its rows until someone killed it: the server ends such a session after 30 s idle in a
+ * transaction (the console never idles that long inside one: its longest pause is the capture
+ * DDL's retry, at most ~5 s). A process frozen between sending a statement and binding it
+ * (postgres.js describes first) is "active", not idle, to the server: the statement limit
+ * bounds that case, 5 min (the longest statement measured, the bench's one-statement floor at
+ * 1,000,000 prestamos, takes 70 s). No lock wait of the console lasts more than 15 s (batches
+ * and the capture DDL set shorter ones themselves).
+ */
+export const CONSOLE_SESSION_LIMITS: SessionLimits = { idleInTransactionMs: 30_000, lockTimeoutMs: 15_000, statementTimeoutMs: 5 * 60_000 };
 
 export class DataDirLockedError extends Error {
   constructor(
@@ -95,12 +116,22 @@ export async function openDb(opts: OpenDbOptions = {}): Promise<DbHandle> {
   if (opts.url) {
     const { default: postgres } = await import("postgres");
     const { drizzle } = await import("drizzle-orm/postgres-js");
+    const limits = { ...CONSOLE_SESSION_LIMITS, ...opts.sessionLimits };
     const client = postgres(opts.url, {
       max: opts.max ?? 10,
       onnotice: () => {},
       // JIT compiles the engine's large generated expressions for seconds per statement and never
       // pays back on batches of a few thousand rows: off for the console's own sessions.
-      connection: { application_name: opts.applicationName ?? "prestamos-console", jit: "off" },
+      // The engine is written for READ COMMITTED (each statement sees what committed before it,
+      // e.g. a sync after the writers' lock): set, not inherited from a server or role default.
+      connection: {
+        application_name: opts.applicationName ?? "prestamos-console",
+        jit: "off",
+        default_transaction_isolation: "read committed",
+        idle_in_transaction_session_timeout: limits.idleInTransactionMs,
+        lock_timeout: limits.lockTimeoutMs,
+        statement_timeout: limits.statementTimeoutMs,
+      },
       // int8 as a JS number, as PGlite returns it: ids, counts and cents stay far below 2^53.
       // Sums of cents are numeric and stay strings in both drivers.
       types: { int8: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
@@ -114,6 +145,9 @@ export async function openDb(opts: OpenDbOptions = {}): Promise<DbHandle> {
   try {
     const client = new PGlite({ dataDir: opts.dataDir, loadDataDir: opts.loadDataDir });
     await client.waitReady;
+    // One connection inside this process: no other session can hold a lock or freeze inside a
+    // transaction, so the session limits have nothing to bound. The isolation level is set all the same.
+    await client.exec("SET default_transaction_isolation = 'read committed'");
     const db = drizzle(client, { schema }) as unknown as Db;
     return {
       db,

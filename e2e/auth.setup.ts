@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { expect, test as setup } from "@playwright/test";
+import { expect, test as setup } from "./support";
 import { DEMO_USERS } from "../lib/auth/demo";
 import { AUTH_DIR, storageStateFor } from "./support";
 

@@ -4,6 +4,8 @@
 # DATABASE_URL from the shell. Demo users and demo data are seeded by start-up (embedded mode).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A console that reads a lender's payments sends nothing anywhere.
+export NEXT_TELEMETRY_DISABLED=1
 if [ ! -f .next/BUILD_ID ]; then
   echo "e2e: no production build in .next: run \`npx next build\` first (npm test does)" >&2
   exit 1

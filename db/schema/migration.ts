@@ -17,8 +17,16 @@ import {
   smallint,
   text,
   timestamp,
+  unique,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+
+/**
+ * Below every legacy id (serial ids are int4, zero and negative ones included: MIGRATION-SPEC §4
+ * "Every legacy id"): where a run's and the consistency check's keyset walks start. A bigint, so
+ * bounds compared with it are cast to bigint.
+ */
+export const BEFORE_ANY_LEGACY_ID = -2_147_483_649;
 
 /* ── The new schema (MIGRATION-SPEC §2) ─────────────────────────────────────────── */
 
@@ -98,7 +106,11 @@ export const migrationStateCounts = pgTable("migration_state_counts", {
   delta: bigint("delta", { mode: "number" }).notNull(),
 });
 
-/** Every failing rule of every failed prestamo, replaced whenever the prestamo is taken again. */
+/**
+ * Every failing rule of every failed prestamo, replaced whenever the prestamo is taken again. One
+ * row per rule (prestamo, code, field, pago): two transactions that evaluate the same prestamo
+ * at once record it once.
+ */
 export const migrationFailures = pgTable(
   "migration_failures",
   {
@@ -111,7 +123,11 @@ export const migrationFailures = pgTable(
     runId: integer("run_id"),
     recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("migration_failures_legacy_id_idx").on(t.legacyId), index("migration_failures_code_idx").on(t.code, t.legacyId)],
+  (t) => [
+    index("migration_failures_legacy_id_idx").on(t.legacyId),
+    index("migration_failures_code_idx").on(t.code, t.legacyId),
+    unique("migration_failures_rule_key").on(t.legacyId, t.code, t.field, t.pagoId).nullsNotDistinct(),
+  ],
 );
 
 export const RUN_STATUSES = ["running", "paused", "finished", "stopped", "halted", "failed"] as const;
@@ -128,8 +144,8 @@ export const migrationRuns = pgTable(
     startedBy: text("started_by").notNull(),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp("ended_at", { withTimezone: true }),
-    /** Last legacy id whose batch committed: the run resumes after it. */
-    checkpoint: integer("checkpoint").notNull().default(0),
+    /** Last legacy id whose batch committed: the run resumes after it (BEFORE_ANY_LEGACY_ID before the first). */
+    checkpoint: bigint("checkpoint", { mode: "number" }).notNull().default(BEFORE_ANY_LEGACY_ID),
     processed: integer("processed").notNull().default(0),
     migrated: integer("migrated").notNull().default(0),
     failed: integer("failed").notNull().default(0),
@@ -147,7 +163,7 @@ export const migrationRuns = pgTable(
     resumes: integer("resumes").notNull().default(0),
     settings: jsonb("settings"),
     /** Claim cursor: every legacy id up to here belongs to a chunk of this run (done or claimed). */
-    claimedTo: integer("claimed_to").notNull().default(0),
+    claimedTo: bigint("claimed_to", { mode: "number" }).notNull().default(BEFORE_ANY_LEGACY_ID),
     /** Adaptive batches aim at this duration; 0 = fixed batchSize (tunable while running). */
     targetBatchMs: integer("target_batch_ms").notNull().default(500),
     /** Pause between two batches of one worker, to leave the database room (tunable while running). */
@@ -174,8 +190,8 @@ export const migrationChunks = pgTable(
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     runId: integer("run_id").notNull(),
-    lo: integer("lo").notNull(),
-    hi: integer("hi").notNull(),
+    lo: bigint("lo", { mode: "number" }).notNull(),
+    hi: bigint("hi", { mode: "number" }).notNull(),
     status: text("status").$type<"claimed" | "done">().notNull(),
     worker: text("worker").notNull(),
     claimedAt: timestamp("claimed_at", { withTimezone: true }).notNull().defaultNow(),
@@ -225,8 +241,19 @@ export const captureState = pgTable(
     installedBy: text("installed_by"),
     removedAt: timestamp("removed_at", { withTimezone: true }),
     removedBy: text("removed_by"),
-    /** Last rollback of all: syncs follow pending prestamos only for a run finished after it. */
+    /** Last rollback of all (kept for the record; what capture follows is decided by resetRunId). */
     resetAt: timestamp("reset_at", { withTimezone: true }),
+    /** The latest run when the last rollback of all committed: syncs follow pending prestamos only once a later run started. */
+    resetRunId: integer("reset_run_id"),
+    /**
+     * The re-sync owed after a gap in capture (MIGRATION-SPEC §4): null when none is owed, else the
+     * last legacy id checked so far. The next run works through it before copying.
+     */
+    resyncAfter: bigint("resync_after", { mode: "number" }),
+    resyncStartedAt: timestamp("resync_started_at", { withTimezone: true }),
+    resyncDoneAt: timestamp("resync_done_at", { withTimezone: true }),
+    resyncChecked: integer("resync_checked").notNull().default(0),
+    resyncRewritten: integer("resync_rewritten").notNull().default(0),
   },
   (t) => [check("capture_state_singleton", sql`${t.id} = 1`)],
 );

@@ -27,6 +27,8 @@ test.describe("wrong method on a known route → 405 METHOD_NOT_ALLOWED envelope
     ["DELETE", "/api/health", "GET, HEAD, OPTIONS"],
     ["GET", "/api/prestamos/migration/start", "POST, OPTIONS"],
     ["PUT", "/api/prestamos/migration/progress", "GET, HEAD, OPTIONS"],
+    ["GET", "/api/prestamos/test/create-data", "POST, OPTIONS"],
+    ["PATCH", "/api/users", "GET, POST, HEAD, OPTIONS"],
   ];
   for (const [method, path, allow] of cases) {
     test(`${method} ${path}`, async ({ request }) => {
@@ -35,6 +37,12 @@ test.describe("wrong method on a known route → 405 METHOD_NOT_ALLOWED envelope
       expect(res.headers()["allow"]).toBe(allow);
     });
   }
+
+  test("OPTIONS lists only the methods served (Next's own would list every export, 405s included)", async ({ request }) => {
+    const res = await request.fetch("/api/prestamos/test/create-data", { method: "OPTIONS" });
+    expect(res.status()).toBe(204);
+    expect(res.headers()["allow"]).toBe("POST, OPTIONS");
+  });
 });
 
 test.describe("no credentials → 401 UNAUTHENTICATED envelope", () => {

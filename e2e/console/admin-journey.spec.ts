@@ -1,11 +1,11 @@
-import { expect as baseExpect, test } from "@playwright/test";
-import { saveScreenshot, storageStateFor, VIEWPORTS } from "../support";
+import { expect as baseExpect } from "@playwright/test";
+import { expectFailedResponse, saveScreenshot, storageStateFor, test, VIEWPORTS } from "../support";
 
 /** The console shares one embedded database with a migration run next door: UI answers may take seconds. */
 const expect = baseExpect.configure({ timeout: 30_000 });
 
 /**
- * An admin's migration of the embedded demo (3,000 dirty prestamos, ~3 % invalid), end to end
+ * An admin's migration of the embedded demo (3,000 dirty prestamos, 0.8 % invalid), end to end
  * through the console: Verify → start (with a 10 % threshold so it finishes) → pause, tune,
  * resume → finished → a failed prestamo → a migrated one's diff, rolled back and migrated again →
  * Consistency 100 % → Metrics charts → an API token used over HTTP → pre-flight, checklist, report.
@@ -32,6 +32,7 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
     await page.getByTestId("start-advanced").getByLabel("Pause (ms)").fill("400");
     // The demo passes pre-flight, so its 409 is played once by the browser's network layer: the
     // page must list the failing items and resend with the typed confirmation.
+    expectFailedResponse(page, { method: "POST", path: /^\/api\/prestamos\/migration\/start$/, status: 409 });
     let startBodies: unknown[] = [];
     await page.route("**/api/prestamos/migration/start", async (route) => {
       startBodies.push(route.request().postDataJSON());
@@ -169,6 +170,8 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
 
   await test.step("Users: 400 and 409 shown in place, then a reviewer is added", async () => {
     await page.goto("/users");
+    expectFailedResponse(page, { method: "POST", path: /^\/api\/users$/, status: 400 });
+    expectFailedResponse(page, { method: "PATCH", path: /^\/api\/users\/\d+$/, status: 409 });
     const email = `e2e-${Date.now()}@example.test`;
     await page.getByLabel("E-mail").fill(email);
     await page.getByLabel("Password").fill("too-short");

@@ -1,5 +1,5 @@
-import { expect as baseExpect, test, type Page } from "@playwright/test";
-import { saveScreenshot, storageStateFor, VIEWPORTS } from "../support";
+import { expect as baseExpect, type Page } from "@playwright/test";
+import { saveScreenshot, storageStateFor, test, VIEWPORTS } from "../support";
 
 /** The console shares one embedded database with a migration run next door: UI answers may take seconds. */
 const expect = baseExpect.configure({ timeout: 30_000 });

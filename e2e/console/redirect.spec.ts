@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "../support";
 
 // Only the overview exists so far; add each console page here as it lands.
 test.describe("pages need a session", () => {

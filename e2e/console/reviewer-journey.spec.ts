@@ -1,6 +1,6 @@
-import { expect as baseExpect, test } from "@playwright/test";
+import { expect as baseExpect } from "@playwright/test";
 import { DEMO_USERS } from "../../lib/auth/demo";
-import { expectEnvelope, saveScreenshot, VIEWPORTS } from "../support";
+import { expectEnvelope, saveScreenshot, test, VIEWPORTS } from "../support";
 
 /** The console shares one embedded database with a migration run next door: UI answers may take seconds. */
 const expect = baseExpect.configure({ timeout: 30_000 });

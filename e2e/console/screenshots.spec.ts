@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { saveScreenshot, storageStateFor, VIEWPORTS } from "../support";
+import { expect, saveScreenshot, storageStateFor, test, VIEWPORTS } from "../support";
 
 /** Pictures of the shell to look at (developers' guide): desktop and laptop widths, per role. */
 for (const [vpName, viewport] of Object.entries(VIEWPORTS)) {

@@ -1,6 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { DEMO_USERS } from "../../lib/auth/demo";
-import { storageStateFor } from "../support";
+import { expect, expectFailedResponse, storageStateFor, test } from "../support";
 
 const ALL = ["Overview", "Verify", "Prestamos", "Consistency", "Failures", "Metrics", "Audit"];
 const ADMIN_ONLY = ["Users", "Tokens", "Test data"];
@@ -47,6 +47,7 @@ test.describe("signing in and out", () => {
   }
 
   test("a wrong password keeps you on the sign-in page with a message, and no session", async ({ page }) => {
+    expectFailedResponse(page, { method: "POST", path: /^\/api\/auth\/callback\/credentials/, status: 401 });
     await fillAndSubmit(page, "admin@demo.local", "not-the-password");
     await expect(page.getByTestId("signin-error")).toBeVisible();
     expect(new URL(page.url()).pathname).toBe("/signin");

@@ -15,7 +15,13 @@ export const TuneRunBody = z
 export const StartRunBody = z.strictObject({
   ...Tunables,
   batchSize: z.number().int().min(1).max(50_000).optional(),
-  errorThresholdPct: z.number().min(0).max(100).optional(),
+  // Compared in basis points (runs.ts exceedsThreshold): a third decimal would be silently rounded.
+  errorThresholdPct: z
+    .number()
+    .min(0)
+    .max(100)
+    .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6, { message: "At most two decimals (the threshold is kept in basis points)" })
+    .optional(),
   retry: z.boolean().optional(),
   /** Must be "START ANYWAY" to start while a pre-flight item fails (issue 9); warnings never block. */
   confirmPreflight: z.string().max(100).optional(),

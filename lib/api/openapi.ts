@@ -48,6 +48,8 @@ export interface ApiOperation {
   errors?: number[];
   /** The audit action the route writes, for mutations. */
   audit?: string;
+  /** False for the one handler outside route() (/api/health answers without the database): no rate limit. */
+  viaRoute?: false;
 }
 
 const ops: ApiOperation[] = [];
@@ -104,7 +106,7 @@ op({ method: "delete", path: "/api/tokens/{id}", tag: U, role: "admin", summary:
 
 /* ── Operations ────────────────────────────────────────────────────────────────── */
 const O = "Operations";
-op({ method: "get", path: "/api/health", tag: O, role: "public", summary: "Liveness and database reachability", status: 200, response: "Status and database reachability, nothing secret; 503 when the database does not answer.", errors: [503] });
+op({ method: "get", path: "/api/health", tag: O, role: "public", summary: "Liveness and database reachability", status: 200, response: "Status and database reachability, nothing secret; 503 when the database does not answer.", errors: [503], viaRoute: false });
 op({ method: "get", path: "/api/openapi.json", tag: O, role: "public", summary: "This OpenAPI 3.1 document", status: 200, response: "The document, generated from the routes' zod schemas." });
 op({
   method: "get",
@@ -138,6 +140,15 @@ op({ method: "get", path: "/api/webhooks/{id}/deliveries", tag: W, role: "review
 
 export const API_OPERATIONS: readonly ApiOperation[] = ops;
 export const API_TAGS = [M, P, T, A, U, O, W] as const;
+const TAG_DESCRIPTIONS: Record<(typeof API_TAGS)[number], string> = {
+  [M]: "Runs over the legacy tables (start, stop, pause, resume, tune), one prestamo at a time, rollback, change capture, and what the run shows: progress, consistency, failures, metrics.",
+  [P]: "What must hold before a run starts (pre-flight) and after it ends (checklist), with confirmations, and the migration report.",
+  [T]: "Tracked legacy test data: created by the generator, removed exactly.",
+  [A]: "Every mutation, allowed or refused, with its actor, target and outcome.",
+  [U]: "The console's users and the API tokens scripts use.",
+  [O]: "Liveness, this document and the Prometheus exposition.",
+  [W]: "Signed deliveries of run events to your endpoints.",
+};
 
 const ERROR_TEXT: Record<number, string> = {
   400: "VALIDATION_ERROR: a param, query or body field is wrong (details list the issues)",
@@ -159,6 +170,8 @@ export function errorStatuses(o: ApiOperation): number[] {
   if (o.role !== "public") s.add(401);
   if (o.role === "admin") s.add(403);
   if (o.params) s.add(404);
+  // Every route() call counts against the caller's rate limit (lib/http/rate-limit.ts).
+  if (o.viaRoute !== false) s.add(429);
   s.add(500);
   return [...s].sort((a, b) => a - b);
 }
@@ -222,9 +235,11 @@ function buildDocument() {
       version: "1.0.0",
       description:
         "Migrates the legacy prestamos tables to the new schema through shadow tables. JSON in and out; errors are `{error: {code, message, details?, requestId}}`. Roles: admin may do everything, reviewer may read (GET).",
+      // The lender's own, unpublished tool (package.json: private, no licence file); LicenseRef- is SPDX's form for a licence it does not list.
+      license: { name: "Proprietary: all rights reserved", identifier: "LicenseRef-Proprietary" },
     },
     servers: [{ url: "/", description: "This console" }],
-    tags: API_TAGS.map((name) => ({ name })),
+    tags: API_TAGS.map((name) => ({ name, description: TAG_DESCRIPTIONS[name] })),
   });
 }
 

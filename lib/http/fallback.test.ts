@@ -18,8 +18,25 @@ describe("apiNotFound", () => {
 
 describe("methodNotAllowed", () => {
   it("gives handlers for exactly the methods not allowed", () => {
-    expect(Object.keys(methodNotAllowed("GET")).sort()).toEqual(["DELETE", "PATCH", "POST", "PUT"]);
-    expect(Object.keys(methodNotAllowed("POST", "DELETE")).sort()).toEqual(["GET", "PATCH", "PUT"]);
+    // HEAD of a GET route is Next's (it calls GET); OPTIONS is always ours, so that Allow is true.
+    expect(Object.keys(methodNotAllowed("GET")).sort()).toEqual(["DELETE", "OPTIONS", "PATCH", "POST", "PUT"]);
+    expect(Object.keys(methodNotAllowed("POST", "DELETE")).sort()).toEqual(["GET", "HEAD", "OPTIONS", "PATCH", "PUT"]);
+  });
+
+  it("answers OPTIONS with 204 and an Allow of the served methods only", async () => {
+    const { OPTIONS } = methodNotAllowed("GET", "PUT");
+    const res = await OPTIONS(new Request("http://localhost/api/prestamos/migration/preflight/settings", { method: "OPTIONS" }));
+    expect(res.status).toBe(204);
+    expect(res.headers.get("allow")).toBe("GET, PUT, HEAD, OPTIONS");
+  });
+
+  it("answers HEAD of a route without GET with the 405 envelope's headers and no body", async () => {
+    const { HEAD } = methodNotAllowed("POST");
+    const res = await HEAD(new Request("http://localhost/api/prestamos/migration/start", { method: "HEAD" }));
+    expect(res.status).toBe(405);
+    expect(res.headers.get("content-type")).toContain("application/json");
+    expect(res.headers.get("x-request-id")).toBeTruthy();
+    expect(await res.text()).toBe("");
   });
 
   it("answers 405 METHOD_NOT_ALLOWED with the allowed methods in the body and the Allow header", async () => {

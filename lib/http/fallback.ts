@@ -32,24 +32,34 @@ export const notFoundHandlers = {
   OPTIONS: apiNotFound,
 };
 
+/** What a route does not serve: Next's own answer would be an empty 405, or an OPTIONS whose Allow lists every export. */
+type Unserved<A extends HttpMethod> = Exclude<HttpMethod | "OPTIONS" | ("GET" extends A ? never : "HEAD"), A>;
+
 /**
- * 405 METHOD_NOT_ALLOWED envelope handlers for the methods a route does not serve. Spread them
- * beside the route's own exports:
+ * The answers for every method a route does not serve. Spread them beside the route's own exports,
+ * naming every method the type offers:
  *
  *   export const GET = route({ ... });
- *   export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+ *   export const { HEAD?, POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");
  *
- * The returned object has exactly the methods not listed (TypeScript refuses to destructure a
- * listed one). HEAD follows GET; OPTIONS is left to Next (it answers 204 with Allow).
+ * A method Next finds unexported gets its empty 405 (no envelope), and its automatic OPTIONS would
+ * list these 405 handlers as allowed: the in-process sweep (lib/http/hostile.int.test.ts) calls
+ * what Next serves for every method of every route, so a name left out fails it. The 405s are the
+ * JSON envelope (HEAD: its headers without the body); OPTIONS is a 204 whose Allow lists only the
+ * methods served. HEAD of a GET route is left to Next, which answers it with GET.
  */
-export function methodNotAllowed<const A extends HttpMethod[]>(...allowed: A): Record<Exclude<HttpMethod, A[number]>, Handler> {
-  const allow = [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
-  const handler: Handler = async (req) => {
+export function methodNotAllowed<const A extends HttpMethod[]>(...allowed: A): Record<Unserved<A[number]>, Handler> {
+  const allowList = [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : []), "OPTIONS"];
+  const allow = allowList.join(", ");
+  const refuse: Handler = async (req) => {
     const requestId = randomUUID();
     const path = new URL(req.url).pathname;
-    return errorResponse("METHOD_NOT_ALLOWED", 405, `${req.method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`, requestId, { allowed }, { allow });
+    const res = errorResponse("METHOD_NOT_ALLOWED", 405, `${req.method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`, requestId, { allowed }, { allow });
+    return req.method === "HEAD" ? withoutBody(res) : res;
   };
-  const out: Partial<Record<HttpMethod, Handler>> = {};
-  for (const m of HTTP_METHODS) if (!allowed.includes(m)) out[m] = handler;
-  return out as Record<Exclude<HttpMethod, A[number]>, Handler>;
+  const options: Handler = async () => new Response(null, { status: 204, headers: { allow, "x-request-id": randomUUID() } });
+  const out: Partial<Record<HttpMethod | "HEAD" | "OPTIONS", Handler>> = { OPTIONS: options };
+  for (const m of HTTP_METHODS) if (!allowed.includes(m)) out[m] = refuse;
+  if (!allowed.includes("GET")) out.HEAD = refuse;
+  return out as Record<Unserved<A[number]>, Handler>;
 }

@@ -1,6 +1,7 @@
 /**
  * Issue 6, hostile input sweep: EVERY route under app/api (found by walking the folder, so a new
- * route is swept the day it lands) × every method it exports × a wide set of bad inputs × admin
+ * route is swept the day it lands) × every HTTP method, as Next serves it (the route's export, else
+ * Next's own empty 405 or automatic OPTIONS, which fail here) × a wide set of bad inputs × admin
  * token, reviewer token and anonymous, called in-process. Never a 500, never HTML, always the
  * spec's envelope with the right status and an x-request-id, every refused mutation audited as
  * refused, and a checksum of every table the console owns + the legacy tables unchanged.
@@ -213,13 +214,19 @@ async function sweepOne(r: RouteFile, method: string, handler: Handler, principa
   const meta = handler.routeMeta;
   const isHealth = r.pattern === "/api/health";
   const isNextAuth = r.pattern.startsWith("/api/auth/");
+  const isCatchAll = r.pattern === "/api/[...path]";
   if (mutating && meta?.action) seen.mutatingRouteCalls++;
-  if (isNextAuth) return; // next-auth's own protocol (redirects, its JSON): only "no 500, no HTML" applies
-  if (method !== "HEAD" && method !== "OPTIONS" && !res.headers.get("x-request-id")) seen.problems.push(`${label}: no x-request-id`);
-  let expected = expectedStatuses(meta, method, principal, c, r.pattern === "/api/[...path]");
-  if (!meta && !isHealth && r.pattern !== "/api/[...path]") expected = [405]; // methodNotAllowed()
-  if (isHealth) expected = method === "GET" || method === "HEAD" ? [200] : [405];
-  if (method === "HEAD" || method === "OPTIONS") expected = [...expected, 200, 204, 404, 405];
+  if (method === "OPTIONS" && !isCatchAll) {
+    // Next's automatic OPTIONS would do, but its Allow lists every export, 405 handlers included: ours must answer.
+    if (res.status !== 204 || !res.headers.get("allow") || !res.headers.get("x-request-id")) seen.problems.push(`${label}: OPTIONS ${res.status}, allow ${res.headers.get("allow")}, request id ${res.headers.get("x-request-id")}`);
+    return;
+  }
+  if (!res.headers.get("x-request-id")) seen.problems.push(`${label}: no x-request-id`);
+  // HEAD is the envelope's headers without its body.
+  if (res.status >= 400 && !/application\/json/.test(type)) seen.problems.push(`${label}: ${res.status} with content type "${type}", not the JSON envelope`);
+  let expected = expectedStatuses(meta, method === "HEAD" ? "GET" : method, principal, c, isCatchAll);
+  if (!meta && !isHealth && !isCatchAll) expected = [405]; // methodNotAllowed()
+  if (isHealth || isNextAuth) expected = method === "GET" || method === "HEAD" ? [200] : [405];
   if (!expected.includes(res.status)) seen.problems.push(`${label}: status ${res.status}, expected one of ${expected.join("/")}: ${text.slice(0, 200)}`);
   if (res.status >= 400 && method !== "HEAD") {
     let json: { error?: { code?: unknown; message?: unknown; requestId?: unknown } } | null = null;
@@ -243,7 +250,26 @@ describe(`hostile input sweep of every /api route (${testDriver()})`, () => {
     for (const p of ["/api/prestamos/migration/start", "/api/prestamos/migration/rollback/[id]", "/api/users/[id]", "/api/[...path]", "/api/health"]) {
       expect(routes.map((r) => r.pattern)).toContain(p);
     }
-    for (const r of routes) expect(Object.keys(r.handlers).length, r.pattern).toBeGreaterThan(0);
+    for (const r of routes) expect(r.exported.size, r.pattern).toBeGreaterThan(0);
+  });
+
+  it("answers OPTIONS on every route with an Allow of exactly the methods that do not answer 405", async () => {
+    const wrong: string[] = [];
+    for (const r of routes.filter((x) => x.pattern !== "/api/[...path]")) {
+      const params = paramsFor(r);
+      const served: string[] = [];
+      // Anonymous: every mutating route is admin-only (access.int.test.ts), so nothing here can change data.
+      for (const [method, handler] of Object.entries(r.handlers)) {
+        if (method === "OPTIONS") continue;
+        if (r.pattern.startsWith("/api/auth/") && ["GET", "HEAD", "POST"].includes(method)) served.push(method); // next-auth's, needs Next's request scope
+        else if ((await handler(new Request(urlFor(r, params), { method }), { params: Promise.resolve(params) })).status !== 405) served.push(method);
+      }
+      const res = await r.handlers.OPTIONS(new Request(urlFor(r, params), { method: "OPTIONS" }), { params: Promise.resolve(params) });
+      const allow = (res.headers.get("allow") ?? "").split(/,\s*/).filter(Boolean).sort();
+      const expected = [...served, "OPTIONS"].sort();
+      if (res.status !== 204 || allow.join() !== expected.join()) wrong.push(`${r.pattern}: OPTIONS ${res.status}, Allow "${allow.join(", ")}", serves ${expected.join(", ")}`);
+    }
+    expect(wrong).toEqual([]);
   });
 
   it("next-auth's credentials callback answers GET with a 405 envelope (next-auth itself answered 500; the rest of next-auth is swept by e2e)", async () => {
@@ -261,14 +287,17 @@ describe(`hostile input sweep of every /api route (${testDriver()})`, () => {
     for (const r of routes) {
       // next-auth's own endpoints need Next's request scope (cookies()) and cannot run in-process:
       // e2e/api/security.spec.ts sweeps them against the running server instead.
-      if (r.pattern.startsWith("/api/auth/")) continue;
+      // The methods it does not serve are swept here all the same.
+      const nextAuth = r.pattern.startsWith("/api/auth/");
       for (const [method, handler] of Object.entries(r.handlers)) {
+        if (nextAuth && ["GET", "HEAD", "POST"].includes(method)) continue;
         // Every route() handler: all three callers; the field-level bodies as the admin (the only one
         // whose body is read). The 405 and 404 handlers answer before reading anything: structural cases as admin.
         const wrapped = Boolean(handler.routeMeta) || r.pattern === "/api/health" || r.pattern.startsWith("/api/auth/");
         for (const principal of wrapped ? (["admin", "reviewer", "anonymous"] as const) : (["admin", "anonymous"] as const)) {
           const full = principal === "admin" || (principal === "reviewer" && handler.routeMeta?.role !== "admin");
-          for (const c of full && handler.routeMeta ? ALL_CASES : SAMPLE_CASES) await sweepOne(r, method, handler, principal, c, seen);
+          // HEAD is GET's handler (Next's own HEAD): GET's sweep covers its input, HEAD only its headers.
+          for (const c of full && handler.routeMeta && method !== "HEAD" ? ALL_CASES : SAMPLE_CASES) await sweepOne(r, method, handler, principal, c, seen);
         }
       }
     }
@@ -279,7 +308,7 @@ describe(`hostile input sweep of every /api route (${testDriver()})`, () => {
       sql`select outcome, count(*)::int as n from console_audit_log where id > ${auditBefore!.max} group by outcome`,
     );
     console.log(
-      `[sweep ${testDriver()}] ${routes.length} route files, ${routes.reduce((n, r) => n + Object.keys(r.handlers).length, 0)} exported handlers, ${ALL_CASES.length} bad inputs, ${seen.calls} calls, ${seen.fiveHundreds.length} 500s, ${seen.problems.length} other problems, tables changed: ${changed.length}, audit rows: ${JSON.stringify(audit)}`,
+      `[sweep ${testDriver()}] ${routes.length} route files, ${routes.reduce((n, r) => n + r.exported.size, 0)} exported handlers, ${ALL_CASES.length} bad inputs, ${seen.calls} calls, ${seen.fiveHundreds.length} 500s, ${seen.problems.length} other problems, tables changed: ${changed.length}, audit rows: ${JSON.stringify(audit)}`,
     );
     if (seen.problems.length) console.log(seen.problems.slice(0, 60).join("\n"));
     expect(seen.fiveHundreds.slice(0, 20)).toEqual([]);

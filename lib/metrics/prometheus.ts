@@ -23,6 +23,9 @@ function build() {
   const registry = new Registry();
   registry.setDefaultLabels({ app: "prestamos-console" });
   collectDefaultMetrics({ register: registry });
+  // prom-client names three gauges with a counter's _total suffix (promtool check metrics flags
+  // them); each is the sum over `type` of nodejs_active_handles / _requests / _resources, which stay.
+  for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(name);
   const m = {
     registry,
     httpRequests: new Counter({
@@ -57,7 +60,7 @@ function build() {
     captureAge: new Gauge({ name: "prestamos_capture_backlog_oldest_age_seconds", help: "Age of the oldest unsynced change (0 when the queue is empty)", registers: [registry] }),
     consistencyMatch: new Gauge({ name: "prestamos_consistency_match_percent", help: "Field match % of the last consistency summary (absent until one is computed; 100 when nothing is migrated)", registers: [registry] }),
     consistencyTotals: new Gauge({ name: "prestamos_consistency_payment_accuracy_percent", help: "Payment totals accuracy % of the last consistency summary", registers: [registry] }),
-    consistencyAge: new Gauge({ name: "prestamos_consistency_summary_age_seconds", help: "Age of the consistency summary the figures come from", registers: [registry] }),
+    consistencyAge: new Gauge({ name: "prestamos_consistency_computed_age_seconds", help: "Seconds since the consistency figures were computed", registers: [registry] }),
     lastBatchId: 0,
   };
   return m;

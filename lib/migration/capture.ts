@@ -6,15 +6,32 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { queryOne, queryRows } from "@/db/sql";
+import { BEFORE_ANY_LEGACY_ID } from "@/db/schema";
+import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { writeAudit, type Actor } from "@/lib/audit";
 import { AppError, pgErrorCode } from "@/lib/errors";
-import { lockWriters, syncPrestamos, type Tx, type WriteCounts } from "./write";
+import { staleLegacyIds } from "./consistency";
+import { lockWriters, lockWritersExclusiveBounded, syncPrestamos, type Tx, type WriteCounts } from "./write";
 
 /** A transaction that can open savepoints (drizzle nested transactions). */
 type SavepointTx = Pick<Db, "execute" | "transaction">;
 
 export const CAPTURE_TRIGGERS = { prestamos: "console_capture_prestamos", pagos: "console_capture_pagos" } as const;
+
+/** Each capture trigger, the legacy table it sits on and the function it must call. */
+const CAPTURE_TRIGGER_DEFS = [
+  { table: "prestamos", name: CAPTURE_TRIGGERS.prestamos, fn: "console_capture_prestamos_fn" },
+  { table: "pagos_prestamo", name: CAPTURE_TRIGGERS.pagos, fn: "console_capture_pagos_fn" },
+] as const;
+
+// An arbitrary constant beside the writers' lock: held (transaction-scoped) by everything that
+// installs or drops the capture triggers or decides what capture follows (start, cleanup,
+// rollback of all), so no two of them interleave; taken before the writers' lock, never after.
+const CAPTURE_LOCK_KEY = 727_365_002;
+
+export async function lockCapture(tx: Tx): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${CAPTURE_LOCK_KEY})`);
+}
 
 // DDL on the legacy tables waits for the application's open transactions and, while it waits,
 // blocks the application's new writes behind it: never wait longer than this, retry instead
@@ -66,11 +83,14 @@ async function consoleSchema(tx: Tx): Promise<string> {
   return row!.s;
 }
 
+// SECURITY DEFINER (the application's role may not write capture_changes) with a fixed
+// search_path, so a session's own search_path can never put its objects in front of ours.
 function triggerFunctionsSql(schema: string): string[] {
   const q = `${schema}.capture_changes`;
+  const header = `LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ${schema} AS $$`;
   return [
     `CREATE OR REPLACE FUNCTION ${schema}.console_capture_prestamos_fn() RETURNS trigger
-     LANGUAGE plpgsql SECURITY DEFINER AS $$
+     ${header}
      BEGIN
        IF TG_OP = 'DELETE' THEN
          INSERT INTO ${q} (prestamo_id) VALUES (OLD.id);
@@ -84,7 +104,7 @@ function triggerFunctionsSql(schema: string): string[] {
      END $$`,
     // A pago names its prestamo: both the prestamo it joins and the one it leaves changed.
     `CREATE OR REPLACE FUNCTION ${schema}.console_capture_pagos_fn() RETURNS trigger
-     LANGUAGE plpgsql SECURITY DEFINER AS $$
+     ${header}
      BEGIN
        IF TG_OP <> 'DELETE' AND NEW.prestamo_id IS NOT NULL THEN
          INSERT INTO ${q} (prestamo_id) VALUES (NEW.prestamo_id);
@@ -98,22 +118,62 @@ function triggerFunctionsSql(schema: string): string[] {
   ];
 }
 
+// pg_trigger.tgtype of AFTER … FOR EACH ROW on INSERT OR UPDATE OR DELETE (bits: row 1, insert 4, delete 8, update 16).
+const CAPTURE_TGTYPE = 1 | 4 | 8 | 16;
+
+/**
+ * One row per capture trigger, from the catalog: present (a trigger of that name on its table)
+ * and capturing — ours (calling our function in the console's schema, on every row of every
+ * INSERT, UPDATE and DELETE, no WHEN, no column list) and `ENABLE ALWAYS`, so it fires for every
+ * session, `session_replication_role = replica` (logical replication, restores) included.
+ */
+const CAPTURE_TRIGGERS_SQL = `
+  SELECT e.tbl AS "table", e.name, t.oid IS NOT NULL AS present,
+    coalesce(t.tgenabled = 'A' AND t.tgtype = ${CAPTURE_TGTYPE} AND t.tgqual IS NULL AND cardinality(t.tgattr::int2[]) = 0
+             AND f.proname = e.fn AND f.pronamespace = c.relnamespace, false) AS capturing
+  FROM (VALUES ${CAPTURE_TRIGGER_DEFS.map((d) => `('${d.table}', '${d.name}', '${d.fn}', ${d.table === "prestamos" ? 1 : 2})`).join(", ")}) e(tbl, name, fn, ord)
+  LEFT JOIN pg_class c ON c.relname = e.tbl AND c.relnamespace = current_schema()::regnamespace
+  LEFT JOIN pg_trigger t ON t.tgrelid = c.oid AND t.tgname = e.name AND NOT t.tgisinternal
+  LEFT JOIN pg_proc f ON f.oid = t.tgfoid`;
+
+/** "Capture is on" as one SQL boolean expression, for statements that read many figures at once. */
+export const CAPTURE_ON_SQL = `((SELECT count(*) FROM (${CAPTURE_TRIGGERS_SQL}) ct WHERE ct.capturing) = ${CAPTURE_TRIGGER_DEFS.length})`;
+
+export interface CaptureTriggerStatus {
+  table: string;
+  name: string;
+  present: boolean;
+  /** Ours and enabled ALWAYS: every write of every session is captured. */
+  capturing: boolean;
+}
+
+export async function readCaptureTriggers(db: Tx): Promise<CaptureTriggerStatus[]> {
+  const rows = await queryRows<{ table: string; name: string; present: boolean; capturing: boolean }>(db, sql.raw(`${CAPTURE_TRIGGERS_SQL} ORDER BY e.ord`));
+  return rows.map((r) => ({ table: r.table, name: r.name, present: Boolean(r.present), capturing: Boolean(r.capturing) }));
+}
+
+/** Capture is on (MIGRATION-SPEC §4 "never silently off"): both triggers present, ours and enabled ALWAYS. */
 export async function isCaptureInstalled(db: Tx): Promise<boolean> {
-  const row = await queryOne<{ n: number }>(
-    db,
-    sql`select count(*)::int as n from pg_trigger t join pg_class c on c.oid = t.tgrelid
-        where not t.tgisinternal and t.tgname in (${CAPTURE_TRIGGERS.prestamos}, ${CAPTURE_TRIGGERS.pagos})
-          and c.relnamespace = current_schema()::regnamespace`,
-  );
-  return (row?.n ?? 0) === 2;
+  return (await readCaptureTriggers(db)).every((t) => t.capturing);
+}
+
+export interface InstallOutcome {
+  /** The triggers were (re)installed: capture had been off, missing, disabled or not ours. */
+  installed: boolean;
+  /** Prestamos had been migrated before: a re-sync of them is owed before the run copies on. */
+  resyncOwed: boolean;
 }
 
 /**
- * Installs both triggers (idempotent) inside the caller's transaction, with a short lock
- * timeout so the application is never queued behind the DDL for long.
+ * Installs both triggers inside the caller's transaction, under the capture lock, with a short
+ * lock timeout so the application is never queued behind the DDL for long. Capture already on:
+ * nothing to do. Else capture had a gap (a cleanup, or triggers dropped, disabled or replaced):
+ * changes made meanwhile were not queued, so every prestamo the console has written is owed a
+ * re-sync (resyncStep), which the next batches of the run do first.
  */
-export async function installCapture(tx: SavepointTx, actorName: string): Promise<boolean> {
-  if (await isCaptureInstalled(tx)) return false;
+export async function installCapture(tx: SavepointTx, actorName: string): Promise<InstallOutcome> {
+  await lockCapture(tx);
+  if (await isCaptureInstalled(tx)) return { installed: false, resyncOwed: false };
   const schema = await consoleSchema(tx);
   for (const stmt of triggerFunctionsSql(schema)) await tx.execute(sql.raw(stmt));
   await ddlWithRetry(tx, [
@@ -123,22 +183,83 @@ export async function installCapture(tx: SavepointTx, actorName: string): Promis
      FOR EACH ROW EXECUTE FUNCTION ${schema}.console_capture_prestamos_fn()`,
     `CREATE TRIGGER ${CAPTURE_TRIGGERS.pagos} AFTER INSERT OR UPDATE OR DELETE ON pagos_prestamo
      FOR EACH ROW EXECUTE FUNCTION ${schema}.console_capture_pagos_fn()`,
+    `ALTER TABLE prestamos ENABLE ALWAYS TRIGGER ${CAPTURE_TRIGGERS.prestamos}`,
+    `ALTER TABLE pagos_prestamo ENABLE ALWAYS TRIGGER ${CAPTURE_TRIGGERS.pagos}`,
   ]);
+  const owed = await queryOne<{ owed: boolean }>(tx, sql`select exists (select 1 from migration_state) as owed`);
+  const resyncOwed = owed?.owed === true;
   await tx.execute(sql`insert into capture_state (id, enabled, installed_at, installed_by, removed_at, removed_by)
                        values (1, true, now(), ${actorName}, null, null)
                        on conflict (id) do update set enabled = true, installed_at = now(), installed_by = excluded.installed_by, removed_at = null, removed_by = null`);
-  return true;
+  if (resyncOwed) {
+    await tx.execute(sql`update capture_state set resync_after = ${BEFORE_ANY_LEGACY_ID}::bigint, resync_started_at = now(), resync_done_at = null,
+                           resync_checked = 0, resync_rewritten = 0 where id = 1`);
+  }
+  return { installed: true, resyncOwed };
 }
 
-/** Whether a sync also migrates pending prestamos: when the latest run is active or went to the end. */
+/**
+ * Whether a sync also migrates pending prestamos (MIGRATION-SPEC §4 "What capture follows"):
+ * always, whatever the last run's outcome, except after a rollback of all until a run starts again.
+ */
 async function followPending(tx: Tx): Promise<boolean> {
   const row = await queryOne<{ follow: boolean }>(
     tx,
-    sql`select (r.status in ('running','paused') or (r.status = 'finished' and (c.reset_at is null or r.ended_at > c.reset_at))) as follow
-        from (select status, ended_at from migration_runs order by id desc limit 1) r
-        left join capture_state c on c.id = 1`,
+    sql`select c.reset_run_id is null or exists (select 1 from migration_runs r where r.id > c.reset_run_id) as follow
+        from capture_state c where c.id = 1`,
   );
-  return row?.follow === true;
+  return row?.follow !== false;
+}
+
+export interface ResyncProgress {
+  owed: boolean;
+  /** The last legacy id checked so far (null when none is owed or none checked yet). */
+  checkedTo: number | null;
+  checked: number;
+  rewritten: number;
+  startedAt: string | null;
+  doneAt: string | null;
+}
+
+export async function getResyncProgress(db: Tx): Promise<ResyncProgress> {
+  const row = await queryOne(db, sql`select resync_after, resync_checked, resync_rewritten, resync_started_at, resync_done_at from capture_state where id = 1`);
+  const after = row?.resync_after == null ? null : Number(row.resync_after);
+  return {
+    owed: after !== null,
+    checkedTo: after === null || after === BEFORE_ANY_LEGACY_ID ? null : after,
+    checked: Number(row?.resync_checked ?? 0),
+    rewritten: Number(row?.resync_rewritten ?? 0),
+    startedAt: isoTime(row?.resync_started_at),
+    doneAt: isoTime(row?.resync_done_at),
+  };
+}
+
+/**
+ * One batch of the re-sync owed after a gap in capture: the next `size` prestamos the console
+ * holds a state for (legacy id order), of which it rewrites those whose new rows no longer match
+ * legacy (the consistency comparison, derived from the rules) and those gone from legacy. One
+ * transaction under the writers' lock, cursor included. Returns null when no re-sync is owed.
+ */
+export async function resyncStep(tx: Tx, size: number): Promise<{ checked: number; rewritten: number; done: boolean } | null> {
+  await lockWriters(tx, "exclusive");
+  const st = await queryOne(tx, sql`select resync_after from capture_state where id = 1 and resync_after is not null for update`);
+  if (!st) return null;
+  const after = Number(st.resync_after);
+  const chunk = await queryOne<{ upto: number | null; n: number }>(
+    tx,
+    sql`select max(legacy_id)::int as upto, count(*)::int as n from (
+          select legacy_id from migration_state where legacy_id > ${after}::bigint order by legacy_id limit ${size}) w`,
+  );
+  if (chunk?.upto == null) {
+    await tx.execute(sql`update capture_state set resync_after = null, resync_done_at = now() where id = 1`);
+    return { checked: 0, rewritten: 0, done: true };
+  }
+  const upto = Number(chunk.upto);
+  const ids = await staleLegacyIds(tx, after, upto);
+  const counts = await syncPrestamos(tx, ids, { take: "tracked", followPending: false });
+  await tx.execute(sql`update capture_state set resync_after = ${upto}, resync_checked = resync_checked + ${chunk.n},
+                         resync_rewritten = resync_rewritten + ${counts.candidates + counts.gone} where id = 1`);
+  return { checked: Number(chunk.n), rewritten: counts.candidates + counts.gone, done: false };
 }
 
 export interface DrainResult extends WriteCounts {
@@ -148,7 +269,8 @@ export interface DrainResult extends WriteCounts {
 }
 
 /**
- * Syncs up to `limit` queue entries in one transaction: takes the writers' lock, deletes the
+ * Syncs up to `limit` queue entries in one transaction: takes the writers' lock (a bounded try,
+ * never a wait in the lock queue), deletes the
  * entries it takes (skipping ones another instance holds), and rewrites their prestamos from the
  * legacy rows as they are now. A change committed after this reads will have its own entry.
  */
@@ -156,7 +278,7 @@ export async function drainCapture(db: Db, limit = 2000): Promise<DrainResult> {
   const started = Date.now();
   const startedAt = new Date();
   return db.transaction(async (tx) => {
-    await lockWriters(tx, "exclusive");
+    await lockWritersExclusiveBounded(tx);
     const taken = await queryRows<{ prestamo_id: number }>(
       tx,
       // The queue has no key (index-free for the triggers' sake): rows are taken by their
@@ -193,13 +315,16 @@ export async function captureBacklog(db: Tx): Promise<{ entries: number; prestam
 
 /**
  * Ends change capture (cleanup): 409 while a run is active. Drops the triggers in a short
- * transaction, then drains what they had queued (nothing can be added any more).
+ * transaction under the capture lock, then drains what they had queued (nothing can be added any more).
  */
 export async function endCapture(db: Db, actor: Actor): Promise<{ removed: boolean; drained: number }> {
   const removed = await db.transaction(async (tx) => {
+    // The capture lock first: a start waits for this cleanup to commit (then installs capture
+    // again), and this cleanup, coming second, sees the start's run and refuses.
+    await lockCapture(tx);
     const active = await queryOne<{ id: number }>(tx, sql`select id from migration_runs where status in ('running','paused') for update`);
     if (active) throw new AppError("CONFLICT", `Run ${active.id} is active: stop it before ending change capture`, { runId: active.id });
-    const installed = await isCaptureInstalled(tx);
+    const installed = (await readCaptureTriggers(tx)).some((t) => t.present);
     if (installed) {
       await ddlWithRetry(tx, [`DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.prestamos} ON prestamos`, `DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.pagos} ON pagos_prestamo`]);
     }

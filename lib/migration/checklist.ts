@@ -7,6 +7,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { queryOne } from "@/db/sql";
+import { CAPTURE_ON_SQL } from "./capture";
 import { activeConfirmations } from "./confirmations";
 import { getConsistencySummary, type ConsistencySummary } from "./consistency";
 import { bytes, confirmationItems, overallOf, type CheckItem } from "./preflight";
@@ -40,9 +41,7 @@ export async function getChecklist(db: Db, opts: { consistency?: ConsistencySumm
                   JOIN migration_state s ON s.legacy_id = f.legacy_id AND s.state = 'failed' GROUP BY f.code) x) AS by_code,
                (SELECT count(*) FROM capture_changes)::int AS backlog,
                (SELECT extract(epoch FROM now() - min(captured_at))::float8 FROM capture_changes) AS oldest,
-               (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-                  WHERE NOT t.tgisinternal AND c.relnamespace = to_regnamespace(current_schema())
-                    AND t.tgname IN ('console_capture_prestamos', 'console_capture_pagos') AND t.tgenabled <> 'D')::int AS triggers,
+               ${sql.raw(CAPTURE_ON_SQL)} AS capture_on,
                (SELECT count(*) FROM test_data_rows WHERE kind = 'prestamo')::int AS test_prestamos,
                (SELECT count(*) FROM test_data_rows WHERE kind = 'pago')::int AS test_pagos,
                (SELECT count(*) FROM prestamos_new)::int AS new_p,
@@ -135,7 +134,7 @@ export async function getChecklist(db: Db, opts: { consistency?: ConsistencySumm
   });
 
   const backlog = num("backlog");
-  const captureOn = num("triggers") === 2;
+  const captureOn = f?.capture_on === true;
   items.push({
     id: "capture",
     group: "Change capture",

@@ -6,6 +6,7 @@
  */
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { BEFORE_ANY_LEGACY_ID } from "@/db/schema";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { MISMATCH_CATEGORIES, type MismatchCategory } from "@/lib/api/schemas";
 import { AppError } from "@/lib/errors";
@@ -66,16 +67,16 @@ function chunkCtes(after: number, upto: number): SQL {
   return sql`WITH
   mig AS MATERIALIZED (
     SELECT legacy_id AS id FROM migration_state
-    WHERE state = 'migrated' AND legacy_id > ${a} AND legacy_id <= ${b}
+    WHERE state = 'migrated' AND legacy_id > ${a}::bigint AND legacy_id <= ${b}::bigint
   ),
-  cand AS MATERIALIZED (SELECT l.* FROM prestamos l WHERE l.id > ${a} AND l.id <= ${b} AND l.id IN (SELECT id FROM mig)),${sql.raw(EXPECTED)},
+  cand AS MATERIALIZED (SELECT l.* FROM prestamos l WHERE l.id > ${a}::bigint AND l.id <= ${b}::bigint AND l.id IN (SELECT id FROM mig)),${sql.raw(EXPECTED)},
   -- LATERAL ... OFFSET 0: one index probe per row. A plain join or EXISTS lets the planner hash the
   -- whole legacy table once per chunk, which makes the full check quadratic.
   np AS MATERIALIZED (
     SELECT n.*, EXISTS (SELECT 1 FROM mig WHERE mig.id = n.legacy_id) AS is_mig, x.id IS NOT NULL AS has_legacy
     FROM prestamos_new n
     LEFT JOIN LATERAL (SELECT x.id FROM prestamos x WHERE x.id = n.legacy_id OFFSET 0) x ON true
-    WHERE n.legacy_id > ${a} AND n.legacy_id <= ${b}
+    WHERE n.legacy_id > ${a}::bigint AND n.legacy_id <= ${b}::bigint
   ),
   ng AS MATERIALIZED (
     SELECT g.legacy_id, ${sql.raw(PAGO_COLUMNS.map((c) => `g.${c}`).join(", "))},
@@ -202,15 +203,37 @@ async function runChunk(db: Exec, after: number, upto: number, summary: boolean,
   );
 }
 
+/**
+ * The legacy ids in (after, upto] whose new rows no longer match legacy (the "not matching"
+ * categories of the check above), and those the console holds a state for whose legacy row is
+ * gone: what a re-sync after a gap in capture must rewrite. Runs inside the caller's write
+ * transaction; restores the planner settings it changes.
+ */
+export async function staleLegacyIds(tx: Exec, after: number, upto: number): Promise<number[]> {
+  await tx.execute(sql`SELECT set_config('jit', 'off', true), set_config('enable_nestloop', 'off', true)`);
+  const rows = await queryRows<{ id: number }>(
+    tx,
+    sql`${chunkCtes(after, upto)}
+    SELECT legacy_id AS id FROM issues WHERE category IN (${sql.raw(NOT_MATCHING_SQL)})
+    UNION
+    SELECT s.legacy_id FROM migration_state s
+    WHERE s.legacy_id > ${after}::bigint AND s.legacy_id <= ${upto}::bigint AND NOT EXISTS (SELECT 1 FROM prestamos l WHERE l.id = s.legacy_id)
+    ORDER BY 1`,
+  );
+  await tx.execute(sql`SET LOCAL jit = DEFAULT`);
+  await tx.execute(sql`SET LOCAL enable_nestloop = DEFAULT`);
+  return rows.map((r) => Number(r.id));
+}
+
 /** The upper bound of the next chunk: at most `size` ids of migration_state (migrated) ∪ prestamos_new after `after`. */
 async function nextChunkEnd(db: Exec, after: number, size: number): Promise<number | null> {
   const row = await queryOne<{ upto: number | null }>(
     db,
     sql`SELECT max(id) AS upto FROM (
           SELECT id FROM (
-            (SELECT legacy_id AS id FROM migration_state WHERE state = 'migrated' AND legacy_id > ${after} ORDER BY legacy_id LIMIT ${size})
+            (SELECT legacy_id AS id FROM migration_state WHERE state = 'migrated' AND legacy_id > ${after}::bigint ORDER BY legacy_id LIMIT ${size})
             UNION ALL
-            (SELECT legacy_id AS id FROM prestamos_new WHERE legacy_id > ${after} ORDER BY legacy_id LIMIT ${size})
+            (SELECT legacy_id AS id FROM prestamos_new WHERE legacy_id > ${after}::bigint ORDER BY legacy_id LIMIT ${size})
           ) u ORDER BY id LIMIT ${size}
         ) s`,
   );
@@ -486,7 +509,7 @@ async function walk(tx: Exec, opts: { summary: boolean; category: MismatchCatego
   const listing = opts.category !== "orphan_legacy_pago";
   let skip = (opts.page - 1) * opts.limit;
   let size = opts.summary ? opts.chunkSize : Math.min(opts.chunkSize, Math.max(2_000, need * 40));
-  for (let after = 0; ; ) {
+  for (let after = BEFORE_ANY_LEGACY_ID; ; ) {
     if (!opts.summary && (!listing || items.length >= need)) break;
     const upto = await nextChunkEnd(tx, after, size);
     if (upto === null) break;

@@ -9,6 +9,7 @@ import { writeAudit, type Actor } from "@/lib/audit";
 import { AppError } from "@/lib/errors";
 import { emitRunEvent } from "@/lib/webhooks/emit";
 import type { FailureCode } from "./rules";
+import { lockCapture } from "./capture";
 import { lockWriters, syncPrestamos } from "./write";
 
 export type PrestamoState = "pending" | "migrated" | "failed" | "rolled_back";
@@ -77,13 +78,15 @@ export async function rollbackOne(db: Db, legacyId: number, actor: Actor): Promi
 
 /**
  * Stops the active run, empties the new tables and marks every prestamo pending (the caller has
- * checked the typed confirmation). Change capture stays on; with no finished run, syncs only
- * follow prestamos that are taken again.
+ * checked the typed confirmation). Change capture stays on; until the next start, syncs follow
+ * only prestamos taken again (single).
  */
 export async function rollbackAll(db: Db, actor: Actor): Promise<{ stoppedRunId: number | null; prestamosRemoved: number; pagosRemoved: number }> {
   return db.transaction(async (tx) => {
-    // The writers' lock first (waits for batches in flight), then the run row: the order batches
-    // take them in, so the two can never wait for each other.
+    // The capture lock (no start, cleanup or other rollback of all in between: what capture
+    // follows is decided here), then the writers' lock (waits for batches in flight), then the run
+    // row: the order batches take the last two in, so none can wait for another.
+    await lockCapture(tx);
     await lockWriters(tx, "exclusive");
     const stopped = await queryOne<{ id: number }>(
       tx,
@@ -94,8 +97,10 @@ export async function rollbackAll(db: Db, actor: Actor): Promise<{ stoppedRunId:
     if (stopped) await emitRunEvent(tx, "run.stopped", { id: stopped.id }, { reason: "rollback of all", by: actor.name }); // issue 7
     const counts = await queryOne<{ p: number; g: number }>(tx, sql`select (select count(*) from prestamos_new)::int as p, (select count(*) from pagos_prestamo_new)::int as g`);
     await tx.execute(sql`truncate pagos_prestamo_new, prestamos_new, migration_state, migration_failures`);
-    // Syncs follow pending prestamos only for a run finished after the last reset (capture.ts).
-    await tx.execute(sql`insert into capture_state (id, reset_at) values (1, now()) on conflict (id) do update set reset_at = now()`);
+    // Until the next start, syncs follow no pending prestamo (all are pending now), and no
+    // re-sync is owed: nothing is left in the new tables to be stale.
+    await tx.execute(sql`insert into capture_state (id, reset_at, reset_run_id) values (1, now(), (select coalesce(max(id), 0) from migration_runs))
+                         on conflict (id) do update set reset_at = now(), reset_run_id = excluded.reset_run_id, resync_after = null`);
     await writeAudit(tx, actor, {
       action: "migration.rollback_all",
       outcome: "ok",

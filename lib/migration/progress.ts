@@ -2,28 +2,46 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { queryOne } from "@/db/sql";
-import { captureBacklog, isCaptureInstalled } from "./capture";
+import { captureBacklog, getResyncProgress, isCaptureInstalled, type ResyncProgress } from "./capture";
 import { getLatestRun, type RunDTO } from "./runs";
-import { getStateCounts } from "./state-counts";
+import { getLastStateCountsCheck, getStateCounts, type StateCountsCheck } from "./state-counts";
 
 export const RATE_WINDOW_SECONDS = 30;
 
 export interface ProgressDTO {
   state: "idle" | RunDTO["status"];
+  /** What the active run does now: re-syncs after a gap in capture first, then copies. */
+  phase: "resync" | "copy" | null;
   run: RunDTO | null;
   totals: { total: number; migrated: number; failed: number; rolledBack: number; pending: number; remaining: number; percent: number };
   rate: { prestamosPerSecond: number; pagosPerSecond: number; windowSeconds: number };
   etaSeconds: number | null;
-  capture: { enabled: boolean; backlog: number; oldestAgeSeconds: number | null };
+  /** `enabled` is read from the catalog: both triggers present, ours, and enabled ALWAYS. */
+  capture: { enabled: boolean; backlog: number; oldestAgeSeconds: number | null; resync: ResyncProgress };
   lastError: { message: string; at: string | null } | null;
   stop: { reason: string | null; detail: string | null; requestedBy: string | null } | null;
+  /** The last self-check of the kept state counts against real counts (the worker's, when idle). */
+  countsCheck: StateCountsCheck | null;
   checkedAt: string;
 }
 
 export async function getProgress(db: Db): Promise<ProgressDTO> {
-  const [run, legacy, counts, rate, enabled, backlog] = await Promise.all([
+  // One snapshot for every figure: a batch or sync committing between two reads would otherwise
+  // make the totals disagree with each other.
+  return db.transaction((tx) => readProgress(tx), { isolationLevel: "repeatable read" });
+}
+
+async function readProgress(db: Pick<Db, "execute">): Promise<ProgressDTO> {
+  const [run, legacy, counts, rate, enabled, backlog, resync, countsCheck] = await Promise.all([
     getLatestRun(db),
-    queryOne<{ total: number }>(db, sql`select count(*)::int as total from prestamos`),
+    // A prestamo deleted from legacy keeps its state row until its queued change is synced:
+    // counted here so that pending stays exact meanwhile.
+    queryOne<{ total: number; gone_queued: number }>(
+      db,
+      sql`select (select count(*) from prestamos)::int as total,
+                 (select count(*) from migration_state s where s.legacy_id in (select prestamo_id from capture_changes)
+                    and not exists (select 1 from prestamos l where l.id = s.legacy_id))::int as gone_queued`,
+    ),
     getStateCounts(db),
     queryOne<{ p: number; g: number; span: number | null }>(
       db,
@@ -33,12 +51,13 @@ export async function getProgress(db: Db): Promise<ProgressDTO> {
     ),
     isCaptureInstalled(db),
     captureBacklog(db),
+    getResyncProgress(db),
+    getLastStateCountsCheck(db),
   ]);
   const total = legacy?.total ?? 0;
   const { migrated, failed, rolledBack } = counts;
-  // Prestamos deleted from legacy lose their state row (capture), so this never goes negative
-  // for long; clamp against the moment between a delete and its sync.
-  const pending = Math.max(0, total - migrated - failed - rolledBack);
+  // Never clamped: a figure that does not add up must show, not hide a pending prestamo.
+  const pending = total - (migrated + failed + rolledBack - (legacy?.gone_queued ?? 0));
   const active = run?.active ?? false;
   const remaining = active && run?.retry ? pending + failed + rolledBack : pending;
   const span = Math.min(RATE_WINDOW_SECONDS, Math.max(1, rate?.span ?? RATE_WINDOW_SECONDS));
@@ -46,13 +65,15 @@ export async function getProgress(db: Db): Promise<ProgressDTO> {
   const gps = active ? (rate?.g ?? 0) / span : 0;
   return {
     state: run ? run.status : "idle",
+    phase: active ? (resync.owed ? "resync" : "copy") : null,
     run,
     totals: { total, migrated, failed, rolledBack, pending, remaining, percent: total ? Math.round(((total - remaining) / total) * 10000) / 100 : 100 },
     rate: { prestamosPerSecond: Math.round(pps * 10) / 10, pagosPerSecond: Math.round(gps * 10) / 10, windowSeconds: RATE_WINDOW_SECONDS },
     etaSeconds: active && pps > 0 ? Math.ceil(remaining / pps) : null,
-    capture: { enabled, backlog: backlog.entries, oldestAgeSeconds: backlog.oldestAgeSeconds },
+    capture: { enabled, backlog: backlog.entries, oldestAgeSeconds: backlog.oldestAgeSeconds, resync },
     lastError: run?.lastError ? { message: run.lastError, at: run.lastErrorAt } : null,
     stop: run && !run.active ? { reason: run.stopReason, detail: run.stopDetail, requestedBy: run.stopRequestedBy } : null,
+    countsCheck,
     checkedAt: new Date().toISOString(),
   };
 }

@@ -16,6 +16,8 @@ const TEXTS: (string | null)[] = [
   "12.345.678-K", "ab-12 34", "---", "Ñandú 1", "x@y.z",
   // The letters of escape sequences (v, t, n, f, r) at the ends: trimmed only if an escape is wrong.
   "vusd", "usdv", "vcash", "cashv", "\vcash\v", "tcash", "cashn", "fusd", "rpen", "\u000bUSD\f", "ca sh", "us d",
+  // Names every plain JS object answers for (a lookup `map[x]` finds Object's own members).
+  "constructor", "CONSTRUCTOR", " Constructor ", "__proto__", "__PROTO__", "toString", "TOSTRING", "valueOf", "hasOwnProperty", "__defineGetter__", "isPrototypeOf",
 ];
 const DATES: (string | null)[] = [
   null, "", " ", "2024-01-31", " 2024-01-31 ", "2024-1-31", "2024-02-29", "2023-02-29", "2100-12-31", "2101-01-01", "1900-01-01", "1899-12-31",

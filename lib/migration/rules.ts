@@ -28,8 +28,12 @@ export type Moneda = (typeof MONEDAS)[number];
 export const METODOS = ["efectivo", "transferencia", "deposito", "cheque", "otro"] as const;
 export type Metodo = (typeof METODOS)[number];
 
+// The lookups keyed by legacy data are Maps: a plain object answers its prototype's members for
+// keys such as "constructor" or "__proto__".
+const lookup = <V>(entries: Record<string, V>): ReadonlyMap<string, V> => new Map(Object.entries(entries));
+
 /** lower(clean(x)) → estado. Anything else fails (UNKNOWN_ESTADO). */
-export const ESTADO_MAP: Readonly<Record<string, Estado>> = {
+export const ESTADO_MAP = lookup<Estado>({
   activo: "activo",
   vigente: "activo",
   "al dia": "activo",
@@ -43,10 +47,10 @@ export const ESTADO_MAP: Readonly<Record<string, Estado>> = {
   liquidado: "pagado",
   castigado: "castigado",
   anulado: "anulado",
-};
+});
 
 /** upper(clean(x)) → moneda; NULL and empty are PEN. Anything else fails (UNKNOWN_MONEDA). */
-export const MONEDA_MAP: Readonly<Record<string, Moneda>> = {
+export const MONEDA_MAP = lookup<Moneda>({
   "": "PEN",
   PEN: "PEN",
   "S/": "PEN",
@@ -55,10 +59,10 @@ export const MONEDA_MAP: Readonly<Record<string, Moneda>> = {
   USD: "USD",
   US$: "USD",
   DOLARES: "USD",
-};
+});
 
 /** lower(clean(x)) → metodo; anything else, NULL included, is `otro` (never fails). */
-export const METODO_MAP: Readonly<Record<string, Metodo>> = {
+export const METODO_MAP = lookup<Metodo>({
   efectivo: "efectivo",
   cash: "efectivo",
   transferencia: "transferencia",
@@ -66,7 +70,7 @@ export const METODO_MAP: Readonly<Record<string, Metodo>> = {
   tef: "transferencia",
   deposito: "deposito",
   cheque: "cheque",
-};
+});
 
 /* ── The TypeScript forms ──────────────────────────────────────────────────────────── */
 
@@ -108,17 +112,17 @@ export function parseDate(x: string | null): string | null {
 
 export function mapEstado(x: string | null): Estado | null {
   const c = clean(x);
-  return c === null ? null : (ESTADO_MAP[asciiLower(c)] ?? null);
+  return c === null ? null : (ESTADO_MAP.get(asciiLower(c)) ?? null);
 }
 
 export function mapMoneda(x: string | null): Moneda | null {
   const c = clean(x);
-  return c === null ? "PEN" : (MONEDA_MAP[asciiUpper(c)] ?? null);
+  return c === null ? "PEN" : (MONEDA_MAP.get(asciiUpper(c)) ?? null);
 }
 
 export function mapMetodo(x: string | null): Metodo {
   const c = clean(x);
-  return (c === null ? undefined : METODO_MAP[asciiLower(c)]) ?? "otro";
+  return (c === null ? undefined : METODO_MAP.get(asciiLower(c))) ?? "otro";
 }
 
 export function documento(x: string | null): string | null {
@@ -425,8 +429,8 @@ export function transformPrestamo(p: LegacyPrestamo, pagos: LegacyPago[]): Trans
 /* ── The SQL forms of the scalar rules, generated from the maps above ──────────────── */
 
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const caseMap = (expr: string, map: Readonly<Record<string, string>>, otherwise: string) =>
-  `CASE ${expr} ${Object.entries(map)
+const caseMap = (expr: string, map: ReadonlyMap<string, string>, otherwise: string) =>
+  `CASE ${expr} ${[...map]
     .map(([k, v]) => `WHEN ${lit(k)} THEN ${lit(v)}`)
     .join(" ")} ELSE ${otherwise} END`;
 
@@ -437,8 +441,8 @@ const WHITESPACE_SQL = "E' \\t\\n\\r\\f\\x0b'";
  * white space inside matches no key either way, so trimming the ends (btrim, no regex) gives the
  * same result as clean() at a fraction of the cost (6 pagos per prestamo go through it).
  */
-const cleanedFor = (map: Readonly<Record<string, string>>) =>
-  Object.keys(map).some((k) => /[ \t\n\r\f\v]/.test(k)) ? "console_clean(x)" : `btrim(x, ${WHITESPACE_SQL})`;
+const cleanedFor = (map: ReadonlyMap<string, string>) =>
+  [...map.keys()].some((k) => /[ \t\n\r\f\v]/.test(k)) ? "console_clean(x)" : `btrim(x, ${WHITESPACE_SQL})`;
 
 // lower()/upper() under COLLATE "C" fold ASCII letters only, like asciiLower/asciiUpper.
 export const RULE_FUNCTIONS_SQL = [

@@ -10,7 +10,7 @@ import { isoTime, queryOne } from "@/db/sql";
 import { systemActor, writeAudit, type Actor } from "@/lib/audit";
 import { AppError, pgErrorCode } from "@/lib/errors";
 import { emitRunEvent } from "@/lib/webhooks/emit";
-import { installCapture } from "./capture";
+import { installCapture, lockCapture, resyncStep } from "./capture";
 import { lockWriters, migrateWindow } from "./write";
 
 export const RUN_DEFAULTS = { batchSize: 2000, errorThresholdPct: 1, targetBatchMs: 500, pauseMs: 0, workers: 2 } as const;
@@ -110,8 +110,10 @@ export async function getLatestRun(db: Pick<Db, "execute">): Promise<RunDTO | nu
 const isUniqueViolation = (err: unknown) => pgErrorCode(err) === "23505";
 
 /**
- * Starts a run (202 in the API). 409 when one is active. Installs change capture on the first
- * start, in the same transaction, so no change between start and the first batch can be missed.
+ * Starts a run (202 in the API). 409 when one is active. Installs change capture when it is not
+ * on (first start, after a cleanup, triggers found missing or disabled), in the same transaction
+ * and under the capture lock, so no change between start and the first batch can be missed and
+ * no cleanup can drop the triggers under a run that has just started.
  */
 export async function startRun(
   db: Db,
@@ -128,6 +130,7 @@ export async function startRun(
   const workers = opts.workers ?? RUN_DEFAULTS.workers;
   try {
     return await db.transaction(async (tx) => {
+      await lockCapture(tx);
       const active = await getActiveRun(tx);
       if (active) throw new AppError("CONFLICT", `Run ${active.id} is already active`, { run: active });
       const row = await queryOne(
@@ -140,14 +143,14 @@ export async function startRun(
                     ${opts.preflight === undefined ? null : JSON.stringify(opts.preflight)}::jsonb)
             returning *`,
       );
-      const captureInstalled = await installCapture(tx, actor.name);
+      const capture = await installCapture(tx, actor.name);
       const run = toRunDTO(row!);
       await writeAudit(tx, actor, {
         action: "migration.start",
         target: `run:${run.id}`,
         outcome: "ok",
         status: 202,
-        details: { batchSize, errorThresholdPct: threshold, retry, targetBatchMs, pauseMs, workers, captureInstalled, ...(opts.preflight === undefined ? {} : { preflight: opts.preflight }) },
+        details: { batchSize, errorThresholdPct: threshold, retry, targetBatchMs, pauseMs, workers, captureInstalled: capture.installed, resyncOwed: capture.resyncOwed, ...(opts.preflight === undefined ? {} : { preflight: opts.preflight }) },
       });
       await emitRunEvent(tx, "run.started", run); // webhook row commits with the start (issue 7)
       return run;
@@ -240,6 +243,8 @@ export async function claimActiveRun(db: Db, workerId: string): Promise<{ run: R
 
 export type BatchOutcome =
   | { kind: "batch"; run: RunDTO; migrated: number; failed: number; pagos: number; durationMs: number; size: number }
+  /** A batch of the re-sync owed after a gap in capture (done before any copying). */
+  | { kind: "resync"; run: RunDTO; checked: number; rewritten: number; done: boolean }
   | { kind: "ended"; run: RunDTO }
   | { kind: "not-ours" }
   /** Nothing to claim now: other workers still hold chunks of the run. */
@@ -276,8 +281,31 @@ async function endRun(tx: Pick<Db, "execute" | "insert">, runId: number, status:
   return dto;
 }
 
+/**
+ * "Exceeds its threshold" in exact arithmetic (§4): the threshold is taken in basis points and
+ * compared as integers, so 35 failed of 1,000 at 3.5 % does not halt (35/1000*100 is
+ * 3.5000000000000004 in floating point).
+ */
+export function exceedsThreshold(failed: number, processed: number, thresholdPct: number): boolean {
+  const thresholdBp = Math.round(thresholdPct * 100);
+  return processed > 0 && failed * 10_000 > thresholdBp * processed;
+}
+
 const haltDetail = (failed: number, processed: number, threshold: number) =>
   `halted: error rate ${((failed / processed) * 100).toFixed(2)} % (${failed} of ${processed}) exceeds the threshold of ${threshold} %`;
+
+/** Claimed chunks of the run whose batch transaction is open right now (their rows are locked). */
+async function batchesInFlight(tx: Pick<Db, "execute">, runId: number): Promise<number> {
+  const row = await queryOne<{ n: number }>(
+    tx,
+    sql`select (select count(*) from migration_chunks where run_id = ${runId} and status = 'claimed')::int
+             - (select count(*) from (select id from migration_chunks where run_id = ${runId} and status = 'claimed' for update skip locked) free)::int as n`,
+  );
+  return row?.n ?? 0;
+}
+
+/** Thrown inside a batch's transaction to roll it back: its run ended while it ran. */
+class RunEndedMeanwhile extends Error {}
 
 /**
  * Step 1 of a batch, a short transaction on the run row: ends the run when asked to stop, past
@@ -288,6 +316,11 @@ async function claimChunk(db: Db, runId: number, workerId: string, size: number)
   return db.transaction(async (tx) => {
     const run = await queryOne(tx, sql`select * from migration_runs where id = ${runId} for update`);
     if (!run || (run.status !== "running" && run.status !== "paused") || run.lease_owner !== instanceOf(workerId)) return { kind: "not-ours" as const };
+    // A stop or a halt ends the run only once no batch of it is in flight (a batch holds its
+    // chunk's row lock until it commits): the run's figures are then final, and no batch of an
+    // ended run can overlap the next run's.
+    const ending = Boolean(run.stop_requested_by) || (Number(run.processed) >= THRESHOLD_MIN_PROCESSED && exceedsThreshold(Number(run.failed), Number(run.processed), Number(run.error_threshold_pct)));
+    if (ending && (await batchesInFlight(tx, runId)) > 0) return { kind: "wait" as const };
     if (run.stop_requested_by) {
       const detail = `stopped by ${String(run.stop_requested_by)} after batch ${Number(run.batches)}`;
       return { kind: "ended" as const, run: await endRun(tx, runId, "stopped", "stopped", detail, false) };
@@ -296,7 +329,7 @@ async function claimChunk(db: Db, runId: number, workerId: string, size: number)
     const processed = Number(run.processed);
     const failed = Number(run.failed);
     const threshold = Number(run.error_threshold_pct);
-    if (processed >= THRESHOLD_MIN_PROCESSED && (failed / processed) * 100 > threshold) {
+    if (processed >= THRESHOLD_MIN_PROCESSED && exceedsThreshold(failed, processed, threshold)) {
       return { kind: "ended" as const, run: await endRun(tx, runId, "halted", "halted", haltDetail(failed, processed, threshold), true) };
     }
     // A chunk row locked by a transaction is being migrated right now: SKIP LOCKED passes it by.
@@ -315,12 +348,12 @@ async function claimChunk(db: Db, runId: number, workerId: string, size: number)
     const claimedTo = Number(run.claimed_to);
     const next = await queryOne<{ hi: number | null }>(
       tx,
-      sql`select max(id)::int as hi from (select id from prestamos where id > ${claimedTo} order by id limit ${size}) w`,
+      sql`select max(id)::int as hi from (select id from prestamos where id > ${claimedTo}::bigint order by id limit ${size}) w`,
     );
     if (next?.hi == null) {
       const open = await queryOne<{ n: number }>(tx, sql`select count(*)::int as n from migration_chunks where run_id = ${runId} and status = 'claimed'`);
       if ((open?.n ?? 0) > 0) return { kind: "wait" as const };
-      if (processed > 0 && (failed / processed) * 100 > threshold) {
+      if (exceedsThreshold(failed, processed, threshold)) {
         return { kind: "ended" as const, run: await endRun(tx, runId, "halted", "halted", haltDetail(failed, processed, threshold), true) };
       }
       const detail = `finished: ${processed} processed, ${Number(run.migrated)} migrated, ${failed} failed`;
@@ -349,6 +382,8 @@ async function claimChunk(db: Db, runId: number, workerId: string, size: number)
  */
 export async function processBatch(db: Db, runId: number, workerId: string, size?: number): Promise<BatchOutcome> {
   const claimSize = size ?? Number((await queryOne<{ b: number }>(db, sql`select batch_size as b from migration_runs where id = ${runId}`))?.b ?? RUN_DEFAULTS.batchSize);
+  const resync = await resyncBatch(db, runId, workerId, claimSize);
+  if (resync) return resync;
   const claim = await claimChunk(db, runId, workerId, claimSize);
   if (claim.kind !== "chunk") return claim;
   const t0 = performance.now();
@@ -373,9 +408,39 @@ export async function processBatch(db: Db, runId: number, workerId: string, size
             migrated = migrated + ${counts.migrated}, pagos = pagos + ${counts.pagos}, batches = batches + 1,
             checkpoint = ${checkpointOf(runId, sql`r.claimed_to`)},
             lease_expires_at = now() + make_interval(secs => ${LEASE_SECONDS}), heartbeat_at = now()
-          where id = ${runId} returning *`,
+          where id = ${runId} and status in ('running','paused') returning *`,
     );
-    return { kind: "batch" as const, run: toRunDTO(updated!), migrated: counts.migrated, failed: counts.failed, pagos: counts.pagos, durationMs, size: claim.hi - claim.lo };
+    // Stopped at once (its lease had expired) or rolled back while this batch ran: its end and
+    // figures are written, and the next run may already be taking the same prestamos. Undo it.
+    if (!updated) throw new RunEndedMeanwhile();
+    return { kind: "batch" as const, run: toRunDTO(updated), migrated: counts.migrated, failed: counts.failed, pagos: counts.pagos, durationMs, size: claim.hi - claim.lo };
+  }).catch((err: unknown) => {
+    if (err instanceof RunEndedMeanwhile) return { kind: "not-ours" as const };
+    throw err;
+  });
+}
+
+/**
+ * A batch of the re-sync owed after a gap in capture (capture.ts resyncStep), while the run is
+ * this worker's and no stop is asked (claimChunk ends it then; the re-sync stays owed to the
+ * next run). Null when none is owed: the run copies.
+ */
+async function resyncBatch(db: Db, runId: number, workerId: string, size: number): Promise<Extract<BatchOutcome, { kind: "resync" }> | null> {
+  const owed = await queryOne<{ owed: boolean }>(db, sql`select resync_after is not null as owed from capture_state where id = 1`);
+  if (owed?.owed !== true) return null;
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`set local lock_timeout = '5s'`);
+    // The writers' lock first, then the run row, as every batch.
+    await lockWriters(tx, "exclusive");
+    const run = await queryOne(tx, sql`select status, lease_owner, stop_requested_by from migration_runs where id = ${runId}`);
+    if (!run || run.status !== "running" || run.lease_owner !== instanceOf(workerId) || run.stop_requested_by) return null;
+    const step = await resyncStep(tx, size);
+    if (!step) return null;
+    const updated = await queryOne(
+      tx,
+      sql`update migration_runs set lease_expires_at = now() + make_interval(secs => ${LEASE_SECONDS}), heartbeat_at = now() where id = ${runId} returning *`,
+    );
+    return { kind: "resync" as const, run: toRunDTO(updated!), ...step };
   });
 }
 

@@ -152,10 +152,14 @@ export function writeCtes(opts: { rewrite: boolean; runIdSql: string }): string 
     WHERE mf.legacy_id IN (SELECT id FROM cand${rewrite ? " UNION ALL SELECT id FROM gone" : ""})
     RETURNING 1
   ),
+  -- After del_f (it reads del_f's count): the rows del_f removes no longer hold the rule's key.
+  -- A conflict left is a row another transaction recorded for the same rule: kept once.
   ins_f AS (
     INSERT INTO migration_failures (legacy_id, code, field, value, pago_id, run_id)
     SELECT legacy_id, code, field, value, pago_id, ${runIdSql} FROM fail
+    WHERE (SELECT count(*) FROM del_f) >= 0
     ORDER BY legacy_id, pago_id NULLS FIRST, code
+    ON CONFLICT ON CONSTRAINT migration_failures_rule_key DO NOTHING
     RETURNING 1
   )`;
 }

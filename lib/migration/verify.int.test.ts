@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { insertPago, insertPrestamo, migrateAll } from "@/lib/testing/factories";
 import { listFailures } from "./failures";
+import { installCapture } from "./capture";
 import { getMetrics } from "./metrics";
 import { dryRun, getVerifyReport } from "./verify";
 
@@ -79,11 +80,23 @@ describe(`verify on ${testDriver()}`, () => {
     expect(r.dryRun).toMatchObject({ checked: 9, valid: 3, invalid: 6, byCode: EXPECTED_BY_CODE });
     expect(r.states).toEqual({ pending: 1, migrated: 2, failed: 6, rolledBack: 0 });
     expect(r.newTables).toEqual({ prestamos: 2, pagos: 2 });
-    expect(r.capture.enabled).toBe(true);
-    expect(r.capture.triggers.map((x) => [x.table, x.present])).toEqual([
-      ["prestamos", true],
-      ["pagos_prestamo", true],
+    // Triggers of the capture triggers' names that call something else are not capture (§4).
+    expect(r.capture.enabled).toBe(false);
+    expect(r.capture.triggers.map((x) => [x.table, x.present, x.enabled])).toEqual([
+      ["prestamos", true, false],
+      ["pagos_prestamo", true, false],
     ]);
+    await t.db.transaction((tx) => installCapture(tx, "verify-test"));
+    const installed = await getVerifyReport(t.db);
+    expect(installed.capture.enabled).toBe(true);
+    expect(installed.capture.triggers.map((x) => [x.table, x.present, x.enabled])).toEqual([
+      ["prestamos", true, true],
+      ["pagos_prestamo", true, true],
+    ]);
+    await t.db.execute(sql`ALTER TABLE pagos_prestamo DISABLE TRIGGER USER`);
+    expect((await getVerifyReport(t.db)).capture.triggers.map((x) => x.enabled)).toEqual([true, false]);
+    await t.db.execute(sql`ALTER TABLE pagos_prestamo ENABLE TRIGGER USER`); // enabled, but not ALWAYS: a replica session would skip it
+    expect((await getVerifyReport(t.db)).capture.enabled).toBe(false);
     expect(r.capture.backlog).toBe(2);
     expect(r.capture.oldestAgeSeconds).toBeGreaterThanOrEqual(89);
     expect(r.activeRun).toMatchObject({ status: "running", checkpoint: id.ok2, processed: 8, failed: 6, batchSize: 500, errorThresholdPct: 1 });

@@ -4,16 +4,16 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db, Driver } from "@/db/client";
-import { isoTime, queryOne, queryRows } from "@/db/sql";
+import { BEFORE_ANY_LEGACY_ID } from "@/db/schema";
+import { isoTime, queryOne } from "@/db/sql";
 import { FAILURE_CODES, type FailureCode } from "./rules";
-import { CAPTURE_TRIGGERS as TRIGGER_NAMES } from "./capture";
+import { readCaptureTriggers } from "./capture";
 import { expectedCtes } from "./sql-builder";
 import { getLegacyCounts } from "./legacy-counts";
 
 type Exec = Pick<Db, "execute">;
 
 /** The change-capture triggers capture.ts installs, keyed by the table each one is on. */
-const CAPTURE_TRIGGERS = { prestamos: TRIGGER_NAMES.prestamos, pagos_prestamo: TRIGGER_NAMES.pagos } as const;
 
 export const DRY_RUN_CHUNK = 5_000; // see CONSISTENCY_CHUNK: larger chunks get quadratic plans
 
@@ -76,10 +76,10 @@ export async function dryRun(db: Exec, opts: { chunkSize?: number } = {}): Promi
   const size = opts.chunkSize ?? DRY_RUN_CHUNK;
   const byCode = Object.fromEntries(FAILURE_CODES.map((c) => [c, 0])) as Record<FailureCode, number>;
   const out = { checked: 0, valid: 0, invalid: 0, failingRules: 0, pagosOfPrestamos: 0, pagosOfValid: 0, chunks: 0 };
-  for (let after = 0; ; ) {
+  for (let after = BEFORE_ANY_LEGACY_ID; ; ) {
     const r = await queryOne<Record<string, unknown>>(
       db,
-      sql`WITH cand AS MATERIALIZED (SELECT l.* FROM prestamos l WHERE l.id > ${after} ORDER BY l.id LIMIT ${size}),${sql.raw(EXPECTED)},
+      sql`WITH cand AS MATERIALIZED (SELECT l.* FROM prestamos l WHERE l.id > ${after}::bigint ORDER BY l.id LIMIT ${size}),${sql.raw(EXPECTED)},
       bad AS (SELECT DISTINCT legacy_id FROM fail)
       SELECT (SELECT count(*) FROM cand)::int AS n, (SELECT max(id) FROM cand) AS last_id,
         (SELECT count(*) FROM bad)::int AS invalid,
@@ -137,17 +137,8 @@ export async function getVerifyReport(db: Db, opts: { driver?: Driver; chunkSize
                    (SELECT extract(epoch FROM now() - min(captured_at))::float8 FROM capture_changes) AS oldest_age,
                    version() AS version`,
       );
-      const triggers = await queryRows<{ table: string; name: string; enabled: string }>(
-        tx,
-        sql`SELECT c.relname AS table, t.tgname AS name, t.tgenabled AS enabled
-            FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-            WHERE NOT t.tgisinternal AND c.relnamespace = to_regnamespace(current_schema())
-              AND t.tgname IN (${CAPTURE_TRIGGERS.prestamos}, ${CAPTURE_TRIGGERS.pagos_prestamo})`,
-      );
-      const trig = Object.entries(CAPTURE_TRIGGERS).map(([table, name]) => {
-        const found = triggers.find((t) => t.table === table && t.name === name);
-        return { table, name, present: Boolean(found), enabled: Boolean(found && found.enabled !== "D") };
-      });
+      // Enabled means capturing: ours and ENABLE ALWAYS (a trigger of that name that is not ours, or does not fire for every session, is not capture).
+      const trig = (await readCaptureTriggers(tx)).map((t) => ({ table: t.table, name: t.name, present: t.present, enabled: t.capturing }));
       const run = await queryOne<Record<string, unknown>>(
         tx,
         sql`SELECT id, status, started_by, started_at::text AS started_at, checkpoint, processed, migrated, failed, pagos,

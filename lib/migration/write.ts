@@ -15,10 +15,31 @@ import { COUNTS_SELECT, expectedCtes, writeCtes } from "./sql-builder";
 export type Tx = Pick<Db, "execute">;
 
 // An arbitrary constant: the advisory lock key of the console's writers to the new tables.
-const WRITERS_LOCK_KEY = 727_365_001;
+export const WRITERS_LOCK_KEY = 727_365_001;
 
 export async function lockWriters(tx: Tx, mode: "shared" | "exclusive"): Promise<void> {
   await tx.execute(mode === "shared" ? sql`select pg_advisory_xact_lock_shared(${WRITERS_LOCK_KEY})` : sql`select pg_advisory_xact_lock(${WRITERS_LOCK_KEY})`);
+}
+
+/** How long a drain tries for the writers' lock before it gives up (the worker tries again later). */
+export const DRAIN_LOCK_BUDGET_MS = 5_000;
+
+/**
+ * The writers' lock EXCLUSIVE without ever waiting in the lock queue: tried, then tried again
+ * after pauses (20 ms doubling to 500 ms) for at most `budgetMs`. A waiting exclusive request
+ * would queue every later batch behind it, so a batch transaction frozen while holding the lock
+ * SHARED would stall the whole run; tried like this, batches go on and the drain comes back.
+ */
+export async function lockWritersExclusiveBounded(tx: Tx, budgetMs = DRAIN_LOCK_BUDGET_MS): Promise<void> {
+  const deadline = Date.now() + budgetMs;
+  for (let pause = 20; ; pause = Math.min(500, pause * 2)) {
+    const row = await queryOne<{ ok: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${WRITERS_LOCK_KEY}) as ok`);
+    if (row?.ok) return;
+    if (Date.now() + pause > deadline) {
+      throw new AppError("UNAVAILABLE", `Another session of the console has held the writers' lock for ${budgetMs / 1000} s (a batch in flight, or a frozen one until the server ends it): the change backlog is synced on the next try.`, { retryAfterSeconds: 5 }, { "Retry-After": "5" });
+    }
+    await new Promise((r) => setTimeout(r, pause));
+  }
 }
 
 export interface WriteCounts {
@@ -72,11 +93,11 @@ export async function migrateWindow(
   // nested loop over a rescanned hash aggregate on row estimates of 1 (measured 13× slower).
   const q: SQL = sql`WITH
   win AS MATERIALIZED (
-    SELECT l.* FROM prestamos l WHERE l.id > ${opts.after} AND l.id <= ${upTo} ORDER BY l.id LIMIT ${opts.limit}
+    SELECT l.* FROM prestamos l WHERE l.id > ${opts.after}::bigint AND l.id <= ${upTo}::bigint ORDER BY l.id LIMIT ${opts.limit}
   ),
   cand AS MATERIALIZED (
     SELECT w.* FROM win w
-    LEFT JOIN (SELECT * FROM migration_state WHERE legacy_id > ${opts.after} AND legacy_id <= ${upTo}) s ON s.legacy_id = w.id
+    LEFT JOIN (SELECT * FROM migration_state WHERE legacy_id > ${opts.after}::bigint AND legacy_id <= ${upTo}::bigint) s ON s.legacy_id = w.id
     WHERE s.legacy_id IS NULL OR (${opts.retry}::boolean AND s.state IN ('failed', 'rolled_back'))
   ),${sql.raw(EXPECTED_RANGE + WRITE_INSERT_ONLY(opts.runId))}
   SELECT ${sql.raw(COUNTS_SELECT)}, (SELECT count(*) FROM win)::int AS window_size, (SELECT max(id) FROM win) AS last_id`;
@@ -91,7 +112,8 @@ export async function migrateWindow(
  * all their pagos (migrated); failing → removed from the new tables and marked failed with
  * every failing rule; gone from legacy → removed with their state and failures.
  * `take` says which states are re-evaluated: "all" (single), or "tracked" (change capture:
- * migrated and failed, plus pending ones when `followPending`). Rolled back ones only with "all".
+ * migrated and failed, plus pending ones when `followPending`). Rolled back ones only with "all",
+ * or when gone from legacy (their state row is removed).
  */
 export async function syncPrestamos(
   tx: Tx,
@@ -105,6 +127,8 @@ export async function syncPrestamos(
   take AS MATERIALIZED (
     SELECT ids.id FROM ids LEFT JOIN migration_state s ON s.legacy_id = ids.id
     WHERE ${takeAll}::boolean OR s.state IN ('migrated', 'failed') OR (s.state IS NULL AND ${opts.followPending ?? false}::boolean)
+      -- a rolled back prestamo is not followed, but once deleted from legacy its state goes too
+      OR (s.state = 'rolled_back' AND NOT EXISTS (SELECT 1 FROM prestamos l WHERE l.id = ids.id))
   ),
   cand AS MATERIALIZED (SELECT l.* FROM prestamos l WHERE l.id IN (SELECT id FROM take)),
   gone AS (SELECT id FROM take WHERE id NOT IN (SELECT id FROM cand)),${sql.raw(EXPECTED + WRITE_REWRITE(opts.runId ?? null))}

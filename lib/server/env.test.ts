@@ -32,6 +32,7 @@ describe("parseEnv", () => {
 
   it("reads DEMO_DATA words and treats blank variables as unset", () => {
     expect(parseEnv({ DEMO_DATA: "off" }).demoData).toBe(false);
+    expect(() => parseEnv({ DEMO_DATA: "constructor" })).toThrow(/DEMO_DATA/);
     expect(parseEnv({ DEMO_DATA: " No " }).demoData).toBe(false);
     expect(parseEnv({ DEMO_DATA: "1", DATABASE_URL: "postgres://h/db" }).demoData).toBe(true);
     expect(parseEnv({ DATABASE_URL: "", ADMIN_EMAIL: " ", ADMIN_PASSWORD: "" }).mode).toBe("embedded");

@@ -11,12 +11,13 @@ import { AppError } from "@/lib/errors";
 const blankAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankAsUnset, schema.optional());
 
-const BOOLEAN_WORDS: Record<string, boolean> = { "1": true, true: true, on: true, yes: true, "0": false, false: false, off: false, no: false };
+// A Map: `"constructor" in {}` is true.
+const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map(Object.entries({ "1": true, true: true, on: true, yes: true, "0": false, false: false, off: false, no: false }));
 
 const onOff = z
   .string()
   .transform((v) => v.trim().toLowerCase())
-  .refine((v) => v in BOOLEAN_WORDS, { message: "must be on/off (or true/false, 1/0, yes/no)" });
+  .refine((v) => BOOLEAN_WORDS.has(v), { message: "must be on/off (or true/false, 1/0, yes/no)" });
 
 export const EnvSchema = z
   .object({
@@ -42,7 +43,7 @@ export const EnvSchema = z
   })
   // A production console on the lender's database sends its session cookie only over https (Secure
   // cookie, HSTS). The embedded demo and the e2e server (no DATABASE_URL) run on plain http.
-  .refine((e) => !(e.NODE_ENV === "production" && e.DATABASE_URL && !e.NEXTAUTH_URL?.startsWith("https://") && !(e.ALLOW_INSECURE_HTTP && BOOLEAN_WORDS[e.ALLOW_INSECURE_HTTP])), {
+  .refine((e) => !(e.NODE_ENV === "production" && e.DATABASE_URL && !e.NEXTAUTH_URL?.startsWith("https://") && !(e.ALLOW_INSECURE_HTTP && BOOLEAN_WORDS.get(e.ALLOW_INSECURE_HTTP))), {
     message: "must be an https:// URL in production with DATABASE_URL (sessions would travel without a Secure cookie); set ALLOW_INSECURE_HTTP=1 to run on http anyway",
     path: ["NEXTAUTH_URL"],
   });
@@ -84,7 +85,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     databaseUrl: e.DATABASE_URL,
     dataDir: mode === "embedded" ? path.resolve(cwd, e.PGLITE_DATA_DIR ?? path.join(".data", "pglite")) : undefined,
     admin,
-    demoData: e.DEMO_DATA === undefined ? demoDefault : BOOLEAN_WORDS[e.DEMO_DATA],
+    demoData: e.DEMO_DATA === undefined ? demoDefault : BOOLEAN_WORDS.get(e.DEMO_DATA)!,
     allowTestData: testDataAllowed(source),
     nextauthSecret: e.NEXTAUTH_SECRET,
     nextauthUrl: e.NEXTAUTH_URL,
@@ -97,7 +98,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
  */
 export function testDataAllowed(env: Record<string, string | undefined> = process.env): boolean {
   const word = env.ALLOW_TEST_DATA?.trim().toLowerCase();
-  if (word && word in BOOLEAN_WORDS) return BOOLEAN_WORDS[word];
+  if (word && BOOLEAN_WORDS.has(word)) return BOOLEAN_WORDS.get(word)!;
   return !env.DATABASE_URL?.trim();
 }
 

@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { BEFORE_ANY_LEGACY_ID } from "@/db/schema";
 import { queryOne, queryRows } from "@/db/sql";
 import { getLatestRun, startRun, type RunDTO } from "@/lib/migration/runs";
 import { independentCompare, type IndependentReport } from "./independent";
@@ -172,7 +173,7 @@ export async function auditRun(db: Db): Promise<RunAudit> {
 }
 
 /**
- * The run's committed batches, in order, must tile 1..checkpoint: each starts right after the
+ * The run's committed batches, in order, must tile every id up to the checkpoint: each starts right after the
  * previous one ended (an overlap is a prestamo taken twice, a gap one skipped).
  */
 export async function runRangeProblems(db: Pick<Db, "execute">, runId: number): Promise<string[]> {
@@ -181,12 +182,12 @@ export async function runRangeProblems(db: Pick<Db, "execute">, runId: number): 
     sql`select from_id, to_id from migration_batches where kind = 'run' and run_id = ${runId} order by from_id, to_id`,
   );
   const problems: string[] = [];
-  let prevTo = 0;
+  let prevTo = BEFORE_ANY_LEGACY_ID;
   for (const r of rows) {
     const from = Number(r.from_id);
     const to = Number(r.to_id);
     if (from <= prevTo) problems.push(`batch ${from}..${to} overlaps the previous one ending at ${prevTo}`);
-    else if (from !== prevTo + 1 && !(prevTo === 0 && from === 1)) problems.push(`gap between ${prevTo} and ${from}`);
+    else if (from !== prevTo + 1) problems.push(`gap between ${prevTo} and ${from}`);
     prevTo = Math.max(prevTo, to);
   }
   return problems;

@@ -6,6 +6,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { BEFORE_ANY_LEGACY_ID } from "@/db/schema";
 import { queryOne, queryRows } from "@/db/sql";
 import { lockWriters, migrateWindow, syncPrestamos } from "@/lib/migration/write";
 
@@ -95,7 +96,7 @@ export async function insertManyValid(db: Exec, count: number, pagosEach = 2): P
 export async function migrateAll(db: Db): Promise<{ migrated: number; failed: number }> {
   return db.transaction(async (tx) => {
     await lockWriters(tx, "shared");
-    const r = await migrateWindow(tx, { after: 0, limit: 2_000_000, runId: 1, retry: false });
+    const r = await migrateWindow(tx, { after: BEFORE_ANY_LEGACY_ID, limit: 2_000_000, runId: 1, retry: false });
     return { migrated: r.migrated, failed: r.failed };
   });
 }

@@ -20,7 +20,9 @@ if (process.env.CHILD_WAIT_GO === "1") {
 }
 const url = process.env.DATABASE_URL;
 const dataDir = process.env.PGLITE_DATA_DIR;
-const handle = await openDb(url ? { url, max: 2 } : { dataDir });
+// IDLE_IN_TX_MS: a shorter idle-in-transaction limit, for the frozen-session test.
+const idleInTransactionMs = process.env.IDLE_IN_TX_MS ? Number(process.env.IDLE_IN_TX_MS) : undefined;
+const handle = await openDb(url ? { url, max: 2, ...(idleInTransactionMs === undefined ? {} : { sessionLimits: { idleInTransactionMs } }) } : { dataDir });
 const workerId = newWorkerId();
 try {
   for (;;) {

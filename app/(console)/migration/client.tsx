@@ -97,7 +97,9 @@ export function MigrationClient({
               </span>
               <span data-testid="run-state">{look.label}</span>
             </Badge>
-            <p className="text-sm text-zinc-600">{look.text}</p>
+            <p className="text-sm text-zinc-600">
+              {p.phase === "resync" ? "Re-syncing the prestamos changed while capture was off (see Change capture); copying follows." : look.text}
+            </p>
           </div>
           {p.run && <RunFacts run={p.run} />}
         </section>
@@ -116,7 +118,7 @@ export function MigrationClient({
             <p className="text-sm text-zinc-600">
               {p.capture.enabled
                 ? "Triggers record every change to the legacy tables; the console re-syncs those prestamos."
-                : "No triggers on the legacy tables. The first start turns capture on."}
+                : "No capture triggers firing on the legacy tables (missing, disabled or not ENABLE ALWAYS): changes are not recorded. A start turns capture on and first re-syncs what changed meanwhile."}
             </p>
           </div>
           <dl className="mt-3 grid grid-cols-2 gap-x-6 gap-y-1 text-sm">
@@ -126,6 +128,16 @@ export function MigrationClient({
             </dd>
             <dt className="text-zinc-500">Oldest waiting</dt>
             <dd className="tabular text-right text-zinc-900">{p.capture.oldestAgeSeconds === null ? "—" : fmtDuration(p.capture.oldestAgeSeconds)}</dd>
+            {p.capture.resync.owed && (
+              <>
+                <dt className="text-zinc-500" title="Capture had a gap: every migrated prestamo is compared with legacy, and rewritten when it no longer matches, before the run copies on">
+                  Re-sync after a gap
+                </dt>
+                <dd className="tabular text-right font-medium text-amber-700" data-testid="capture-resync">
+                  {fmtInt(p.capture.resync.checked)} checked, {fmtInt(p.capture.resync.rewritten)} rewritten
+                </dd>
+              </>
+            )}
           </dl>
         </section>
       </div>
@@ -190,7 +202,7 @@ function RunFacts({ run }: { run: RunDTO }) {
       <dt className="text-zinc-500">Batches</dt>
       <dd className="tabular text-zinc-900">{fmtInt(run.batches)}</dd>
       <dt className="text-zinc-500">Checkpoint</dt>
-      <dd className="tabular text-zinc-900">id {fmtInt(run.checkpoint)}</dd>
+      <dd className="tabular text-zinc-900">{run.checkpoint < -2147483648 ? "none yet" : `id ${fmtInt(run.checkpoint)}`}</dd>
       <dt className="text-zinc-500" title="Batch size adapts so a batch takes about this long">Target batch</dt>
       <dd className="tabular text-zinc-900" data-testid="run-target-batch-ms">
         {run.targetBatchMs > 0 ? `${fmtInt(run.targetBatchMs)} ms` : "fixed size"}
@@ -277,7 +289,22 @@ function ProgressCard({ p }: { p: ProgressDTO }) {
         <Figure label="ETA" value={p.etaSeconds === null ? "—" : fmtDuration(p.etaSeconds)} hint={active ? (p.etaSeconds === null ? "measuring the rate…" : "at the current rate") : "no active run"} />
         <Figure label="Change backlog" value={fmtInt(p.capture.backlog)} hint={p.capture.enabled ? "changes waiting to sync" : "capture is off"} />
       </dl>
+      <CountsCheckLine check={p.countsCheck} />
     </Card>
+  );
+}
+
+/** The worker's last self-check of the kept state counts: a difference stays visible after its repair. */
+function CountsCheckLine({ check }: { check: ProgressDTO["countsCheck"] }) {
+  if (!check) return <p className="mt-3 text-xs text-zinc-500">State counts not self-checked yet (the worker checks them when idle).</p>;
+  if (check.ok) return <p className="mt-3 text-xs text-zinc-500" data-testid="counts-check">State counts self-checked {fmtTime(check.checkedAt)}: equal to the real counts.</p>;
+  const k = check.kept;
+  const r = check.real;
+  return (
+    <p className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900" role="status" data-testid="counts-check">
+      Self-check {fmtTime(check.checkedAt)}: the kept state counts differed from the real ones (kept {fmtInt(k.migrated)} / {fmtInt(k.failed)} / {fmtInt(k.rolledBack)}, real{" "}
+      {fmtInt(r.migrated)} / {fmtInt(r.failed)} / {fmtInt(r.rolledBack)} migrated / failed / rolled back){check.repaired ? " and were rebuilt from them." : "; they are rebuilt at the next check."}
+    </p>
   );
 }
 

@@ -1,6 +1,7 @@
 import { AuditQuery } from "@/lib/api/schemas";
 import { auditCsvStream, queryAudit } from "@/lib/audit-query";
 import { route } from "@/lib/http/route";
+import { methodNotAllowed } from "@/lib/http/fallback";
 
 // GET /api/audit: the audit log newest first, paged and filtered; ?format=csv streams the whole filtered log.
 export const GET = route({
@@ -21,3 +22,4 @@ export const GET = route({
     return queryAudit(db, { ...filters, page, limit });
   },
 });
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");

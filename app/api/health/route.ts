@@ -23,4 +23,4 @@ export async function GET(req?: Request): Promise<Response> {
   });
 }
 
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");

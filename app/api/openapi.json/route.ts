@@ -4,4 +4,4 @@ import { methodNotAllowed } from "@/lib/http/fallback";
 import { route } from "@/lib/http/route";
 
 export const GET = route({ role: "public", handler: async () => openApiDocument() });
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");

@@ -14,4 +14,4 @@ export const POST = route({
   status: 201,
   handler: async ({ db, body, actor }) => createWebhook(db, body, actor),
 });
-export const { PUT, PATCH, DELETE } = methodNotAllowed("GET", "POST");
+export const { PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET", "POST");

@@ -16,7 +16,7 @@ import type { AuditPage } from "@/lib/audit-query";
 import { fmtCents, fmtInt, fmtTime } from "@/lib/format";
 import type { DiffLine, DiffValue, PagoDiff, PrestamoDiff } from "@/lib/migration/consistency";
 import type { SingleOutcome } from "@/lib/migration/prestamo-actions";
-import { VisibleText, WhitespaceLegend } from "@/components/console/visible-text";
+import { PlainValue, VisibleText, WhitespaceLegend } from "@/components/console/visible-text";
 
 const POLL_MS = 5000;
 const CENT_COLUMNS = new Set(["monto_cents", "total_pagado_cents", "saldo_cents"]);
@@ -244,11 +244,12 @@ function Value({ v, column, moneda }: { v: DiffValue; column: string; moneda: st
   if (CENT_COLUMNS.has(column) && v !== null && /^-?\d+$/.test(String(v)))
     return (
       <span className="flex flex-col">
-        <VisibleText value={v} />
+        <PlainValue value={v} />
         <span className="tabular text-xs text-zinc-500">{fmtCents(v as number | string, moneda)}</span>
       </span>
     );
-  return <VisibleText value={v} />;
+  // What the rules made of the legacy value: the text itself, no glyphs (those are for the value as stored).
+  return <PlainValue value={v} />;
 }
 
 function DiffTable({ lines, moneda, caption, compared, className = "-mt-3" }: { lines: DiffLine[]; moneda: string | null; caption: string; compared: boolean; className?: string }) {

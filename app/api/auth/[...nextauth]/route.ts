@@ -64,3 +64,4 @@ export async function POST(req: Request, ctx: Ctx): Promise<Response> {
   }
   return nextAuth(req, ctx);
 }
+export const { PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET", "POST");

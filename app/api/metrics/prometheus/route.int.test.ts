@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryOne, queryRows } from "@/db/sql";
@@ -126,6 +127,19 @@ describe("GET /api/metrics/prometheus", () => {
     resetConsistencyCache();
     const e = parseExposition((await scrape({ token: SCRAPE })).text);
     expect(valueOf(e, "prestamos_consistency_match_percent")).toBeLessThan(100);
-    expect(valueOf(e, "prestamos_consistency_summary_age_seconds")).toBeLessThan(5);
+    expect(valueOf(e, "prestamos_consistency_computed_age_seconds")).toBeLessThan(5);
+  });
+
+  it("is clean under promtool check metrics (Prometheus's own linter), every family of ours included", async () => {
+    const res = await scrape({ token: SCRAPE });
+    expect(res.status).toBe(200);
+    const e = parseExposition(res.text);
+    const ours = Object.keys(e.types).filter((name) => name.startsWith("prestamos_"));
+    expect(ours.length).toBeGreaterThanOrEqual(15);
+    const lint = spawnSync(process.env.PROMTOOL ?? "promtool", ["check", "metrics"], { input: res.text, encoding: "utf8" });
+    // Missing promtool is a failure, not a skip: .ci/lib.sh installs it (Debian's prometheus package).
+    expect(lint.error, "promtool not found: apt-get install prometheus, or set PROMTOOL").toBeUndefined();
+    expect(`${lint.stdout}${lint.stderr}`.trim()).toBe("");
+    expect(lint.status).toBe(0);
   });
 });

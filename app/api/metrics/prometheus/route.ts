@@ -20,4 +20,4 @@ export const GET = route({
     return new Response(body, { headers: { "content-type": contentType, "cache-control": "no-store" } });
   },
 });
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");

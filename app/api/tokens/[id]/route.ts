@@ -1,6 +1,7 @@
 import { IdParams } from "@/lib/api/schemas";
 import { revokeToken } from "@/lib/auth/tokens";
 import { route } from "@/lib/http/route";
+import { methodNotAllowed } from "@/lib/http/fallback";
 
 // DELETE /api/tokens/:id: revokes a token (it stays listed, revoked); 409 when already revoked.
 export const DELETE = route({
@@ -10,3 +11,4 @@ export const DELETE = route({
   params: IdParams,
   handler: async ({ db, params, actor }) => revokeToken(db, params.id, actor),
 });
+export const { GET, HEAD, POST, PUT, PATCH, OPTIONS } = methodNotAllowed("DELETE");

@@ -1,6 +1,7 @@
 import { IdParams, UpdateUserBody } from "@/lib/api/schemas";
 import { deleteUser, getUser, updateUser } from "@/lib/auth/users";
 import { route } from "@/lib/http/route";
+import { methodNotAllowed } from "@/lib/http/fallback";
 
 const target = (p: Record<string, string>) => `user:${p.id}`;
 
@@ -25,3 +26,4 @@ export const DELETE = route({
   params: IdParams,
   handler: async ({ db, params, actor }) => deleteUser(db, params.id, actor),
 });
+export const { POST, PUT, OPTIONS } = methodNotAllowed("GET", "PATCH", "DELETE");

@@ -24,4 +24,4 @@ export const DELETE = route({
   params: IdParams,
   handler: async ({ db, params, actor }) => deleteWebhook(db, params.id, actor),
 });
-export const { GET, POST, PUT } = methodNotAllowed("PATCH", "DELETE");
+export const { GET, HEAD, POST, PUT, OPTIONS } = methodNotAllowed("PATCH", "DELETE");

@@ -4,4 +4,4 @@ import { route } from "@/lib/http/route";
 import { getChecklist } from "@/lib/migration/checklist";
 
 export const GET = route({ role: "reviewer", handler: async ({ db }) => getChecklist(db) });
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");

@@ -8,4 +8,4 @@ export const POST = route({
   action: "migration.cleanup",
   handler: async ({ db, actor }) => endCapture(db, actor),
 });
-export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("POST");

@@ -9,4 +9,4 @@ export const GET = route({
   query: ConsistencyQuery,
   handler: async ({ db, query }) => getConsistency(db, { category: query.category, page: query.page, limit: query.limit }),
 });
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");

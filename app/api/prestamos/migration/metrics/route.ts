@@ -9,4 +9,4 @@ export const GET = route({
   query: MetricsQuery,
   handler: async ({ db, query }) => getMetrics(db, query),
 });
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");

@@ -8,4 +8,4 @@ export const POST = route({
   action: "migration.pause",
   handler: async ({ db, actor }) => ({ run: await setRunPaused(db, true, actor) }),
 });
-export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("POST");

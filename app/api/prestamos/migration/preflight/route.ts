@@ -10,4 +10,4 @@ export const GET = route({
   query: PreflightQuery,
   handler: async ({ db, query }) => getPreflight(db, await preflightContext(), { dryRun: query.refresh ? "fresh" : "cached" }),
 });
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");

@@ -13,4 +13,4 @@ export const POST = route({
     return { run };
   },
 });
-export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("POST");

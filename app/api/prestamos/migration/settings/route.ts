@@ -10,4 +10,4 @@ export const PATCH = route({
   body: TuneRunBody,
   handler: async ({ db, body, actor }) => ({ run: await tuneRun(db, body, actor) }),
 });
-export const { GET, POST, PUT, DELETE } = methodNotAllowed("PATCH");
+export const { GET, HEAD, POST, PUT, DELETE, OPTIONS } = methodNotAllowed("PATCH");

@@ -8,4 +8,4 @@ export const POST = route({
   action: "migration.stop",
   handler: async ({ db, actor }) => ({ run: await requestStop(db, actor) }),
 });
-export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("POST");

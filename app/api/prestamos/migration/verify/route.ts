@@ -8,4 +8,4 @@ export const GET = route({
   role: "reviewer",
   handler: async ({ db }) => getVerifyReport(db, { driver: (await getDbHandle()).driver }),
 });
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");

@@ -1,5 +1,6 @@
 import { route } from "@/lib/http/route";
 import { deleteTestData, listTestData } from "@/lib/migration/test-data";
+import { methodNotAllowed } from "@/lib/http/fallback";
 
 // GET /api/prestamos/test/data: the test data sets and their current counts.
 export const GET = route({ role: "reviewer", handler: async ({ db }) => listTestData(db) });
@@ -10,3 +11,4 @@ export const DELETE = route({
   action: "testdata.delete",
   handler: async ({ db, actor }) => deleteTestData(db, actor),
 });
+export const { POST, PUT, PATCH, OPTIONS } = methodNotAllowed("GET", "DELETE");

@@ -11,4 +11,4 @@ export const GET = route({
   query: DeliveriesQuery,
   handler: async ({ db, params, query, principal }) => listDeliveries(db, params.id, query, viewerOf(principal)),
 });
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");

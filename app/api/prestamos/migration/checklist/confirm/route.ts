@@ -10,4 +10,4 @@ export const POST = route({
   body: ChecklistConfirmBody,
   handler: async ({ db, body, actor }) => ({ confirmation: await confirmItem(db, "checklist", body, actor) }),
 });
-export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("POST");

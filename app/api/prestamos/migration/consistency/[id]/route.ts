@@ -9,4 +9,4 @@ export const GET = route({
   params: LegacyIdParams,
   handler: async ({ db, params }) => getPrestamoDiff(db, params.id),
 });
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");

@@ -11,4 +11,4 @@ export const PUT = route({
   body: PreflightSettingsBody,
   handler: async ({ db, body, actor }) => setPreflightSettings(db, body, actor),
 });
-export const { POST, PATCH, DELETE } = methodNotAllowed("GET", "PUT");
+export const { POST, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET", "PUT");

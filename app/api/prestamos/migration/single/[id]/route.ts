@@ -11,4 +11,4 @@ export const POST = route({
   params: IdParams,
   handler: async ({ db, params, actor }) => migrateSingle(db, params.id, actor),
 });
-export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("POST");
