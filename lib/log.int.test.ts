@@ -1,4 +1,6 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { route } from "@/lib/http/route";
 import { call, makeToken, TEST_PASSWORD } from "@/lib/auth/testing";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { installAppDb } from "@/lib/testing/app-db";
@@ -7,6 +9,9 @@ import * as users from "@/app/api/users/route";
 import * as hooks from "@/app/api/webhooks/route";
 import * as progress from "@/app/api/prestamos/migration/progress/route";
 import { createLogger, logWorkerEvent, useLogger } from "./log";
+
+// The webhook below targets 127.0.0.1, which only this allow-list lets through.
+process.env.WEBHOOK_ALLOWED_ADDRESSES = "127.0.0.1";
 
 let db: TestDb;
 let forget: () => void;
@@ -36,7 +41,7 @@ describe("request logs", () => {
     const t = await call(tokens.POST, { method: "POST", path: "/api/tokens", token: admin, body: { name: "log-test", role: "reviewer" } });
     expect(t.status).toBe(201);
     secrets.push(t.json.token);
-    const h = await call(hooks.POST, { method: "POST", path: "/api/webhooks", token: admin, body: { url: "https://hooks.example.com/x" } });
+    const h = await call(hooks.POST, { method: "POST", path: "/api/webhooks", token: admin, body: { url: "http://127.0.0.1:9/x" } });
     secrets.push(h.json.secret);
     await call(progress.GET, { path: "/api/prestamos/migration/progress", token: "pc_wrong_token_value_123" });
     secrets.push("pc_wrong_token_value_123");
@@ -61,5 +66,26 @@ describe("request logs", () => {
     expect(records.find((r) => r.msg === "worker error")).toMatchObject({ level: 50, component: "worker", error: "boom", password: "[redacted]" });
     const text = lines.join("");
     for (const s of secrets) expect(text, `a secret leaked into the logs`).not.toContain(s);
+  });
+
+  it("logs a 500 with the database's root message only: no stack, no drizzle query text nor its parameters", async () => {
+    const admin = await makeToken(db.db, "admin");
+    const secret = "whsec_a-parameter-that-must-not-be-logged";
+    const failing = route({
+      role: "admin",
+      handler: async ({ db: d }) => {
+        await d.execute(sql`SELECT * FROM no_such_table_here WHERE secret = ${secret}`);
+        return null;
+      },
+    });
+    lines.length = 0;
+    const res = await call(failing, { path: "/api/failing", token: admin });
+    expect(res.status).toBe(500);
+    const failed = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.msg === "request failed");
+    expect(failed?.err).toMatch(/no_such_table_here/);
+    const text = lines.join("");
+    expect(text).not.toContain(secret);
+    expect(text).not.toMatch(/Failed query|params:|\n\s+at /);
+    expect(res.text).not.toContain(secret);
   });
 });

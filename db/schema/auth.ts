@@ -13,6 +13,8 @@ export const users = pgTable(
     role: text("role").$type<Role>().notNull(),
     passwordHash: text("password_hash").notNull(),
     disabled: boolean("disabled").notNull().default(false),
+    /** Bumped when the password changes: a session carries the version it was signed in with, and an older one is refused. */
+    sessionVersion: integer("session_version").notNull().default(1),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -28,11 +30,14 @@ export const apiTokens = pgTable(
     tokenHash: text("token_hash").notNull().unique(), // sha-256 hex of the token; the token itself is never stored
     prefix: text("prefix").notNull(), // first characters, to recognise a token in the list
     createdBy: text("created_by").notNull(),
+    /** The user who made it: removing or demoting them revokes it. Null for tokens of the CLI / the system. */
+    createdByUserId: integer("created_by_user_id").references(() => users.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
   },
-  (t) => [check("console_api_tokens_role_check", sql`${t.role} in ('admin','reviewer')`)],
+  (t) => [check("console_api_tokens_role_check", sql`${t.role} in ('admin','reviewer')`), index("console_api_tokens_created_by_user_idx").on(t.createdByUserId)],
 );
 
 export const auditLog = pgTable(
@@ -58,8 +63,15 @@ export const auditLog = pgTable(
 );
 
 /** Fixed-window counters shared by every instance (sign-in and API rate limits). */
-export const rateLimits = pgTable("console_rate_limits", {
-  key: text("key").primaryKey(),
-  windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
-  count: integer("count").notNull(),
-});
+export const rateLimits = pgTable(
+  "console_rate_limits",
+  {
+    key: text("key").primaryKey(),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    count: integer("count").notNull(),
+    /** Sign-in: no attempt for this key is verified before this time (growing delays instead of a lock-out). */
+    blockedUntil: timestamp("blocked_until", { withTimezone: true }),
+  },
+  // The pruning of expired windows reads this index instead of scanning every key.
+  (t) => [index("console_rate_limits_window_idx").on(t.windowStart)],
+);

@@ -38,7 +38,12 @@ export const UpdateUserBody = z
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: "Send at least one of role, disabled, password, name" });
 export type UpdateUserBody = z.infer<typeof UpdateUserBody>;
 
-export const CreateTokenBody = z.strictObject({ name: z.string().trim().min(1, "a name is required").max(100), role: Role });
+export const CreateTokenBody = z.strictObject({
+  name: z.string().trim().min(1, "a name is required").max(100),
+  role: Role,
+  /** Absent: the token never expires. */
+  expiresInDays: z.int().min(1).max(3650).optional(),
+});
 export type CreateTokenBody = z.infer<typeof CreateTokenBody>;
 
 // ---- audit log (GET /api/audit and the Audit page's URL state) ----

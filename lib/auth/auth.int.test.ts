@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, apiTokens, users } from "@/db/schema";
 import { queryOne } from "@/db/sql";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
-import { SIGN_IN_MAX_FAILURES_PER_IP, signInEmailKey } from "@/lib/http/rate-limit";
+import {
+  assertSignInAllowed,
+  beginSignInAttempt,
+  endSignInAttempt,
+  SIGN_IN_FREE_FAILURES_PER_EMAIL,
+  SIGN_IN_FREE_FAILURES_PER_IP,
+  SIGN_IN_MAX_DELAY_SECONDS,
+  signInEmailKey,
+  signInIpKey,
+} from "@/lib/http/rate-limit";
 import { ensureAdminFromEnv, seedDemoUsers } from "./bootstrap";
 import { DEMO_USERS } from "./demo";
 import { verifyPassword } from "./passwords";
@@ -24,6 +33,22 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.dispose();
 });
+
+/** Time passing, without waiting for it: the key's current delay ends now. */
+const endDelay = (key: string) => t.db.execute(sql`UPDATE console_rate_limits SET blocked_until = now() - interval '1 second' WHERE key = ${key}`);
+
+/** A wrong password as authenticate() counts it, without the verification's cost (scrypt at OWASP's cost is slow). */
+async function failedAttempt(email: string, ip: string) {
+  await beginSignInAttempt(t.db, email, ip);
+  await endSignInAttempt(t.db, email, ip, "failed");
+}
+/** Seconds the next attempt must wait (0: none). */
+async function waitOf(email: string, ip: string): Promise<number> {
+  return assertSignInAllowed(t.db, email, ip).then(
+    () => 0,
+    (err) => Number(err.headers["Retry-After"]),
+  );
+}
 
 describe(`auth on ${testDriver()}`, () => {
   describe("bootstrap", () => {
@@ -73,28 +98,69 @@ describe(`auth on ${testDriver()}`, () => {
       expect(await authenticate(t.db, { email: u.email, password: TEST_PASSWORD }, "10.0.0.1")).toEqual({ ok: false, error: "AccountDisabled" });
     });
 
-    it("refuses the 6th attempt after 5 failures for an e-mail; successes do not count; the window's end recovers", async () => {
+    it("slows an e-mail down after 5 failures with growing delays, and the right password still works once its delay ran", async () => {
       const u = await makeUser(t.db, "admin");
       const ip = "10.0.0.2";
-      for (let i = 0; i < 4; i++) expect((await authenticate(t.db, { email: u.email, password: `wrong-${i}-password` }, ip)).ok).toBe(false);
-      // A success in between does not count.
+      for (let i = 0; i < 4; i++) await failedAttempt(u.email, ip);
+      // A success gives its attempt back.
       expect((await authenticate(t.db, { email: u.email, password: TEST_PASSWORD }, ip)).ok).toBe(true);
-      expect(await authenticate(t.db, { email: u.email, password: "wrong-5-password" }, ip)).toEqual({ ok: false, error: "CredentialsSignin" });
+      await failedAttempt(u.email, ip);
+      // During the delay even the right password is not checked…
       const refused = await authenticate(t.db, { email: u.email, password: TEST_PASSWORD }, ip);
       expect(refused).toMatchObject({ ok: false, error: "RATE_LIMITED" });
-      expect((refused as { retryAfter: number }).retryAfter).toBeGreaterThan(800);
-      expect((refused as { retryAfter: number }).retryAfter).toBeLessThanOrEqual(900);
-      // The window started 15 minutes ago: a new one begins.
-      await t.db.execute(sql`UPDATE console_rate_limits SET window_start = now() - interval '15 minutes 1 second' WHERE key = ${signInEmailKey(u.email)}`);
+      // … and once it ran, the right password gets in: no lock-out.
+      await endDelay(signInEmailKey(u.email));
+      expect(await authenticate(t.db, { email: u.email, password: TEST_PASSWORD }, ip)).toMatchObject({ ok: true, user: { id: u.id } });
+    });
+
+    it("doubles the delay with each failure (1, 2, 4 … s, capped at a minute) and starts over when the window ends", async () => {
+      const email = "doubling@example.com";
+      const ip = "10.0.0.5";
+      for (let i = 0; i < SIGN_IN_FREE_FAILURES_PER_EMAIL - 1; i++) await failedAttempt(email, ip);
+      const waits: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        await failedAttempt(email, ip);
+        waits.push(await waitOf(email, ip));
+        await endDelay(signInEmailKey(email));
+      }
+      expect(waits).toEqual([1, 2, 4, 8, 16, 32, SIGN_IN_MAX_DELAY_SECONDS, SIGN_IN_MAX_DELAY_SECONDS, SIGN_IN_MAX_DELAY_SECONDS, SIGN_IN_MAX_DELAY_SECONDS]);
+      await t.db.execute(sql`UPDATE console_rate_limits SET window_start = now() - interval '15 minutes 1 second' WHERE key = ${signInEmailKey(email)}`);
+      await failedAttempt(email, ip);
+      expect(await waitOf(email, ip)).toBe(0);
+    });
+
+    it("slows an address down after 20 failures across e-mails; another address is not slowed", async () => {
+      const ip = "10.0.0.3";
+      const u = await makeUser(t.db, "reviewer");
+      for (let i = 0; i < SIGN_IN_FREE_FAILURES_PER_IP; i++) await failedAttempt(`spray${i}@example.com`, ip);
+      expect(await authenticate(t.db, { email: u.email, password: TEST_PASSWORD }, ip)).toMatchObject({ ok: false, error: "RATE_LIMITED" });
+      expect((await authenticate(t.db, { email: u.email, password: TEST_PASSWORD }, "10.0.0.4")).ok).toBe(true);
+      await endDelay(signInIpKey(ip));
       expect((await authenticate(t.db, { email: u.email, password: TEST_PASSWORD }, ip)).ok).toBe(true);
     });
 
-    it("limits failures per address across e-mails", async () => {
-      const ip = "10.0.0.3";
-      for (let i = 0; i < SIGN_IN_MAX_FAILURES_PER_IP; i++) await authenticate(t.db, { email: `spray${i}@example.com`, password: "wrong password!" }, ip);
+    it("counts before verifying: 30 guesses sent at once get only the 5 free verifications", async () => {
+      const u = await makeUser(t.db, "admin");
+      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => authenticate(t.db, { email: u.email, password: `parallel-guess-${i}` }, `10.1.0.${i}`)));
+      expect(results.filter((r) => !r.ok && r.error === "CredentialsSignin")).toHaveLength(SIGN_IN_FREE_FAILURES_PER_EMAIL);
+      expect(results.filter((r) => !r.ok && r.error === "RATE_LIMITED")).toHaveLength(30 - SIGN_IN_FREE_FAILURES_PER_EMAIL);
+      // Each verified guess is in the audit log; the refused ones checked nothing.
+      const audited = await t.db.select().from(auditLog).where(eq(auditLog.target, `user:${u.id}`));
+      expect(audited.filter((a) => a.action === "auth.signin" && a.outcome === "refused")).toHaveLength(SIGN_IN_FREE_FAILURES_PER_EMAIL);
+    });
+
+    it("audits sign-ins, successful and failed, without the password", async () => {
       const u = await makeUser(t.db, "reviewer");
-      expect(await authenticate(t.db, { email: u.email, password: TEST_PASSWORD }, ip)).toMatchObject({ ok: false, error: "RATE_LIMITED" });
-      expect((await authenticate(t.db, { email: u.email, password: TEST_PASSWORD }, "10.0.0.4")).ok).toBe(true);
+      await authenticate(t.db, { email: u.email, password: TEST_PASSWORD }, "10.0.0.9");
+      await authenticate(t.db, { email: u.email, password: "a wrong password" }, "10.0.0.9");
+      const rows = await t.db.select().from(auditLog).where(eq(auditLog.target, `user:${u.id}`));
+      const signIns = rows.filter((r) => r.action === "auth.signin");
+      expect(signIns.map((r) => [r.actor, r.outcome])).toEqual([
+        [u.email, "ok"],
+        [u.email, "refused"],
+      ]);
+      expect(signIns[1].details).toMatchObject({ email: u.email, ip: "10.0.0.9", reason: "wrong e-mail or password" });
+      expect(JSON.stringify(rows)).not.toMatch(/wrong password|correct horse/);
     });
   });
 

@@ -1,10 +1,11 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { users } from "@/db/schema";
 import { systemActor, writeAudit, type Actor } from "@/lib/audit";
 import { AppError } from "@/lib/errors";
 import { DEMO_USERS } from "./demo";
 import { hashPassword, verifyPassword } from "./passwords";
+import { revokeTokensOfCreator } from "./tokens";
 import { assertPasswordAcceptable, normalizeEmail } from "./users";
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
@@ -51,6 +52,29 @@ export async function ensureAdminFromEnv(
     await writeAudit(tx, actor, { action: "user.update", target: `user:${existing.id}`, outcome: "ok", details: { email: normalized, changed, source: "ADMIN_EMAIL" } });
     return { action: "updated" as const, id: existing.id };
   });
+}
+
+/**
+ * An embedded folder that started as the demo and later got ADMIN_EMAIL: the demo users (whose
+ * passwords are printed on the sign-in page and in this README) are disabled, and their tokens
+ * revoked. Idempotent; returns the e-mails it disabled.
+ */
+export async function disableDemoUsers(db: Db, actor: Actor = systemActor()): Promise<string[]> {
+  const disabled: string[] = [];
+  for (const demo of DEMO_USERS) {
+    await db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(users)
+        .set({ disabled: true, sessionVersion: sql`${users.sessionVersion} + 1`, updatedAt: sql`now()` })
+        .where(and(eq(users.email, demo.email), eq(users.disabled, false)))
+        .returning({ id: users.id });
+      if (!row) return;
+      await revokeTokensOfCreator(tx, row.id, actor, "demo user disabled");
+      await writeAudit(tx, actor, { action: "user.update", target: `user:${row.id}`, outcome: "ok", details: { email: demo.email, changed: { disabled: { from: false, to: true } }, source: "ADMIN_EMAIL" } });
+      disabled.push(demo.email);
+    });
+  }
+  return disabled;
 }
 
 /**

@@ -8,16 +8,19 @@ import { authenticate } from "./sign-in";
 
 declare module "next-auth" {
   interface Session {
-    user: { id: number; email: string; name: string; role: Role };
+    user: { id: number; email: string; name: string; role: Role; sessionVersion: number };
   }
   interface User {
     role?: Role;
+    sessionVersion?: number;
   }
 }
 declare module "next-auth/jwt" {
   interface JWT {
     uid?: number;
     role?: Role;
+    /** console_users.session_version at sign-in: a password change bumps it and ends this session. */
+    sv?: number;
   }
 }
 
@@ -36,7 +39,7 @@ export const authOptions: NextAuthOptions = {
       credentials: { email: { label: "E-mail", type: "email" }, password: { label: "Password", type: "password" } },
       async authorize(credentials, req) {
         const result = await authenticate(await getDb(), credentials ?? {}, clientIp((req?.headers ?? {}) as Record<string, string>));
-        if (result.ok) return { id: String(result.user.id), email: result.user.email, name: result.user.name, role: result.user.role };
+        if (result.ok) return { id: String(result.user.id), email: result.user.email, name: result.user.name, role: result.user.role, sessionVersion: result.user.sessionVersion };
         if (result.error === "CredentialsSignin") return null;
         // next-auth turns a thrown error into ?error=<message>: the form shows its own text for it.
         throw new Error(result.error);
@@ -50,11 +53,12 @@ export const authOptions: NextAuthOptions = {
       if (user) {
         token.uid = Number(user.id);
         token.role = user.role;
+        token.sv = user.sessionVersion;
       }
       return token;
     },
     session({ session, token }) {
-      session.user = { id: Number(token.uid), email: String(token.email ?? ""), name: String(token.name ?? ""), role: token.role ?? "reviewer" };
+      session.user = { id: Number(token.uid), email: String(token.email ?? ""), name: String(token.name ?? ""), role: token.role ?? "reviewer", sessionVersion: Number(token.sv ?? 1) };
       return session;
     },
   },

@@ -5,10 +5,14 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } 
  * dependency); the parameters travel with the hash so they can be raised later without
  * invalidating existing hashes.
  */
+/** The least a password may have: console users and ADMIN_PASSWORD alike. */
 export const PASSWORD_MIN_LENGTH = 12;
+/** The least a configured secret may have (NEXTAUTH_SECRET, PROMETHEUS_SCRAPE_TOKEN), as the generated one has. */
+export const SECRET_MIN_LENGTH = 32;
 export const PASSWORD_MAX_LENGTH = 1024; // scrypt hashes anything, but a megabyte password is an attack
 
-const DEFAULTS = { N: 16384, r: 8, p: 1 };
+/** OWASP's minimum for scrypt (N=2^17, r=8, p=1): 128 MiB and a few hundred ms per hash. */
+const DEFAULTS = { N: 2 ** 17, r: 8, p: 1 };
 const KEY_LENGTH = 64;
 const SALT_BYTES = 16;
 
@@ -18,7 +22,8 @@ function scrypt(password: string, salt: Buffer, keylen: number, opts: ScryptOpti
   });
 }
 
-const memoryFor = (N: number, r: number) => 256 * N * r; // scrypt needs 128·N·r bytes; leave headroom
+// scrypt needs 128·N·r bytes, above Node's default maxmem of 32 MiB at these parameters; leave headroom.
+const memoryFor = (N: number, r: number) => 256 * N * r;
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
@@ -46,6 +51,12 @@ function parseHash(stored: string): ParsedHash | null {
   const key = Buffer.from(parts[5], "base64url");
   if (salt.length < 8 || key.length < 16 || key.length > 256) return null;
   return { N, r, p, salt, key };
+}
+
+/** True when `stored` was made with weaker parameters than today's (or is not ours): sign-in then stores a new hash. */
+export function needsRehash(stored: string): boolean {
+  const parsed = parseHash(stored);
+  return !parsed || parsed.N < DEFAULTS.N || parsed.r < DEFAULTS.r || parsed.p < DEFAULTS.p || parsed.key.length < KEY_LENGTH;
 }
 
 /** True when the password matches; false for a wrong password and for a malformed or tampered hash (never throws on input). */

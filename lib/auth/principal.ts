@@ -26,10 +26,14 @@ export async function principalFromBearer(db: Db, token: string): Promise<Princi
     db,
     sql`SELECT id, name, role,
           (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => ${LAST_USED_RESOLUTION_SECONDS})) AS stale
-        FROM console_api_tokens
-        WHERE token_hash = ${hashToken(token)} AND revoked_at IS NULL`,
+        FROM console_api_tokens t
+        WHERE token_hash = ${hashToken(token)} AND revoked_at IS NULL
+          AND (expires_at IS NULL OR expires_at > now())
+          -- Removal and demotion revoke a creator's tokens; this also holds for any other path that changes a user.
+          AND (created_by_user_id IS NULL OR EXISTS (
+                SELECT 1 FROM console_users u WHERE u.id = t.created_by_user_id AND NOT u.disabled AND (t.role = 'reviewer' OR u.role = 'admin')))`,
   );
-  if (!row) throw new AppError("UNAUTHENTICATED", "Unknown or revoked API token");
+  if (!row) throw new AppError("UNAUTHENTICATED", "Unknown, revoked or expired API token");
   if (row.stale) {
     await db.execute(
       sql`UPDATE console_api_tokens SET last_used_at = now()

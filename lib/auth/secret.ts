@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { SECRET_MIN_LENGTH } from "./passwords";
 
 /**
  * The secret that signs and encrypts session cookies. NEXTAUTH_SECRET when set; otherwise a
@@ -18,7 +19,7 @@ export function secretFilePath(env: NodeJS.ProcessEnv = process.env): string {
 export function readOrCreateSecretFile(file: string): string {
   try {
     const existing = fs.readFileSync(file, "utf8").trim();
-    if (existing.length >= 32) return existing;
+    if (existing.length >= SECRET_MIN_LENGTH) return existing;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
@@ -31,7 +32,7 @@ export function readOrCreateSecretFile(file: string): string {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     const existing = fs.readFileSync(file, "utf8").trim();
-    if (existing.length >= 32) return existing;
+    if (existing.length >= SECRET_MIN_LENGTH) return existing;
     fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 }); // an empty or truncated file: replace it
     return secret;
   }

@@ -4,22 +4,25 @@ import { getToken } from "next-auth/jwt";
 import { redirect } from "next/navigation";
 import { getDb, type Db } from "@/db/client";
 import { users, type Role } from "@/db/schema";
+import { safeCallbackUrl } from "./callback-url";
 import { authOptions, secureCookiesEnabled, sessionCookieName } from "./options";
 import type { Principal } from "./principal";
 import { getAuthSecret } from "./secret";
 
 /**
  * The signed-in user's principal, re-read from console_users on every call: a deleted or
- * disabled user loses access at once, and a role change applies without signing in again.
+ * disabled user loses access at once, a role change applies without signing in again, and a
+ * session signed in before the last password change (an older session version) is nobody.
+ * Sessions from before versions existed carry none: they count as version 1.
  */
-export async function principalForUserId(db: Db, id: unknown): Promise<Principal | null> {
+export async function principalForUserId(db: Db, id: unknown, sessionVersion: unknown): Promise<Principal | null> {
   const uid = Number(id);
   if (!Number.isInteger(uid) || uid <= 0 || uid > 2147483647) return null;
   const [user] = await db
-    .select({ id: users.id, email: users.email, name: users.name, role: users.role, disabled: users.disabled })
+    .select({ id: users.id, email: users.email, name: users.name, role: users.role, disabled: users.disabled, sessionVersion: users.sessionVersion })
     .from(users)
     .where(eq(users.id, uid));
-  if (!user || user.disabled) return null;
+  if (!user || user.disabled || user.sessionVersion !== Number(sessionVersion ?? 1)) return null;
   return { kind: "user", id: user.id, name: user.email, role: user.role, displayName: user.name };
 }
 
@@ -55,17 +58,13 @@ export async function getSessionPrincipal(db: Db, req?: Request): Promise<Princi
       secureCookie: secureCookiesEnabled(),
       cookieName: sessionCookieName(),
     });
-    return token ? principalForUserId(db, token.uid) : null;
+    return token ? principalForUserId(db, token.uid, token.sv) : null;
   }
   const session = await getServerSession(authOptions);
-  return session?.user ? principalForUserId(db, session.user.id) : null;
+  return session?.user ? principalForUserId(db, session.user.id, session.user.sessionVersion) : null;
 }
 
-/** A same-site path to come back to after signing in; anything else (other origins, `//host`) becomes "/". */
-export function safeCallbackUrl(value: unknown): string {
-  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
-  return value;
-}
+
 
 /**
  * For server components: the signed-in principal, or a redirect to /signin?callbackUrl=… .

@@ -2,17 +2,30 @@
 import { encode } from "next-auth/jwt";
 import type { Db } from "@/db/client";
 import type { Role } from "@/db/schema";
-import { systemActor } from "@/lib/audit";
 import { createToken } from "./tokens";
-import { createUser, type UserDto } from "./users";
+import { users } from "@/db/schema";
+import { hashPassword } from "./passwords";
+import { assertPasswordAcceptable, normalizeEmail, toUserDto, type UserDto } from "./users";
 import { getAuthSecret } from "./secret";
 import { sessionCookieName } from "./options";
 
 export const TEST_PASSWORD = "correct horse battery";
 
 let seq = 0;
+// One real hash per password per process: scrypt at OWASP's cost takes seconds on a busy machine,
+// and a test file makes dozens of users. Verification still runs in full on every sign-in.
+const hashes = new Map<string, Promise<string>>();
+
+/** A user as createUser makes one (without its audit row), with the hash of `password` computed once. */
 export async function makeUser(db: Db, role: Role, overrides: { email?: string; password?: string; name?: string } = {}): Promise<UserDto> {
-  return createUser(db, { email: overrides.email ?? `${role}${++seq}-${Date.now()}@test.local`, role, password: overrides.password ?? TEST_PASSWORD, name: overrides.name }, systemActor());
+  const password = overrides.password ?? TEST_PASSWORD;
+  assertPasswordAcceptable(password);
+  if (!hashes.has(password)) hashes.set(password, hashPassword(password));
+  const [row] = await db
+    .insert(users)
+    .values({ email: normalizeEmail(overrides.email ?? `${role}${++seq}-${Date.now()}@test.local`), name: overrides.name?.trim() ?? "", role, passwordHash: await hashes.get(password)! })
+    .returning();
+  return toUserDto(row);
 }
 
 export async function makeToken(db: Db, role: Role, name = `${role}-token-${++seq}`): Promise<string> {
@@ -20,8 +33,8 @@ export async function makeToken(db: Db, role: Role, name = `${role}-token-${++se
 }
 
 /** A session cookie as next-auth would set it after signing in `user`. */
-export async function sessionCookie(user: { id: number; email: string; role: Role }): Promise<string> {
-  const jwt = await encode({ token: { uid: user.id, email: user.email, role: user.role, sub: String(user.id) }, secret: getAuthSecret() });
+export async function sessionCookie(user: { id: number; email: string; role: Role }, sessionVersion = 1): Promise<string> {
+  const jwt = await encode({ token: { uid: user.id, email: user.email, role: user.role, sub: String(user.id), sv: sessionVersion }, secret: getAuthSecret() });
   return `${sessionCookieName()}=${jwt}`;
 }
 

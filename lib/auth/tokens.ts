@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { apiTokens, type Role } from "@/db/schema";
 import { systemActor, writeAudit, type Actor } from "@/lib/audit";
@@ -14,6 +14,8 @@ export interface TokenDto {
   prefix: string;
   createdBy: string;
   createdAt: string;
+  /** Null: it never expires. */
+  expiresAt: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
 }
@@ -37,28 +39,44 @@ function toTokenDto(row: typeof apiTokens.$inferSelect): TokenDto {
     prefix: row.prefix,
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
+    expiresAt: row.expiresAt?.toISOString() ?? null,
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
   };
 }
 
-export async function createToken(
-  db: Db,
-  input: { name: string; role: Role; createdBy: string },
-  actor: Actor = systemActor(),
-): Promise<CreatedToken> {
+export interface CreateTokenInput {
+  name: string;
+  role: Role;
+  createdBy: string;
+  /** The console user behind the request (for a token making a token: that token's creator); null for the CLI. */
+  createdByUserId?: number | null;
+  /** Absent: the token never expires (bounds: CreateTokenBody). */
+  expiresInDays?: number;
+}
+
+export async function createToken(db: Db, input: CreateTokenInput, actor: Actor = systemActor()): Promise<CreatedToken> {
   const token = generateToken();
+  const days = input.expiresInDays;
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(apiTokens)
-      .values({ name: input.name.trim(), role: input.role, tokenHash: hashToken(token), prefix: token.slice(0, DISPLAY_PREFIX_LENGTH), createdBy: input.createdBy })
+      .values({
+        name: input.name.trim(),
+        role: input.role,
+        tokenHash: hashToken(token),
+        prefix: token.slice(0, DISPLAY_PREFIX_LENGTH),
+        createdBy: input.createdBy,
+        createdByUserId: input.createdByUserId ?? null,
+        expiresAt: days === undefined ? null : sql`now() + make_interval(days => ${days})`,
+      })
       .returning();
     await writeAudit(tx, actor, {
       action: "token.create",
       target: `token:${row.id}`,
       outcome: "ok",
       status: 201,
-      details: { name: row.name, role: row.role, prefix: row.prefix }, // never the token
+      details: { name: row.name, role: row.role, prefix: row.prefix, expiresAt: row.expiresAt?.toISOString() ?? null }, // never the token
     });
     return { ...toTokenDto(row), token };
   });
@@ -85,4 +103,29 @@ export async function revokeToken(db: Db, id: number, actor: Actor): Promise<Tok
     });
     return toTokenDto(row);
   });
+}
+
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/**
+ * Revokes every live token `userId` made, in the caller's transaction (a removed or demoted admin's
+ * scripts lose access with them). Returns the ids revoked.
+ */
+export async function revokeTokensOfCreator(tx: Tx, userId: number, actor: Actor, reason: string): Promise<number[]> {
+  const rows = await tx
+    .update(apiTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiTokens.createdByUserId, userId), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id, name: apiTokens.name, role: apiTokens.role, prefix: apiTokens.prefix });
+  for (const row of rows) {
+    await writeAudit(tx, actor, { action: "token.revoke", target: `token:${row.id}`, outcome: "ok", details: { name: row.name, role: row.role, prefix: row.prefix, reason } });
+  }
+  return rows.map((r) => r.id);
+}
+
+/** The console user a principal stands for: a user is itself, a token its creator (null for CLI tokens). */
+export async function userIdBehind(db: Db, principal: { kind: "user" | "token"; id: number }): Promise<number | null> {
+  if (principal.kind === "user") return principal.id;
+  const [row] = await db.select({ uid: apiTokens.createdByUserId }).from(apiTokens).where(eq(apiTokens.id, principal.id));
+  return row?.uid ?? null;
 }

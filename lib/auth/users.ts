@@ -5,6 +5,7 @@ import { queryRows } from "@/db/sql";
 import { writeAudit, type Actor } from "@/lib/audit";
 import { AppError, conflict, notFound, pgErrorCode } from "@/lib/errors";
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./passwords";
+import { revokeTokensOfCreator } from "./tokens";
 
 /** A console user as the API and the pages show it: never the password hash. */
 export interface UserDto {
@@ -159,9 +160,16 @@ export async function updateUser(db: Db, id: number, patch: UpdateUserInput, act
     if (Object.keys(changes).length > 0) {
       [row] = await tx
         .update(users)
-        .set({ ...changes, updatedAt: sql`now()` })
+        // A new password ends every session signed in with the old one.
+        .set({ ...changes, ...(passwordHash !== undefined ? { sessionVersion: sql`${users.sessionVersion} + 1` } : {}), updatedAt: sql`now()` })
         .where(eq(users.id, id))
         .returning();
+    }
+    // A demoted or disabled admin's scripts lose access with them.
+    const demoted = before.role === "admin" && changes.role !== undefined && changes.role !== "admin";
+    if (demoted || changes.disabled === true) {
+      const revoked = await revokeTokensOfCreator(tx, id, actor, demoted ? "creator demoted" : "creator disabled");
+      if (revoked.length) changed.tokensRevoked = revoked;
     }
     await writeAudit(tx, actor, {
       action: "user.update",
@@ -179,6 +187,7 @@ export async function deleteUser(db: Db, id: number, actor: Actor): Promise<{ de
     const admins = await lockActiveAdmins(tx);
     const before = await lockUser(tx, id);
     assertNotLastAdmin(admins, id, "deleted");
+    await revokeTokensOfCreator(tx, id, actor, "creator removed");
     await tx.delete(users).where(eq(users.id, id));
     await writeAudit(tx, actor, {
       action: "user.delete",

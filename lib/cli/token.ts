@@ -1,4 +1,4 @@
-// npm run token -- --role admin|reviewer --name NAME: prints one new API token on one line to stdout, nothing else (MIGRATION-SPEC §7).
+// npm run token -- --role admin|reviewer --name NAME [--expires-in-days N]: prints one new API token on one line to stdout, nothing else (MIGRATION-SPEC §7).
 import { parseArgs } from "node:util";
 import { DataDirLockedError, defaultDataDir, openDb, type DbHandle } from "@/db/client";
 import { CreateTokenBody } from "@/lib/api/schemas";
@@ -6,16 +6,16 @@ import type { Actor } from "@/lib/audit";
 import { createToken } from "@/lib/auth/tokens";
 import { prepareDatabase } from "@/lib/migration/prepare";
 
-const USAGE = "Usage: npm run token -- --role admin|reviewer --name NAME";
+const USAGE = "Usage: npm run token -- --role admin|reviewer --name NAME [--expires-in-days N]";
 
 // stdout carries the token and nothing else: anything a library prints goes to stderr.
 const writeOut = process.stdout.write.bind(process.stdout);
 console.log = console.info = console.warn = console.debug = (...args: unknown[]) => console.error(...args);
 
 async function main(argv: string[]): Promise<number> {
-  let values: { role?: string; name?: string; help?: boolean };
+  let values: { role?: string; name?: string; "expires-in-days"?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { role: { type: "string" }, name: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }));
+    ({ values } = parseArgs({ args: argv, options: { role: { type: "string" }, name: { type: "string" }, "expires-in-days": { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }));
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`);
     return 1;
@@ -24,7 +24,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 0;
   }
-  const parsed = CreateTokenBody.safeParse({ role: values.role, name: values.name });
+  const days = values["expires-in-days"];
+  const parsed = CreateTokenBody.safeParse({ role: values.role, name: values.name, expiresInDays: days === undefined ? undefined : /^\d{1,9}$/.test(days) ? Number(days) : days });
   if (!parsed.success) {
     console.error(`${parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("\n")}\n${USAGE}`);
     return 1;
@@ -48,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     await prepareDatabase(handle);
     const actor: Actor = { name: "cli", kind: "system" };
-    const created = await createToken(handle.db, { name: parsed.data.name, role: parsed.data.role, createdBy: "cli" }, actor);
+    const created = await createToken(handle.db, { name: parsed.data.name, role: parsed.data.role, expiresInDays: parsed.data.expiresInDays, createdBy: "cli" }, actor);
     writeOut(`${created.token}\n`);
     return 0;
   } finally {

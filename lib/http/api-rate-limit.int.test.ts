@@ -12,7 +12,7 @@ import * as health from "@/app/api/health/route";
 import * as progress from "@/app/api/prestamos/migration/progress/route";
 import * as stop from "@/app/api/prestamos/migration/stop/route";
 import { call, makeToken } from "@/lib/auth/testing";
-import { apiRateLimits } from "@/lib/http/rate-limit";
+import { apiRateLimits, PEER_ADDRESS_HEADER } from "@/lib/http/rate-limit";
 import { installAppDb } from "@/lib/testing/app-db";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 
@@ -38,7 +38,7 @@ beforeEach(async () => {
   await t.db.execute(sql`delete from console_rate_limits`);
 });
 
-const get = (token: string, ip?: string) => call(progress.GET, { path: "/api/prestamos/migration/progress", token, headers: ip ? { "x-forwarded-for": ip } : {} });
+const get = (token: string, ip?: string) => call(progress.GET, { path: "/api/prestamos/migration/progress", token, headers: ip ? { [PEER_ADDRESS_HEADER]: ip } : {} });
 
 describe(`API rate limit (${testDriver()})`, () => {
   it("defaults to 600 per minute per principal, 3× per address, configurable, 0 = off", () => {
@@ -72,7 +72,7 @@ describe(`API rate limit (${testDriver()})`, () => {
     for (let i = 0; i < 4; i++) for (const tok of tokens) statuses.push((await get(tok, ip)).status);
     expect(statuses.slice(0, 8).every((s) => s === 200)).toBe(true);
     expect(statuses.slice(8).every((s) => s === 429)).toBe(true);
-    const bad = await call(progress.GET, { path: "/api/prestamos/migration/progress", token: "pc_guess", headers: { "x-forwarded-for": ip } });
+    const bad = await call(progress.GET, { path: "/api/prestamos/migration/progress", token: "pc_guess", headers: { [PEER_ADDRESS_HEADER]: ip } });
     expect(bad.status).toBe(429); // token guessing from one address is counted too
     expect(bad.json.error.details).toMatchObject({ scope: "ip" });
     // Another address is unaffected.

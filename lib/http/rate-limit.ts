@@ -1,6 +1,6 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { queryOne, queryRows } from "@/db/sql";
+import { queryRows } from "@/db/sql";
 import { AppError } from "@/lib/errors";
 
 /**
@@ -13,19 +13,6 @@ export interface WindowState {
   count: number;
   /** Seconds until the window ends (at least 1). */
   retryAfter: number;
-}
-
-/** The counter of `key` in its current window, without counting (0 when there is none or it expired). */
-export async function peekRateLimit(db: Executor, key: string, windowSeconds: number): Promise<WindowState> {
-  const row = await queryOne<{ count: number | string; retry_after: number | string }>(
-    db,
-    sql`SELECT count,
-          ceil(extract(epoch FROM (window_start + make_interval(secs => ${windowSeconds}) - now())))::int AS retry_after
-        FROM console_rate_limits
-        WHERE key = ${key} AND window_start > now() - make_interval(secs => ${windowSeconds})`,
-  );
-  if (!row) return { count: 0, retryAfter: windowSeconds };
-  return { count: Number(row.count), retryAfter: Math.max(1, Number(row.retry_after)) };
 }
 
 export function rateLimited(message: string, retryAfter: number, details?: Record<string, unknown>): AppError {
@@ -104,55 +91,229 @@ export async function enforceApiRateLimit(db: Executor, principal: { kind: strin
   });
 }
 
-// ---- sign-in (failed attempts only: a success does not count) ----
+// ---- sign-in: growing delays, never a lock-out ----
 
 export const SIGN_IN_WINDOW_SECONDS = 15 * 60;
-export const SIGN_IN_MAX_FAILURES_PER_EMAIL = 5;
-export const SIGN_IN_MAX_FAILURES_PER_IP = 20;
+/** Attempts without delay in a window; each further failure doubles the wait before the next attempt. */
+export const SIGN_IN_FREE_FAILURES_PER_EMAIL = 5;
+export const SIGN_IN_FREE_FAILURES_PER_IP = 20;
+/** The longest wait between two attempts: the right password always gets through after it. */
+export const SIGN_IN_MAX_DELAY_SECONDS = 60;
 
 export const signInEmailKey = (email: string) => `signin:email:${email.trim().toLowerCase()}`;
 export const signInIpKey = (ip: string) => `signin:ip:${ip}`;
 
-/** Throws RATE_LIMITED when the e-mail or the address already used up its failed attempts in this window. */
-export async function assertSignInAllowed(db: Executor, email: string, ip: string | null): Promise<void> {
-  const byEmail = await peekRateLimit(db, signInEmailKey(email), SIGN_IN_WINDOW_SECONDS);
-  if (byEmail.count >= SIGN_IN_MAX_FAILURES_PER_EMAIL) {
-    throw rateLimited(
-      `Too many failed sign-in attempts for this e-mail. Try again in ${Math.ceil(byEmail.retryAfter / 60)} min.`,
-      byEmail.retryAfter,
-      { scope: "email" },
-    );
-  }
-  if (ip) {
-    const byIp = await peekRateLimit(db, signInIpKey(ip), SIGN_IN_WINDOW_SECONDS);
-    if (byIp.count >= SIGN_IN_MAX_FAILURES_PER_IP) {
-      throw rateLimited(
-        `Too many failed sign-in attempts from your address. Try again in ${Math.ceil(byIp.retryAfter / 60)} min.`,
-        byIp.retryAfter,
-        { scope: "ip" },
-      );
-    }
-  }
+/**
+ * Past the free attempts, an attempt being verified blocks the next one for at most this long
+ * (its verification's end sets the real delay): concurrent guesses wait for the one in flight.
+ */
+const SIGN_IN_VERIFY_ALLOWANCE_SECONDS = 10;
+
+interface SignInKey {
+  key: string;
+  free: number;
+  scope: "email" | "ip";
 }
 
-export async function recordSignInFailure(db: Executor, email: string, ip: string | null): Promise<void> {
-  await hitRateLimits(db, ip ? [signInEmailKey(email), signInIpKey(ip)] : [signInEmailKey(email)], SIGN_IN_WINDOW_SECONDS);
-  // Keys are per e-mail and per address: drop the long-expired ones so the table stays small.
-  await db.execute(sql`DELETE FROM console_rate_limits WHERE window_start < now() - interval '1 day'`);
+const signInKeys = (email: string, ip: string | null): SignInKey[] =>
+  [
+    { key: signInEmailKey(email), free: SIGN_IN_FREE_FAILURES_PER_EMAIL, scope: "email" as const },
+    ...(ip ? [{ key: signInIpKey(ip), free: SIGN_IN_FREE_FAILURES_PER_IP, scope: "ip" as const }] : []),
+  ].sort((a, b) => (a.key < b.key ? -1 : 1)); // one lock order for every caller: no deadlock
+
+/** (key, free attempts) of each key, as a VALUES list to join on. */
+const keyValues = (keys: SignInKey[]) =>
+  sql.join(
+    keys.map((k) => sql`(${k.key}, ${k.free}::int)`),
+    sql`, `,
+  );
+
+/** The delay after `count` failures, in seconds: 0 while free, then 1, 2, 4 … up to the cap. Written once, in SQL. */
+const delaySeconds = (count: SQL, free: SQL) =>
+  sql`(CASE WHEN ${count} >= ${free} THEN least(power(2, ${count} - ${free}), ${SIGN_IN_MAX_DELAY_SECONDS}) ELSE 0 END)`;
+
+function signInRefusal(scope: "email" | "ip", retryAfter: number): AppError {
+  const who = scope === "email" ? "this e-mail" : "your address";
+  return rateLimited(`Too many failed sign-in attempts for ${who}: sign-in is slowed down. Try again in ${retryAfter} s.`, retryAfter, { scope });
+}
+
+type Transactional = Pick<Db, "execute" | "transaction">;
+
+/**
+ * Counts one sign-in attempt against the e-mail and the address BEFORE the password is checked,
+ * atomically: the rows are locked (in key order), so concurrent guesses queue and each sees the
+ * others' counts. Throws RATE_LIMITED (nothing counted) while a key's delay runs. Past the free
+ * attempts the counted attempt blocks the next until its own end (endSignInAttempt), so guesses
+ * sent all at once get one verification at a time.
+ */
+export async function beginSignInAttempt(db: Transactional, email: string, ip: string | null): Promise<void> {
+  const keys = signInKeys(email, ip);
+  const window = sql`make_interval(secs => ${SIGN_IN_WINDOW_SECONDS})`;
+  const refusal = await db.transaction(async (tx) => {
+    // Locks each row (creating it), starting a new window where the old one ended.
+    const rows = await queryRows<{ key: string; wait: number | string | null }>(
+      tx,
+      sql`INSERT INTO console_rate_limits AS r (key, window_start, count)
+          VALUES ${sql.join(
+            keys.map((k) => sql`(${k.key}, now(), 0)`),
+            sql`, `,
+          )}
+          ON CONFLICT (key) DO UPDATE SET
+            window_start = CASE WHEN r.window_start <= now() - ${window} THEN now() ELSE r.window_start END,
+            count = CASE WHEN r.window_start <= now() - ${window} THEN 0 ELSE r.count END,
+            blocked_until = CASE WHEN r.window_start <= now() - ${window} THEN NULL ELSE r.blocked_until END
+          RETURNING key, ceil(extract(epoch FROM (blocked_until - clock_timestamp())))::int AS wait`,
+    );
+    const waiting = rows
+      .map((r) => ({ scope: keys.find((k) => k.key === r.key)!.scope, wait: Number(r.wait ?? 0) }))
+      .filter((k) => k.wait > 0)
+      .sort((a, b) => b.wait - a.wait)[0];
+    if (waiting) return signInRefusal(waiting.scope, waiting.wait);
+    await tx.execute(
+      sql`UPDATE console_rate_limits r SET count = r.count + 1,
+            blocked_until = CASE WHEN r.count + 1 >= v.free THEN clock_timestamp() + make_interval(secs => ${SIGN_IN_VERIFY_ALLOWANCE_SECONDS}) ELSE r.blocked_until END
+          FROM (VALUES ${keyValues(keys)}) AS v(key, free) WHERE r.key = v.key`,
+    );
+    return null;
+  });
+  if (refusal) throw refusal;
 }
 
 /**
- * The caller's address: the first X-Forwarded-For hop (set by the reverse proxy in front of the
- * console), else X-Real-IP, else null. Behind no proxy a client can forge it; the per-e-mail
- * limit still holds then.
+ * The end of a counted attempt. A failure sets the delay the next attempt waits, from now (after
+ * the verification, which takes longer than the first delays). A success gives its attempt back:
+ * only failures slow down; the e-mail's delay ends (only the password's owner gets here), the
+ * address's follows its remaining count (or an attacker with one account could clear it between
+ * guesses at others).
  */
-export function clientIp(headers: Headers | Record<string, string | string[] | undefined>): string | null {
+export async function endSignInAttempt(db: Executor, email: string, ip: string | null, outcome: "failed" | "succeeded"): Promise<void> {
+  const keys = signInKeys(email, ip);
+  const count = outcome === "failed" ? sql`r.count` : sql`greatest(r.count - 1, 0)`;
+  await db.execute(
+    sql`UPDATE console_rate_limits r SET count = ${count},
+          blocked_until = CASE WHEN ${outcome === "succeeded"} AND r.key = ${signInEmailKey(email)} THEN NULL
+                               ELSE clock_timestamp() + make_interval(secs => ${delaySeconds(count, sql`v.free`)}) END
+        FROM (VALUES ${keyValues(keys)}) AS v(key, free) WHERE r.key = v.key`,
+  );
+}
+
+/** Throws RATE_LIMITED while the e-mail's or the address's delay runs (a read: the sign-in route's early 429). */
+export async function assertSignInAllowed(db: Executor, email: string, ip: string | null): Promise<void> {
+  const rows = await queryRows<{ key: string; wait: number | string }>(
+    db,
+    sql`SELECT key, ceil(extract(epoch FROM (blocked_until - clock_timestamp())))::int AS wait
+        FROM console_rate_limits
+        WHERE key IN (${sql.join(
+          signInKeys(email, ip).map((k) => sql`${k.key}`),
+          sql`, `,
+        )}) AND blocked_until > clock_timestamp() AND window_start > now() - make_interval(secs => ${SIGN_IN_WINDOW_SECONDS})
+        ORDER BY wait DESC LIMIT 1`,
+  );
+  if (rows[0]) throw signInRefusal(rows[0].key === signInEmailKey(email) ? "email" : "ip", Math.max(1, Number(rows[0].wait)));
+}
+
+// ---- the table stays bounded ----
+
+/**
+ * Deletes the counters whose window ended (a range of the index on window_start). Keys come from
+ * addresses and e-mails a client chooses, so the table holds at most one window's distinct keys,
+ * however many were sent before.
+ */
+export async function pruneRateLimits(db: Executor): Promise<number> {
+  const rows = await queryRows<{ n: number | string }>(
+    db,
+    sql`WITH gone AS (
+          DELETE FROM console_rate_limits
+          WHERE window_start < now() - make_interval(secs => ${API_RATE_WINDOW_SECONDS})
+            AND (key LIKE 'api:%' OR window_start < now() - make_interval(secs => ${SIGN_IN_WINDOW_SECONDS}))
+          RETURNING 1)
+        SELECT count(*)::int AS n FROM gone`,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+export const RATE_LIMIT_PRUNE_INTERVAL_MS = 60_000;
+const pruner = globalThis as unknown as { __prestamosRateLimitPruner?: NodeJS.Timeout };
+
+/** Prunes every minute in the background (started at boot; several instances pruning is harmless). */
+export function startRateLimitPruning(db: Executor, log: (err: unknown) => void): void {
+  pruner.__prestamosRateLimitPruner ??= setInterval(() => void pruneRateLimits(db).catch(log), RATE_LIMIT_PRUNE_INTERVAL_MS);
+  pruner.__prestamosRateLimitPruner.unref();
+}
+
+export function stopRateLimitPruning(): void {
+  clearInterval(pruner.__prestamosRateLimitPruner);
+  pruner.__prestamosRateLimitPruner = undefined;
+}
+
+// ---- who is calling ----
+
+/**
+ * The socket's address, written by the console's own HTTP server on every request (over any value
+ * a client sent under this name): see lib/server/peer-address.ts.
+ */
+export const PEER_ADDRESS_HEADER = "x-prestamos-peer-address";
+
+/** TRUSTED_PROXY_HOPS: how many reverse proxies in front of the console append to X-Forwarded-For (default 0). */
+export function trustedProxyHops(env: Record<string, string | undefined> = process.env): number {
+  const n = Number(env.TRUSTED_PROXY_HOPS ?? "0");
+  return Number.isInteger(n) && n >= 0 && n <= 10 ? n : 0;
+}
+
+const normalizeAddress = (a: string | null | undefined): string | null => {
+  const v = a?.trim().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
+  return v ? v.slice(0, 64) : null;
+};
+
+/**
+ * The caller's address. With no trusted proxy (the default) the socket's address: X-Forwarded-For
+ * is written by the client and counts for nothing. Behind N trusted proxies, the N-th entry from
+ * the right of X-Forwarded-For (what the outermost proxy saw); entries left of it are the
+ * client's own writing. A chain shorter than N did not come through the proxies: the socket then.
+ */
+export function clientIp(headers: Headers | Record<string, string | string[] | undefined>, hops = trustedProxyHops()): string | null {
   const get = (name: string): string | null => {
     if (headers instanceof Headers) return headers.get(name);
     const v = headers[name] ?? headers[name.toLowerCase()];
-    return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
+    return Array.isArray(v) ? v.join(",") : (v ?? null);
   };
-  const forwarded = get("x-forwarded-for")?.split(",")[0]?.trim();
-  const ip = forwarded || get("x-real-ip")?.trim() || null;
-  return ip ? ip.slice(0, 64) : null;
+  const peer = normalizeAddress(get(PEER_ADDRESS_HEADER));
+  if (hops === 0) return peer;
+  const chain = (get("x-forwarded-for") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return chain.length >= hops ? normalizeAddress(chain[chain.length - hops]) : peer;
 }
+
+// ---- /api/health: in process, since it must answer when the database does not ----
+
+export const HEALTH_RATE_LIMIT_PER_MINUTE = 120;
+const HEALTH_MAX_KEYS = 10_000;
+const healthWindows = new Map<string, { start: number; count: number }>();
+
+/**
+ * Counts one health check of `ip` in its minute; null when allowed, else the seconds to wait.
+ * Bounded: at HEALTH_MAX_KEYS addresses the oldest tenth goes (a Map iterates in insertion order,
+ * and a renewed window is re-inserted, so the oldest are the ended ones first).
+ */
+export function hitHealthLimit(ip: string | null, now = Date.now(), limit = HEALTH_RATE_LIMIT_PER_MINUTE): number | null {
+  const key = ip ?? "unknown";
+  const windowMs = API_RATE_WINDOW_SECONDS * 1000;
+  let w = healthWindows.get(key);
+  if (!w || now - w.start >= windowMs) {
+    if (!w && healthWindows.size >= HEALTH_MAX_KEYS) {
+      for (const k of healthWindows.keys()) {
+        if (healthWindows.size < HEALTH_MAX_KEYS * 0.9) break;
+        healthWindows.delete(k);
+      }
+    }
+    w = { start: now, count: 0 };
+    healthWindows.delete(key);
+    healthWindows.set(key, w);
+  }
+  w.count++;
+  return w.count > limit ? Math.max(1, Math.ceil((w.start + windowMs - now) / 1000)) : null;
+}
+
+export const healthLimitKeys = () => healthWindows.size;

@@ -4,7 +4,7 @@ import { getDb } from "@/db/client";
 import type { Db } from "@/db/client";
 import type { Role } from "@/db/schema";
 import { writeAudit, type Actor } from "@/lib/audit";
-import { AppError } from "@/lib/errors";
+import { AppError, rootMessage } from "@/lib/errors";
 import { resolvePrincipal, type Principal } from "@/lib/auth/principal";
 import { logger } from "@/lib/log";
 import { readJsonBody } from "./body";
@@ -107,7 +107,7 @@ function parseInput(schema: Schema, value: unknown, requestId: string): unknown 
     return schema.parse(value);
   } catch (err) {
     if (err instanceof ZodError || err instanceof AppError) throw err;
-    logger().warn({ requestId, err: String((err as Error)?.stack ?? err) }, "a schema threw instead of reporting an issue");
+    logger().warn({ requestId, err: rootMessage(err) }, "a schema threw instead of reporting an issue");
     throw new AppError("VALIDATION_ERROR", "The request is not valid");
   }
 }
@@ -178,7 +178,8 @@ export function route<PS extends Schema | undefined = undefined, QS extends Sche
     } catch (err) {
       const appErr = toAppError(err);
       if (appErr.code === "INTERNAL") {
-        failure = String((err as Error)?.stack ?? err);
+        // The root message only: a stack or drizzle's "Failed query: … params: …" can carry a secret or a hash.
+        failure = rootMessage(err);
       }
       if (mutating && def.action && db && !actor.audited) {
         try {

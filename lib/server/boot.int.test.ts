@@ -5,6 +5,9 @@ import { migrationStatus } from "@/db/migrate";
 import { prepareDatabase } from "@/lib/migration/prepare";
 import { openEmptyDb } from "@/lib/testing/app-db";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
+import { principalFromBearer } from "@/lib/auth/principal";
+import { authenticate } from "@/lib/auth/sign-in";
+import { createToken } from "@/lib/auth/tokens";
 import { bootDatabase } from "./boot";
 import { parseEnv } from "./env";
 
@@ -118,6 +121,29 @@ describe(`start-up on ${testDriver()}`, () => {
       { email: "reviewer@demo.local", role: "reviewer" },
     ]);
   });
+
+  it("an embedded folder that began as the demo and later got ADMIN_EMAIL: the demo users are disabled, their sessions and tokens end", async () => {
+    const t = track(await openTestDb());
+    await bootDatabase(t, parseEnv({ DEMO_DATA: "off" }));
+    const demoAdmin = await queryOne<{ id: number }>(t.db, sql`select id from console_users where email = 'admin@demo.local'`);
+    const token = await createToken(t.db, { name: "demo script", role: "admin", createdBy: "admin@demo.local", createdByUserId: demoAdmin!.id });
+    expect((await authenticate(t.db, { email: "admin@demo.local", password: "demo-admin-pass" }, null)).ok).toBe(true);
+
+    const env = parseEnv({ ADMIN_EMAIL: "owner@example.com", ADMIN_PASSWORD: "the owner's long password" });
+    await bootDatabase(t, env);
+    const rows = await queryRows<{ email: string; disabled: boolean }>(t.db, sql`select email, disabled from console_users order by email`);
+    expect([...rows]).toStrictEqual([
+      { email: "admin@demo.local", disabled: true },
+      { email: "owner@example.com", disabled: false },
+      { email: "reviewer@demo.local", disabled: true },
+    ]);
+    expect(await authenticate(t.db, { email: "admin@demo.local", password: "demo-admin-pass" }, null)).toMatchObject({ ok: false, error: "AccountDisabled" });
+    await expect(principalFromBearer(t.db, token.token)).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+    // Idempotent: a second start changes nothing more.
+    const audits = await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from console_audit_log`);
+    await bootDatabase(t, env);
+    expect(await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from console_audit_log`)).toStrictEqual(audits);
+  }, 300_000); // several scrypt hashes at OWASP's cost
 
   it("bootDatabase with ADMIN_EMAIL/ADMIN_PASSWORD creates that admin and no demo users", async () => {
     const t = track(await openTestDb());

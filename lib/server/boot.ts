@@ -1,10 +1,11 @@
 import { closeDb, DataDirLockedError, getDbHandle, type DbHandle } from "@/db/client";
 import { migrationStatus } from "@/db/migrate";
-import { ensureAdminFromEnv, seedDemoUsers } from "@/lib/auth/bootstrap";
+import { disableDemoUsers, ensureAdminFromEnv, seedDemoUsers } from "@/lib/auth/bootstrap";
 import { prepareDatabase } from "@/lib/migration/prepare";
 import { seedDemoData } from "@/lib/migration/test-data";
 import { startBackgroundWorkers, stopBackgroundWorkers } from "@/lib/migration/worker";
-import { logWorkerEvent } from "@/lib/log";
+import { logger, logWorkerEvent } from "@/lib/log";
+import { startRateLimitPruning, stopRateLimitPruning } from "@/lib/http/rate-limit";
 import { startWebhookDeliverer, stopWebhookDeliverer } from "@/lib/webhooks/deliver";
 import { EnvError, serverEnv, type ServerEnv } from "./env";
 
@@ -45,6 +46,8 @@ export async function bootDatabase(handle: DbHandle, env: ServerEnv): Promise<Bo
   if (env.admin) {
     await ensureAdminFromEnv(db, env.admin.email, env.admin.password);
     admin = "from-env";
+    // The demo's published passwords must not stay a way in once a real admin is configured.
+    if (env.mode === "embedded") await disableDemoUsers(db);
   } else if (env.mode === "embedded") {
     demoUsers = await seedDemoUsers(db);
   }
@@ -88,6 +91,7 @@ export function boot(): Promise<BootSummary> {
     startBackgroundWorkers(handle.db, { log: logWorkerEvent, maxSlots: handle.driver === "pglite" ? 1 : undefined, throttle: { driver: handle.driver }, driver: handle.driver });
     // Issue 7: sends queued webhook deliveries (claimed with SKIP LOCKED: safe with several instances).
     startWebhookDeliverer(handle.db);
+    startRateLimitPruning(handle.db, (err) => logger().warn({ err: String((err as Error)?.message ?? err) }, "rate-limit pruning failed"));
     log(
       `ready: ${summary.location} (${summary.driver}), ${summary.migrationsApplied} migrations` +
         (summary.createdLegacyTables ? ", legacy tables created (trial database)" : "") +
@@ -145,6 +149,7 @@ export function installShutdownHandlers(env: Pick<ServerEnv, "mode">): void {
       try {
         await stopBackgroundWorkers();
         await stopWebhookDeliverer();
+        stopRateLimitPruning();
         await closeDb();
       } catch (err) {
         console.error(`[prestamos] error while closing: ${String(err)}`);

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { EnvError, parseEnv } from "./env";
+import { PASSWORD_MIN_LENGTH, SECRET_MIN_LENGTH } from "@/lib/auth/passwords";
+import { assertTestDataAllowed, EnvError, parseEnv } from "./env";
 
 describe("parseEnv", () => {
   it("defaults to the embedded database in .data/pglite with demo data on", () => {
@@ -10,6 +11,7 @@ describe("parseEnv", () => {
       dataDir: path.resolve("/srv/app/.data/pglite"),
       admin: undefined,
       demoData: true,
+      allowTestData: true,
       nextauthSecret: undefined,
       nextauthUrl: undefined,
     });
@@ -23,8 +25,8 @@ describe("parseEnv", () => {
   });
 
   it("turns demo data off when an admin is configured, and lower-cases the admin e-mail", () => {
-    const env = parseEnv({ ADMIN_EMAIL: "Ops@Example.COM", ADMIN_PASSWORD: "long enough" });
-    expect(env.admin).toStrictEqual({ email: "ops@example.com", password: "long enough" });
+    const env = parseEnv({ ADMIN_EMAIL: "Ops@Example.COM", ADMIN_PASSWORD: "long enough!" });
+    expect(env.admin).toStrictEqual({ email: "ops@example.com", password: "long enough!" });
     expect(env.demoData).toBe(false);
   });
 
@@ -53,6 +55,37 @@ describe("parseEnv", () => {
 
   it("wants ADMIN_EMAIL and ADMIN_PASSWORD together", () => {
     expect(() => parseEnv({ ADMIN_EMAIL: "a@b.co" })).toThrow(/ADMIN_EMAIL and ADMIN_PASSWORD go together/);
-    expect(() => parseEnv({ ADMIN_PASSWORD: "long enough" })).toThrow(/go together/);
+    expect(() => parseEnv({ ADMIN_PASSWORD: "long enough!" })).toThrow(/go together/);
+  });
+
+  it("holds the admin password and every secret to one minimum each (the users' password rule, 32 for secrets)", () => {
+    expect(() => parseEnv({ ADMIN_EMAIL: "a@b.co", ADMIN_PASSWORD: "x".repeat(PASSWORD_MIN_LENGTH - 1) })).toThrow(new RegExp(`ADMIN_PASSWORD must be at least ${PASSWORD_MIN_LENGTH}`));
+    expect(parseEnv({ ADMIN_EMAIL: "a@b.co", ADMIN_PASSWORD: "x".repeat(PASSWORD_MIN_LENGTH) }).admin).toBeDefined();
+    for (const name of ["NEXTAUTH_SECRET", "PROMETHEUS_SCRAPE_TOKEN"]) {
+      expect(() => parseEnv({ [name]: "s".repeat(SECRET_MIN_LENGTH - 1) })).toThrow(new RegExp(`${name} must be at least ${SECRET_MIN_LENGTH}`));
+      expect(() => parseEnv({ [name]: "s".repeat(SECRET_MIN_LENGTH) })).not.toThrow();
+    }
+  });
+
+  it("refuses to start in production on a real database without an https NEXTAUTH_URL, unless ALLOW_INSECURE_HTTP; the embedded demo runs on http", () => {
+    const prod = { NODE_ENV: "production", DATABASE_URL: "postgres://h/db" };
+    expect(() => parseEnv(prod)).toThrow(/NEXTAUTH_URL must be an https:\/\/ URL in production with DATABASE_URL/);
+    expect(() => parseEnv({ ...prod, NEXTAUTH_URL: "http://console.example.com" })).toThrow(/NEXTAUTH_URL must be an https/);
+    expect(parseEnv({ ...prod, NEXTAUTH_URL: "https://console.example.com" }).mode).toBe("postgres");
+    expect(parseEnv({ ...prod, NEXTAUTH_URL: "http://10.0.0.5:3000", ALLOW_INSECURE_HTTP: "1" }).mode).toBe("postgres");
+    expect(() => parseEnv({ ...prod, ALLOW_INSECURE_HTTP: "off" })).toThrow(/NEXTAUTH_URL/);
+    // next start of the demo and of the e2e suite: embedded, http://127.0.0.1.
+    expect(parseEnv({ NODE_ENV: "production", NEXTAUTH_URL: "http://127.0.0.1:3100" }).mode).toBe("embedded");
+    expect(parseEnv({ NODE_ENV: "development", DATABASE_URL: "postgres://h/db" }).mode).toBe("postgres");
+  });
+
+  it("allows test data by default on the embedded database only; ALLOW_TEST_DATA decides otherwise", () => {
+    expect(parseEnv({}).allowTestData).toBe(true);
+    expect(parseEnv({ DATABASE_URL: "postgres://h/db" }).allowTestData).toBe(false);
+    expect(parseEnv({ DATABASE_URL: "postgres://h/db", ALLOW_TEST_DATA: "on" }).allowTestData).toBe(true);
+    expect(parseEnv({ ALLOW_TEST_DATA: "off" }).allowTestData).toBe(false);
+    expect(() => parseEnv({ ALLOW_TEST_DATA: "sometimes" })).toThrow(/ALLOW_TEST_DATA must be on\/off/);
+    expect(() => assertTestDataAllowed({ DATABASE_URL: "postgres://h/db" })).toThrow(/Test data is turned off/);
+    expect(() => assertTestDataAllowed({})).not.toThrow();
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The webhook deliverer (issue 7): sends due deliveries with fetch (5 s timeout), signed
+ * The webhook deliverer (issue 7): sends due deliveries (5 s timeout), signed
  * (./signature.ts), retried with exponential backoff, then `failed`.
  *
  * Claiming: one UPDATE takes up to `limit` due rows with FOR UPDATE SKIP LOCKED, counts the
@@ -8,12 +8,22 @@
  * this one) neither blocks on those rows nor sees them as due. A process that dies mid-send leaves
  * the row pending; it is retried once the lease ends (at least once: receivers dedupe on
  * X-Prestamos-Delivery).
+ *
+ * Sending: the target is resolved and checked again (target.ts) and the request connects to the
+ * address that was checked (a lookup that answers only that address), so a DNS answer that changed
+ * since the webhook was saved cannot point a delivery at an internal service. What is recorded of
+ * a failure is a summary ("connection refused", "HTTP 500"), never the error's own text.
  */
+import http from "node:http";
+import https from "node:https";
+import type { LookupFunction } from "node:net";
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { queryRows } from "@/db/sql";
 import { logger } from "@/lib/log";
+import { AppError } from "@/lib/errors";
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signPayload } from "./signature";
+import { defaultTargetPolicy, resolveWebhookTarget, type ResolvedTarget, type TargetPolicy } from "./target";
 
 /** Waits after failed attempts 1..4; the 5th failure is final. */
 export const BACKOFF_SECONDS = [10, 30, 120, 600] as const;
@@ -26,7 +36,8 @@ const RESPONSE_EXCERPT = 500;
 export interface DeliverOptions {
   limit?: number;
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** Which addresses may receive (default: WEBHOOK_ALLOWED_ADDRESSES and the system's DNS). */
+  policy?: TargetPolicy;
 }
 
 export interface DeliverResult {
@@ -61,35 +72,70 @@ async function claimDue(db: Db, limit: number): Promise<Claimed[]> {
   );
 }
 
-/** The first `max` characters of a response body, without reading an endless one to its end. */
-async function excerpt(res: Response, max = RESPONSE_EXCERPT): Promise<string> {
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  try {
-    while (text.length < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return text.slice(0, max);
-}
-
 type Outcome = { ok: true; status: number; body: string } | { ok: false; status: number | null; body: string | null; error: string };
 
-async function send(d: Claimed, opts: Required<Pick<DeliverOptions, "timeoutMs">> & { fetch: typeof fetch }): Promise<Outcome> {
+/** What a reviewer may read of a failed connection: its kind, not the error's text (it can name internal hosts). */
+function failureSummary(err: unknown, timeoutMs: number): string {
+  if (err instanceof AppError) return `refused: ${err.message.includes("does not resolve") ? "the host does not resolve" : "the host is not a public address"}`;
+  const code = String((err as NodeJS.ErrnoException)?.code ?? "");
+  if (code === "TIMEOUT") return `timed out after ${timeoutMs} ms`;
+  if (code === "ECONNREFUSED") return "connection refused";
+  if (code === "ECONNRESET" || code === "EPIPE") return "connection reset";
+  if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return "host unreachable";
+  if (/CERT|TLS|SSL|SELF_SIGNED/i.test(code)) return "TLS error (certificate or handshake)";
+  return "request failed";
+}
+
+/** One POST to the checked address (never another: the lookup answers only it), reading at most RESPONSE_EXCERPT characters back. */
+function postPinned(target: ResolvedTarget, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  const lookup: LookupFunction = (_host, options, callback) => {
+    const cb = callback as (err: Error | null, address: string | { address: string; family: number }[], family?: number) => void;
+    if ((options as { all?: boolean }).all) cb(null, [{ address: target.address, family: target.family }]);
+    else cb(null, target.address, target.family);
+  };
+  const { url } = target;
+  const client = url.protocol === "https:" ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.request(
+      {
+        method: "POST",
+        host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+        port: url.port || undefined,
+        path: `${url.pathname}${url.search}`,
+        headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
+        lookup,
+        agent: false,
+        timeout: timeoutMs,
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          text += chunk;
+          if (text.length >= RESPONSE_EXCERPT) res.destroy(); // enough: never read an endless body
+        });
+        const done = () => resolve({ status: res.statusCode ?? 0, body: text.slice(0, RESPONSE_EXCERPT) });
+        res.on("end", done);
+        res.on("close", done);
+        res.on("error", done);
+      },
+    );
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error("timed out"), { code: "TIMEOUT" })), timeoutMs);
+    req.on("close", () => clearTimeout(timer));
+    req.on("timeout", () => req.destroy(Object.assign(new Error("timed out"), { code: "TIMEOUT" })));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function send(d: Claimed, opts: { timeoutMs: number; policy: TargetPolicy }): Promise<Outcome> {
   const payload = typeof d.payload === "string" ? JSON.parse(d.payload) : d.payload;
   const body = JSON.stringify({ deliveryId: Number(d.id), ...(payload as object) });
   try {
-    const res = await opts.fetch(d.url, {
-      method: "POST",
-      redirect: "manual",
-      signal: AbortSignal.timeout(opts.timeoutMs),
-      headers: {
+    const target = await resolveWebhookTarget(d.url, opts.policy);
+    const res = await postPinned(
+      target,
+      {
         "content-type": "application/json",
         "user-agent": "prestamos-console-webhooks/1",
         [SIGNATURE_HEADER]: signPayload(d.secret, body),
@@ -97,14 +143,12 @@ async function send(d: Claimed, opts: Required<Pick<DeliverOptions, "timeoutMs">
         [DELIVERY_HEADER]: String(d.id),
       },
       body,
-    });
-    const text = await excerpt(res).catch(() => "");
-    if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, body: text };
-    return { ok: false, status: res.status, body: text, error: `HTTP ${res.status}` };
+      opts.timeoutMs,
+    );
+    if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, body: res.body };
+    return { ok: false, status: res.status, body: res.body, error: `HTTP ${res.status}` };
   } catch (err) {
-    const e = err as Error;
-    const error = e?.name === "TimeoutError" ? `timed out after ${opts.timeoutMs} ms` : `${e?.name ?? "Error"}: ${e?.message ?? String(err)}${(e?.cause as Error)?.message ? ` (${(e.cause as Error).message})` : ""}`;
-    return { ok: false, status: null, body: null, error: error.slice(0, 500) };
+    return { ok: false, status: null, body: null, error: failureSummary(err, opts.timeoutMs) };
   }
 }
 
@@ -130,7 +174,7 @@ export async function deliverDue(db: Db, opts: DeliverOptions = {}): Promise<Del
   const result: DeliverResult = { claimed: claimed.length, delivered: 0, retrying: 0, failed: 0 };
   await Promise.all(
     claimed.map(async (d) => {
-      const out = await send(d, { timeoutMs: opts.timeoutMs ?? SEND_TIMEOUT_MS, fetch: opts.fetch ?? fetch });
+      const out = await send(d, { timeoutMs: opts.timeoutMs ?? SEND_TIMEOUT_MS, policy: opts.policy ?? defaultTargetPolicy() });
       const state = await record(db, d, out);
       result[state]++;
       if (!out.ok) logger().warn({ component: "webhooks", deliveryId: Number(d.id), event: d.event, attempt: d.attempts, outcome: state, statusCode: out.status, error: out.error }, "webhook delivery failed");

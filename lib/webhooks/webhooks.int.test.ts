@@ -1,3 +1,4 @@
+import net from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type DbHandle } from "@/db/client";
@@ -19,7 +20,12 @@ import * as deliveriesRoute from "@/app/api/webhooks/[id]/deliveries/route";
 import { checkConsistencyAfterRun } from "./consistency-event";
 import { BACKOFF_SECONDS, MAX_ATTEMPTS, deliverDue } from "./deliver";
 import { emitEvent } from "./emit";
+import { allowedAddresses } from "./target";
+import { createWebhook } from "./webhooks";
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verifySignature } from "./signature";
+
+// The test receivers listen on 127.0.0.1: the one address let through (target.ts refuses loopback otherwise).
+process.env.WEBHOOK_ALLOWED_ADDRESSES = "127.0.0.1";
 
 let db: TestDb;
 let forget: () => void;
@@ -51,13 +57,17 @@ const makeDue = () => db.db.execute(sql`update console_webhook_deliveries set ne
 
 describe("webhook configuration API", () => {
   it("admin creates (secret once), reviewer lists without secrets, PATCH and DELETE, each audited; reviewer refused", async () => {
-    const { webhook, secret } = await createHook("https://hooks.example.com/a", ["run.finished", "run.halted", "run.finished"]);
+    const { webhook, secret } = await createHook("http://127.0.0.1:9/a?key=receiver-own-secret", ["run.finished", "run.halted", "run.finished"]);
     expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{40,}$/);
-    expect(webhook).toMatchObject({ url: "https://hooks.example.com/a", events: ["run.finished", "run.halted"], enabled: true });
+    expect(webhook).toMatchObject({ url: "http://127.0.0.1:9/a?key=receiver-own-secret", events: ["run.finished", "run.halted"], enabled: true });
 
     const list = await call(hooks.GET, { path: "/api/webhooks", token: reviewer });
     expect(list.status).toBe(200);
     expect(list.json.webhooks).toHaveLength(1);
+    // Reviewers see the origin only: a path or query can carry the receiver's own secret.
+    expect(list.json.webhooks[0].url).toBe("http://127.0.0.1:9/…");
+    expect(list.text).not.toContain("receiver-own-secret");
+    expect((await call(hooks.GET, { path: "/api/webhooks", token: admin })).json.webhooks[0].url).toBe("http://127.0.0.1:9/a?key=receiver-own-secret");
     expect(list.text).not.toContain(secret);
     expect(list.text).not.toContain("secret");
 
@@ -127,7 +137,10 @@ describe("run events → deliveries → signed POSTs", () => {
       const listed = await call(deliveriesRoute.GET, { path: `/api/webhooks/${all.webhook.id}/deliveries`, token: reviewer, params: { id: String(all.webhook.id) } });
       expect(listed.status).toBe(200);
       expect(listed.json.total).toBe(2);
-      for (const d of listed.json.deliveries) expect(d).toMatchObject({ status: "delivered", attempts: 1, lastStatusCode: 200, lastResponse: "thanks", lastError: null });
+      // The receiver's answer is for admins; reviewers get the status code.
+      for (const d of listed.json.deliveries) expect(d).toMatchObject({ status: "delivered", attempts: 1, lastStatusCode: 200, lastResponse: null, lastError: null });
+      const asAdmin = await call(deliveriesRoute.GET, { path: `/api/webhooks/${all.webhook.id}/deliveries`, token: admin, params: { id: String(all.webhook.id) } });
+      for (const d of asAdmin.json.deliveries) expect(d).toMatchObject({ lastResponse: "thanks" });
       expect(listed.text).not.toContain(all.secret);
       expect((await call(deliveriesRoute.GET, { path: "/api/webhooks/77/deliveries", token: reviewer, params: { id: "77" } })).status).toBe(404);
       expect((await call(deliveriesRoute.GET, { path: `/api/webhooks/${all.webhook.id}/deliveries?status=failed`, token: reviewer, params: { id: String(all.webhook.id) } })).json.total).toBe(0);
@@ -237,7 +250,8 @@ describe("the deliverer", () => {
     expect(r).toMatchObject({ claimed: 1, retrying: 1 });
     const row = await queryOne<{ status: string; last_status_code: number | null; last_error: string }>(db.db, sql`select status, last_status_code, last_error from console_webhook_deliveries`);
     expect(row).toMatchObject({ status: "pending", last_status_code: null });
-    expect(row!.last_error).toMatch(/fetch failed|ECONNREFUSED/);
+    // A summary, not the error's text (which can name internal hosts and ports).
+    expect(row!.last_error).toBe("connection refused");
   });
 
   it("two deliverers at once never send one delivery twice", async () => {
@@ -263,6 +277,110 @@ describe("the deliverer", () => {
       expect(states).toEqual([{ status: "delivered", attempts: 1, n: 40 }]);
     } finally {
       await other?.close();
+      await receiver.close();
+    }
+  });
+});
+
+/** Every outgoing TCP connection this process tries while `fn` runs (the database's own included, filtered below). */
+async function connectionsDuring(fn: () => Promise<void>): Promise<string[]> {
+  const seen: string[] = [];
+  const original = net.Socket.prototype.connect;
+  net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+    seen.push(JSON.stringify(args[0]));
+    return (original as (...a: unknown[]) => net.Socket).apply(this, args);
+  } as typeof original;
+  try {
+    await fn();
+  } finally {
+    net.Socket.prototype.connect = original;
+  }
+  return seen.filter((c) => !c.includes("5432"));
+}
+
+describe("server-side request forgery", () => {
+  const REFUSED_URLS = [
+    "http://127.0.0.2:9/hook",
+    "http://localhost:9/hook",
+    "http://0.0.0.0:9/",
+    "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+    "http://10.0.0.1/",
+    "http://172.16.5.4/",
+    "http://192.168.1.1/",
+    "http://100.64.0.1/",
+    "http://[::1]:9/",
+    "http://[::]/",
+    "http://[::ffff:127.0.0.1]:9/",
+    "http://[::ffff:a9fe:a9fe]/",
+    "http://[fd00::1]/",
+    "http://[fe80::1]/",
+    "http://[64:ff9b::a9fe:a9fe]/",
+    "http://2852039166/", // 169.254.169.254 in decimal
+  ];
+
+  it("refuses every loopback, private, link-local and unique-local class when a webhook is saved, before any connection, storing nothing", async () => {
+    const before = process.env.WEBHOOK_ALLOWED_ADDRESSES;
+    process.env.WEBHOOK_ALLOWED_ADDRESSES = "";
+    try {
+      const connections = await connectionsDuring(async () => {
+        for (const url of REFUSED_URLS) {
+          const res = await call(hooks.POST, { method: "POST", path: "/api/webhooks", token: admin, body: { url } });
+          expect(res.status, url).toBe(400);
+          expect(res.json.error).toMatchObject({ code: "VALIDATION_ERROR", message: expect.stringMatching(/must reach a public address/) });
+        }
+      });
+      expect(connections).toEqual([]);
+    } finally {
+      process.env.WEBHOOK_ALLOWED_ADDRESSES = before;
+    }
+    expect((await queryOne<{ n: number }>(db.db, sql`select count(*)::int as n from console_webhooks`))!.n).toBe(0);
+  });
+
+  it("checks again when sending: a webhook whose address became internal (or was stored before the check) is refused without a connection", async () => {
+    // Stored directly, as an older console or a hand-written row would have.
+    await db.db.execute(sql`insert into console_webhooks (url, secret, events, created_by) values ('http://169.254.169.254/latest/meta-data', 'whsec_x', '{}', 'test'), ('http://rebind.test:9/hook', 'whsec_y', '{}', 'test')`);
+    await emitEvent(db.db, "run.started", { run: { id: 1 } });
+    // rebind.test answered a public address when it was saved; now it answers an internal one.
+    const policy = { allowed: allowedAddresses("127.0.0.1"), lookup: async () => [{ address: "10.0.0.1", family: 4 }] };
+    let result: Awaited<ReturnType<typeof deliverDue>> | undefined;
+    const connections = await connectionsDuring(async () => {
+      result = await deliverDue(db.db, { policy });
+    });
+    expect(result).toMatchObject({ claimed: 2, delivered: 0, retrying: 2 });
+    expect(connections).toEqual([]);
+    const errors = await queryRows<{ last_error: string; last_response: string | null }>(db.db, sql`select last_error, last_response from console_webhook_deliveries order by id`);
+    expect(errors).toEqual([
+      { last_error: "refused: the host is not a public address", last_response: null },
+      { last_error: "refused: the host is not a public address", last_response: null },
+    ]);
+  });
+
+  it("connects to the address that was checked, whatever the name would resolve to at connect time", async () => {
+    const receiver = await startReceiver({ reply: "pinned" });
+    try {
+      const port = new URL(receiver.url).port;
+      // A name the system cannot resolve at all: the delivery can only reach the receiver through the checked address.
+      const lookups: string[] = [];
+      const policy = {
+        allowed: allowedAddresses("127.0.0.1"),
+        lookup: async (host: string) => {
+          lookups.push(host);
+          return [{ address: "127.0.0.1", family: 4 }];
+        },
+      };
+      const { webhook } = await createWebhook(db.db, { url: `http://receiver.invalid:${port}/hook` }, systemActor(), policy);
+      await emitEvent(db.db, "run.started", { run: { id: 1 } });
+      let result: Awaited<ReturnType<typeof deliverDue>> | undefined;
+      const connections = await connectionsDuring(async () => {
+        result = await deliverDue(db.db, { policy });
+      });
+      expect(result).toMatchObject({ claimed: 1, delivered: 1 });
+      expect(connections).toHaveLength(1); // the spy sees connections: the refusals above made none
+      expect(receiver.received).toHaveLength(1);
+      expect(receiver.received[0].headers.host).toBe(`receiver.invalid:${port}`);
+      expect(lookups).toEqual(["receiver.invalid", "receiver.invalid"]); // once saved, once sent
+      expect(webhook.url).toBe(`http://receiver.invalid:${port}/hook`);
+    } finally {
       await receiver.close();
     }
   });

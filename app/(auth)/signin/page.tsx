@@ -2,7 +2,8 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { getDb } from "@/db/client";
 import { DEMO_USERS, isDemoMode } from "@/lib/auth/demo";
-import { getSessionPrincipal, safeCallbackUrl } from "@/lib/auth/session";
+import { consoleOrigin, safeCallbackUrl } from "@/lib/auth/callback-url";
+import { getSessionPrincipal } from "@/lib/auth/session";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -10,22 +11,10 @@ export const dynamic = "force-dynamic";
 
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
-/** Same-origin absolute URLs (next-auth sends those) become their path; anything else "/". */
-function callbackPath(raw: string | undefined): string {
-  if (raw && /^https?:\/\//i.test(raw)) {
-    try {
-      const u = new URL(raw);
-      return safeCallbackUrl(`${u.pathname}${u.search}`);
-    } catch {
-      return "/";
-    }
-  }
-  return safeCallbackUrl(raw);
-}
-
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
-  const callbackUrl = callbackPath(first(params.callbackUrl));
+  // Same-origin absolute URLs (next-auth sends those) become their path; anything else "/".
+  const callbackUrl = safeCallbackUrl(first(params.callbackUrl), consoleOrigin(process.env.NEXTAUTH_URL));
   if (await getSessionPrincipal(await getDb())) redirect(callbackUrl);
   // MIGRATION-SPEC §7: the demo credentials are shown in the embedded demo mode only.
   const demoUsers = isDemoMode(process.env) ? DEMO_USERS.map(({ email, password, role }) => ({ email, password, role })) : null;

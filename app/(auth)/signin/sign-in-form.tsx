@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
+import { safeCallbackUrl } from "@/lib/auth/callback-url";
 import { signInErrorMessage } from "@/lib/auth/sign-in-errors";
 
 interface DemoUser {
@@ -45,8 +46,9 @@ export function SignInForm({ callbackUrl, initialError, demoUsers }: { callbackU
         setPending(false);
         return;
       }
-      // A full navigation, so that server components render with the new session cookie.
-      window.location.assign(callbackUrl);
+      // A full navigation, so that server components render with the new session cookie; checked
+      // again against this page's origin, whatever the server passed.
+      window.location.assign(safeCallbackUrl(callbackUrl, window.location.origin));
     } catch {
       setError("Could not reach the console. Check your connection and try again.");
       setPending(false);

@@ -27,7 +27,7 @@ export function TokensClient({ initialTokens }: { initialTokens: TokenDto[] }) {
     retry: false,
   });
   const tokens = q.data;
-  const live = tokens.filter((t) => !t.revokedAt).length;
+  const live = tokens.filter((t) => tokenStatus(t) === "active").length;
 
   return (
     <div className="flex flex-col gap-6">
@@ -43,7 +43,7 @@ export function TokensClient({ initialTokens }: { initialTokens: TokenDto[] }) {
       <CreateToken />
       <section aria-labelledby="token-list" className="flex flex-col gap-3">
         <h2 id="token-list" className="text-sm font-semibold uppercase tracking-wide text-zinc-500">
-          Tokens <span className="font-normal normal-case tracking-normal">· {live} active, {tokens.length - live} revoked</span>
+          Tokens <span className="font-normal normal-case tracking-normal">· {live} active, {tokens.length - live} revoked or expired</span>
         </h2>
         {tokens.length === 0 ? (
           <EmptyState title="No tokens yet" description="Create one above for a script or a CI job." />
@@ -55,6 +55,7 @@ export function TokensClient({ initialTokens }: { initialTokens: TokenDto[] }) {
                 <Th>Role</Th>
                 <Th>Prefix</Th>
                 <Th>Created</Th>
+                <Th>Expires</Th>
                 <Th>Last used</Th>
                 <Th>Status</Th>
                 <Th className="w-64">
@@ -78,15 +79,16 @@ function CreateToken() {
   const qc = useQueryClient();
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("reviewer");
+  const [expiresInDays, setExpiresInDays] = useState("90");
   const create = useMutation({
-    mutationFn: () => apiFetch<CreatedToken>("/api/tokens", { method: "POST", body: { name, role } }),
+    mutationFn: () => apiFetch<CreatedToken>("/api/tokens", { method: "POST", body: { name, role, ...(expiresInDays ? { expiresInDays: Number(expiresInDays) } : {}) } }),
     onSuccess: () => setName(""),
     onSettled: () => qc.invalidateQueries({ queryKey: TOKENS_KEY }),
   });
   return (
     <Card title="Create a token" description="Name it for what uses it (a script, a CI job), so the list says who has access.">
       <form
-        className="grid grid-cols-1 gap-3 md:grid-cols-[1fr_13rem_auto] md:items-end"
+        className="grid grid-cols-1 gap-3 md:grid-cols-[1fr_13rem_10rem_auto] md:items-end"
         onSubmit={(e) => {
           e.preventDefault();
           create.mutate();
@@ -99,6 +101,15 @@ function CreateToken() {
           <select className={inputClass} value={role} onChange={(e) => setRole(e.target.value as Role)}>
             <option value="reviewer">reviewer (read only)</option>
             <option value="admin">admin</option>
+          </select>
+        </Field>
+        <Field label="Expires">
+          <select className={inputClass} value={expiresInDays} onChange={(e) => setExpiresInDays(e.target.value)}>
+            <option value="7">in 7 days</option>
+            <option value="30">in 30 days</option>
+            <option value="90">in 90 days</option>
+            <option value="365">in a year</option>
+            <option value="">never</option>
           </select>
         </Field>
         <Button type="submit" disabled={create.isPending}>
@@ -131,7 +142,7 @@ function NewToken({ t, onDismiss }: { t: CreatedToken; onDismiss: () => void }) 
         <span aria-hidden="true">⚠ </span>Copy this token now: it is shown only once.
       </p>
       <p className="mt-0.5 text-sm text-amber-900">
-        “{t.name}”, role {t.role}. The console keeps only its hash; if it is lost, revoke it and create another.
+        “{t.name}”, role {t.role}, {t.expiresAt ? `expires ${fmtTime(t.expiresAt)}` : "never expires"}. The console keeps only its hash; if it is lost, revoke it and create another.
       </p>
       <div className="mt-3 flex gap-2">
         <input
@@ -158,7 +169,14 @@ function NewToken({ t, onDismiss }: { t: CreatedToken; onDismiss: () => void }) 
   );
 }
 
+/** Expiry is judged by the server on every request; the page only says what the clock says now. */
+function tokenStatus(t: TokenDto): "active" | "revoked" | "expired" {
+  if (t.revokedAt) return "revoked";
+  return t.expiresAt && Date.parse(t.expiresAt) <= Date.now() ? "expired" : "active";
+}
+
 function TokenRow({ t }: { t: TokenDto }) {
+  const status = tokenStatus(t);
   const qc = useQueryClient();
   const [confirming, setConfirming] = useState(false);
   const revoke = useMutation({
@@ -170,7 +188,7 @@ function TokenRow({ t }: { t: TokenDto }) {
   });
   return (
     <>
-      <Tr className={t.revokedAt ? "text-zinc-400" : undefined}>
+      <Tr className={status !== "active" ? "text-zinc-400" : undefined}>
         <Td className="font-medium text-zinc-900">{t.name}</Td>
         <Td>
           <Badge tone={t.role === "admin" ? "info" : "neutral"}>{t.role}</Badge>
@@ -182,10 +200,19 @@ function TokenRow({ t }: { t: TokenDto }) {
           {fmtTime(t.createdAt)}
           <span className="block text-xs text-zinc-500">by {t.createdBy}</span>
         </Td>
+        <Td className="tabular whitespace-nowrap">{t.expiresAt ? fmtTime(t.expiresAt) : <span className="text-zinc-400">never</span>}</Td>
         <Td className="tabular whitespace-nowrap">{t.lastUsedAt ? fmtTime(t.lastUsedAt) : <span className="text-zinc-400">never</span>}</Td>
-        <Td className="whitespace-nowrap">{t.revokedAt ? <Badge tone="danger">revoked {fmtTime(t.revokedAt).slice(0, 10)}</Badge> : <Badge tone="success">active</Badge>}</Td>
+        <Td className="whitespace-nowrap">
+          {status === "revoked" ? (
+            <Badge tone="danger">revoked {fmtTime(t.revokedAt!).slice(0, 10)}</Badge>
+          ) : status === "expired" ? (
+            <Badge tone="warning">expired</Badge>
+          ) : (
+            <Badge tone="success">active</Badge>
+          )}
+        </Td>
         <Td>
-          {!t.revokedAt &&
+          {status === "active" &&
             (!confirming ? (
               <Button size="sm" variant="secondary" onClick={() => setConfirming(true)}>
                 Revoke…
@@ -204,7 +231,7 @@ function TokenRow({ t }: { t: TokenDto }) {
       </Tr>
       {(confirming || revoke.isError || revoke.isSuccess) && (
         <tr>
-          <td colSpan={7} className="bg-zinc-50/60 px-4 py-2">
+          <td colSpan={8} className="bg-zinc-50/60 px-4 py-2">
             {confirming && <p className="text-sm text-amber-900">Revoke “{t.name}”? Scripts using it get 401 from now on. This cannot be undone.</p>}
             {revoke.isError && <Refusal error={revoke.error} />}
             {revoke.isSuccess && <Notice tone="ok">“{t.name}” revoked.</Notice>}

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openDb, type DbHandle } from "@/db/client";
 import { installAppDb } from "@/lib/testing/app-db";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
+import { HEALTH_RATE_LIMIT_PER_MINUTE, healthLimitKeys, hitHealthLimit, PEER_ADDRESS_HEADER } from "@/lib/http/rate-limit";
 import { DELETE, GET, POST } from "./route";
 
 /** GET /api/health called in-process, as Next would call it, on this run's database. */
@@ -55,5 +56,23 @@ describe(`GET /api/health on ${testDriver()}`, () => {
       expect(body.error.code).toBe("METHOD_NOT_ALLOWED");
       expect(body.error.requestId).toBe(res.headers.get("x-request-id"));
     }
+  });
+
+  it("is throttled per address (in process: it must answer without the database), and another address is not", async () => {
+    const t: TestDb = await openTestDb();
+    cleanups.push(() => t.dispose(), installAppDb(t));
+    const from = (ip: string) => GET(new Request("http://localhost/api/health", { headers: { [PEER_ADDRESS_HEADER]: ip, "x-forwarded-for": "198.51.100.1" } }));
+    for (let i = 0; i < HEALTH_RATE_LIMIT_PER_MINUTE; i++) expect((await from("192.0.2.77")).status).toBe(200);
+    const refused = await from("192.0.2.77");
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await refused.json()).error).toMatchObject({ code: "RATE_LIMITED" });
+    expect((await from("192.0.2.78")).status).toBe(200);
+  });
+
+  it("keeps its in-process counters bounded however many addresses call", () => {
+    const now = Date.now();
+    for (let i = 0; i < 25_000; i++) hitHealthLimit(`2001:db8::${i.toString(16)}`, now);
+    expect(healthLimitKeys()).toBeLessThanOrEqual(10_000);
   });
 });

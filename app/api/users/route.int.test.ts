@@ -49,13 +49,16 @@ describe(`/api/users on ${testDriver()}`, () => {
     expect(created.json).toMatchObject({ email: "ana@example.com", name: "Ana", role: "reviewer", disabled: false });
     const id = created.json.id as number;
 
-    const list = await call(listUsersRoute, { path: "/api/users", token: reviewerToken });
+    // The list names every admin's e-mail: admins only.
+    expect((await call(listUsersRoute, { path: "/api/users", token: reviewerToken })).status).toBe(403);
+    expect((await call(getUserRoute, { path: `/api/users/${id}`, token: reviewerToken, params: { id: String(id) } })).status).toBe(403);
+    const list = await call(listUsersRoute, { path: "/api/users", token: adminToken });
     expect(list.status).toBe(200);
     expect(list.json.users.map((u: { email: string }) => u.email)).toContain("ana@example.com");
     expect(list.text).not.toMatch(/scrypt|password/i);
 
-    expect((await call(getUserRoute, { path: `/api/users/${id}`, token: reviewerToken, params: { id: String(id) } })).json.email).toBe("ana@example.com");
-    expect((await call(getUserRoute, { path: "/api/users/999999", token: reviewerToken, params: { id: "999999" } })).status).toBe(404);
+    expect((await call(getUserRoute, { path: `/api/users/${id}`, token: adminToken, params: { id: String(id) } })).json.email).toBe("ana@example.com");
+    expect((await call(getUserRoute, { path: "/api/users/999999", token: adminToken, params: { id: "999999" } })).status).toBe(404);
 
     const updated = await patch(id, { role: "admin", name: "Ana B", password: "another long password" });
     expect(updated.status).toBe(200);

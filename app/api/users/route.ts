@@ -3,8 +3,8 @@ import { createUser, listUsers } from "@/lib/auth/users";
 import { route } from "@/lib/http/route";
 import { methodNotAllowed } from "@/lib/http/fallback";
 
-// GET /api/users: the console's users, never their password hashes.
-export const GET = route({ role: "reviewer", handler: async ({ db }) => ({ users: await listUsers(db) }) });
+// GET /api/users: the console's users, never their password hashes; admin only (it names every admin's e-mail).
+export const GET = route({ role: "admin", handler: async ({ db }) => ({ users: await listUsers(db) }) });
 
 // POST /api/users: creates a user {email, name?, role, password}.
 export const POST = route({

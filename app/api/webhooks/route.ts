@@ -1,10 +1,10 @@
 import { CreateWebhookBody } from "@/lib/api/webhooks";
 import { methodNotAllowed } from "@/lib/http/fallback";
 import { route } from "@/lib/http/route";
-import { createWebhook, listWebhooks } from "@/lib/webhooks/webhooks";
+import { createWebhook, listWebhooks, viewerOf } from "@/lib/webhooks/webhooks";
 
 // GET /api/webhooks: the configured webhooks, never their secrets.
-export const GET = route({ role: "reviewer", handler: async ({ db }) => ({ webhooks: await listWebhooks(db) }) });
+export const GET = route({ role: "reviewer", handler: async ({ db, principal }) => ({ webhooks: await listWebhooks(db, viewerOf(principal)) }) });
 
 // POST /api/webhooks: creates a webhook {url, events?}; its signing secret is in this response only.
 export const POST = route({

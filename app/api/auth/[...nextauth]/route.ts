@@ -3,7 +3,7 @@ import NextAuth from "next-auth";
 import { getDb } from "@/db/client";
 import { authOptions } from "@/lib/auth/options";
 import { normalizeEmail } from "@/lib/auth/users";
-import { AppError } from "@/lib/errors";
+import { AppError, rootMessage } from "@/lib/errors";
 import { errorResponse, toAppError } from "@/lib/http/errors";
 import { methodNotAllowed } from "@/lib/http/fallback";
 import { assertSignInAllowed, clientIp } from "@/lib/http/rate-limit";
@@ -57,7 +57,7 @@ export async function POST(req: Request, ctx: Ctx): Promise<Response> {
       if (email && !email.includes("\u0000")) await assertSignInAllowed(await getDb(), normalizeEmail(email), clientIp(req.headers));
     } catch (err) {
       const appErr = err instanceof AppError ? err : toAppError(err);
-      if (appErr.code === "INTERNAL") console.error(JSON.stringify({ level: "error", requestId, msg: "sign-in rate limit check failed", error: String((err as Error)?.stack ?? err) }));
+      if (appErr.code === "INTERNAL") console.error(JSON.stringify({ level: "error", requestId, msg: "sign-in rate limit check failed", error: rootMessage(err) }));
       const message = appErr.code === "INTERNAL" ? `Internal error (request ${requestId})` : appErr.message;
       return errorResponse(appErr.code, appErr.status, message, requestId, appErr.details, appErr.headers);
     }

@@ -5,8 +5,8 @@ import { methodNotAllowed } from "@/lib/http/fallback";
 
 const target = (p: Record<string, string>) => `user:${p.id}`;
 
-// GET /api/users/:id: one user.
-export const GET = route({ role: "reviewer", params: IdParams, handler: async ({ db, params }) => getUser(db, params.id) });
+// GET /api/users/:id: one user; admin only, like the list.
+export const GET = route({ role: "admin", params: IdParams, handler: async ({ db, params }) => getUser(db, params.id) });
 
 // PATCH /api/users/:id: role, disabled, password or name; never the last active admin away (409).
 export const PATCH = route({

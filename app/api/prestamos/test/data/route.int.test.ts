@@ -92,4 +92,28 @@ describe(`/api/prestamos/test on ${testDriver()}`, () => {
       { actor: "token:admin-script", outcome: "ok", status: 200 },
     ]);
   });
+
+  // Last: its audit rows would count in the tests above.
+  it("refuses to create test data (403, audited, nothing written) with DATABASE_URL unless ALLOW_TEST_DATA is on", async () => {
+    const saved = { DATABASE_URL: process.env.DATABASE_URL, ALLOW_TEST_DATA: process.env.ALLOW_TEST_DATA };
+    const legacyRows = async () => (await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from prestamos`))!.n;
+    const before = await legacyRows();
+    try {
+      // Only read by the switch here: the handle of this test's database is already installed.
+      process.env.DATABASE_URL = "postgres://lender@db.example.com:5432/loans";
+      delete process.env.ALLOW_TEST_DATA;
+      const res = await call(createRoute, { method: "POST", path: CREATE, token: adminToken, body: { count: 5 } });
+      expect(res.status).toBe(403);
+      expect(res.json.error).toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/ALLOW_TEST_DATA=on/), details: { reason: "TEST_DATA_OFF" } });
+      expect(await legacyRows()).toBe(before);
+      expect((await auditOf("testdata.create")).at(-1)).toMatchObject({ outcome: "refused", status: 403 });
+      process.env.ALLOW_TEST_DATA = "on";
+      expect((await call(createRoute, { method: "POST", path: CREATE, token: adminToken, body: { count: 5 } })).status).toBe(201);
+      expect(await legacyRows()).toBe(before + 5);
+      expect((await call(deleteRoute, { method: "DELETE", path: DATA, token: adminToken })).status).toBe(200);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
 });
