@@ -27,7 +27,25 @@ ensure_chromium() {
 # tests (MIGRATION-SPEC §8): its own data folder and configuration, started as the postgres user.
 STANDBY_PORT=5433
 STANDBY_DIR=/var/lib/postgresql/standby-5433
+standby_streaming() {
+  local n
+  for _ in $(seq 1 30); do
+    n="$(psql -h 127.0.0.1 -U postgres -Atc "select count(*) from pg_stat_replication where state = 'streaming'" 2>/dev/null || echo 0)"
+    [ "${n:-0}" -gt 0 ] && return 0
+    sleep 1
+  done
+  return 1
+}
+# A standby left stopped may have fallen behind WAL the primary has recycled since (no slot keeps
+# it): one that does not stream within 30 s is taken again from a fresh base backup.
 ensure_standby() {
+  ensure_standby_once && standby_streaming && return 0
+  echo "The standby does not stream: taking it again"
+  [ -f "$STANDBY_DIR/postmaster.pid" ] && su postgres -c "/usr/lib/postgresql/$(ls /etc/postgresql | sort -V | tail -n 1)/bin/pg_ctl -D '$STANDBY_DIR' -m fast -w stop" >/dev/null 2>&1
+  rm -rf "$STANDBY_DIR"
+  ensure_standby_once && standby_streaming
+}
+ensure_standby_once() {
   if pg_isready -h 127.0.0.1 -p "$STANDBY_PORT" -q 2>/dev/null; then return 0; fi
   local version bin hba
   version="$(ls /etc/postgresql | sort -V | tail -n 1)"
