@@ -92,7 +92,7 @@ export async function getChecklist(db: Db, opts: { consistency?: LatestConsisten
     data: { legacy: num("legacy"), migrated: num("migrated"), failed: num("failed"), pending: num("pending"), rolledBack: num("rolled_back"), failedWithoutReason: num("failed_no_reason"), byCode },
   });
 
-  items.push(...consistencyItems(latest));
+  items.push(...consistencyItems(latest, num("migrated")));
 
   const backlog = num("backlog");
   const captureOn = f?.capture_on === true;
@@ -145,9 +145,13 @@ export async function getChecklist(db: Db, opts: { consistency?: LatestConsisten
 }
 
 /** The four §5 items from the latest check; each fails without one, or when it may no longer hold. */
-function consistencyItems(latest: LatestConsistency<ConsistencySummary> | null): CheckItem[] {
+function consistencyItems(latest: LatestConsistency<ConsistencySummary> | null, migratedNow: number): CheckItem[] {
   if (!latest || latest.staleBecause) {
-    const figure = latest
+    // With nothing migrated there is nothing to compare: not measurable, never a pass or a fail.
+    const unmeasured = migratedNow === 0;
+    const figure = unmeasured
+      ? NOTHING_MIGRATED
+      : latest
       ? `the last check (${n(latest.ageSeconds)} s ago) may no longer hold: ${latest.staleBecause}; ask for a fresh one on the consistency page`
       : "no consistency check has finished yet; ask for one on the consistency page";
     const why = "The consistency check runs in the background; its result counts only while nothing changed since it started.";
@@ -158,7 +162,7 @@ function consistencyItems(latest: LatestConsistency<ConsistencySummary> | null):
         ["status_consistent", "Status consistent"],
         ["relationships", "Relationships intact"],
       ] as const
-    ).map(([id, label]) => ({ id, group: "Consistency", label, state: "fail", figure, why, link: "/consistency", data: { checkedAt: latest?.finishedAt ?? null, staleBecause: latest?.staleBecause ?? null } }));
+    ).map(([id, label]) => ({ id, group: "Consistency", label, state: unmeasured ? "unmeasured" : "fail", figure, why, link: "/consistency", data: { checkedAt: latest?.finishedAt ?? null, staleBecause: latest?.staleBecause ?? null } }));
   }
   const c = latest.summary;
   const items: CheckItem[] = [];

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { queryOne } from "@/db/sql";
 import { CAPTURE_TRIGGERS } from "@/lib/migration/capture";
+import { LEGACY_ROW_TRIGGERS } from "@/lib/migration/legacy-row-counts";
 import { dropNewDefaultsDdl, dropViewsDdl } from "@/lib/migration/cutover-sql";
 import { ARCHIVE, dropReverseCaptureDdl } from "@/lib/migration/reverse-capture";
 
@@ -46,4 +47,7 @@ export async function resetMigrationTables(db: Pick<Db, "execute">, also: string
   await db.execute(sql.raw(`drop trigger if exists ${CAPTURE_TRIGGERS.prestamos} on prestamos`));
   await db.execute(sql.raw(`drop trigger if exists ${CAPTURE_TRIGGERS.pagos} on pagos_prestamo`));
   await db.execute(sql.raw(`truncate ${[...ENGINE_TABLES, ...also].join(", ")} restart identity cascade`));
+  // A test that disabled every user trigger (DISABLE TRIGGER USER) disabled the row-count triggers
+  // too: the next test starts with them as start-up leaves them.
+  for (const { table, name } of LEGACY_ROW_TRIGGERS) await db.execute(sql.raw(`alter table ${table} enable always trigger ${name}`));
 }

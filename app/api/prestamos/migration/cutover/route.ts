@@ -15,4 +15,4 @@ export const POST = route({
   body: CutoverBody,
   handler: async ({ db, actor }) => cutOver(db, actor, await cutoverGateInputs(db)),
 });
-export const { PUT, PATCH, DELETE } = methodNotAllowed("GET", "POST");
+export const { PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET", "POST");

@@ -10,4 +10,4 @@ export const POST = route({
   body: FinalizeBody,
   handler: async ({ db, actor, body }) => finalize(db, actor, { dropViews: body.dropViews }),
 });
-export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("POST");

@@ -10,4 +10,4 @@ export const POST = route({
   body: RevertBody,
   handler: async ({ db, actor }) => revert(db, actor),
 });
-export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("POST");

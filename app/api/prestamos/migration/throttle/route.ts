@@ -19,4 +19,4 @@ export const PATCH = route({
     return getThrottle(db, (await getDbHandle()).driver);
   },
 });
-export const { POST, PUT, DELETE } = methodNotAllowed("GET", "PATCH");
+export const { POST, PUT, DELETE, OPTIONS } = methodNotAllowed("GET", "PATCH");

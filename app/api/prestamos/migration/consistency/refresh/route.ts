@@ -9,4 +9,4 @@ export const POST = route({
   status: 202,
   handler: async ({ db, actor }) => requestJob(db, "consistency", actor.name),
 });
-export const { GET, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("POST");
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("POST");

@@ -9,4 +9,4 @@ export const GET = route({
   query: PredictedFailuresQuery,
   handler: async ({ db, query }) => listPredictedFailures(db, query),
 });
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");

@@ -7,4 +7,4 @@ export const GET = route({
   role: "reviewer",
   handler: async ({ db }) => recheckFailed(db),
 });
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");

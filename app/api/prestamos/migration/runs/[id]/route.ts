@@ -9,4 +9,4 @@ export const GET = route({
   params: IdParams,
   handler: async ({ db, params }) => getRunDetail(db, params.id),
 });
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");

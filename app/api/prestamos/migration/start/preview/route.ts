@@ -9,4 +9,4 @@ export const GET = route({
   query: StartPreviewQuery,
   handler: async ({ db, query }) => getStartPreview(db, query),
 });
-export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");
