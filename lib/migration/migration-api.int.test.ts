@@ -5,6 +5,7 @@ import { call, makeToken, makeUser, sessionCookie } from "@/lib/auth/testing";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import { installAppDb } from "@/lib/testing/app-db";
+import { fingerprint } from "@/lib/testing/fingerprint";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
 import * as cleanup from "@/app/api/prestamos/migration/cleanup/route";
 import * as progress from "@/app/api/prestamos/migration/progress/route";
@@ -13,7 +14,7 @@ import * as rollbackOne from "@/app/api/prestamos/migration/rollback/[id]/route"
 import * as single from "@/app/api/prestamos/migration/single/[id]/route";
 import * as start from "@/app/api/prestamos/migration/start/route";
 import * as stop from "@/app/api/prestamos/migration/stop/route";
-import { runToEnd } from "./runs";
+import { runToEnd, startRun } from "./runs";
 
 let db: TestDb;
 let forget: () => void;
@@ -35,17 +36,21 @@ beforeEach(async () => {
   await seedLegacy(db.db, 30, 10);
 });
 
-/** A fingerprint of everything a mutation could change: bad input must change nothing. */
-async function checksum(): Promise<string> {
-  const row = await queryOne<{ h: string }>(
-    db.db,
-    sql`select md5(concat_ws('|',
-          (select count(*) from prestamos_new), (select count(*) from pagos_prestamo_new),
-          (select string_agg(legacy_id || state, ',' order by legacy_id) from migration_state),
-          (select count(*) from migration_failures), (select string_agg(id || status, ',') from migration_runs),
-          (select count(*) from capture_changes))) as h`,
-  );
-  return row!.h;
+/** Everything a mutation could change (fingerprint.ts: every table, legacy ones too): bad input must change nothing. */
+const checksum = () => fingerprint(db.db);
+
+const system = { name: "test-setup", kind: "system" as const };
+
+/**
+ * A state a wrongly accepted call would change: a run finished (migrated and failed prestamos,
+ * capture on), or with `active` still running after one batch of 10 (for the stop); then the
+ * application edits one prestamo (a sync is owed).
+ */
+async function migratedState(opts: { active?: boolean } = {}): Promise<void> {
+  const run = await startRun(db.db, { batchSize: 10, errorThresholdPct: 100 }, system, "setup-worker");
+  const ended = await runToEnd(db.db, run.id, "setup-worker", opts.active ? 1 : undefined);
+  expect(ended).toMatchObject(opts.active ? { status: "running", processed: 10 } : { status: "finished", processed: 30 });
+  await db.db.execute(sql`update prestamos set monto = monto + 1 where id = 4`);
 }
 
 const auditOf = (requestId: string) =>
@@ -67,9 +72,16 @@ describe("the migration API, as a script drives it", () => {
     expect(p.status).toBe(200);
     expect(p.json).toMatchObject({ state: "running", totals: { total: 30, pending: 30 }, capture: { enabled: true } });
 
+    // One batch of 10 of the 30 runs before the stop: a run that merely finished would show 30 processed.
+    const id = started.json.run.id;
+    const owner = started.json.run.leaseOwner;
+    expect((await runToEnd(db.db, id, owner, 1))?.processed).toBe(10);
     const stopped = await call(stop.POST, { method: "POST", path: "/api/prestamos/migration/stop", token: adminToken });
     expect(stopped.status).toBe(200);
-    await runToEnd(db.db, started.json.run.id, started.json.run.leaseOwner);
+    const ended = await runToEnd(db.db, id, owner);
+    expect(ended).toMatchObject({ id, status: "stopped", processed: 10 });
+    const after = await call(progress.GET, { path: "/api/prestamos/migration/progress", token: reviewerToken });
+    expect(after.json).toMatchObject({ totals: { total: 30, pending: 20 } });
     const none = await call(stop.POST, { method: "POST", path: "/api/prestamos/migration/stop", token: adminToken });
     expect(none.status).toBe(409);
   });
@@ -96,7 +108,7 @@ describe("the migration API, as a script drives it", () => {
       expect(r.status).toBe(400);
       expect(r.json.error.code).toBe("VALIDATION_ERROR");
     }
-    expect(await checksum()).toBe(before);
+    expect(await checksum()).toEqual(before);
     const all = await call(rollbackAll.POST, { method: "POST", path: "/api/prestamos/migration/rollback", token: adminToken, body: { confirm: "ROLLBACK ALL" } });
     expect(all.status).toBe(200);
     expect((await queryOne<{ n: number }>(db.db, sql`select count(*)::int as n from migration_state`))!.n).toBe(0);
@@ -126,6 +138,7 @@ describe("who may call", () => {
   ];
 
   it.each(mutations)("$name: a reviewer token gets 403, no token 401, a revoked-looking token 401; each refusal audited, nothing changed", async (m) => {
+    await migratedState({ active: m.name === "stop" });
     const before = await checksum();
     const asReviewer = await call(m.handler, { method: "POST", path: m.path, token: reviewerToken, body: m.body, params: m.params });
     expect(asReviewer.status).toBe(403);
@@ -136,7 +149,7 @@ describe("who may call", () => {
     expect(await auditOf(anonymous.headers.get("x-request-id")!)).toMatchObject({ outcome: "refused", status: 401, actor: "anonymous" });
     const bogus = await call(m.handler, { method: "POST", path: m.path, token: "pc_not-a-real-token", body: m.body, params: m.params });
     expect(bogus.status).toBe(401);
-    expect(await checksum()).toBe(before);
+    expect(await checksum()).toEqual(before);
   });
 
   it("refuses a reviewer's session cookie on a mutation (403) and a cross-site cookie request (403)", async () => {
@@ -172,11 +185,12 @@ describe("bad input changes nothing and says why", () => {
     ["array", [1, 2]],
     ["null", null],
   ])("start with %s is a 400", async (_name, body) => {
+    await migratedState();
     const before = await checksum();
     const r = await call(start.POST, { method: "POST", path: "/api/prestamos/migration/start", token: adminToken, body: JSON.stringify(body) });
     expect(r.status).toBe(400);
     expect(r.json.error.code).toBe("VALIDATION_ERROR");
-    expect(await checksum()).toBe(before);
+    expect(await checksum()).toEqual(before);
   });
 
   it("malformed JSON is a 400 and a body over 1 MB a 413, both JSON", async () => {

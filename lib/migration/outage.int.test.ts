@@ -96,11 +96,7 @@ afterAll(async () => {
 });
 
 describe(`every connection dropped mid-run and mid-sync (${testDriver()})`, () => {
-  // PostgreSQL only for now: the PGlite variant (transactions failing for a window, faultyDb) does
-  // not yet see the run's last_error reliably; under PGlite this file tests the 503 below.
-  // Defined only there (not a skip): PGlite has no connections to drop.
-  const itOnPostgres = (testDriver() === "postgres" ? it : () => undefined) as typeof it;
-  itOnPostgres("reports the outage, reconnects by itself, and the run and the backlog end at zero diffs", async () => {
+  it("reports the outage, reconnects by itself, and the run and the backlog end at zero diffs", async () => {
     const faulty = testDriver() === "pglite" ? faultyDb(t.db) : null;
     const db = faulty?.db ?? t.db;
     const drop = async () => (faulty ? (faulty.dropConnections(), 1) : terminateConsoleBackends());
