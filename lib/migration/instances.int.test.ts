@@ -110,12 +110,15 @@ async function until(what: string, cond: () => Promise<boolean>, ms = 120_000): 
  * of `instances` has a session queued on its lease claim, then releases it: each of them has run
  * a claim since the call, seen by pg_stat_activity rather than guessed from elapsed time.
  */
-async function untilEachQueuesOnAClaim(instances: Instance[]): Promise<void> {
+async function untilEachQueuesOnAClaim(instances: Instance[], leaseOwner: string): Promise<void> {
   const names = instances.map((i) => i.appName);
   const hold = holdTransaction(probe, (tx) => tx`lock table migration_runs in exclusive mode`);
   await hold.ready;
   try {
     await until("each instance to queue on its lease claim", async () => {
+      // An instance that took the lease would drive batches instead of queuing again: say so.
+      const [run] = await probe`select lease_owner from migration_runs order by id desc limit 1`;
+      if (run.lease_owner !== leaseOwner) throw new Error(`the lease went from ${leaseOwner} to ${run.lease_owner} before it expired`);
       const rows = await probe`select distinct application_name as name from pg_stat_activity
                                where datname = current_database() and wait_event_type = 'Lock'
                                  and application_name = any(${names}) and query like '%update migration_runs r set%lease_owner%'`;
@@ -196,8 +199,8 @@ describe(`several instances on one database (${testDriver()})`, () => {
         // so does a probe of the test's own; none of them gets it.
         await holder!.exited;
         const others = instances.filter((i) => i !== holder && i.alive());
-        await untilEachQueuesOnAClaim(others);
-        await untilEachQueuesOnAClaim(others);
+        await untilEachQueuesOnAClaim(others, owner);
+        await untilEachQueuesOnAClaim(others, owner);
         expect(await claimActiveRun(t.db, "otherhost:9:probe")).toBeNull();
         expect((await getLatestRun(t.db))!.leaseOwner).toBe(owner);
         await t.db.execute(sql`update migration_runs set lease_expires_at = now() - interval '1 second' where id = ${run.id}`);
