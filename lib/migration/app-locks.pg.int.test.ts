@@ -19,6 +19,7 @@ import { AppError } from "@/lib/errors";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
+import { holdTransaction, waitForLockWaiters } from "@/lib/testing/lock-wait";
 import { DDL_LOCK_TIMEOUT_MS, DDL_RETRY_BUDGET_MS, drainAll, endCapture, isCaptureInstalled } from "./capture";
 import { getLatestRun, startRun } from "./runs";
 import { startWorker } from "./worker";
@@ -79,22 +80,57 @@ function steadyWriter() {
 // for a loaded CI machine. Far below the retry budget, which is what it would be without the bound.
 const WRITE_WAIT_BOUND_MS = DDL_LOCK_TIMEOUT_MS + 1500;
 
+/** Polls until `cond` holds; rejects after `ms` naming `what`. */
+async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/**
+ * The console's statements seen waiting for a lock (by their start time: each DDL attempt is a
+ * statement of its own), collected while `watch` polls pg_stat_activity from the application's side.
+ */
+function watchConsoleLockWaits() {
+  const attempts = new Set<string>();
+  return {
+    attempts,
+    poll: async () => {
+      const rows = await app`select query_start::text as qs from pg_stat_activity
+                             where datname = current_database() and application_name = 'prestamos-console-test' and wait_event_type = 'Lock'`;
+      for (const r of rows) attempts.add(r.qs as string);
+    },
+  };
+}
+
 describe("application locks (postgres)", () => {
   it("a start waits for an open application transaction without queueing the application's other writes, then goes through", async () => {
     const holder = holdRowLock("prestamos", 3);
     await holder.isLocked;
     const writer = steadyWriter();
-    const held = 4000;
-    const releaseAt = setTimeout(holder.release, held);
     const t0 = performance.now();
-    const run = await startRun(t.db, { batchSize: 200, errorThresholdPct: 50, workers: 1 }, admin, "console-a");
+    let startSettled = false;
+    const starting = startRun(t.db, { batchSize: 200, errorThresholdPct: 50, workers: 1 }, admin, "console-a").finally(() => (startSettled = true));
+    // Hold the row until the start's DDL has been seen waiting in three separate attempts (it gave
+    // up and retried) and for longer than the write bound: a DDL that queued without a bound would
+    // then have held the application's writes past it.
+    const waits = watchConsoleLockWaits();
+    await until("the start's DDL to wait for the application in three attempts", async () => {
+      await waits.poll();
+      return (waits.attempts.size >= 3 && performance.now() - t0 > WRITE_WAIT_BOUND_MS) || startSettled;
+    });
+    const pendingAtRelease = !startSettled;
+    holder.release();
+    const run = await starting;
     const startMs = performance.now() - t0;
-    clearTimeout(releaseAt);
     await holder.done;
     const w = await writer.stop();
     expect(run.status).toBe("running");
     expect(await isCaptureInstalled(t.db)).toBe(true);
-    expect(startMs).toBeGreaterThan(held - 200); // it did wait for the application's transaction
+    expect(pendingAtRelease).toBe(true); // it did wait for the application's transaction
+    expect(waits.attempts.size).toBeGreaterThanOrEqual(3);
     expect(w.writes).toBeGreaterThan(20); // the application kept writing meanwhile
     expect(w.maxMs).toBeLessThan(WRITE_WAIT_BOUND_MS);
 
@@ -128,14 +164,16 @@ describe("application locks (postgres)", () => {
     await endCapture(t.db, admin);
     await t.db.execute(sql`truncate pagos_prestamo_new, prestamos_new, migration_state, migration_failures, migration_chunks`);
     const run = await startRun(t.db, { batchSize: 100, errorThresholdPct: 50, workers: 1 }, admin, "console-b");
-    // A maintenance session locks the new pagos table for longer than a batch's lock_timeout (5 s).
-    const locked = app.begin(async (tx) => {
-      await tx`lock table pagos_prestamo_new in exclusive mode`;
-      await sleep(6500);
-    });
-    await sleep(100);
+    // A maintenance session locks the new pagos table until a batch has waited out its
+    // lock_timeout behind it and the run recorded the failure.
+    const maint = holdTransaction(app, (tx) => tx`lock table pagos_prestamo_new in exclusive mode`);
+    await maint.ready;
     const worker = startWorker(t.db, { workerId: "console-b", idleMs: 20, maxSlots: 1 });
-    await locked;
+    await waitForLockWaiters(app, 1); // the batch is queued behind the maintenance lock
+    await until("the batch's lock timeout to be recorded on the run", async () => /lock timeout/i.test((await getLatestRun(t.db))?.lastError ?? ""));
+    expect((await getLatestRun(t.db))?.processed).toBe(0); // nothing got through while the table was locked
+    maint.release();
+    await maint.done;
     let ended = await getLatestRun(t.db);
     for (let i = 0; i < 1200 && ended?.active; i++) {
       await sleep(50);

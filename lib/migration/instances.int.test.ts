@@ -13,6 +13,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { sql } from "drizzle-orm";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryOne, queryRows } from "@/db/sql";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
@@ -22,39 +23,57 @@ import { runChild, runRangeProblems } from "@/lib/testing/chaos";
 import { openDb } from "@/db/client";
 import { prepareDatabase } from "./prepare";
 import fs from "node:fs";
+import { holdTransaction } from "@/lib/testing/lock-wait";
 import { captureBacklog } from "./capture";
-import { getLatestRun, LEASE_SECONDS, startRun, THIS_HOST } from "./runs";
+import { claimActiveRun, getLatestRun, LEASE_SECONDS, startRun, THIS_HOST } from "./runs";
 import { startWorker, type WorkerHandle } from "./worker";
 import os from "node:os";
 
 const ROWS = 3000;
 const CHILD = path.join(process.cwd(), "lib", "testing", "worker-child.ts");
 let t: TestDb;
+let probe: postgres.Sql; // a session of the test's own, to hold locks and read pg_stat_activity
 
 interface Instance {
   id: string;
+  /** Its sessions' application_name. */
+  appName: string;
   kill(): void;
   alive(): boolean;
+  /** Resolves once the process has exited (its sessions' transactions are over). */
+  exited: Promise<void>;
+  /** SIGTERM: the worker finishes what it is doing, then the process exits. */
+  stop(): Promise<void>;
 }
 
 const children: ChildProcess[] = [];
 const inProcess: WorkerHandle[] = [];
 
+let spawned = 0;
 function spawnInstance(workerId: string | undefined, drainLimit = 1000): Promise<Instance> {
+  const appName = `instances-test-child-${++spawned}`;
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, ["--import", "tsx", CHILD], {
-      env: { ...process.env, DATABASE_URL: t.url!, WORKER_ID: workerId ?? "", IDLE_MS: "50", DRAIN_LIMIT: String(drainLimit) },
+      env: { ...process.env, DATABASE_URL: t.url!, WORKER_ID: workerId ?? "", IDLE_MS: "50", DRAIN_LIMIT: String(drainLimit), APP_NAME: appName },
       stdio: ["ignore", "pipe", "pipe"],
     });
     children.push(p);
     let exited = false;
-    p.on("exit", () => (exited = true));
+    const exitedP = new Promise<void>((r) => p.on("exit", () => ((exited = true), r())));
     p.on("error", reject);
     let buf = "";
     p.stdout.on("data", (d) => {
       buf += String(d);
       const m = /^worker (\S+)$/m.exec(buf);
-      if (m) resolve({ id: m[1], kill: () => p.kill("SIGKILL"), alive: () => !exited });
+      if (m)
+        resolve({
+          id: m[1],
+          appName,
+          kill: () => p.kill("SIGKILL"),
+          alive: () => !exited,
+          exited: exitedP,
+          stop: () => (p.kill("SIGTERM"), exitedP),
+        });
     });
   });
 }
@@ -65,6 +84,9 @@ function inProcessInstance(workerId: string, drainLimit = 1000): Instance {
   let stopped = false;
   return {
     id: w.workerId,
+    appName: "",
+    exited: Promise.resolve(),
+    stop: () => ((stopped = true), w.stop()),
     // In one process a "kill" is the worker stopping dead between two statements: its lease stays.
     kill: () => {
       stopped = true;
@@ -83,14 +105,41 @@ async function until(what: string, cond: () => Promise<boolean>, ms = 120_000): 
   return Date.now() - t0;
 }
 
+/**
+ * Holds an EXCLUSIVE lock on migration_runs (plain reads go on, every lease claim queues) until each
+ * of `instances` has a session queued on its lease claim, then releases it: each of them has run
+ * a claim since the call, seen by pg_stat_activity rather than guessed from elapsed time.
+ */
+async function untilEachQueuesOnAClaim(instances: Instance[], leaseOwner: string): Promise<void> {
+  const names = instances.map((i) => i.appName);
+  const hold = holdTransaction(probe, (tx) => tx`lock table migration_runs in exclusive mode`);
+  await hold.ready;
+  try {
+    await until("each instance to queue on its lease claim", async () => {
+      // An instance that took the lease would drive batches instead of queuing again: say so.
+      const [run] = await probe`select lease_owner from migration_runs order by id desc limit 1`;
+      if (run.lease_owner !== leaseOwner) throw new Error(`the lease went from ${leaseOwner} to ${run.lease_owner} before it expired`);
+      const rows = await probe`select distinct application_name as name from pg_stat_activity
+                               where datname = current_database() and wait_event_type = 'Lock'
+                                 and application_name = any(${names}) and query like '%update migration_runs r set%lease_owner%'`;
+      return rows.length === names.length;
+    }, 20_000);
+  } finally {
+    hold.release();
+    await hold.done;
+  }
+}
+
 beforeAll(async () => {
   if (testDriver() !== "postgres") return;
   t = await openTestDb();
+  probe = postgres(t.url!, { max: 2, onnotice: () => {} });
   await seedLegacy(t.db, ROWS, 50);
 }, 120_000);
 
 afterAll(async () => {
   for (const c of children) c.kill("SIGKILL");
+  await probe?.end();
   await Promise.all(inProcess.map((w) => w.stop()));
   await t?.dispose();
 });
@@ -144,8 +193,15 @@ describe(`several instances on one database (${testDriver()})`, () => {
       const foreign = owner.startsWith("otherhost:") || !pg;
       holder!.kill();
       if (foreign) {
-        // Nobody may take a lease that has not expired from a holder that might still be alive.
-        await new Promise((r) => setTimeout(r, 1500));
+        // Nobody may take a lease that has not expired from a holder that might still be alive:
+        // once the holder is gone, every other live instance tries to claim twice (the first
+        // claim queued may have been on its way already, the second surely began after it) and
+        // so does a probe of the test's own; none of them gets it.
+        await holder!.exited;
+        const others = instances.filter((i) => i !== holder && i.alive());
+        await untilEachQueuesOnAClaim(others, owner);
+        await untilEachQueuesOnAClaim(others, owner);
+        expect(await claimActiveRun(t.db, "otherhost:9:probe")).toBeNull();
         expect((await getLatestRun(t.db))!.leaseOwner).toBe(owner);
         await t.db.execute(sql`update migration_runs set lease_expires_at = now() - interval '1 second' where id = ${run.id}`);
         paths.leaseExpired++;
@@ -181,8 +237,12 @@ describe(`several instances on one database (${testDriver()})`, () => {
       t.db,
       sql`update prestamos set cliente_nombre = cliente_nombre || ' x' where id in (select legacy_id from migration_state where state = 'migrated' order by legacy_id limit 1200) returning id`,
     );
-    await until("the backlog to drain", async () => (await captureBacklog(t.db)).entries === 0, 60_000);
-    await new Promise((r) => setTimeout(r, 300));
+    const syncedSince = async () =>
+      (await queryOne<{ n: number }>(t.db, sql`select coalesce(sum(prestamos), 0)::int as n from migration_batches where kind = 'sync' and id > ${since}`))!.n;
+    await until("the backlog to drain", async () => (await captureBacklog(t.db)).entries === 0 && (await syncedSince()) >= changed.length, 60_000);
+    // Stop the drainers and wait for their processes to exit: any sync still in flight has then
+    // committed or rolled back, so a duplicate would be counted below.
+    await Promise.all(drainers.map((d) => d.stop()));
     const syncs = await queryOne<{ batches: number; prestamos: number; workers: number }>(
       t.db,
       sql`select count(*)::int as batches, coalesce(sum(prestamos), 0)::int as prestamos from migration_batches where kind = 'sync' and id > ${since}`,
@@ -190,7 +250,6 @@ describe(`several instances on one database (${testDriver()})`, () => {
     console.log(`[instances ${testDriver()}] ${changed.length} queue entries drained in ${syncs!.batches} sync transactions by ${drainers.length} instances`);
     expect(syncs!.prestamos).toBe(changed.length); // every entry synced exactly once
     expect(syncs!.batches).toBeGreaterThanOrEqual(Math.ceil(changed.length / 25));
-    for (const d of drainers) d.kill();
 
     await expectZeroDiffs(t.db);
   }, 300_000);
