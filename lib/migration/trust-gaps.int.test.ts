@@ -12,6 +12,7 @@ import { insertPrestamo } from "@/lib/testing/factories";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
 import { drainAll } from "./capture";
+import { getConsistencySummary, listMismatches } from "./consistency";
 import { rollbackOne } from "./prestamo-actions";
 import { getProgress } from "./progress";
 import { runToEnd, startRun } from "./runs";
@@ -52,4 +53,31 @@ describe(`a rolled back prestamo on ${testDriver()}`, () => {
     expect((await getProgress(t.db)).totals).toMatchObject({ total: 2, migrated: 1, rolledBack: 1, pending: 0 });
     await expectZeroDiffs(t.db, "migrated");
   });
+});
+
+describe(`consistency catches direct edits of the new tables on ${testDriver()}`, () => {
+  const cases: { name: string; column: string; tamper: (legacyId: number) => ReturnType<typeof sql> }[] = [
+    { name: "new pago's amount", column: "pagos.monto_cents", tamper: (id) => sql`update pagos_prestamo_new set monto_cents = monto_cents + 1 where id = (select min(g.id) from pagos_prestamo_new g join prestamos_new p on p.id = g.prestamo_id where p.legacy_id = ${id})` },
+    { name: "new pago's date", column: "pagos.fecha_pago", tamper: (id) => sql`update pagos_prestamo_new set fecha_pago = fecha_pago + 1 where id = (select min(g.id) from pagos_prestamo_new g join prestamos_new p on p.id = g.prestamo_id where p.legacy_id = ${id})` },
+    { name: "fecha_vencimiento", column: "fecha_vencimiento", tamper: (id) => sql`update prestamos_new set fecha_vencimiento = fecha_vencimiento + 1 where legacy_id = ${id}` },
+    { name: "pagos_count", column: "pagos_count", tamper: (id) => sql`update prestamos_new set pagos_count = pagos_count + 1 where legacy_id = ${id}` },
+    { name: "ultimo_pago", column: "ultimo_pago", tamper: (id) => sql`update prestamos_new set ultimo_pago = ultimo_pago - 1 where legacy_id = ${id}` },
+    { name: "total_pagado_cents", column: "total_pagado_cents", tamper: (id) => sql`update prestamos_new set total_pagado_cents = total_pagado_cents + 100 where legacy_id = ${id}` },
+    { name: "saldo_cents", column: "saldo_cents", tamper: (id) => sql`update prestamos_new set saldo_cents = saldo_cents - 100 where legacy_id = ${id}` },
+  ];
+
+  for (const c of cases) {
+    it(`an altered ${c.name} is a mismatch naming that column`, async () => {
+      const a = await insertPrestamo(t.db, {}, [{ monto: "10", fecha_pago: "2024-02-10" }, { monto: "20", fecha_pago: "2024-03-10" }]);
+      const b = await insertPrestamo(t.db, {}, [{ monto: "30" }]);
+      await runAll();
+      expect((await getConsistencySummary(t.db)).fieldMatch).toEqual({ matching: 2, mismatching: 0, matchingPct: 100 });
+      await t.db.execute(c.tamper(a.id));
+      const s = await getConsistencySummary(t.db);
+      expect(s.fieldMatch).toEqual({ matching: 1, mismatching: 1, matchingPct: 50 });
+      const items = (await listMismatches(t.db, { page: 1, limit: 50 })).items;
+      expect(items.map((i) => i.legacyId)).not.toContain(b.id);
+      expect(items.filter((i) => i.legacyId === a.id).flatMap((i) => i.columns)).toContain(c.column);
+    });
+  }
 });
