@@ -5,7 +5,7 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { queryOne } from "@/db/sql";
+import { queryOne, queryRows } from "@/db/sql";
 import type { Actor } from "@/lib/audit";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { insertPrestamo } from "@/lib/testing/factories";
@@ -15,7 +15,7 @@ import { drainAll } from "./capture";
 import { getConsistencySummary, listMismatches } from "./consistency";
 import { rollbackOne } from "./prestamo-actions";
 import { getProgress } from "./progress";
-import { runToEnd, startRun } from "./runs";
+import { processBatch, runToEnd, startRun } from "./runs";
 
 let t: TestDb;
 const admin: Actor = { name: "admin@test.local", kind: "user", role: "admin" };
@@ -80,4 +80,31 @@ describe(`consistency catches direct edits of the new tables on ${testDriver()}`
       expect(items.filter((i) => i.legacyId === a.id).flatMap((i) => i.columns)).toContain(c.column);
     });
   }
+});
+
+describe(`progress rate and ETA on ${testDriver()}`, () => {
+  it("after batches are recorded the rate is positive and the ETA is remaining / rate; none once no run is active", async () => {
+    for (let i = 0; i < 23; i++) await insertPrestamo(t.db, {});
+    const run = await startRun(t.db, { batchSize: 5, errorThresholdPct: 50, workers: 1 }, admin, W);
+    const idle = await getProgress(t.db);
+    expect(idle.rate.prestamosPerSecond).toBe(0); // nothing recorded yet
+    expect(idle.etaSeconds).toBeNull();
+    expect(await processBatch(t.db, run.id, W)).toMatchObject({ kind: "batch" });
+    // Pin the one batch's times so the rate is known: 5 prestamos over the 9.5 s since it started.
+    const moved = await queryRows<{ prestamos: number }>(
+      t.db,
+      sql`update migration_batches set started_at = now() - interval '9.5 seconds', finished_at = now() - interval '1 second' where run_id = ${run.id} and kind = 'run' returning prestamos`,
+    );
+    expect(moved.map((b) => Number(b.prestamos))).toEqual([5]);
+    const p = await getProgress(t.db);
+    expect(p.totals.remaining).toBe(18);
+    expect(p.rate.prestamosPerSecond).toBe(0.5); // 5 / 9.5 s, one decimal
+    // 18 / (5 / 9.5 s) = 34.2 s, rounded up; a few ms between the update and the read do not reach 35 → 36.
+    expect(p.etaSeconds).toBe(35);
+    await runToEnd(t.db, run.id, W);
+    const done = await getProgress(t.db);
+    expect(done.state).toBe("finished");
+    expect(done.rate.prestamosPerSecond).toBe(0);
+    expect(done.etaSeconds).toBeNull();
+  });
 });
