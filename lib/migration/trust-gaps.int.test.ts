@@ -11,9 +11,9 @@ import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { insertPrestamo } from "@/lib/testing/factories";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
-import { drainAll } from "./capture";
+import { drainAll, endCapture } from "./capture";
 import { getConsistencySummary, listMismatches } from "./consistency";
-import { rollbackOne } from "./prestamo-actions";
+import { migrateSingle, rollbackOne } from "./prestamo-actions";
 import { getProgress } from "./progress";
 import { processBatch, runToEnd, startRun } from "./runs";
 
@@ -106,5 +106,27 @@ describe(`progress rate and ETA on ${testDriver()}`, () => {
     expect(done.state).toBe("finished");
     expect(done.rate.prestamosPerSecond).toBe(0);
     expect(done.etaSeconds).toBeNull();
+  });
+});
+
+describe(`single on a migrated prestamo that changed since on ${testDriver()}`, () => {
+  it("rewrites the new row from the current legacy values", async () => {
+    const a = await insertPrestamo(t.db, { cliente_nombre: "Ana Torres", monto: "1000.00", estado: "activo" }, [{ monto: "100" }]);
+    await runAll();
+    // Changed after a cleanup, so capture does not bring it over: single must.
+    await endCapture(t.db, admin);
+    await t.db.execute(sql`update prestamos set cliente_nombre = '  Ana  María ', monto = 2500.50, estado = 'en mora', moneda = 'US$', updated_at = now() where id = ${a.id}`);
+    await t.db.execute(sql`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (${a.id}, 40, '2024-05-05', 'transf')`);
+    expect((await getConsistencySummary(t.db)).fieldMatch.mismatching).toBe(1); // the change is there to be seen
+    const out = await migrateSingle(t.db, a.id, admin);
+    expect(out).toMatchObject({ legacyId: a.id, state: "migrated", outcome: "migrated", pagos: 2, failures: [] });
+    const row = await queryOne<{ cliente_nombre: string; monto_cents: string; estado: string; moneda: string; total_pagado_cents: string; pagos_count: number; ultimo_pago: string }>(
+      t.db,
+      sql`select cliente_nombre, monto_cents::text, estado, moneda, total_pagado_cents::text, pagos_count, ultimo_pago::text from prestamos_new where legacy_id = ${a.id}`,
+    );
+    expect(row).toEqual({ cliente_nombre: "Ana María", monto_cents: "250050", estado: "en_mora", moneda: "USD", total_pagado_cents: "14000", pagos_count: 2, ultimo_pago: "2024-05-05" });
+    expect(await newRowCount(a.id)).toBe(1);
+    await expectZeroDiffs(t.db, "all");
+    expect((await getConsistencySummary(t.db)).fieldMatch).toEqual({ matching: 1, mismatching: 0, matchingPct: 100 });
   });
 });
