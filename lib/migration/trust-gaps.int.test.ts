@@ -90,17 +90,18 @@ describe(`progress rate and ETA on ${testDriver()}`, () => {
     expect(idle.rate.prestamosPerSecond).toBe(0); // nothing recorded yet
     expect(idle.etaSeconds).toBeNull();
     expect(await processBatch(t.db, run.id, W)).toMatchObject({ kind: "batch" });
-    // Pin the one batch's times so the rate is known: 5 prestamos over the 9.5 s since it started.
+    // Pin the one batch's times so the rate is known whatever the machine's speed: it started before
+    // the 30 s window (the rate's span is the window) and finished inside it: 5 prestamos / 30 s.
     const moved = await queryRows<{ prestamos: number }>(
       t.db,
-      sql`update migration_batches set started_at = now() - interval '9.5 seconds', finished_at = now() - interval '1 second' where run_id = ${run.id} and kind = 'run' returning prestamos`,
+      sql`update migration_batches set started_at = now() - interval '40 seconds', finished_at = now() - interval '1 second' where run_id = ${run.id} and kind = 'run' returning prestamos`,
     );
     expect(moved.map((b) => Number(b.prestamos))).toEqual([5]);
     const p = await getProgress(t.db);
     expect(p.totals.remaining).toBe(18);
-    expect(p.rate.prestamosPerSecond).toBe(0.5); // 5 / 9.5 s, one decimal
-    // 18 / (5 / 9.5 s) = 34.2 s, rounded up; a few ms between the update and the read do not reach 35 → 36.
-    expect(p.etaSeconds).toBe(35);
+    expect(p.rate.windowSeconds).toBe(30);
+    expect(p.rate.prestamosPerSecond).toBe(0.2); // 5 / 30 s, one decimal
+    expect(p.etaSeconds).toBe(108); // 18 remaining / (5 / 30 s)
     await runToEnd(t.db, run.id, W);
     const done = await getProgress(t.db);
     expect(done.state).toBe("finished");
