@@ -12,6 +12,7 @@ import { systemActor, writeAudit, type Actor } from "@/lib/audit";
 import { AppError, pgErrorCode } from "@/lib/errors";
 import { emitRunEvent } from "@/lib/webhooks/emit";
 import { installCapture, lockCapture, resyncStep } from "./capture";
+import { installLegacyRowCounts } from "./legacy-row-counts";
 import { assertLegacyPhase } from "./cutover";
 import { lockWriters, migrateWindow } from "./write";
 
@@ -149,7 +150,7 @@ export async function startRun(
   const pauseMs = opts.pauseMs ?? RUN_DEFAULTS.pauseMs;
   const workers = opts.workers ?? RUN_DEFAULTS.workers;
   try {
-    return await db.transaction(async (tx) => {
+    const started = await db.transaction(async (tx) => {
       await assertLegacyPhase(tx, "a run");
       await lockCapture(tx);
       const active = await getActiveRun(tx);
@@ -176,6 +177,10 @@ export async function startRun(
       await emitRunEvent(tx, "run.started", run); // webhook row commits with the start (issue 7)
       return run;
     });
+    // Counting triggers found disabled or gone (DISABLE TRIGGER USER, a restore) are put back and
+    // reseeded with one exact count, so the run's progress is exact again; a no-op when in place.
+    await installLegacyRowCounts(db);
+    return started;
   } catch (err) {
     // Two starts at once: the partial unique index lets one through.
     if (isUniqueViolation(err)) throw new AppError("CONFLICT", "A run is already active");

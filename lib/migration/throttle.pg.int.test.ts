@@ -18,6 +18,7 @@ import { parseExposition, valueOf } from "@/lib/testing/prom-text";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import { getMetrics } from "./metrics";
 import { getProgress } from "./progress";
+import { recordConsistencyCheck } from "./jobs";
 import { prepareReport } from "./report";
 import { startRun } from "./runs";
 import { setThrottleSettings, type SignalView, type TickOutcome } from "./throttle";
@@ -192,6 +193,7 @@ describe("the throttle on PostgreSQL (MIGRATION-SPEC §8)", () => {
     expect(metrics.throttleEpisodes).toHaveLength(1);
     expect(metrics.throttleEpisodes[0]).toMatchObject({ runId: run.id, outcome: "resumed", worst: { lock_waits: 2 } });
     expect(metrics.throttleEpisodes[0].alertedAt).not.toBeNull();
+    await recordConsistencyCheck(t.db, "test"); // the report reads the latest check
     const report = await prepareReport(t.db, { driver: "postgres" }, "test");
     expect(report.throttleEpisodes.map((e) => e.id)).toEqual([metrics.throttleEpisodes[0].id]);
     const ev = await events();
