@@ -174,7 +174,7 @@ export const migrationRuns = pgTable(
     pauseMs: integer("pause_ms").notNull().default(0),
     /** Batch loops of the instance holding the lease (tunable while running). */
     workers: integer("workers").notNull().default(2),
-    /** The pre-flight state when the run started (issue 9), kept for the archive. */
+    /** The pre-flight state when the run started, kept for the archive. */
     preflight: jsonb("preflight"),
   },
   (t) => [

@@ -39,7 +39,7 @@ const { GET: credentialsCallbackGet } = methodNotAllowed("POST");
 // GET /api/auth/*: next-auth (csrf, session, providers, sign-out page).
 export async function GET(req: Request, ctx: Ctx): Promise<Response> {
   const { nextauth } = await ctx.params;
-  // next-auth answers a GET of the credentials callback with a 500 (found by issue 6's sweep): it is POST only.
+  // next-auth answers a GET of the credentials callback with a 500 (found by the hostile sweep of its endpoints): it is POST only.
   // The method is the first thing wrong with such a request, whatever its URL holds.
   if (nextauth?.[0] === "callback" && nextauth[1] === "credentials") return credentialsCallbackGet(req);
   return refuseNul(req) ?? nextAuth(req, ctx);

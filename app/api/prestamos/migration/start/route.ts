@@ -18,7 +18,7 @@ export const POST = route({
     const { confirmPreflight, ...opts } = body;
     // After a cut-over the pre-flight would read the views: the phase answers first (startRun checks it again, under its lock).
     await assertLegacyPhase(db, "a run");
-    // Issue 9: failing pre-flight items need the typed confirmation; the state is kept with the run.
+    // Failing pre-flight items need the typed confirmation; the state is kept with the run.
     const preflight = preflightGate(await getPreflight(db, await preflightContext(), { dryRun: "start" }), confirmPreflight);
     const workers = opts.workers ?? runDefaultsFor((await getDbHandle()).driver).workers;
     const run = await startRun(db, { ...opts, workers, preflight }, actor, localWorkerId());
