@@ -1,5 +1,5 @@
 /**
- * Structured logs (issue 7): one pino logger per process, kept on globalThis (routes and
+ * Structured logs: one pino logger per process, kept on globalThis (routes and
  * instrumentation are bundled apart). JSON lines in production and CI; a compact readable line in
  * development (no pino-pretty: it runs in a worker thread, which Next's bundling does not like).
  *

@@ -1,6 +1,6 @@
 import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, serial, text, timestamp } from "drizzle-orm/pg-core";
 
-/* ── Webhooks on run events (issue 7) ──────────────────────────────────────────────── */
+/* ── Webhooks on run events ──────────────────────────────────────────────── */
 
 export const webhooks = pgTable("console_webhooks", {
   id: serial("id").primaryKey(),
@@ -34,7 +34,7 @@ export const webhookDeliveries = pgTable(
   (t) => [index("console_webhook_deliveries_due_idx").on(t.status, t.nextAttemptAt), index("console_webhook_deliveries_hook_idx").on(t.webhookId, t.id)],
 );
 
-/* ── Pre-flight and checklist (issue 9) ───────────────────────────────────────────── */
+/* ── Pre-flight and checklist ───────────────────────────────────────────── */
 
 /** What a person confirms (a backup exists, the team was told, …), with who, when and a reference. */
 export const migrationConfirmations = pgTable(

@@ -5,7 +5,7 @@ import { DEMO_USERS } from "../../lib/auth/demo";
 import { expectEnvelope } from "../support";
 
 /**
- * Issue 6, browser security against the production build (`next start`): security headers on
+ * browser security against the production build (`next start`): security headers on
  * pages and API answers alike (next.config.ts headers()), the session cookie's attributes as the
  * real sign-in sets them, cross-site refusal of cookie-authenticated mutations (Origin and
  * Sec-Fetch-Site), and no secret in the server's log (e2e/start-server.sh tees it to a file).

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Bodies of the migration's mutating endpoints (MIGRATION-SPEC §6); strict: unknown fields are 400. */
-/** What may change while a run runs (issue 5): target batch time, pause between batches, batch loops. */
+/** What may change while a run runs: target batch time, pause between batches, batch loops. */
 const Tunables = {
   targetBatchMs: z.number().int().min(0).max(60_000).optional(),
   pauseMs: z.number().int().min(0).max(60_000).optional(),
@@ -23,7 +23,7 @@ export const StartRunBody = z.strictObject({
     .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6, { message: "At most two decimals (the threshold is kept in basis points)" })
     .optional(),
   retry: z.boolean().optional(),
-  /** Must be "START ANYWAY" to start while a pre-flight item fails (issue 9); warnings never block. */
+  /** Must be "START ANYWAY" to start while a pre-flight item fails; warnings never block. */
   confirmPreflight: z.string().max(100).optional(),
 });
 export type StartRunBody = z.infer<typeof StartRunBody>;

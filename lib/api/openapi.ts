@@ -1,5 +1,5 @@
 /**
- * The one registry of the API's operations (issue 7) and the OpenAPI 3.1 document generated from
+ * The one registry of the API's operations and the OpenAPI 3.1 document generated from
  * it with @asteasolutions/zod-to-openapi. Params, query and body are the SAME zod schemas the
  * route handlers parse with, so the document cannot drift from what a route accepts; a test
  * (lib/api/openapi.test.ts) walks app/api and fails when a route and this registry disagree.
@@ -92,7 +92,7 @@ op({ method: "get", path: "/api/prestamos/migration/metrics", tag: M, role: "rev
 op({ method: "get", path: "/api/prestamos/migration/throttle", tag: M, role: "reviewer", summary: "The throttle: signals, levels, state, episodes", status: 200, response: "`{active, since, reasons, signals: [{id, enabled, applicable, value, threshold, resume, critical, state}], episodes, history}`; a signal that cannot be read is `unknown` and throttles." });
 op({ method: "patch", path: "/api/prestamos/migration/throttle", tag: M, role: "admin", summary: "Change the throttle's levels, at once, also during a run", body: ThrottlePatchBody, example: { lock_waits: { threshold: 2 }, standby_lag_bytes: { enabled: true, threshold: 8388608 } }, status: 200, response: "The throttle as GET answers it, with the new levels (resume ≤ threshold ≤ critical, else 400).", audit: "throttle.settings" });
 
-/* ── Pre-flight, checklist and report (issue 9) ─────────────────────────────────── */
+/* ── Pre-flight, checklist and report ─────────────────────────────────── */
 const P = "Pre-flight and checklist";
 op({ method: "get", path: "/api/prestamos/migration/preflight", tag: P, role: "reviewer", summary: "Pre-flight items", query: PreflightQuery, status: 200, response: "Each item (database, legacy tables, quiet period, dry run, confirmations) with its state and evidence; `?refresh=1` recomputes the dry run." });
 op({ method: "post", path: "/api/prestamos/migration/preflight/confirm", tag: P, role: "admin", summary: "Confirm a pre-flight item", body: PreflightConfirmBody, example: { item: "backup_taken", reference: "backup 2026-01-31 02:00" }, status: 200, response: "`{confirmation}`.", audit: "preflight.confirm" });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Schemas of the pre-flight, checklist and report endpoints (issue 9); strict bodies: unknown fields are 400. */
+/** Schemas of the pre-flight, checklist and report endpoints; strict bodies: unknown fields are 400. */
 
 /** The items a person confirms, by phase. Spelled here so browser bundles do not pull the engine in. */
 export const CONFIRM_ITEMS = {

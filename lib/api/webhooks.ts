@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Events a webhook can subscribe to (issue 7). Spelled here so pages and schemas share them without pulling drizzle in. */
+/** Events a webhook can subscribe to. Spelled here so pages and schemas share them without pulling drizzle in. */
 export const WEBHOOK_EVENTS = [
   "run.started", "run.halted", "run.stopped", "run.finished", "run.resumed", "consistency.below_100",
   // The throttle (MIGRATION-SPEC §8): engaged, released, and lasting past its alert limit.

@@ -1,5 +1,5 @@
 /**
- * Issue 6, secrets: tokens and passwords never appear in logs, API responses, the audit log or
+ * secrets: tokens and passwords never appear in logs, API responses, the audit log or
  * error details. A set of calls that carry secrets (a wrong password at sign-in, token creation,
  * a bad bearer, user creation and a password change, a refused user creation with a password)
  * runs while the pino logger and the console are captured; then everything is searched for the

@@ -51,7 +51,7 @@ const { values: cli } = parseArgs({
     "no-writer-during-run": { type: "boolean", default: false },
     "dirty-pct": { type: "string", default: "1" },
     keep: { type: "boolean", default: false },
-    // A bench-results JSON of a smaller scale: issue 18's rows are printed side by side with it.
+    // A bench-results JSON of a smaller scale: the ten-million rows are printed side by side with it.
     compare: { type: "string" },
   },
   strict: true,
@@ -331,7 +331,7 @@ async function main() {
       await recountLegacy(h.db); // the counts were off while their triggers were: start from a recount
       results.appWrites = { phases, withoutCapture: Math.round(avg(false)), withCapture: Math.round(avg(true)), lossPct: Math.round((1 - avg(true) / avg(false)) * 1000) / 10 };
     }
-    // Issue 6: the application writing (inserts, updates, deletes, moves) from 4 connections for a
+    // the application writing (inserts, updates, deletes, moves) from 4 connections for a
     // whole run, against the same writer with no run and no triggers; then the backlog drains and
     // the consistency check must find 100 %.
     if (!embedded && writerDuringRun) {

@@ -1,6 +1,6 @@
 /**
  * `npx tsx lib/cli/heavy-reads.ts [--scale 50000] [--readers 20]` — what concurrent expensive reads
- * do to a run (issue 14): the same run three times on a fresh PostgreSQL database (DATABASE_URL or
+ * do to a run: the same run three times on a fresh PostgreSQL database (DATABASE_URL or
  * 127.0.0.1:5432) — alone, with `readers` reviewers hammering the consistency, verify and
  * legacy-count reads as the API answers them (cap on), and the same readers with the cap lifted —
  * and for each the run's batch durations, a sign-in's latency during the run, and how long Stop

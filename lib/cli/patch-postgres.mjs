@@ -1,4 +1,4 @@
-// postinstall: guards postgres.js 3.4.x against a dropped connection (issue 6, found by
+// postinstall: guards postgres.js 3.4.x against a dropped connection (found by
 // lib/migration/outage.int.test.ts; upstream porsager/postgres#1208, #1154, PRs #1168/#1176, no
 // release yet). When the server ends a connection (pg_terminate_backend, a restart, a proxy),
 // `closed()`/`terminate()` cancel the pending write immediate but leave `nextWriteTimer` set and

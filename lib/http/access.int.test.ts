@@ -1,5 +1,5 @@
 /**
- * Issue 6, access: EVERY mutating route under app/api (walked, not listed) refuses no token, a
+ * access: EVERY mutating route under app/api (walked, not listed) refuses no token, a
  * malformed bearer, a revoked token, a reviewer token and a reviewer session (401/403), and an
  * admin session from another site (Origin or Sec-Fetch-Site: 403). Each refusal leaves one audit
  * row with outcome "refused", and nothing else changes in the database.

@@ -1,5 +1,5 @@
 /**
- * Issue 6, rate limits on /api: per principal (token or user) and per address, in the one
+ * rate limits on /api: per principal (token or user) and per address, in the one
  * wrapper, counted in console_rate_limits (one upsert per request, shared by every instance).
  * A burst gets 429 RATE_LIMITED with Retry-After (audited as refused on a mutation); the window
  * ending lets the caller in again (window_start moved back in the database, no sleeping);

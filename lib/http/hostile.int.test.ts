@@ -1,5 +1,5 @@
 /**
- * Issue 6, hostile input sweep: EVERY route under app/api (found by walking the folder, so a new
+ * hostile input sweep: EVERY route under app/api (found by walking the folder, so a new
  * route is swept the day it lands) × every HTTP method, as Next serves it (the route's export, else
  * Next's own empty 405 or automatic OPTIONS, which fail here) × a wide set of bad inputs × admin
  * token, reviewer token and anonymous, called in-process. Never a 500, never HTML, always the

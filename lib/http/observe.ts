@@ -1,5 +1,5 @@
 /**
- * What the route wrapper records for every API request (issue 7): one structured log line and
+ * What the route wrapper records for every API request: one structured log line and
  * the Prometheus HTTP counter/histogram. Labelled by the route PATTERN, never the raw path, so an
  * id in the URL does not make a new time series per prestamo.
  */

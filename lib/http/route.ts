@@ -89,7 +89,7 @@ function assertSameOrigin(req: Request): void {
 
 /**
  * The audited target comes from the raw URL: PostgreSQL text cannot hold a NUL (the insert fails
- * and the refusal would go unaudited: issue 6's sweep sent `/rollback/1%00`), and an id can be
+ * and the refusal would go unaudited: the hostile sweep sent `/rollback/1%00`), and an id can be
  * 100 kB long. NUL becomes U+FFFD and the target is capped.
  */
 function auditTarget(def: { target?: (params: Record<string, string>) => string | undefined }, rawParams: Record<string, string>): string | undefined {
@@ -99,7 +99,7 @@ function auditTarget(def: { target?: (params: Record<string, string>) => string 
 
 /**
  * Parses caller input with a route's schema. A schema that throws something other than a ZodError
- * (a refine calling `new URL()` on a string that is not one, issue 6's sweep found it) is still
+ * (a refine calling `new URL()` on a string that is not one, the hostile sweep found it) is still
  * the caller's bad input: 400, never a 500; the throw goes to the log for the schema's author.
  */
 function parseInput(schema: Schema, value: unknown, requestId: string): unknown {
@@ -127,7 +127,7 @@ export function route<PS extends Schema | undefined = undefined, QS extends Sche
     let db: Db | null = null;
     let actor: Actor = actorOf(null, requestId);
     let failure: string | undefined;
-    // One log line and one HTTP metric per request (issue 7), whatever the outcome.
+    // One log line and one HTTP metric per request, whatever the outcome.
     const observed = (res: Response): Response => {
       observeRequest({ requestId, method: req.method, route: routePattern(new URL(req.url).pathname, rawParams), status: res.status, durationMs: performance.now() - started, actor: actor.name, actorKind: actor.kind, error: failure });
       return res;
@@ -198,6 +198,6 @@ export function route<PS extends Schema | undefined = undefined, QS extends Sche
       return observed(errorResponse(appErr.code, appErr.status, message, requestId, appErr.details, appErr.headers));
     }
   };
-  // Who may call and what is audited, readable by the tests that sweep every route (issue 6).
+  // Who may call and what is audited, readable by the tests that sweep every route.
   return Object.assign(handle, { routeMeta: { role: def.role, action: def.action } as const });
 }

@@ -1,5 +1,5 @@
 /**
- * The last computed consistency summary of this process (issue 7). The full §5 check walks every
+ * The last computed consistency summary of this process. The full §5 check walks every
  * migrated prestamo, so a Prometheus scrape never runs it inline: it reads this cache, and when
  * the cache is older than its TTL it starts ONE refresh in the background (waiting a little for it,
  * so a small database answers fresh on the first scrape). The worker records the summary it

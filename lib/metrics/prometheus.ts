@@ -1,5 +1,5 @@
 /**
- * Prometheus exposition (issue 7) with prom-client. One Registry per process, kept on globalThis:
+ * Prometheus exposition with prom-client. One Registry per process, kept on globalThis:
  * routes and instrumentation are bundled apart (and HMR re-evaluates modules), and the HTTP
  * counters incremented by the route wrapper must land in the registry the scrape reads.
  *

@@ -1,5 +1,5 @@
 /**
- * Issue 6, locks held by the application (PostgreSQL only: the embedded database has one
+ * locks held by the application (PostgreSQL only: the embedded database has one
  * connection, so no second transaction can hold a lock while the console works).
  *
  *  - Starting a run installs the capture triggers: DDL that must wait for the application's open

@@ -1,5 +1,5 @@
 /**
- * The post-migration checklist (issue 9): each item measured by the console (never ticked by hand
+ * The post-migration checklist: each item measured by the console (never ticked by hand
  * where the console can know), each linking to its evidence, and the person-confirmed items.
  * The consistency summary walks every migrated prestamo: the items read the latest background
  * check (lib/migration/jobs.ts), never one computed for the request.

@@ -1,5 +1,5 @@
 /**
- * What a person confirms (issue 9): items the console cannot measure (a backup exists, the team was
+ * What a person confirms: items the console cannot measure (a backup exists, the team was
  * told, the issues are written up). Confirm and withdraw are admin mutations, each committed with
  * its audit row; a withdrawn confirmation stays in the table for the record.
  */

@@ -1,4 +1,4 @@
-/** Admin-set settings of the console (issue 9): one JSON value per key in console_settings, audited. */
+/** Admin-set settings of the console: one JSON value per key in console_settings, audited. */
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { isoTime, queryOne } from "@/db/sql";

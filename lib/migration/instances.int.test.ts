@@ -1,5 +1,5 @@
 /**
- * Issue 6, several instances on one database: worker processes running the real startWorker
+ * several instances on one database: worker processes running the real startWorker
  * (lib/testing/worker-child.ts) race for one run. One run at a time; the run's committed batches
  * never overlap (migration_batches ranges tile 1..N); SIGKILL of the holder lets another take
  * over at once when the holder's pid is visibly dead on this host, and only after the lease

@@ -1,5 +1,5 @@
 /**
- * Issue 6, connections killed: the database drops every connection of the console in the middle
+ * connections killed: the database drops every connection of the console in the middle
  * of a run and in the middle of a background sync. The worker reports it (the run's last_error,
  * progress lastError), reconnects by itself on its next query, and the run and the backlog go on
  * to zero diffs. /api/health answers 503 while the database is unreachable.

@@ -1,5 +1,5 @@
 /**
- * Pre-flight (issue 9): what must hold before a run starts, each item measured where the console
+ * Pre-flight: what must hold before a run starts, each item measured where the console
  * can know it (database, legacy tables as the contract expects, quiet period, the dry run) and
  * confirmed by a person where it cannot (a backup exists, the team was told).
  *

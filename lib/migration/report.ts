@@ -1,5 +1,5 @@
 /**
- * The migration report (issue 9): the archive of a migration — every run with its settings, rates,
+ * The migration report: the archive of a migration — every run with its settings, rates,
  * ending and pre-flight snapshot; the pre-flight and checklist with their confirmations; failures
  * by code with EVERY failing prestamo and rule; the consistency summary; the audit log of the
  * period (first run start − 1 day to now). JSON for machines, HTML for people, from the same data.

@@ -174,7 +174,7 @@ export async function startRun(
         status: 202,
         details: { batchSize, errorThresholdPct: threshold, retry, targetBatchMs, pauseMs, workers, captureInstalled: capture.installed, resyncOwed: capture.resyncOwed, ...(opts.preflight === undefined ? {} : { preflight: opts.preflight }) },
       });
-      await emitRunEvent(tx, "run.started", run); // webhook row commits with the start (issue 7)
+      await emitRunEvent(tx, "run.started", run); // webhook row commits with the start
       return run;
     });
     // Counting triggers found disabled or gone (DISABLE TRIGGER USER, a restore) are put back and

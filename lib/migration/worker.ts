@@ -109,7 +109,7 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
     while (running) {
       let runId: number | null = null;
       try {
-        await maybeSampleLegacyWrites(db); // quiet-period samples every ~10 s (issue 9); never throws
+        await maybeSampleLegacyWrites(db); // quiet-period samples every ~10 s; never throws
         const claim = await claimActiveRun(db, workerId);
         if (claim?.resumedFrom) log({ msg: "run resumed", runId: claim.run.id, from: claim.resumedFrom, checkpoint: claim.run.checkpoint });
         if (claim && claim.run.status === "running") {
@@ -123,7 +123,7 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
           const ended = outs.find((o): o is Extract<BatchOutcome, { kind: "ended" }> => o?.kind === "ended");
           if (ended) {
             log({ msg: "run ended", runId, status: ended.run.status, detail: ended.run.stopDetail });
-            // Issue 7: the consistency summary once per run end (metrics + consistency.below_100 webhook); never throws.
+            // the consistency summary once per run end (metrics + consistency.below_100 webhook); never throws.
             await afterRunEnded(db, ended.run, log);
           }
           // The application's changes before more copying (gh-ost applies its changelog first):

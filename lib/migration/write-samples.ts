@@ -1,5 +1,5 @@
 /**
- * The quiet period (issue 9): samples of the legacy tables' write counters (pg_stat_user_tables,
+ * The quiet period: samples of the legacy tables' write counters (pg_stat_user_tables,
  * n_tup_ins/upd/del of prestamos + pagos_prestamo) every ~10 s, and the write rate between them.
  * The counters are cumulative since the statistics were last reset; a rate is a difference of two
  * samples over their time apart. Counters that went down mean a reset (restart): no rate across it.

@@ -89,7 +89,7 @@ export function boot(): Promise<BootSummary> {
     // the change-capture queue. Started once per process; stopped before the database closes.
     // PGlite has one connection: several batch loops would only take turns on it.
     startBackgroundWorkers(handle.db, { log: logWorkerEvent, maxSlots: handle.driver === "pglite" ? 1 : undefined, throttle: { driver: handle.driver }, driver: handle.driver });
-    // Issue 7: sends queued webhook deliveries (claimed with SKIP LOCKED: safe with several instances).
+    // sends queued webhook deliveries (claimed with SKIP LOCKED: safe with several instances).
     startWebhookDeliverer(handle.db);
     startRateLimitPruning(handle.db, (err) => logger().warn({ err: String((err as Error)?.message ?? err) }, "rate-limit pruning failed"));
     log(

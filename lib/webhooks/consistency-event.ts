@@ -1,5 +1,5 @@
 /**
- * After a run ends, the worker computes the consistency summary once (issue 7): it becomes the
+ * After a run ends, the worker computes the consistency summary once: it becomes the
  * figure Prometheus reports, and when the field match is below 100 % a `consistency.below_100`
  * event is queued for the webhooks that want it.
  */

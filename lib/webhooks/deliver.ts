@@ -1,5 +1,5 @@
 /**
- * The webhook deliverer (issue 7): sends due deliveries (5 s timeout), signed
+ * The webhook deliverer: sends due deliveries (5 s timeout), signed
  * (./signature.ts), retried with exponential backoff, then `failed`.
  *
  * Claiming: one UPDATE takes up to `limit` due rows with FOR UPDATE SKIP LOCKED, counts the

@@ -1,5 +1,5 @@
 /**
- * Webhook events are rows (issue 7): one console_webhook_deliveries row per subscribed, enabled
+ * Webhook events are rows: one console_webhook_deliveries row per subscribed, enabled
  * webhook, written with the caller's executor. Pass the transaction of the change that causes the
  * event, so that the event exists exactly when the change committed (no event for a rolled-back
  * start, no lost event for a committed halt). The deliverer (./deliver.ts) sends them later.

@@ -1,5 +1,5 @@
 /**
- * Webhook signatures (issue 7): `X-Prestamos-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`.
+ * Webhook signatures: `X-Prestamos-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`.
  * The receiver recomputes v1 over the raw body it got and compares in constant time, and refuses
  * a t too far from its clock (replays).
  */

@@ -1,5 +1,5 @@
 /**
- * Webhook configuration (issue 7): admins create, update and delete; reviewers list hooks and
+ * Webhook configuration: admins create, update and delete; reviewers list hooks and
  * their deliveries. Each mutation writes its audit row in its own transaction. The secret is
  * returned by create only; no other function ever selects it for a response.
  */
