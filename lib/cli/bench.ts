@@ -498,7 +498,7 @@ function report(r: Record<string, unknown>) {
   console.log(lines.join("\n"));
 }
 
-/** Issue 18's table: this scale beside the one given with --compare (a bench-results JSON). */
+/** The scale table: this scale beside the one given with --compare (a bench-results JSON). */
 function issue18Rows(r: Record<string, unknown>): string[] {
   const other = cli.compare ? (JSON.parse(fs.readFileSync(cli.compare, "utf8")) as Record<string, unknown>) : null;
   const rowsOf = (x: Record<string, unknown>) => {
@@ -521,7 +521,7 @@ function issue18Rows(r: Record<string, unknown>): string[] {
   const theirs = other ? rowsOf(other) : null;
   const scaleOf = (x: Record<string, unknown>) => ((x.setup as Record<string, number>).scale ?? 0).toLocaleString("en");
   return [
-    `| issue 18 | ${theirs ? `${scaleOf(other!)} | ` : ""}${scaleOf(r)} |`,
+    `| measure | ${theirs ? `${scaleOf(other!)} | ` : ""}${scaleOf(r)} |`,
     `| --- | ${theirs ? "---: | " : ""}---: |`,
     ...Object.keys(mine).map((k) => `| ${k} | ${theirs ? `${theirs[k]} | ` : ""}${mine[k]} |`),
   ];

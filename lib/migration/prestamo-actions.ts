@@ -99,7 +99,7 @@ export async function rollbackAll(db: Db, actor: Actor): Promise<{ stoppedRunId:
             stop_detail = ${`stopped by ${actor.name}: rollback of all`}, stop_requested_by = ${actor.name}, lease_owner = null, lease_expires_at = null
           where status in ('running','paused') returning id`,
     );
-    if (stopped) await emitRunEvent(tx, "run.stopped", { id: stopped.id }, { reason: "rollback of all", by: actor.name }); // issue 7
+    if (stopped) await emitRunEvent(tx, "run.stopped", { id: stopped.id }, { reason: "rollback of all", by: actor.name });
     const counts = await queryOne<{ p: number; g: number }>(tx, sql`select (select count(*) from prestamos_new)::int as p, (select count(*) from pagos_prestamo_new)::int as g`);
     await tx.execute(sql`truncate pagos_prestamo_new, prestamos_new, migration_state, migration_failures`);
     // Until the next start, syncs follow no pending prestamo (all are pending now), and no
