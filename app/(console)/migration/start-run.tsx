@@ -89,7 +89,7 @@ export function StartRunCard({
             Error threshold (%)
             <input id={`${ids}-th`} className={inputClass} inputMode="decimal" placeholder={`${defaults.errorThresholdPct} (default)`} value={form.errorThresholdPct} onChange={set("errorThresholdPct")} aria-describedby={`${ids}-th-h`} />
             <span id={`${ids}-th-h`} className="text-xs font-normal text-zinc-500">
-              halts when failed ÷ processed exceeds it, checked from 1,000 processed
+              halts when failed ÷ processed exceeds it, checked from 1,000 processed (or all it takes, if fewer)
             </span>
           </label>
         </div>
