@@ -20,6 +20,7 @@ import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { runRangeProblems } from "@/lib/testing/chaos";
+import { holdTransaction, waitForLockWaiters } from "@/lib/testing/lock-wait";
 import { captureBacklog } from "./capture";
 import { getProgress } from "./progress";
 import { getLatestRun, startRun } from "./runs";
@@ -60,6 +61,22 @@ async function terminateConsoleBackends(): Promise<number> {
     return Number(rows[0].n);
   } finally {
     await admin.end();
+  }
+}
+
+/** Drops the console's connections while its worker waits on the run row another session holds. */
+async function dropWhileWaiting(runId: number): Promise<number> {
+  const other = postgres(t.url!, { max: 2, onnotice: () => {}, connection: { application_name: "outage-test-blocker" } });
+  try {
+    const held = holdTransaction(other, (tx) => tx`select id from migration_runs where id = ${runId} for update`);
+    await held.ready;
+    await waitForLockWaiters(other, 1);
+    const n = await terminateConsoleBackends();
+    held.release();
+    await held.done;
+    return n;
+  } finally {
+    await other.end();
   }
 }
 
@@ -106,12 +123,14 @@ describe(`every connection dropped mid-run and mid-sync (${testDriver()})`, () =
       const run = await startRun(t.db, { batchSize: ROWS / 60, errorThresholdPct: 50 }, { name: "outage", kind: "system" }, worker.workerId);
       worker.wake();
 
-      // Mid-run: three times, a few batches apart.
+      // Mid-run: three times, a few batches apart. On PostgreSQL the first drop hits a statement in
+      // flight (the worker waits on the run row that another session holds), so the run must see it:
+      // dropping idle connections alone may go unnoticed, the driver reconnecting on the next query.
       let dropped = 0;
       for (let i = 0; i < 3; i++) {
         const seen = (await retry(() => getLatestRun(t.db)))!.batches;
         await until("a few more batches", async () => (await getLatestRun(t.db))!.batches >= seen + 3 || !(await getLatestRun(t.db))!.active);
-        dropped += await drop();
+        dropped += i === 0 && !faulty ? await dropWhileWaiting(run.id) : await drop();
       }
       expect(dropped).toBeGreaterThan(0);
       await until("the run's last_error", async () => (await getLatestRun(t.db))!.lastError !== null);
