@@ -26,17 +26,32 @@ async function schemaOf(db: Pick<Db, "execute">): Promise<string> {
   return (await queryOne<{ s: string }>(db, sql`SELECT quote_ident(current_schema()) AS s`))!.s;
 }
 
+function functionBodies(s: string): Record<string, string> {
+  return {
+    console_legacy_rows_inserted: ` BEGIN INSERT INTO ${s}.legacy_row_counts (tbl, delta) SELECT TG_ARGV[0], count(*) FROM new_rows HAVING count(*) > 0; RETURN NULL; END `,
+    console_legacy_rows_deleted: ` BEGIN INSERT INTO ${s}.legacy_row_counts (tbl, delta) SELECT TG_ARGV[0], -count(*) FROM old_rows HAVING count(*) > 0; RETURN NULL; END `,
+    // The lock first: a compaction in flight has deleted the deltas and inserted their sum, which
+    // this DELETE's snapshot would not see; once it committed, the DELETE sees (and removes) the sum.
+    console_legacy_rows_truncated: ` BEGIN LOCK TABLE ${s}.legacy_row_counts IN EXCLUSIVE MODE; DELETE FROM ${s}.legacy_row_counts WHERE tbl = TG_ARGV[0]; RETURN NULL; END `,
+  };
+}
+
 function functionsSql(s: string): string[] {
   // SECURITY DEFINER: the application's role may not write the console's table; a fixed search_path
   // so that no object of the caller's schemas is picked up instead of ours.
-  const fn = (name: string, body: string) =>
-    `CREATE OR REPLACE FUNCTION ${s}.${name}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-     SET search_path = pg_catalog, ${s} AS $$ BEGIN ${body} RETURN NULL; END $$`;
-  return [
-    fn("console_legacy_rows_inserted", `INSERT INTO ${s}.legacy_row_counts (tbl, delta) SELECT TG_ARGV[0], count(*) FROM new_rows HAVING count(*) > 0;`),
-    fn("console_legacy_rows_deleted", `INSERT INTO ${s}.legacy_row_counts (tbl, delta) SELECT TG_ARGV[0], -count(*) FROM old_rows HAVING count(*) > 0;`),
-    fn("console_legacy_rows_truncated", `DELETE FROM ${s}.legacy_row_counts WHERE tbl = TG_ARGV[0];`),
-  ];
+  return Object.entries(functionBodies(s)).map(
+    ([name, body]) => `CREATE OR REPLACE FUNCTION ${s}.${name}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+     SET search_path = pg_catalog, ${s} AS $$${body}$$`,
+  );
+}
+
+/** True when the three functions exist with today's bodies (a console upgraded in place replaces older ones). */
+async function functionsCurrent(db: Pick<Db, "execute">, s: string): Promise<boolean> {
+  const rows = await queryRows<{ proname: string; prosrc: string }>(
+    db,
+    sql`SELECT proname, prosrc FROM pg_proc WHERE pronamespace = current_schema()::regnamespace AND proname LIKE 'console\_legacy\_rows\_%'`,
+  );
+  return Object.entries(functionBodies(s)).every(([name, body]) => rows.some((r) => r.proname === name && r.prosrc === body));
 }
 
 function triggersSql(s: string): string[] {
@@ -68,10 +83,16 @@ async function triggersInstalled(db: Pick<Db, "execute">): Promise<boolean> {
  * the counts. DDL on the application's tables: a short lock timeout, retried (capture.ts).
  */
 export async function installLegacyRowCounts(db: Db): Promise<boolean> {
+  if (!(await functionsCurrent(db, await schemaOf(db)))) {
+    await db.transaction(async (tx) => {
+      // Two instances starting at once would replace the same functions concurrently.
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('console_legacy_rows functions'))`);
+      for (const stmt of functionsSql(await schemaOf(tx))) await tx.execute(sql.raw(stmt));
+    });
+  }
   if (await triggersInstalled(db)) return false;
   await db.transaction(async (tx) => {
     const s = await schemaOf(tx);
-    for (const stmt of functionsSql(s)) await tx.execute(sql.raw(stmt));
     await ddlWithRetry(tx, triggersSql(s));
     // Deltas from before (triggers dropped and made again) describe a gap: start over.
     await tx.execute(sql`DELETE FROM legacy_row_counts`);
