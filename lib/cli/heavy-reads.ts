@@ -62,6 +62,7 @@ async function main() {
       const worker = startWorker(h.db, { workerId: "heavy", idleMs: 50, maxSlots: 2 });
       let active = true;
       const reads = { served: 0, refused: 0, failed: 0 };
+      const failures = new Set<string>();
       const readerLoops = phase === "alone" ? [] : Array.from({ length: readers }, async (_, i) => {
         while (active) {
           try {
@@ -71,10 +72,14 @@ async function main() {
             else await readLegacyOverview(h.db, { by: `reader-${i}` });
             reads.served++;
           } catch (err) {
-            if ((err as { code?: string }).code === "UNAVAILABLE") {
-              reads.refused++;
-              await new Promise((r) => setTimeout(r, 200)); // a client honouring Retry-After would wait longer
-            } else reads.failed++;
+            if ((err as { code?: string }).code === "UNAVAILABLE") reads.refused++;
+            else {
+              reads.failed++;
+              const why = err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ""}` : String(err);
+              if (failures.size < 5) failures.add(why.slice(0, 200));
+            }
+            // A client honouring Retry-After would wait longer; a loop without a pause would starve this process's own I/O.
+            await new Promise((r) => setTimeout(r, 200));
           }
         }
       });
@@ -88,8 +93,9 @@ async function main() {
         signInMs.push(performance.now() - t0);
         if (stopMs === null && run1.processed >= scale * 0.6) {
           const s0 = performance.now();
-          await requestStop(h.db, actor);
-          stopMs = Math.round(performance.now() - s0);
+          // The run may have ended meanwhile (a small scale): then there is no Stop to time.
+          const stopped = await requestStop(h.db, actor).then(() => true, (err: { code?: string }) => (err.code === "CONFLICT" ? false : Promise.reject(err)));
+          if (stopped) stopMs = Math.round(performance.now() - s0);
         }
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -98,7 +104,7 @@ async function main() {
       await worker.stop();
       const batches = await queryRows<{ d: number }>(h.db, sql`select duration_ms::float8 as d from migration_batches where run_id = ${run.id} and kind = 'run'`);
       const ds = batches.map((b) => Number(b.d));
-      const row = { phase, batches: ds.length, batchP50Ms: pct(ds, 50), batchP95Ms: pct(ds, 95), signInP50Ms: pct(signInMs, 50), signInP95Ms: pct(signInMs, 95), stopAnswerMs: stopMs, reads };
+      const row = { phase, batches: ds.length, batchP50Ms: pct(ds, 50), batchP95Ms: pct(ds, 95), signInP50Ms: pct(signInMs, 50), signInP95Ms: pct(signInMs, 95), stopAnswerMs: stopMs, reads, failures: [...failures] };
       rows.push(row);
       console.log(JSON.stringify(row));
     }
