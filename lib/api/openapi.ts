@@ -25,7 +25,8 @@ import {
   StartPreviewQuery,
   UpdateUserBody,
 } from "./schemas";
-import { CreateWebhookBody, DeliveriesQuery, UpdateWebhookBody, WEBHOOK_EVENTS } from "./webhooks";
+import { ENGINE_EVENTS } from "@/lib/migration/vocabulary";
+import { CreateWebhookBody, DeliveriesQuery, UpdateWebhookBody } from "./webhooks";
 
 export type ApiMethod = "get" | "post" | "put" | "patch" | "delete";
 export type ApiRole = "public" | "reviewer" | "admin";
@@ -146,7 +147,7 @@ op({
   tag: W,
   role: "admin",
   summary: "Create a webhook",
-  description: `Events: ${WEBHOOK_EVENTS.join(", ")} (none given = all). Deliveries are signed: X-Prestamos-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>.`,
+  description: `Events: ${ENGINE_EVENTS.join(", ")} (none given = all). Deliveries are signed: X-Prestamos-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>.`,
   body: CreateWebhookBody,
   example: { url: "https://hooks.example.com/prestamos", events: ["run.halted", "run.finished"] },
   status: 201,

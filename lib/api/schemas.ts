@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Role as RoleName } from "@/db/schema/auth";
-import type { FailureCode as FailureCodeName } from "@/lib/migration/rules";
+import { FAILURE_CODE_NAMES, MISMATCH_CATEGORIES } from "@/lib/migration/vocabulary";
 
 /**
  * Zod schemas shared by the route handlers and the pages' forms and URL state
@@ -89,37 +89,7 @@ export type AuditQuery = z.infer<typeof AuditQuery>;
 export const LegacyIdParams = z.strictObject({ id: PositiveIntString });
 export type LegacyIdParams = z.infer<typeof LegacyIdParams>;
 
-/** Mismatch categories of the consistency check (MIGRATION-SPEC §5); see lib/migration/consistency.ts. */
-export const MISMATCH_CATEGORIES = [
-  "field",
-  "totals",
-  "status",
-  "now_fails",
-  "missing_new",
-  "missing_pago",
-  "wrong_prestamo",
-  "orphan_new",
-  "untracked_new",
-  "orphan_legacy_pago",
-  "warning:PAGADO_CON_SALDO",
-  "warning:SALDO_CERO_ACTIVO",
-  "warning:SOBREPAGO",
-] as const;
-export type MismatchCategory = (typeof MISMATCH_CATEGORIES)[number];
 export const MismatchCategorySchema = z.enum(MISMATCH_CATEGORIES);
-
-// Spelled here (not imported from lib/migration/rules.ts) so browser bundles do not pull drizzle in;
-// the `satisfies` keeps the two lists the same.
-export const FAILURE_CODE_NAMES = [
-  "INVALID_CLIENTE",
-  "INVALID_MONTO",
-  "INVALID_TASA",
-  "INVALID_PLAZO",
-  "INVALID_FECHA",
-  "UNKNOWN_ESTADO",
-  "UNKNOWN_MONEDA",
-  "INVALID_PAGO",
-] as const satisfies readonly FailureCodeName[];
 
 export const READ_MAX_LIMIT = 200;
 const ReadPage = z

@@ -8,7 +8,7 @@ import type { Db } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { writeAudit, type Actor } from "@/lib/audit";
 import { AppError } from "@/lib/errors";
-import { CONFIRM_ITEMS, type ConfirmPhase } from "@/lib/api/preflight";
+import { CONFIRM_ITEMS, type ConfirmPhase } from "./vocabulary";
 
 export { CONFIRM_ITEMS, type ConfirmPhase };
 

@@ -8,7 +8,7 @@ import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { BEFORE_ANY_LEGACY_ID } from "@/db/schema";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
-import { MISMATCH_CATEGORIES, type MismatchCategory } from "@/lib/api/schemas";
+import { MISMATCH_CATEGORIES, type MismatchCategory } from "./vocabulary";
 import { AppError } from "@/lib/errors";
 import { refreshPlannerStats } from "./planner-stats";
 import { LEGACY_SOURCE, PAGO_COLUMNS, PRESTAMO_COLUMNS } from "./rules";

@@ -8,7 +8,7 @@ import type { Db } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { writeAudit, type Actor } from "@/lib/audit";
 import { AppError, pgErrorCode } from "@/lib/errors";
-import { emitEvent } from "@/lib/webhooks/emit";
+import { emitEvent } from "./events";
 import { CAPTURE_TRIGGERS, captureBacklog, installCapture, isCaptureInstalled, lockCapture } from "./capture";
 import type { ConsistencySummary } from "./consistency";
 import { compatibilityDdl, dropNewDefaultsDdl, dropViewsDdl, VIEW_TRIGGERS } from "./cutover-sql";

@@ -10,6 +10,7 @@ import type { Db, Driver } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { rootMessage } from "@/lib/errors";
 import { getConsistencySummary, type ConsistencySummary } from "./consistency";
+import { announceConsistencySummary, emitEvent } from "./events";
 import { compactLegacyRowCounts, recountLegacy } from "./legacy-row-counts";
 import { getVerifyReport } from "./verify";
 
@@ -224,6 +225,40 @@ export async function recordConsistencyCheck(db: Db, requestedBy: string): Promi
   await db.execute(sql`INSERT INTO console_jobs (kind, status, requested_by, requested_at, started_at, finished_at, result)
                        VALUES ('consistency', 'done', ${requestedBy}, ${started}::timestamptz, ${started}::timestamptz, now(), ${JSON.stringify(summary)}::jsonb)`);
   return summary;
+}
+
+/**
+ * After a run ends, the worker computes the consistency summary once: it becomes the figure
+ * Prometheus reports (announced to the listeners), and when the field match is below 100 % a
+ * `consistency.below_100` event is announced for the webhooks that want it.
+ */
+export async function checkConsistencyAfterRun(db: Db, run: { id: number; status: string }): Promise<{ matchingPct: number | null }> {
+  const summary = await recordConsistencyCheck(db, `run ${run.id} ended`);
+  announceConsistencySummary(summary);
+  const pct = summary.fieldMatch.matchingPct;
+  if (pct !== null && pct < 100) {
+    await emitEvent(db, "consistency.below_100", {
+      runId: run.id,
+      runStatus: run.status,
+      checkedAt: summary.checkedAt,
+      migrated: summary.migrated,
+      matchingPct: pct,
+      mismatching: summary.fieldMatch.mismatching,
+      paymentAccuracyPct: summary.paymentTotals.accuracyPct,
+      byCategory: summary.byCategory.filter((c) => c.prestamos > 0 || c.pagos > 0),
+    });
+  }
+  return { matchingPct: pct };
+}
+
+/** The worker's hook: never throws (a failed check is logged, the worker goes on). */
+export async function afterRunEnded(db: Db, run: { id: number; status: string }, log: (event: Record<string, unknown>) => void): Promise<void> {
+  try {
+    const r = await checkConsistencyAfterRun(db, run);
+    log({ msg: "consistency checked after run", runId: run.id, matchingPct: r.matchingPct });
+  } catch (err) {
+    log({ msg: "consistency check after run failed", runId: run.id, error: err instanceof Error ? err.message : String(err) });
+  }
 }
 
 /** Claims and runs jobs until none is waiting (tests, and the runner's loop). How many ran. */

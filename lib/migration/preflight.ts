@@ -11,7 +11,7 @@
 import { sql } from "drizzle-orm";
 import type { Db, Driver } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
-import { START_ANYWAY } from "@/lib/api/preflight";
+import { START_ANYWAY } from "./vocabulary";
 import { AppError } from "@/lib/errors";
 import { activeConfirmations, type Confirmation } from "./confirmations";
 import { getPreflightSettings, type PreflightSettings } from "./console-settings";

@@ -7,7 +7,7 @@ import type { Db } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
 import { writeAudit, type Actor } from "@/lib/audit";
 import { AppError } from "@/lib/errors";
-import { emitRunEvent } from "@/lib/webhooks/emit";
+import { emitRunEvent } from "./events";
 import type { FailureCode } from "./rules";
 import { lockCapture } from "./capture";
 import { assertLegacyPhase } from "./cutover";

@@ -22,7 +22,7 @@ import { getPreflight, type PreflightContext, type PreflightReport } from "./pre
 import { FAILURE_CODES, type FailureCode } from "./rules";
 import { toRunDTO, type RunDTO } from "./runs";
 import { listEpisodes, type EpisodeDTO } from "./throttle";
-import { describeReason } from "@/lib/api/throttle";
+import { describeReason } from "./vocabulary";
 
 type Exec = Pick<Db, "execute">;
 
