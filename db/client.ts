@@ -199,7 +199,10 @@ export async function closeDb(): Promise<void> {
   if (pending) await (await pending).close();
 }
 
-/** Test seam: route handlers called in-process use this handle (a test database) as getDb(); undefined resets. */
-export function setDbHandleForTests(handle: DbHandle | undefined): void {
+/**
+ * Makes `handle` the process's database, as if getDbHandle() had opened it; undefined forgets it
+ * (the next getDbHandle() opens one again). The one way in is lib/testing/app-db.ts's installAppDb.
+ */
+export function setDbHandle(handle: DbHandle | undefined): void {
   globalForDb.__prestamosDb = handle ? Promise.resolve(handle) : undefined;
 }

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type DbHandle } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
-import { call, makeToken } from "@/lib/auth/testing";
+import { call, makeToken } from "@/lib/testing/auth";
 import { systemActor } from "@/lib/audit";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { resetMigrationTables } from "@/lib/testing/reset";
