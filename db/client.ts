@@ -5,6 +5,8 @@ import * as schema from "./schema";
 
 /** Typed against the common PgDatabase, never one driver (CONVENTIONS, pattern 9). */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** What reads and plain writes need: a handle or a transaction, never a new transaction of its own. */
+export type Exec = Pick<Db, "execute">;
 export type Driver = "pglite" | "postgres";
 
 export interface DbHandle {

@@ -16,6 +16,7 @@ export const PositiveIntString = z
   .transform(Number)
   .refine((n) => n <= INT4_MAX, "must be at most 2147483647");
 
+/** `:id` of a run, a user, a token, a webhook or a legacy prestamo ("abc", "-1", "0", "1e3", " 7" are 400). */
 export const IdParams = z.strictObject({ id: PositiveIntString });
 
 // Spelled here rather than imported from the schema so that browser bundles do not pull drizzle in.
@@ -84,10 +85,6 @@ export type AuditQuery = z.infer<typeof AuditQuery>;
 
 // ---- migration read side: consistency, diff, failures, metrics (GET only) ----
 // Query schemas are plain objects: an unknown query parameter is ignored, a bad value is a 400.
-
-/** :id of a legacy prestamo: digits only, 1..2147483647 ("abc", "-1", "0", "1e3", " 7" are 400). */
-export const LegacyIdParams = z.strictObject({ id: PositiveIntString });
-export type LegacyIdParams = z.infer<typeof LegacyIdParams>;
 
 export const MismatchCategorySchema = z.enum(MISMATCH_CATEGORIES);
 

@@ -4,11 +4,9 @@
  * globalThis: routes and instrumentation are bundled apart, and an event a route causes must
  * reach the listeners boot installed.
  */
-import type { Db } from "@/db/client";
+import type { Exec } from "@/db/client";
 import type { ConsistencySummary } from "./consistency";
 import type { EngineEvent } from "./vocabulary";
-
-type Exec = Pick<Db, "execute">;
 
 export interface EngineListener {
   /**

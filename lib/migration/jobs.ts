@@ -6,7 +6,7 @@
  * waits queued, so a hundred callers asking for a fresh check at once get the same single job.
  */
 import { sql } from "drizzle-orm";
-import type { Db, Driver } from "@/db/client";
+import type { Db, Driver, Exec } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { rootMessage } from "@/lib/errors";
 import { getConsistencySummary, type ConsistencySummary } from "./consistency";
@@ -91,7 +91,7 @@ const COLUMNS = sql.raw(`id, kind, status, requested_by, requested_at::text AS r
  * Asks for a fresh job of `kind`: joins the one already queued (it starts after this request, so
  * it is fresh for this caller too) or queues one. `created` says which.
  */
-export async function requestJob(db: Pick<Db, "execute">, kind: JobKind, requestedBy: string): Promise<{ job: JobView; created: boolean }> {
+export async function requestJob(db: Exec, kind: JobKind, requestedBy: string): Promise<{ job: JobView; created: boolean }> {
   for (;;) {
     const inserted = await queryOne<Row>(
       db,
@@ -109,7 +109,7 @@ export async function requestJob(db: Pick<Db, "execute">, kind: JobKind, request
 }
 
 /** The latest result of `kind` with its age, and the job running or waiting, in one statement. */
-export async function getJobStatus<R>(db: Pick<Db, "execute">, kind: JobKind): Promise<JobStatus<R>> {
+export async function getJobStatus<R>(db: Exec, kind: JobKind): Promise<JobStatus<R>> {
   const rows = await queryRows<Row>(
     db,
     sql`(SELECT 'latest' AS slot, ${COLUMNS}, result::text AS result,
@@ -338,7 +338,7 @@ export interface LatestConsistency<R> {
  * finished after it started, a change waiting in the capture queue, or a migration action in the
  * audit log since then (single, rollback, start, stop) make it stale. Null when none finished.
  */
-export async function latestConsistency<R>(db: Pick<Db, "execute">): Promise<LatestConsistency<R> | null> {
+export async function latestConsistency<R>(db: Exec): Promise<LatestConsistency<R> | null> {
   const status = await getJobStatus<R>(db, "consistency");
   const latest = status.latest;
   if (!latest) return null;

@@ -11,7 +11,7 @@
  * streamed sections are read as of their page, bounded by the report's `to` time where they have one.
  */
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Exec } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { getChecklist, type Checklist } from "./checklist";
 import { allConfirmations, type Confirmation } from "./confirmations";
@@ -23,8 +23,6 @@ import { FAILURE_CODES, type FailureCode } from "./rules";
 import { toRunDTO, type RunDTO } from "./runs";
 import { listEpisodes, type EpisodeDTO } from "./throttle";
 import { describeReason } from "./vocabulary";
-
-type Exec = Pick<Db, "execute">;
 
 export const REPORT_PAGE = 5000;
 /** Points per chart: batches are summed into at most this many buckets. */

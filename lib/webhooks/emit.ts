@@ -6,11 +6,9 @@
  * halt). The deliverer (./deliver.ts) sends them later.
  */
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Exec } from "@/db/client";
 import { queryRows } from "@/db/sql";
 import type { EngineEvent } from "@/lib/migration/vocabulary";
-
-type Exec = Pick<Db, "execute">;
 
 export interface WebhookPayload {
   event: EngineEvent;
