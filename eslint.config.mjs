@@ -4,7 +4,7 @@ import nextTs from "eslint-config-next/typescript";
 // Imports flow one way (CONVENTIONS): app → lib/http, lib/auth, lib/api → lib/migration → db.
 // The engine announces events through lib/migration/events.ts; webhooks and metrics listen.
 const nextAndReact = ["next", "next/*", "next-auth", "next-auth/*", "react", "react-dom", "react-dom/*"];
-const outsideTheEngine = ["@/app/*", "@/components/*", "@/lib/api/*", "@/lib/http/*", "@/lib/auth/*", "@/lib/webhooks/*", "@/lib/metrics/*", "@/lib/server/*", "@/lib/cli/*"];
+const outsideTheEngine = ["@/app/*", "@/components/*", "@/lib/report/*", "@/lib/api/*", "@/lib/http/*", "@/lib/auth/*", "@/lib/webhooks/*", "@/lib/metrics/*", "@/lib/server/*", "@/lib/cli/*"];
 const testHelpers = { group: ["@/lib/testing/*"], message: "Test helpers are for tests (lib/testing): production code never imports them." };
 
 const engineBoundary = {

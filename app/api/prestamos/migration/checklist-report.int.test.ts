@@ -13,7 +13,8 @@ import * as reportRoute from "@/app/api/prestamos/migration/report/route";
 import { drainCapture } from "@/lib/migration/capture";
 import type { CheckItem } from "@/lib/migration/preflight";
 import { clearPreflightCache } from "@/lib/migration/preflight";
-import { prepareReport, reportStream } from "@/lib/migration/report";
+import { prepareReport } from "@/lib/migration/report";
+import { reportStream } from "@/lib/report/stream";
 import { requestJob, runQueuedJobs } from "@/lib/migration/jobs";
 import { runToEnd, startRun } from "@/lib/migration/runs";
 
