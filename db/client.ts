@@ -5,6 +5,8 @@ import * as schema from "./schema";
 
 /** Typed against the common PgDatabase, never one driver (CONVENTIONS, pattern 9). */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** What reads and plain writes need: a handle or a transaction, never a new transaction of its own. */
+export type Exec = Pick<Db, "execute">;
 export type Driver = "pglite" | "postgres";
 
 export interface DbHandle {
@@ -199,7 +201,10 @@ export async function closeDb(): Promise<void> {
   if (pending) await (await pending).close();
 }
 
-/** Test seam: route handlers called in-process use this handle (a test database) as getDb(); undefined resets. */
-export function setDbHandleForTests(handle: DbHandle | undefined): void {
+/**
+ * Makes `handle` the process's database, as if getDbHandle() had opened it; undefined forgets it
+ * (the next getDbHandle() opens one again). The one way in is lib/testing/app-db.ts's installAppDb.
+ */
+export function setDbHandle(handle: DbHandle | undefined): void {
   globalForDb.__prestamosDb = handle ? Promise.resolve(handle) : undefined;
 }

@@ -1,19 +1,17 @@
 import type { SQL } from "drizzle-orm";
-import type { Db } from "./client";
-
-type Executor = Pick<Db, "execute">;
+import type { Exec } from "./client";
 
 /**
  * Runs raw SQL and returns its rows whatever the driver: postgres.js returns an array,
  * PGlite `{ rows }` (CONVENTIONS, pattern 7). Both drivers are configured so that int8 is a
  * number, numeric a string, and date/timestamp a string.
  */
-export async function queryRows<T = Record<string, unknown>>(db: Executor, query: SQL): Promise<T[]> {
+export async function queryRows<T = Record<string, unknown>>(db: Exec, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown;
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
-export async function queryOne<T = Record<string, unknown>>(db: Executor, query: SQL): Promise<T | undefined> {
+export async function queryOne<T = Record<string, unknown>>(db: Exec, query: SQL): Promise<T | undefined> {
   return (await queryRows<T>(db, query))[0];
 }
 

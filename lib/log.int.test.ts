@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { route } from "@/lib/http/route";
-import { call, makeToken, TEST_PASSWORD } from "@/lib/auth/testing";
+import { call, makeToken, TEST_PASSWORD } from "@/lib/testing/auth";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { installAppDb } from "@/lib/testing/app-db";
 import * as tokens from "@/app/api/tokens/route";

@@ -1,4 +1,4 @@
-import type { FAILURE_CODE_NAMES } from "@/lib/api/schemas";
+import type { FAILURE_CODE_NAMES } from "@/lib/migration/vocabulary";
 
 type Code = (typeof FAILURE_CODE_NAMES)[number];
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CUTOVER_CONFIRMATION, FINALIZE_CONFIRMATION, REVERT_CONFIRMATION, ROLLBACK_ALL_CONFIRMATION } from "@/lib/migration/vocabulary";
 
 /** Bodies of the migration's mutating endpoints (MIGRATION-SPEC §6); strict: unknown fields are 400. */
 /** What may change while a run runs: target batch time, pause between batches, batch loops. */
@@ -28,15 +29,10 @@ export const StartRunBody = z.strictObject({
 });
 export type StartRunBody = z.infer<typeof StartRunBody>;
 
-export const ROLLBACK_ALL_CONFIRMATION = "ROLLBACK ALL";
 export const RollbackAllBody = z.strictObject({
   confirm: z.literal(ROLLBACK_ALL_CONFIRMATION, { message: `Type exactly "${ROLLBACK_ALL_CONFIRMATION}" to confirm` }),
 });
 
-/** The typed confirmations of the cut-over, the revert and finalize (MIGRATION-SPEC §9). */
-export const CUTOVER_CONFIRMATION = "CUT OVER";
-export const REVERT_CONFIRMATION = "REVERT";
-export const FINALIZE_CONFIRMATION = "FINALIZE";
 export const CutoverBody = z.strictObject({
   confirm: z.literal(CUTOVER_CONFIRMATION, { message: `Type exactly "${CUTOVER_CONFIRMATION}" to confirm` }),
 });

@@ -18,14 +18,14 @@ import {
   CreateUserBody,
   FailuresQuery,
   IdParams,
-  LegacyIdParams,
   MetricsQuery,
   PredictedFailuresQuery,
   RunsQuery,
   StartPreviewQuery,
   UpdateUserBody,
 } from "./schemas";
-import { CreateWebhookBody, DeliveriesQuery, UpdateWebhookBody, WEBHOOK_EVENTS } from "./webhooks";
+import { ENGINE_EVENTS } from "@/lib/migration/vocabulary";
+import { CreateWebhookBody, DeliveriesQuery, UpdateWebhookBody } from "./webhooks";
 
 export type ApiMethod = "get" | "post" | "put" | "patch" | "delete";
 export type ApiRole = "public" | "reviewer" | "admin";
@@ -83,7 +83,7 @@ op({ method: "post", path: "/api/prestamos/migration/finalize", tag: M, role: "a
 op({ method: "get", path: "/api/prestamos/migration/progress", tag: M, role: "reviewer", summary: "Progress of the migration", status: 200, response: "State, totals, rate over the last 30 s, ETA, change backlog, last error, stop reason." });
 op({ method: "get", path: "/api/prestamos/migration/consistency", tag: M, role: "reviewer", summary: "Consistency summary and a page of mismatches", query: ConsistencyQuery, status: 200, response: "`{summary, freshness, mismatches}`: the latest background check (field match, payment totals, status, relationships) or null, its age and whether a fresher one runs (`?fresh=1` asks for one); one page of mismatches read now. 503 with Retry-After beyond the cap on long reads.", errors: [503] });
 op({ method: "post", path: "/api/prestamos/migration/consistency/refresh", tag: M, role: "admin", summary: "Ask for a fresh background consistency check", status: 202, response: "`{job, created}`: the queued job (joined when one already waits).", audit: "consistency.refresh" });
-op({ method: "get", path: "/api/prestamos/migration/consistency/{id}", tag: M, role: "reviewer", summary: "Field-level diff of one prestamo", params: LegacyIdParams, status: 200, response: "One line per field (legacy, expected, new, agree), the same for each pago." });
+op({ method: "get", path: "/api/prestamos/migration/consistency/{id}", tag: M, role: "reviewer", summary: "Field-level diff of one prestamo", params: IdParams, status: 200, response: "One line per field (legacy, expected, new, agree), the same for each pago." });
 op({ method: "get", path: "/api/prestamos/migration/failures", tag: M, role: "reviewer", summary: "Failed prestamos with their rules", query: FailuresQuery, status: 200, response: "A page of failed prestamos with code, field, value (and pago id)." });
 op({ method: "get", path: "/api/prestamos/migration/failures/predicted", tag: M, role: "reviewer", summary: "Prestamos the rules refuse now (the dry run, listed)", query: PredictedFailuresQuery, status: 200, response: "`{items, next, scanned}`: failing prestamos with code, field, value (and pago id), in legacy id order; a page evaluates at most 2,000 legacy prestamos, `after` = `next` goes on." });
 op({ method: "get", path: "/api/prestamos/migration/failures/recheck", tag: M, role: "reviewer", summary: "Do the failed prestamos still fail?", status: 200, response: "`{failed, checked, stillFailing}`: the failed prestamos (at most 5,000, lowest ids first) against the rules as their legacy rows stand now; a retry fails those again." });
@@ -146,7 +146,7 @@ op({
   tag: W,
   role: "admin",
   summary: "Create a webhook",
-  description: `Events: ${WEBHOOK_EVENTS.join(", ")} (none given = all). Deliveries are signed: X-Prestamos-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>.`,
+  description: `Events: ${ENGINE_EVENTS.join(", ")} (none given = all). Deliveries are signed: X-Prestamos-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>.`,
   body: CreateWebhookBody,
   example: { url: "https://hooks.example.com/prestamos", events: ["run.halted", "run.finished"] },
   status: 201,

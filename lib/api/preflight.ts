@@ -1,15 +1,7 @@
 import { z } from "zod";
+import { CONFIRM_ITEMS } from "@/lib/migration/vocabulary";
 
 /** Schemas of the pre-flight, checklist and report endpoints; strict bodies: unknown fields are 400. */
-
-/** The items a person confirms, by phase. Spelled here so browser bundles do not pull the engine in. */
-export const CONFIRM_ITEMS = {
-  preflight: ["backup_taken", "team_notified"],
-  checklist: ["issues_documented", "final_backup_taken"],
-} as const;
-export type ConfirmPhase = keyof typeof CONFIRM_ITEMS;
-
-export const START_ANYWAY = "START ANYWAY";
 
 const Reference = z.string().trim().max(500).optional().transform((s) => (s ? s : undefined));
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Role as RoleName } from "@/db/schema/auth";
-import type { FailureCode as FailureCodeName } from "@/lib/migration/rules";
+import { FAILURE_CODE_NAMES, MISMATCH_CATEGORIES } from "@/lib/migration/vocabulary";
 
 /**
  * Zod schemas shared by the route handlers and the pages' forms and URL state
@@ -16,6 +16,7 @@ export const PositiveIntString = z
   .transform(Number)
   .refine((n) => n <= INT4_MAX, "must be at most 2147483647");
 
+/** `:id` of a run, a user, a token, a webhook or a legacy prestamo ("abc", "-1", "0", "1e3", " 7" are 400). */
 export const IdParams = z.strictObject({ id: PositiveIntString });
 
 // Spelled here rather than imported from the schema so that browser bundles do not pull drizzle in.
@@ -85,41 +86,7 @@ export type AuditQuery = z.infer<typeof AuditQuery>;
 // ---- migration read side: consistency, diff, failures, metrics (GET only) ----
 // Query schemas are plain objects: an unknown query parameter is ignored, a bad value is a 400.
 
-/** :id of a legacy prestamo: digits only, 1..2147483647 ("abc", "-1", "0", "1e3", " 7" are 400). */
-export const LegacyIdParams = z.strictObject({ id: PositiveIntString });
-export type LegacyIdParams = z.infer<typeof LegacyIdParams>;
-
-/** Mismatch categories of the consistency check (MIGRATION-SPEC §5); see lib/migration/consistency.ts. */
-export const MISMATCH_CATEGORIES = [
-  "field",
-  "totals",
-  "status",
-  "now_fails",
-  "missing_new",
-  "missing_pago",
-  "wrong_prestamo",
-  "orphan_new",
-  "untracked_new",
-  "orphan_legacy_pago",
-  "warning:PAGADO_CON_SALDO",
-  "warning:SALDO_CERO_ACTIVO",
-  "warning:SOBREPAGO",
-] as const;
-export type MismatchCategory = (typeof MISMATCH_CATEGORIES)[number];
 export const MismatchCategorySchema = z.enum(MISMATCH_CATEGORIES);
-
-// Spelled here (not imported from lib/migration/rules.ts) so browser bundles do not pull drizzle in;
-// the `satisfies` keeps the two lists the same.
-export const FAILURE_CODE_NAMES = [
-  "INVALID_CLIENTE",
-  "INVALID_MONTO",
-  "INVALID_TASA",
-  "INVALID_PLAZO",
-  "INVALID_FECHA",
-  "UNKNOWN_ESTADO",
-  "UNKNOWN_MONEDA",
-  "INVALID_PAGO",
-] as const satisfies readonly FailureCodeName[];
 
 export const READ_MAX_LIMIT = 200;
 const ReadPage = z

@@ -1,14 +1,8 @@
 import { z } from "zod";
+import { ENGINE_EVENTS } from "@/lib/migration/vocabulary";
 
-/** Events a webhook can subscribe to. Spelled here so pages and schemas share them without pulling drizzle in. */
-export const WEBHOOK_EVENTS = [
-  "run.started", "run.halted", "run.stopped", "run.finished", "run.resumed", "consistency.below_100",
-  // The throttle (MIGRATION-SPEC §8): engaged, released, and lasting past its alert limit.
-  "run.throttled", "run.resumed_from_throttle", "run.throttled_long",
-  "cutover.completed", "cutover.reverted", "cutover.finalized",
-] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
-export const WebhookEventSchema = z.enum(WEBHOOK_EVENTS);
+/** A webhook subscribes to the events the engine announces. */
+export const WebhookEventSchema = z.enum(ENGINE_EVENTS);
 
 export const DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
 
@@ -26,7 +20,7 @@ const WebhookUrl = z
   }, "must not carry a user or password");
 
 /** Empty or absent = every event. */
-const Events = z.array(WebhookEventSchema).max(WEBHOOK_EVENTS.length).transform((e) => [...new Set(e)]);
+const Events = z.array(WebhookEventSchema).max(ENGINE_EVENTS.length).transform((e) => [...new Set(e)]);
 
 export const CreateWebhookBody = z.strictObject({ url: WebhookUrl, events: Events.optional() });
 export type CreateWebhookBody = z.infer<typeof CreateWebhookBody>;

@@ -19,7 +19,7 @@ import { verifyPassword } from "./passwords";
 import { principalFromBearer, resolvePrincipal } from "./principal";
 import { getSessionPrincipal } from "./session";
 import { authenticate } from "./sign-in";
-import { makeUser, sessionCookie, TEST_PASSWORD } from "./testing";
+import { makeUser, sessionCookie, TEST_PASSWORD } from "@/lib/testing/auth";
 import { createToken, listTokens, revokeToken } from "./tokens";
 import { updateUser, deleteUser } from "./users";
 import { systemActor } from "@/lib/audit";

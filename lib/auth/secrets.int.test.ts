@@ -15,7 +15,7 @@ import * as usersRoute from "@/app/api/users/route";
 import * as userRoute from "@/app/api/users/[id]/route";
 import * as progress from "@/app/api/prestamos/migration/progress/route";
 import { authenticate } from "@/lib/auth/sign-in";
-import { call, makeToken, makeUser } from "@/lib/auth/testing";
+import { call, makeToken, makeUser } from "@/lib/testing/auth";
 import { createLogger, useLogger } from "@/lib/log";
 import { installAppDb } from "@/lib/testing/app-db";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";

@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setDbHandleForTests } from "@/db/client";
+import { installAppDb } from "@/lib/testing/app-db";
 import { users } from "@/db/schema";
 import { queryOne } from "@/db/sql";
 import { systemActor } from "@/lib/audit";
@@ -13,18 +13,20 @@ import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { needsRehash, verifyPassword } from "./passwords";
 import { resolvePrincipal } from "./principal";
 import { authenticate } from "./sign-in";
-import { call, makeUser, sessionCookie, TEST_PASSWORD } from "./testing";
+import { call, makeUser, sessionCookie, TEST_PASSWORD } from "@/lib/testing/auth";
 import { updateUser } from "./users";
+
+let forgetAppDb: (() => void) | undefined;
 
 process.env.NEXTAUTH_SECRET ??= "test-secret-for-session-cookies-0123456789";
 
 let t: TestDb;
 beforeAll(async () => {
   t = await openTestDb();
-  setDbHandleForTests(t);
+  forgetAppDb = installAppDb(t);
 });
 afterAll(async () => {
-  setDbHandleForTests(undefined);
+  forgetAppDb?.();
   await t?.dispose();
 });
 

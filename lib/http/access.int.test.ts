@@ -8,7 +8,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryOne, queryRows } from "@/db/sql";
 import { authOptions, sessionCookieName } from "@/lib/auth/options";
-import { makeToken, makeUser, sessionCookie } from "@/lib/auth/testing";
+import { makeToken, makeUser, sessionCookie } from "@/lib/testing/auth";
 import { createToken, revokeToken } from "@/lib/auth/tokens";
 import { systemActor } from "@/lib/audit";
 import { runToEnd, startRun } from "@/lib/migration/runs";

@@ -11,7 +11,7 @@ import { queryOne } from "@/db/sql";
 import * as health from "@/app/api/health/route";
 import * as progress from "@/app/api/prestamos/migration/progress/route";
 import * as stop from "@/app/api/prestamos/migration/stop/route";
-import { call, makeToken } from "@/lib/auth/testing";
+import { call, makeToken } from "@/lib/testing/auth";
 import { apiRateLimits, PEER_ADDRESS_HEADER } from "@/lib/http/rate-limit";
 import { installAppDb } from "@/lib/testing/app-db";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";

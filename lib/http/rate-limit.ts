@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Exec } from "@/db/client";
 import { queryRows } from "@/db/sql";
 import { AppError } from "@/lib/errors";
 
@@ -7,7 +7,6 @@ import { AppError } from "@/lib/errors";
  * Fixed-window counters in `console_rate_limits`, shared by every instance of the console (an
  * in-memory counter would reset with each process and multiply with each instance).
  */
-type Executor = Pick<Db, "execute">;
 
 export interface WindowState {
   count: number;
@@ -24,7 +23,7 @@ export function rateLimited(message: string, retryAfter: number, details?: Recor
  * statement, one round trip whatever the number of keys, and returns the state of each, in the
  * order given.
  */
-export async function hitRateLimits(db: Executor, keys: readonly string[], windowSeconds: number, by = 1): Promise<WindowState[]> {
+export async function hitRateLimits(db: Exec, keys: readonly string[], windowSeconds: number, by = 1): Promise<WindowState[]> {
   if (keys.length === 0) return [];
   const values = sql.join(
     keys.map((k) => sql`(${k}, now(), ${by})`),
@@ -71,7 +70,7 @@ export const apiIpKey = (ip: string) => `api:ip:${ip}`;
  * throws RATE_LIMITED (429 + Retry-After) past either limit. Shared by every instance through the
  * database, like the sign-in limit: an in-process bucket would multiply with the instances.
  */
-export async function enforceApiRateLimit(db: Executor, principal: { kind: string; id: number; name: string } | null, ip: string | null): Promise<void> {
+export async function enforceApiRateLimit(db: Exec, principal: { kind: string; id: number; name: string } | null, ip: string | null): Promise<void> {
   const { perPrincipal, perIp } = apiRateLimits();
   if (perPrincipal === 0) return;
   const keys: { key: string; limit: number; scope: string }[] = [];
@@ -186,7 +185,7 @@ export async function beginSignInAttempt(db: Transactional, email: string, ip: s
  * address's follows its remaining count (or an attacker with one account could clear it between
  * guesses at others).
  */
-export async function endSignInAttempt(db: Executor, email: string, ip: string | null, outcome: "failed" | "succeeded"): Promise<void> {
+export async function endSignInAttempt(db: Exec, email: string, ip: string | null, outcome: "failed" | "succeeded"): Promise<void> {
   const keys = signInKeys(email, ip);
   const count = outcome === "failed" ? sql`r.count` : sql`greatest(r.count - 1, 0)`;
   await db.execute(
@@ -198,7 +197,7 @@ export async function endSignInAttempt(db: Executor, email: string, ip: string |
 }
 
 /** Throws RATE_LIMITED while the e-mail's or the address's delay runs (a read: the sign-in route's early 429). */
-export async function assertSignInAllowed(db: Executor, email: string, ip: string | null): Promise<void> {
+export async function assertSignInAllowed(db: Exec, email: string, ip: string | null): Promise<void> {
   const rows = await queryRows<{ key: string; wait: number | string }>(
     db,
     sql`SELECT key, ceil(extract(epoch FROM (blocked_until - clock_timestamp())))::int AS wait
@@ -219,7 +218,7 @@ export async function assertSignInAllowed(db: Executor, email: string, ip: strin
  * addresses and e-mails a client chooses, so the table holds at most one window's distinct keys,
  * however many were sent before.
  */
-export async function pruneRateLimits(db: Executor): Promise<number> {
+export async function pruneRateLimits(db: Exec): Promise<number> {
   const rows = await queryRows<{ n: number | string }>(
     db,
     sql`WITH gone AS (
@@ -236,7 +235,7 @@ export const RATE_LIMIT_PRUNE_INTERVAL_MS = 60_000;
 const pruner = globalThis as unknown as { __prestamosRateLimitPruner?: NodeJS.Timeout };
 
 /** Prunes every minute in the background (started at boot; several instances pruning is harmless). */
-export function startRateLimitPruning(db: Executor, log: (err: unknown) => void): void {
+export function startRateLimitPruning(db: Exec, log: (err: unknown) => void): void {
   pruner.__prestamosRateLimitPruner ??= setInterval(() => void pruneRateLimits(db).catch(log), RATE_LIMIT_PRUNE_INTERVAL_MS);
   pruner.__prestamosRateLimitPruner.unref();
 }

@@ -5,13 +5,13 @@
  * drain's snapshot) is still in the table and is taken by the next drain.
  */
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Exec } from "@/db/client";
 import { BEFORE_ANY_LEGACY_ID } from "@/db/schema";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { writeAudit, type Actor } from "@/lib/audit";
 import { AppError, pgErrorCode } from "@/lib/errors";
 import { staleLegacyIds } from "./consistency";
-import { lockWriters, lockWritersExclusiveBounded, syncPrestamos, type Tx, type WriteCounts } from "./write";
+import { lockWriters, lockWritersExclusiveBounded, syncPrestamos, type WriteCounts } from "./write";
 
 /** A transaction that can open savepoints (drizzle nested transactions). */
 type SavepointTx = Pick<Db, "execute" | "transaction">;
@@ -29,7 +29,7 @@ const CAPTURE_TRIGGER_DEFS = [
 // rollback of all), so no two of them interleave; taken before the writers' lock, never after.
 const CAPTURE_LOCK_KEY = 727_365_002;
 
-export async function lockCapture(tx: Tx): Promise<void> {
+export async function lockCapture(tx: Exec): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${CAPTURE_LOCK_KEY})`);
 }
 
@@ -78,7 +78,7 @@ export async function ddlWithRetry(tx: SavepointTx, statements: string[]): Promi
   }
 }
 
-async function consoleSchema(tx: Tx): Promise<string> {
+async function consoleSchema(tx: Exec): Promise<string> {
   const row = await queryOne<{ s: string }>(tx, sql`select quote_ident(current_schema()) as s`);
   return row!.s;
 }
@@ -147,13 +147,13 @@ export interface CaptureTriggerStatus {
   capturing: boolean;
 }
 
-export async function readCaptureTriggers(db: Tx): Promise<CaptureTriggerStatus[]> {
+export async function readCaptureTriggers(db: Exec): Promise<CaptureTriggerStatus[]> {
   const rows = await queryRows<{ table: string; name: string; present: boolean; capturing: boolean }>(db, sql.raw(`${CAPTURE_TRIGGERS_SQL} ORDER BY e.ord`));
   return rows.map((r) => ({ table: r.table, name: r.name, present: Boolean(r.present), capturing: Boolean(r.capturing) }));
 }
 
 /** Capture is on (MIGRATION-SPEC §4 "never silently off"): both triggers present, ours and enabled ALWAYS. */
-export async function isCaptureInstalled(db: Tx): Promise<boolean> {
+export async function isCaptureInstalled(db: Exec): Promise<boolean> {
   return (await readCaptureTriggers(db)).every((t) => t.capturing);
 }
 
@@ -202,7 +202,7 @@ export async function installCapture(tx: SavepointTx, actorName: string): Promis
  * Whether a sync also migrates pending prestamos (MIGRATION-SPEC §4 "What capture follows"):
  * always, whatever the last run's outcome, except after a rollback of all until a run starts again.
  */
-async function followPending(tx: Tx): Promise<boolean> {
+async function followPending(tx: Exec): Promise<boolean> {
   const row = await queryOne<{ follow: boolean }>(
     tx,
     sql`select c.reset_run_id is null or exists (select 1 from migration_runs r where r.id > c.reset_run_id) as follow
@@ -221,7 +221,7 @@ export interface ResyncProgress {
   doneAt: string | null;
 }
 
-export async function getResyncProgress(db: Tx): Promise<ResyncProgress> {
+export async function getResyncProgress(db: Exec): Promise<ResyncProgress> {
   const row = await queryOne(db, sql`select resync_after, resync_checked, resync_rewritten, resync_started_at, resync_done_at from capture_state where id = 1`);
   const after = row?.resync_after == null ? null : Number(row.resync_after);
   return {
@@ -240,7 +240,7 @@ export async function getResyncProgress(db: Tx): Promise<ResyncProgress> {
  * legacy (the consistency comparison, derived from the rules) and those gone from legacy. One
  * transaction under the writers' lock, cursor included. Returns null when no re-sync is owed.
  */
-export async function resyncStep(tx: Tx, size: number): Promise<{ checked: number; rewritten: number; done: boolean } | null> {
+export async function resyncStep(tx: Exec, size: number): Promise<{ checked: number; rewritten: number; done: boolean } | null> {
   await lockWriters(tx, "exclusive");
   const st = await queryOne(tx, sql`select resync_after from capture_state where id = 1 and resync_after is not null for update`);
   if (!st) return null;
@@ -305,7 +305,7 @@ export async function drainAll(db: Db, opts: { limit?: number; deadline?: number
   }
 }
 
-export async function captureBacklog(db: Tx): Promise<{ entries: number; prestamos: number | null; oldestAgeSeconds: number | null }> {
+export async function captureBacklog(db: Exec): Promise<{ entries: number; prestamos: number | null; oldestAgeSeconds: number | null }> {
   const row = await queryOne<{ n: number; oldest: number | null }>(
     db,
     sql`select count(*)::int as n, extract(epoch from now() - min(captured_at))::float8 as oldest from capture_changes`,

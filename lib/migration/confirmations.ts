@@ -4,15 +4,13 @@
  * its audit row; a withdrawn confirmation stays in the table for the record.
  */
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Exec } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { writeAudit, type Actor } from "@/lib/audit";
 import { AppError } from "@/lib/errors";
-import { CONFIRM_ITEMS, type ConfirmPhase } from "@/lib/api/preflight";
+import { CONFIRM_ITEMS, type ConfirmPhase } from "./vocabulary";
 
 export { CONFIRM_ITEMS, type ConfirmPhase };
-
-type Exec = Pick<Db, "execute">;
 
 export interface Confirmation {
   id: number;

@@ -5,10 +5,10 @@
  * whose work is index lookups on its id range, so memory stays flat at any size.
  */
 import { sql, type SQL } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Exec } from "@/db/client";
 import { BEFORE_ANY_LEGACY_ID } from "@/db/schema";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
-import { MISMATCH_CATEGORIES, type MismatchCategory } from "@/lib/api/schemas";
+import { MISMATCH_CATEGORIES, type MismatchCategory } from "./vocabulary";
 import { AppError } from "@/lib/errors";
 import { refreshPlannerStats } from "./planner-stats";
 import { LEGACY_SOURCE, PAGO_COLUMNS, PRESTAMO_COLUMNS } from "./rules";
@@ -16,8 +16,6 @@ import { getStateCounts } from "./state-counts";
 import { expectedCtes } from "./sql-builder";
 
 export { MISMATCH_CATEGORIES, type MismatchCategory };
-
-type Exec = Pick<Db, "execute">;
 
 export const WARNING_CODES = ["PAGADO_CON_SALDO", "SALDO_CERO_ACTIVO", "SOBREPAGO"] as const;
 export type WarningCode = (typeof WARNING_CODES)[number];
@@ -330,7 +328,6 @@ export const CONSISTENCY_CHUNK = 5_000;
 
 const pct = (num: number, den: number) => Math.round((num / den) * 10_000) / 100;
 
-
 async function orphanLegacyPagos(db: Exec) {
   const row = await queryOne<Record<string, unknown>>(
     db,
@@ -341,7 +338,6 @@ async function orphanLegacyPagos(db: Exec) {
   );
   return { nullPrestamo: Number(row?.n_null ?? 0), dangling: Number(row?.n_dangling ?? 0) };
 }
-
 
 interface Totals {
   migrated: number;

@@ -1,10 +1,8 @@
 /** Admin-set settings of the console: one JSON value per key in console_settings, audited. */
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Exec } from "@/db/client";
 import { isoTime, queryOne } from "@/db/sql";
 import { writeAudit, type Actor } from "@/lib/audit";
-
-type Exec = Pick<Db, "execute">;
 
 export const MAX_WRITES_KEY = "preflight.maxWritesPerSecond";
 /** Above this many legacy writes per second the quiet-period check warns. */

@@ -7,7 +7,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { queryOne, queryRows } from "@/db/sql";
-import { call, makeToken } from "@/lib/auth/testing";
+import { call, makeToken } from "@/lib/testing/auth";
 import { pgErrorCode, rootMessage } from "@/lib/errors";
 import { recordConsistencySummary, resetConsistencyCache } from "@/lib/metrics/consistency-cache";
 import { installAppDb } from "@/lib/testing/app-db";

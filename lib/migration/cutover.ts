@@ -4,17 +4,17 @@
  * and jitter within a budget, and recorded in `cutover_switches` with what it cost the application.
  */
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Exec as Tx } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { writeAudit, type Actor } from "@/lib/audit";
 import { AppError, pgErrorCode } from "@/lib/errors";
-import { emitEvent } from "@/lib/webhooks/emit";
+import { emitEvent } from "./events";
 import { CAPTURE_TRIGGERS, captureBacklog, installCapture, isCaptureInstalled, lockCapture } from "./capture";
 import type { ConsistencySummary } from "./consistency";
 import { compatibilityDdl, dropNewDefaultsDdl, dropViewsDdl, VIEW_TRIGGERS } from "./cutover-sql";
 import { ARCHIVE, dropReverseCaptureDdl, reverseBacklog, reverseCaptureDdl, REVERSE_TRIGGERS, takeAndApply } from "./reverse-capture";
 import { newRowsMismatchSql, WAY_BACK_MISMATCH_SQL } from "./sql-builder";
-import { intArrayLiteral, lockWriters, syncPrestamos, type Tx } from "./write";
+import { intArrayLiteral, lockWriters, syncPrestamos } from "./write";
 
 export const PHASES = ["legacy", "cut_over", "finalized"] as const;
 export type Phase = (typeof PHASES)[number];

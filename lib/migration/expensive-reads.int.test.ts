@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { setDbHandleForTests } from "@/db/client";
+import { installAppDb } from "@/lib/testing/app-db";
 import { queryOne } from "@/db/sql";
-import { call, makeToken } from "@/lib/auth/testing";
+import { call, makeToken } from "@/lib/testing/auth";
 import { heavyRead, setHeavyReadLimit, HEAVY_READS_DEFAULT } from "@/lib/http/heavy-reads";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { insertManyValid, insertPago, insertPrestamo, migrateAll } from "@/lib/testing/factories";
@@ -15,6 +15,8 @@ import { GET as verifyRoute } from "@/app/api/prestamos/migration/verify/route";
 import { claimJob, runJob, runQueuedJobs } from "./jobs";
 import { getKeptLegacyCounts } from "./legacy-row-counts";
 
+let forgetAppDb: (() => void) | undefined;
+
 process.env.NEXTAUTH_SECRET ??= "test-secret-for-session-cookies-0123456789";
 
 let t: TestDb;
@@ -26,12 +28,12 @@ const get = (handler: Parameters<typeof call>[0], path: string, token = reviewer
 
 beforeAll(async () => {
   t = await openTestDb();
-  setDbHandleForTests(t);
+  forgetAppDb = installAppDb(t);
   reviewer = await makeToken(t.db, "reviewer", "expensive-reads-reviewer");
   admin = await makeToken(t.db, "admin", "expensive-reads-admin");
 });
 afterAll(async () => {
-  setDbHandleForTests(undefined);
+  forgetAppDb?.();
   setHeavyReadLimit(HEAVY_READS_DEFAULT);
   await t?.dispose();
 });

@@ -3,12 +3,10 @@
  * were last taken (§3: code, field, offending value, legacy pago id for INVALID_PAGO).
  */
 import { sql, type SQL } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Exec } from "@/db/client";
 import { isoTime, queryRows } from "@/db/sql";
 import { intArrayLiteral } from "./write";
 import { FAILURE_CODES, type FailureCode } from "./rules";
-
-type Exec = Pick<Db, "execute">;
 
 export interface FailedRule {
   code: FailureCode;

@@ -6,10 +6,11 @@
  * waits queued, so a hundred callers asking for a fresh check at once get the same single job.
  */
 import { sql } from "drizzle-orm";
-import type { Db, Driver } from "@/db/client";
+import type { Db, Driver, Exec } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { rootMessage } from "@/lib/errors";
 import { getConsistencySummary, type ConsistencySummary } from "./consistency";
+import { announceConsistencySummary, emitEvent } from "./events";
 import { compactLegacyRowCounts, recountLegacy } from "./legacy-row-counts";
 import { getVerifyReport } from "./verify";
 
@@ -90,7 +91,7 @@ const COLUMNS = sql.raw(`id, kind, status, requested_by, requested_at::text AS r
  * Asks for a fresh job of `kind`: joins the one already queued (it starts after this request, so
  * it is fresh for this caller too) or queues one. `created` says which.
  */
-export async function requestJob(db: Pick<Db, "execute">, kind: JobKind, requestedBy: string): Promise<{ job: JobView; created: boolean }> {
+export async function requestJob(db: Exec, kind: JobKind, requestedBy: string): Promise<{ job: JobView; created: boolean }> {
   for (;;) {
     const inserted = await queryOne<Row>(
       db,
@@ -108,7 +109,7 @@ export async function requestJob(db: Pick<Db, "execute">, kind: JobKind, request
 }
 
 /** The latest result of `kind` with its age, and the job running or waiting, in one statement. */
-export async function getJobStatus<R>(db: Pick<Db, "execute">, kind: JobKind): Promise<JobStatus<R>> {
+export async function getJobStatus<R>(db: Exec, kind: JobKind): Promise<JobStatus<R>> {
   const rows = await queryRows<Row>(
     db,
     sql`(SELECT 'latest' AS slot, ${COLUMNS}, result::text AS result,
@@ -226,6 +227,40 @@ export async function recordConsistencyCheck(db: Db, requestedBy: string): Promi
   return summary;
 }
 
+/**
+ * After a run ends, the worker computes the consistency summary once: it becomes the figure
+ * Prometheus reports (announced to the listeners), and when the field match is below 100 % a
+ * `consistency.below_100` event is announced for the webhooks that want it.
+ */
+export async function checkConsistencyAfterRun(db: Db, run: { id: number; status: string }): Promise<{ matchingPct: number | null }> {
+  const summary = await recordConsistencyCheck(db, `run ${run.id} ended`);
+  announceConsistencySummary(summary);
+  const pct = summary.fieldMatch.matchingPct;
+  if (pct !== null && pct < 100) {
+    await emitEvent(db, "consistency.below_100", {
+      runId: run.id,
+      runStatus: run.status,
+      checkedAt: summary.checkedAt,
+      migrated: summary.migrated,
+      matchingPct: pct,
+      mismatching: summary.fieldMatch.mismatching,
+      paymentAccuracyPct: summary.paymentTotals.accuracyPct,
+      byCategory: summary.byCategory.filter((c) => c.prestamos > 0 || c.pagos > 0),
+    });
+  }
+  return { matchingPct: pct };
+}
+
+/** The worker's hook: never throws (a failed check is logged, the worker goes on). */
+export async function afterRunEnded(db: Db, run: { id: number; status: string }, log: (event: Record<string, unknown>) => void): Promise<void> {
+  try {
+    const r = await checkConsistencyAfterRun(db, run);
+    log({ msg: "consistency checked after run", runId: run.id, matchingPct: r.matchingPct });
+  } catch (err) {
+    log({ msg: "consistency check after run failed", runId: run.id, error: err instanceof Error ? err.message : String(err) });
+  }
+}
+
 /** Claims and runs jobs until none is waiting (tests, and the runner's loop). How many ran. */
 export async function runQueuedJobs(db: Db, owner: string, driver: Driver): Promise<number> {
   let ran = 0;
@@ -303,7 +338,7 @@ export interface LatestConsistency<R> {
  * finished after it started, a change waiting in the capture queue, or a migration action in the
  * audit log since then (single, rollback, start, stop) make it stale. Null when none finished.
  */
-export async function latestConsistency<R>(db: Pick<Db, "execute">): Promise<LatestConsistency<R> | null> {
+export async function latestConsistency<R>(db: Exec): Promise<LatestConsistency<R> | null> {
   const status = await getJobStatus<R>(db, "consistency");
   const latest = status.latest;
   if (!latest) return null;

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Exec } from "@/db/client";
 import { queryOne } from "@/db/sql";
 
 /** What the legacy tables hold right now (the overview's first figures). JSON-safe. */
@@ -20,7 +20,7 @@ export interface LegacyCounts {
  * Counts of the legacy tables in one statement (one snapshot). Counts are int8: converted
  * explicitly, whatever the driver returns (CONVENTIONS, pattern 7).
  */
-export async function getLegacyCounts(db: Pick<Db, "execute">): Promise<LegacyCounts> {
+export async function getLegacyCounts(db: Exec): Promise<LegacyCounts> {
   const row = await queryOne<Record<string, unknown>>(
     db,
     sql`select

@@ -11,7 +11,7 @@
  * and say so.
  */
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Exec } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
 import { pgErrorCode } from "@/lib/errors";
 import { ddlWithRetry } from "./capture";
@@ -22,7 +22,7 @@ type LegacyTable = (typeof TABLES)[number];
 const EVENTS = ["inserted", "deleted", "truncated"] as const;
 export const LEGACY_ROW_TRIGGERS = TABLES.flatMap((t) => EVENTS.map((e) => ({ table: t, name: `console_legacy_rows_${e}` })));
 
-async function schemaOf(db: Pick<Db, "execute">): Promise<string> {
+async function schemaOf(db: Exec): Promise<string> {
   return (await queryOne<{ s: string }>(db, sql`SELECT quote_ident(current_schema()) AS s`))!.s;
 }
 
@@ -68,7 +68,7 @@ function triggersSql(s: string): string[] {
   ]);
 }
 
-async function triggersInstalled(db: Pick<Db, "execute">): Promise<boolean> {
+async function triggersInstalled(db: Exec): Promise<boolean> {
   const row = await queryOne<{ n: number }>(
     db,
     sql`SELECT count(*)::int AS n FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
@@ -139,7 +139,7 @@ export interface KeptLegacyCounts {
 }
 
 /** The rows of both legacy tables from the kept counts: a sum over a handful of rows, whatever the tables' size. */
-export async function getKeptLegacyCounts(db: Pick<Db, "execute">): Promise<KeptLegacyCounts> {
+export async function getKeptLegacyCounts(db: Exec): Promise<KeptLegacyCounts> {
   const rows = await queryRows<{ tbl: string; n: number }>(
     db,
     sql`SELECT tbl, sum(delta)::float8 AS n FROM legacy_row_counts GROUP BY tbl
@@ -158,7 +158,7 @@ export async function getKeptLegacyCounts(db: Pick<Db, "execute">): Promise<Kept
 }
 
 /** Folds the appended deltas into one row per table (a delta of an open transaction is not seen, so it stays). */
-export async function compactLegacyRowCounts(db: Pick<Db, "execute">): Promise<void> {
+export async function compactLegacyRowCounts(db: Exec): Promise<void> {
   await db.execute(sql`WITH gone AS (DELETE FROM legacy_row_counts RETURNING tbl, delta)
                        INSERT INTO legacy_row_counts (tbl, delta) SELECT tbl, sum(delta) FROM gone GROUP BY tbl HAVING sum(delta) <> 0`);
 }

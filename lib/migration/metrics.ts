@@ -4,12 +4,10 @@
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Exec } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { AppError } from "@/lib/errors";
 import { listEpisodes, type EpisodeDTO } from "./throttle";
-
-type Exec = Pick<Db, "execute">;
 
 export interface BatchPoint {
   id: number;

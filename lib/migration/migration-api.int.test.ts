@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { queryOne, queryRows } from "@/db/sql";
-import { call, makeToken, makeUser, sessionCookie } from "@/lib/auth/testing";
+import { call, makeToken, makeUser, sessionCookie } from "@/lib/testing/auth";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import { installAppDb } from "@/lib/testing/app-db";

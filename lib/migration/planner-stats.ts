@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Exec } from "@/db/client";
 import { queryRows } from "@/db/sql";
 
 /** The console's own tables that a run fills from empty (the legacy tables are the application's). */
@@ -13,7 +13,7 @@ const FILLED_BY_RUNS = ["prestamos_new", "pagos_prestamo_new", "migration_state"
  * consistency check for millions of rows (1,024 batches on disk for 15,000 rows), 3.2 s a chunk
  * instead of 0.14 s at 1,000,000 prestamos.
  */
-export async function refreshPlannerStats(db: Pick<Db, "execute">): Promise<string[]> {
+export async function refreshPlannerStats(db: Exec): Promise<string[]> {
   const stale = await queryRows<{ relname: string }>(
     db,
     sql`select c.relname from pg_class c

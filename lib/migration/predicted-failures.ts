@@ -5,13 +5,11 @@
  * (a rare code may take a few pages of nothing: `next` says where to go on).
  */
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Exec } from "@/db/client";
 import { queryOne } from "@/db/sql";
 import type { FailedRule } from "./failures";
 import { FAILURE_CODES, type FailureCode } from "./rules";
 import { expectedCtes } from "./sql-builder";
-
-type Exec = Pick<Db, "execute">;
 
 export const PREDICTED_SCAN = 2_000;
 

@@ -9,9 +9,9 @@
  * reuses a cached one up to 15 minutes old instead of scanning again (then says so).
  */
 import { sql } from "drizzle-orm";
-import type { Db, Driver } from "@/db/client";
+import type { Db, Driver, Exec } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
-import { START_ANYWAY } from "@/lib/api/preflight";
+import { START_ANYWAY } from "./vocabulary";
 import { AppError } from "@/lib/errors";
 import { activeConfirmations, type Confirmation } from "./confirmations";
 import { getPreflightSettings, type PreflightSettings } from "./console-settings";
@@ -19,8 +19,6 @@ import { FAILURE_CODES } from "./rules";
 import { RUN_DEFAULTS } from "./runs";
 import { getVerifyReport, type VerifyReport } from "./verify";
 import { getWriteRate, type WriteRate } from "./write-samples";
-
-type Exec = Pick<Db, "execute">;
 
 /** `unmeasured`: nothing to measure yet (a consistency item before any prestamo is migrated): never a pass. */
 export type ItemState = "pass" | "warn" | "fail" | "confirmed" | "unmeasured";

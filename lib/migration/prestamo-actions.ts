@@ -3,11 +3,11 @@
  * rollback of all). Each takes the writers' lock exclusively and commits with its audit row.
  */
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Exec } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
 import { writeAudit, type Actor } from "@/lib/audit";
 import { AppError } from "@/lib/errors";
-import { emitRunEvent } from "@/lib/webhooks/emit";
+import { emitRunEvent } from "./events";
 import type { FailureCode } from "./rules";
 import { lockCapture } from "./capture";
 import { assertLegacyPhase } from "./cutover";
@@ -23,7 +23,7 @@ export interface SingleOutcome {
   failures: { code: FailureCode; field: string; value: string | null; pagoId: number | null }[];
 }
 
-async function legacyExists(db: Pick<Db, "execute">, legacyId: number): Promise<boolean> {
+async function legacyExists(db: Exec, legacyId: number): Promise<boolean> {
   return Boolean(await queryOne(db, sql`select 1 from prestamos where id = ${legacyId}`));
 }
 

@@ -1,6 +1,6 @@
 /** Progress of the migration (MIGRATION-SPEC §6 GET /progress): one cheap read for polling. */
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Exec } from "@/db/client";
 import { queryOne } from "@/db/sql";
 import { captureBacklog, getResyncProgress, isCaptureInstalled, type ResyncProgress } from "./capture";
 import { getKeptLegacyCounts } from "./legacy-row-counts";
@@ -36,7 +36,7 @@ export async function getProgress(db: Db): Promise<ProgressDTO> {
   return db.transaction((tx) => readProgress(tx), { isolationLevel: "repeatable read" });
 }
 
-async function readProgress(db: Pick<Db, "execute">): Promise<ProgressDTO> {
+async function readProgress(db: Exec): Promise<ProgressDTO> {
   const [run, legacy, gone, counts, rate, enabled, backlog, resync, countsCheck, throttle] = await Promise.all([
     getLatestRun(db),
     // The legacy total from the kept row counts: a sum over a few rows, not a count of the table.

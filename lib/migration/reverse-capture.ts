@@ -7,10 +7,10 @@
  * forward queue: no watermark, an entry committed late is simply taken by the next drain.
  */
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Exec } from "@/db/client";
 import { queryRows } from "@/db/sql";
 import { LEGACY_PAGO_FIELDS, LEGACY_PRESTAMO_FIELDS, legacyPagoShape, legacyPrestamoShape } from "./sql-builder";
-import { intArrayLiteral, lockWriters, type Tx } from "./write";
+import { intArrayLiteral, lockWriters } from "./write";
 
 export const ARCHIVE = { prestamos: "prestamos_legacy", pagos: "pagos_prestamo_legacy" } as const;
 export const REVERSE_TRIGGERS = { prestamos: "console_reverse_prestamos", pagos: "console_reverse_pagos" } as const;
@@ -84,14 +84,14 @@ const APPLY_SQL = (ids: string) => [
 ];
 
 /** Applies the given prestamos (legacy ids) from the new tables to the archive, inside the caller's transaction. */
-export async function applyToArchive(tx: Tx, ids: readonly number[]): Promise<void> {
+export async function applyToArchive(tx: Exec, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
   const literal = intArrayLiteral(ids);
   for (const statement of APPLY_SQL(literal)) await tx.execute(sql.raw(statement));
 }
 
 /** Takes up to `limit` entries (all with no limit) and applies their prestamos, inside the caller's transaction. */
-export async function takeAndApply(tx: Tx, limit?: number): Promise<{ entries: number; prestamos: number }> {
+export async function takeAndApply(tx: Exec, limit?: number): Promise<{ entries: number; prestamos: number }> {
   const taken = await queryRows<{ prestamo_id: number }>(
     tx,
     limit === undefined
@@ -114,7 +114,7 @@ export async function drainReverse(db: Db, limit = 2000): Promise<{ entries: num
   });
 }
 
-export async function reverseBacklog(db: Tx): Promise<number> {
+export async function reverseBacklog(db: Exec): Promise<number> {
   const rows = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from reverse_changes`);
   return Number(rows[0]?.n ?? 0);
 }

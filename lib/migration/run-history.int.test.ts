@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { queryRows } from "@/db/sql";
-import { call, makeToken } from "@/lib/auth/testing";
+import { call, makeToken } from "@/lib/testing/auth";
 import { installAppDb } from "@/lib/testing/app-db";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { insertPago, insertPrestamo } from "@/lib/testing/factories";

@@ -4,13 +4,11 @@
  * Keyset paged on the run id (no OFFSET: the list only grows).
  */
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Exec } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
 import { AppError } from "@/lib/errors";
 import type { PreflightSnapshot } from "./preflight";
 import { toRunDTO, type RunDTO } from "./runs";
-
-type Exec = Pick<Db, "execute">;
 
 export interface RunHistoryItem extends RunDTO {
   /** From start to end (or to now while active), whole seconds; null without a start time. */

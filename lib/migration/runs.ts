@@ -10,7 +10,7 @@ import type { Db, Driver } from "@/db/client";
 import { isoTime, queryOne } from "@/db/sql";
 import { systemActor, writeAudit, type Actor } from "@/lib/audit";
 import { AppError, pgErrorCode } from "@/lib/errors";
-import { emitRunEvent } from "@/lib/webhooks/emit";
+import { emitRunEvent } from "./events";
 import { installCapture, lockCapture, resyncStep } from "./capture";
 import { installLegacyRowCounts } from "./legacy-row-counts";
 import { assertLegacyPhase } from "./cutover";

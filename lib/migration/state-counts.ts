@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Exec } from "@/db/client";
 import { isoTime, queryOne } from "@/db/sql";
 
 export interface StateCounts {
@@ -15,7 +15,7 @@ const toCounts = (row: CountsRow | undefined): StateCounts => ({ migrated: row?.
  * How many prestamos are in each state, from the changes the triggers of drizzle/0005 append on
  * every write to migration_state: a sum over a few rows, exact, whatever the table's size.
  */
-export async function getStateCounts(db: Pick<Db, "execute">): Promise<StateCounts> {
+export async function getStateCounts(db: Exec): Promise<StateCounts> {
   const row = await queryOne<CountsRow>(
     db,
     sql`select coalesce(sum(delta) filter (where state = 'migrated'), 0)::int as migrated,
@@ -31,7 +31,7 @@ export async function getStateCounts(db: Pick<Db, "execute">): Promise<StateCoun
  * transaction that has not committed yet is not seen, so not deleted, and still counts once.
  * A rollback of all in the meantime waits for it (its TRUNCATE trigger locks the counts, 0007).
  */
-export async function compactStateCounts(db: Pick<Db, "execute">): Promise<void> {
+export async function compactStateCounts(db: Exec): Promise<void> {
   await db.execute(sql`with gone as (delete from migration_state_counts returning state, delta)
                        insert into migration_state_counts (state, delta) select state, sum(delta) from gone group by state having sum(delta) <> 0`);
 }
@@ -61,7 +61,7 @@ const compareSql = sql`select
 
 type CompareRow = CountsRow & { kept_migrated: number; kept_failed: number; kept_rolled_back: number; kept_other: number };
 
-const compare = async (db: Pick<Db, "execute">) => {
+const compare = async (db: Exec) => {
   const row = await queryOne<CompareRow>(db, compareSql);
   const kept = toCounts({ migrated: row!.kept_migrated, failed: row!.kept_failed, rolled_back: row!.kept_rolled_back });
   const real = toCounts(row);
@@ -102,7 +102,7 @@ export async function checkStateCounts(db: Db, log: (event: Record<string, unkno
 }
 
 /** The last self-check's result, or null when none ran yet. */
-export async function getLastStateCountsCheck(db: Pick<Db, "execute">): Promise<StateCountsCheck | null> {
+export async function getLastStateCountsCheck(db: Exec): Promise<StateCountsCheck | null> {
   const row = await queryOne<{ value: unknown; at: string }>(db, sql`select value, updated_at::text as at from console_settings where key = ${CHECK_KEY}`);
   if (!row) return null;
   const value = (typeof row.value === "string" ? JSON.parse(row.value) : row.value) as Omit<StateCountsCheck, "checkedAt">;

@@ -12,7 +12,7 @@
  * `evaluateTestData` runs the rules' own `transformPrestamo` over the rows as read back.
  */
 import { sql, type SQL } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Exec as Executor } from "@/db/client";
 import { testDataSets } from "@/db/schema";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { systemActor, writeAudit, type Actor } from "@/lib/audit";
@@ -28,8 +28,6 @@ import {
   type LegacyPrestamo,
 } from "./rules";
 import { intArrayLiteral, lockWriters } from "./write";
-
-type Executor = Pick<Db, "execute">;
 
 /* ── Inputs and caps ───────────────────────────────────────────────────────────────── */
 

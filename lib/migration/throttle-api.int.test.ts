@@ -7,8 +7,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { queryOne } from "@/db/sql";
-import { SIGNAL_IDS } from "@/lib/api/throttle";
-import { call, makeToken } from "@/lib/auth/testing";
+import { SIGNAL_IDS } from "@/lib/migration/vocabulary";
+import { call, makeToken } from "@/lib/testing/auth";
 import { installAppDb } from "@/lib/testing/app-db";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { resetMigrationTables } from "@/lib/testing/reset";

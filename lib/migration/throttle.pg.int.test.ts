@@ -10,7 +10,7 @@ import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { queryOne, queryRows } from "@/db/sql";
-import type { SignalId } from "@/lib/api/throttle";
+import type { SignalId } from "@/lib/migration/vocabulary";
 import { resetPrometheus, scrape } from "@/lib/metrics/prometheus";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { seedLegacy } from "@/lib/testing/legacy-seed";

@@ -4,15 +4,13 @@
  * signals every second lives in ./throttler.ts; this module is the part without timers.
  */
 import { sql } from "drizzle-orm";
-import type { Db, Driver } from "@/db/client";
+import type { Db, Driver, Exec } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { systemActor, writeAudit, type Actor } from "@/lib/audit";
 import { AppError, rootMessage } from "@/lib/errors";
-import { emitEvent, emitRunEvent } from "@/lib/webhooks/emit";
+import { emitEvent, emitRunEvent } from "./events";
 import { toRunDTO } from "./runs";
-import { describeReason, SIGNAL_IDS, SIGNAL_META, type SignalId, type SignalState, type ThrottlePatchBody, type ThrottleReason } from "@/lib/api/throttle";
-
-type Exec = Pick<Db, "execute">;
+import { describeReason, SIGNAL_IDS, SIGNAL_META, type SignalId, type SignalState, type ThrottlePatch as ThrottlePatchBody, type ThrottleReason } from "./vocabulary";
 
 export interface SignalLevels {
   enabled: boolean;

@@ -3,7 +3,7 @@
  * (`expectedCtes()`) over every legacy prestamo in keyset chunks, counting only, writing nothing.
  */
 import { sql } from "drizzle-orm";
-import type { Db, Driver } from "@/db/client";
+import type { Db, Driver, Exec } from "@/db/client";
 import { BEFORE_ANY_LEGACY_ID } from "@/db/schema";
 import { isoTime, queryOne } from "@/db/sql";
 import { FAILURE_CODES, type FailureCode } from "./rules";
@@ -11,8 +11,6 @@ import { readCaptureTriggers } from "./capture";
 import { expectedCtes } from "./sql-builder";
 import { getLegacyCounts } from "./legacy-counts";
 import { getKeptLegacyCounts } from "./legacy-row-counts";
-
-type Exec = Pick<Db, "execute">;
 
 /** The change-capture triggers capture.ts installs, keyed by the table each one is on. */
 

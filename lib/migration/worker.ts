@@ -5,10 +5,9 @@
  */
 import type { Db, Driver } from "@/db/client";
 import { rootMessage } from "@/lib/errors";
-import { afterRunEnded } from "@/lib/webhooks/consistency-event";
 import { drainAll, drainCapture } from "./capture";
 import { drainReverse } from "./reverse-capture";
-import { startJobRunner } from "./jobs";
+import { afterRunEnded, startJobRunner } from "./jobs";
 import { claimActiveRun, newWorkerId, nextBatchSize, processBatch, recordRunError, type BatchOutcome, type RunDTO } from "./runs";
 import { checkStateCounts, compactStateCounts } from "./state-counts";
 import { startThrottler, type ThrottlerHandle, type ThrottlerOptions } from "./throttler";

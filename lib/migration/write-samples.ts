@@ -5,10 +5,8 @@
  * samples over their time apart. Counters that went down mean a reset (restart): no rate across it.
  */
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Exec } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
-
-type Exec = Pick<Db, "execute">;
 
 export const SAMPLE_EVERY_MS = 10_000;
 export const SAMPLE_KEEP = "1 day";

@@ -7,12 +7,10 @@
  * (and the reverse): each statement's snapshot is taken after the lock is granted.
  */
 import { sql, type SQL } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Exec as Tx } from "@/db/client";
 import { queryOne } from "@/db/sql";
 import { AppError } from "@/lib/errors";
 import { COUNTS_SELECT, expectedCtes, writeCtes } from "./sql-builder";
-
-export type Tx = Pick<Db, "execute">;
 
 // An arbitrary constant: the advisory lock key of the console's writers to the new tables.
 export const WRITERS_LOCK_KEY = 727_365_001;

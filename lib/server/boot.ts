@@ -7,6 +7,7 @@ import { startBackgroundWorkers, stopBackgroundWorkers } from "@/lib/migration/w
 import { logger, logWorkerEvent } from "@/lib/log";
 import { startRateLimitPruning, stopRateLimitPruning } from "@/lib/http/rate-limit";
 import { startWebhookDeliverer, stopWebhookDeliverer } from "@/lib/webhooks/deliver";
+import { installEngineListeners } from "./engine-listeners";
 import { EnvError, serverEnv, type ServerEnv } from "./env";
 
 /**
@@ -83,6 +84,8 @@ export function boot(): Promise<BootSummary> {
   globalForBoot.__prestamosBoot ??= (async () => {
     const env = serverEnv();
     installShutdownHandlers(env);
+    // Before anything can make the engine announce an event (demo data, the worker, a route).
+    installEngineListeners();
     const handle = await getDbHandle();
     const summary = await bootDatabase(handle, env);
     // The engine's worker: drives the active run (resuming one whose lease expired) and drains

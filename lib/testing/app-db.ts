@@ -1,13 +1,13 @@
-import { openDb, setDbHandleForTests, type DbHandle } from "@/db/client";
+import { openDb, setDbHandle, type DbHandle } from "@/db/client";
 import { createPgDatabase, testDriver, type TestDb } from "./db";
 
 /**
  * In-process route tests: make `getDb()` (db/client.ts) return this test's database, as if the
- * server had opened it, through db/client.ts's own seam; returns a function that forgets it again.
+ * server had opened it; returns a function that forgets it again. The one way tests do this.
  */
 export function installAppDb(handle: DbHandle): () => void {
-  setDbHandleForTests(handle);
-  return () => setDbHandleForTests(undefined);
+  setDbHandle(handle);
+  return () => setDbHandle(undefined);
 }
 
 let counter = 0;

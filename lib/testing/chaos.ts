@@ -12,7 +12,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Exec } from "@/db/client";
 import { BEFORE_ANY_LEGACY_ID } from "@/db/schema";
 import { queryOne, queryRows } from "@/db/sql";
 import { getLatestRun, startRun, THIS_HOST, type RunDTO } from "@/lib/migration/runs";
@@ -175,7 +175,7 @@ export async function auditRun(db: Db): Promise<RunAudit> {
  * The run's committed batches, in order, must tile every id up to the checkpoint: each starts right after the
  * previous one ended (an overlap is a prestamo taken twice, a gap one skipped).
  */
-export async function runRangeProblems(db: Pick<Db, "execute">, runId: number): Promise<string[]> {
+export async function runRangeProblems(db: Exec, runId: number): Promise<string[]> {
   const rows = await queryRows<{ from_id: number; to_id: number }>(
     db,
     sql`select from_id, to_id from migration_batches where kind = 'run' and run_id = ${runId} order by from_id, to_id`,

@@ -5,12 +5,10 @@
  * type, so a test writes what the loans application would have stored.
  */
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Exec } from "@/db/client";
 import { BEFORE_ANY_LEGACY_ID } from "@/db/schema";
 import { queryOne, queryRows } from "@/db/sql";
 import { lockWriters, migrateWindow, syncPrestamos } from "@/lib/migration/write";
-
-type Exec = Pick<Db, "execute">;
 
 export interface PrestamoFields {
   cliente_nombre?: string | null;

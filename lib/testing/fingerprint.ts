@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Exec } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
-
 
 /**
  * Per table: row count + md5 of every row as text, for every table in the schema (the console's
@@ -9,7 +8,7 @@ import { queryOne, queryRows } from "@/db/sql";
  * apart), the rate-limit counters (they count calls) and the tokens' last_used_at (touched at most
  * once a minute by design).
  */
-export async function fingerprint(db: Pick<Db, "execute">): Promise<Record<string, string>> {
+export async function fingerprint(db: Exec): Promise<Record<string, string>> {
   const tables = await queryRows<{ t: string }>(
     db,
     sql`select table_name as t from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Exec } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
 import { getStateCounts } from "@/lib/migration/state-counts";
 
@@ -83,7 +83,7 @@ const COLUMNS = [
 ];
 
 /** Compares the new tables with the independent expectation. `scope: "all"`: every valid legacy prestamo must be migrated. */
-export async function independentCompare(db: Pick<Db, "execute">, scope: "all" | "migrated" = "all"): Promise<IndependentReport> {
+export async function independentCompare(db: Exec, scope: "all" | "migrated" = "all"): Promise<IndependentReport> {
   // Every valid date in every accepted spelling, once per test database (73,000 days × 5 forms).
   await db.execute(sql.raw(`CREATE TABLE IF NOT EXISTS test_valid_dates AS SELECT d::date AS d, to_char(d, 'YYYY-MM-DD') AS t FROM generate_series('1900-01-01'::date, '2100-12-31'::date, '1 day') d
     UNION ALL SELECT d::date, to_char(d, 'FMDD/FMMM/YYYY') FROM generate_series('1900-01-01'::date, '2100-12-31'::date, '1 day') d

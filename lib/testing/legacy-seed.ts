@@ -1,12 +1,12 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Exec } from "@/db/client";
 
 /**
  * A small deterministic legacy data set for engine tests: `n` prestamos in assorted dirty but
  * valid forms, every `invalidEvery`-th one broken (rotating through the failure codes), 0–5
  * pagos each. Set-based; ids follow the sequences.
  */
-export async function seedLegacy(db: Pick<Db, "execute">, n: number, invalidEvery = 0): Promise<void> {
+export async function seedLegacy(db: Exec, n: number, invalidEvery = 0): Promise<void> {
   await db.execute(sql`
     insert into prestamos (cliente_nombre, cliente_documento, monto, tasa_interes, plazo_meses, fecha_otorgamiento, estado, moneda)
     select

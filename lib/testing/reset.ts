@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Exec } from "@/db/client";
 import { queryOne } from "@/db/sql";
 import { CAPTURE_TRIGGERS } from "@/lib/migration/capture";
 import { LEGACY_ROW_TRIGGERS } from "@/lib/migration/legacy-row-counts";
@@ -26,7 +26,7 @@ const ENGINE_TABLES = [
 ];
 
 /** Undoes a cut-over a test left behind (views, archive names, reverse triggers, phase). */
-async function resetCutover(db: Pick<Db, "execute">): Promise<void> {
+async function resetCutover(db: Exec): Promise<void> {
   const state = await queryOne<{ archived: boolean; views: boolean }>(
     db,
     sql`select to_regclass(${ARCHIVE.prestamos}) is not null as archived,
@@ -42,7 +42,7 @@ async function resetCutover(db: Pick<Db, "execute">): Promise<void> {
 }
 
 /** Removes the capture triggers and empties the engine's tables (and `also`), ids restarted. */
-export async function resetMigrationTables(db: Pick<Db, "execute">, also: string[] = []): Promise<void> {
+export async function resetMigrationTables(db: Exec, also: string[] = []): Promise<void> {
   await resetCutover(db);
   await db.execute(sql.raw(`drop trigger if exists ${CAPTURE_TRIGGERS.prestamos} on prestamos`));
   await db.execute(sql.raw(`drop trigger if exists ${CAPTURE_TRIGGERS.pagos} on pagos_prestamo`));

@@ -7,6 +7,10 @@
  */
 import { openDb } from "@/db/client";
 import { startWorker } from "@/lib/migration/worker";
+import { installEngineListeners } from "@/lib/server/engine-listeners";
+
+// A console instance: its events reach the webhooks as the server's would.
+installEngineListeners();
 
 const handle = await openDb({ url: process.env.DATABASE_URL!, max: 3, applicationName: process.env.APP_NAME || "prestamos-console-worker-child" });
 const worker = startWorker(handle.db, {

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import type { Db } from "@/db/client";
+import type { Exec } from "@/db/client";
 import { independentCompare, type IndependentReport } from "./independent";
 
 /**
@@ -7,7 +7,7 @@ import { independentCompare, type IndependentReport } from "./independent";
  * unexpected or duplicated prestamo (and the state counts progress shows are right). Returns the
  * report for the figures a test prints.
  */
-export async function expectZeroDiffs(db: Pick<Db, "execute">, scope: "all" | "migrated" = "all"): Promise<IndependentReport> {
+export async function expectZeroDiffs(db: Exec, scope: "all" | "migrated" = "all"): Promise<IndependentReport> {
   const report = await independentCompare(db, scope);
   expect(report.columnDiffs).toEqual([]);
   expect(report.pagoDiffs).toEqual([]);

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type DbHandle } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
-import { call, makeToken } from "@/lib/auth/testing";
+import { call, makeToken } from "@/lib/testing/auth";
 import { systemActor } from "@/lib/audit";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { resetMigrationTables } from "@/lib/testing/reset";
@@ -11,15 +11,15 @@ import { installAppDb } from "@/lib/testing/app-db";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { startReceiver } from "@/lib/testing/receiver";
 import { claimActiveRun, runToEnd } from "@/lib/migration/runs";
+import { checkConsistencyAfterRun } from "@/lib/migration/jobs";
 import { rollbackAll } from "@/lib/migration/prestamo-actions";
 import * as start from "@/app/api/prestamos/migration/start/route";
 import * as stop from "@/app/api/prestamos/migration/stop/route";
 import * as hooks from "@/app/api/webhooks/route";
 import * as hook from "@/app/api/webhooks/[id]/route";
 import * as deliveriesRoute from "@/app/api/webhooks/[id]/deliveries/route";
-import { checkConsistencyAfterRun } from "./consistency-event";
 import { BACKOFF_SECONDS, MAX_ATTEMPTS, deliverDue } from "./deliver";
-import { emitEvent } from "./emit";
+import { queueDeliveries } from "./emit";
 import { allowedAddresses } from "./target";
 import { createWebhook } from "./webhooks";
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verifySignature } from "./signature";
@@ -173,11 +173,13 @@ describe("run events → deliveries → signed POSTs", () => {
     // consistency.below_100: migrate, then damage a new row behind the console's back.
     const s4 = await call(start.POST, { method: "POST", path: "/api/prestamos/migration/start", token: admin, body: { errorThresholdPct: 100 } });
     const ended = await runToEnd(db.db, s4.json.run.id, s4.json.run.leaseOwner);
-    expect((await checkConsistencyAfterRun(db.db, ended!)).emitted).toBe(0); // 100 %: nothing
+    const belowEvents = async () => (await queryOne<{ n: number }>(db.db, sql`select count(*)::int as n from console_webhook_deliveries where event = 'consistency.below_100'`))!.n;
+    expect((await checkConsistencyAfterRun(db.db, ended!)).matchingPct).toBe(100);
+    expect(await belowEvents()).toBe(0); // 100 %: nothing
     await db.db.execute(sql`update prestamos_new set cliente_nombre = 'tampered' where legacy_id = (select min(legacy_id) from prestamos_new)`);
     const below = await checkConsistencyAfterRun(db.db, ended!);
     expect(below.matchingPct).toBeLessThan(100);
-    expect(below.emitted).toBe(1);
+    expect(await belowEvents()).toBe(1);
 
     const rows = await queryRows<{ event: string; payload: { data: Record<string, unknown> } }>(
       db.db,
@@ -210,7 +212,7 @@ describe("the deliverer", () => {
     const receiver = await startReceiver({ status: () => 500, reply: "boom ".repeat(300) });
     try {
       const h = await createHook(receiver.url);
-      await emitEvent(db.db, "run.started", { run: { id: 1 } });
+      await queueDeliveries(db.db, "run.started", { run: { id: 1 } });
       const waits: number[] = [];
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         const r = await deliverDue(db.db);
@@ -245,7 +247,7 @@ describe("the deliverer", () => {
 
   it("records an unreachable receiver as an error and retries it", async () => {
     await createHook("http://127.0.0.1:9/closed");
-    await emitEvent(db.db, "run.finished", { run: { id: 1 } });
+    await queueDeliveries(db.db, "run.finished", { run: { id: 1 } });
     const r = await deliverDue(db.db, { timeoutMs: 2000 });
     expect(r).toMatchObject({ claimed: 1, retrying: 1 });
     const row = await queryOne<{ status: string; last_status_code: number | null; last_error: string }>(db.db, sql`select status, last_status_code, last_error from console_webhook_deliveries`);
@@ -261,7 +263,7 @@ describe("the deliverer", () => {
     try {
       await createHook(receiver.url);
       await createHook(receiver.url);
-      for (let i = 0; i < 20; i++) await emitEvent(db.db, "run.started", { run: { id: i + 1 } });
+      for (let i = 0; i < 20; i++) await queueDeliveries(db.db, "run.started", { run: { id: i + 1 } });
       const total = (await queryOne<{ n: number }>(db.db, sql`select count(*)::int as n from console_webhook_deliveries`))!.n;
       expect(total).toBe(40);
       other = testDriver() === "postgres" ? await openDb({ url: db.url!, max: 3 }) : null;
@@ -339,7 +341,7 @@ describe("server-side request forgery", () => {
   it("checks again when sending: a webhook whose address became internal (or was stored before the check) is refused without a connection", async () => {
     // Stored directly, as an older console or a hand-written row would have.
     await db.db.execute(sql`insert into console_webhooks (url, secret, events, created_by) values ('http://169.254.169.254/latest/meta-data', 'whsec_x', '{}', 'test'), ('http://rebind.test:9/hook', 'whsec_y', '{}', 'test')`);
-    await emitEvent(db.db, "run.started", { run: { id: 1 } });
+    await queueDeliveries(db.db, "run.started", { run: { id: 1 } });
     // rebind.test answered a public address when it was saved; now it answers an internal one.
     const policy = { allowed: allowedAddresses("127.0.0.1"), lookup: async () => [{ address: "10.0.0.1", family: 4 }] };
     let result: Awaited<ReturnType<typeof deliverDue>> | undefined;
@@ -369,7 +371,7 @@ describe("server-side request forgery", () => {
         },
       };
       const { webhook } = await createWebhook(db.db, { url: `http://receiver.invalid:${port}/hook` }, systemActor(), policy);
-      await emitEvent(db.db, "run.started", { run: { id: 1 } });
+      await queueDeliveries(db.db, "run.started", { run: { id: 1 } });
       let result: Awaited<ReturnType<typeof deliverDue>> | undefined;
       const connections = await connectionsDuring(async () => {
         result = await deliverDue(db.db, { policy });

@@ -14,7 +14,7 @@ import { Stat } from "@/components/ui/stat";
 import { FilterChip, Pager } from "@/components/ui/pager";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { apiFetch } from "@/lib/api/client";
-import type { MismatchCategory } from "@/lib/api/schemas";
+import type { MismatchCategory } from "@/lib/migration/vocabulary";
 import { fmtCents, fmtInt, fmtPct } from "@/lib/format";
 import type { ConsistencyResponse } from "@/lib/http/reads";
 import type { ConsistencySummary } from "@/lib/migration/consistency";

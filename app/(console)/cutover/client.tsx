@@ -11,7 +11,7 @@ import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { Field, inputClass, Notice } from "@/components/ui/form";
 import { apiFetch } from "@/lib/api/client";
-import { CUTOVER_CONFIRMATION, FINALIZE_CONFIRMATION, REVERT_CONFIRMATION } from "@/lib/api/migration";
+import { CUTOVER_CONFIRMATION, FINALIZE_CONFIRMATION, REVERT_CONFIRMATION } from "@/lib/migration/vocabulary";
 import type { CutoverStatus, Gate, Phase, SwitchDTO } from "@/lib/migration/cutover";
 
 const KEY = ["migration", "cutover"] as const;

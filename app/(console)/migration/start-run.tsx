@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { ApiError, apiFetch, errorMessage } from "@/lib/api/client";
-import { START_ANYWAY } from "@/lib/api/preflight";
+import { START_ANYWAY } from "@/lib/migration/vocabulary";
 import { fmtDuration, fmtId, fmtInt, fmtPct, fmtPctOf } from "@/lib/format";
 import type { ProgressDTO } from "@/lib/migration/progress";
 import type { RunDTO } from "@/lib/migration/runs";

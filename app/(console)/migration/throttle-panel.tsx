@@ -15,7 +15,7 @@ import { cn } from "@/components/ui/cn";
 import { inputClass, Notice } from "@/components/ui/form";
 import { Skeleton } from "@/components/ui/skeleton";
 import { apiFetch, errorMessage } from "@/lib/api/client";
-import { describeReason, formatSignalValue, type SignalId, type SignalState } from "@/lib/api/throttle";
+import { describeReason, formatSignalValue, type SignalId, type SignalState } from "@/lib/migration/vocabulary";
 import { fmtDuration, fmtTime } from "@/lib/format";
 import type { ThrottleDTO } from "@/lib/migration/throttle";
 

@@ -9,7 +9,8 @@ import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { isoTime, queryRows } from "@/db/sql";
-import { FAILURE_CODE_NAMES, PositiveIntString } from "@/lib/api/schemas";
+import { PositiveIntString } from "@/lib/api/schemas";
+import { FAILURE_CODE_NAMES } from "@/lib/migration/vocabulary";
 
 export const EXPLORER_STATES = ["pending", "migrated", "failed", "rolled_back", "stale"] as const;
 export type ExplorerState = (typeof EXPLORER_STATES)[number];

@@ -8,7 +8,7 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { apiFetch, errorMessage } from "@/lib/api/client";
-import { WEBHOOK_EVENTS } from "@/lib/api/webhooks";
+import { ENGINE_EVENTS } from "@/lib/migration/vocabulary";
 import type { DeliveryDTO, WebhookDTO } from "@/lib/webhooks/webhooks";
 
 const STATUS_TONE: Record<DeliveryDTO["status"], BadgeTone> = { pending: "warning", delivered: "success", failed: "danger" };
@@ -84,7 +84,7 @@ export function WebhooksClient({ initialWebhooks, initialDeliveries, isAdmin }: 
             </label>
             <fieldset className="flex flex-wrap gap-3 text-sm">
               <legend className="mb-1 text-zinc-700">Events</legend>
-              {WEBHOOK_EVENTS.map((ev) => (
+              {ENGINE_EVENTS.map((ev) => (
                 <label key={ev} className="inline-flex items-center gap-1.5">
                   <input type="checkbox" checked={events.includes(ev)} onChange={(e) => setEvents(e.target.checked ? [...events, ev] : events.filter((x) => x !== ev))} />
                   <code className="font-mono text-xs">{ev}</code>

@@ -1,16 +1,18 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setDbHandleForTests } from "@/db/client";
+import { installAppDb } from "@/lib/testing/app-db";
 import { auditLog } from "@/db/schema";
-import { call, makeToken } from "@/lib/auth/testing";
+import { call, makeToken } from "@/lib/testing/auth";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { GET } from "./route";
+
+let forgetAppDb: (() => void) | undefined;
 
 let t: TestDb;
 let reviewerToken: string;
 beforeAll(async () => {
   t = await openTestDb();
-  setDbHandleForTests(t);
+  forgetAppDb = installAppDb(t);
   reviewerToken = await makeToken(t.db, "reviewer", "auditor");
   // 30 rows: 3 actors × 10, alternating outcomes, one hostile cell, spread over January 2026.
   const rows = Array.from({ length: 30 }, (_, i) => ({
@@ -26,7 +28,7 @@ beforeAll(async () => {
   await t.db.insert(auditLog).values(rows);
 });
 afterAll(async () => {
-  setDbHandleForTests(undefined);
+  forgetAppDb?.();
   await t?.dispose();
 });
 

@@ -1,26 +1,28 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setDbHandleForTests } from "@/db/client";
+import { installAppDb } from "@/lib/testing/app-db";
 import { apiTokens, auditLog, users } from "@/db/schema";
 import { systemActor } from "@/lib/audit";
-import { call, makeToken, makeUser, sessionCookie } from "@/lib/auth/testing";
+import { call, makeToken, makeUser, sessionCookie } from "@/lib/testing/auth";
 import { deleteUser, updateUser } from "@/lib/auth/users";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { GET as readAuditRoute } from "../audit/route";
 import { GET as listTokensRoute, POST as createTokenRoute } from "./route";
 import { DELETE as revokeTokenRoute } from "./[id]/route";
 
+let forgetAppDb: (() => void) | undefined;
+
 let t: TestDb;
 let adminToken: string;
 let reviewerToken: string;
 beforeAll(async () => {
   t = await openTestDb();
-  setDbHandleForTests(t);
+  forgetAppDb = installAppDb(t);
   adminToken = await makeToken(t.db, "admin", "admin-script");
   reviewerToken = await makeToken(t.db, "reviewer", "reviewer-script");
 });
 afterAll(async () => {
-  setDbHandleForTests(undefined);
+  forgetAppDb?.();
   await t?.dispose();
 });
 

@@ -1,15 +1,17 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setDbHandleForTests } from "@/db/client";
+import { installAppDb } from "@/lib/testing/app-db";
 import { auditLog, users } from "@/db/schema";
 import { systemActor } from "@/lib/audit";
-import { makeToken, makeUser, sessionCookie, call } from "@/lib/auth/testing";
+import { makeToken, makeUser, sessionCookie, call } from "@/lib/testing/auth";
 import { revokeToken } from "@/lib/auth/tokens";
 import { createToken } from "@/lib/auth/tokens";
 import { updateUser } from "@/lib/auth/users";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { GET as listUsersRoute, POST as createUserRoute } from "./route";
 import { DELETE as deleteUserRoute, GET as getUserRoute, PATCH as patchUserRoute } from "./[id]/route";
+
+let forgetAppDb: (() => void) | undefined;
 
 process.env.NEXTAUTH_SECRET ??= "test-secret-for-session-cookies-0123456789";
 
@@ -18,12 +20,12 @@ let adminToken: string;
 let reviewerToken: string;
 beforeAll(async () => {
   t = await openTestDb();
-  setDbHandleForTests(t);
+  forgetAppDb = installAppDb(t);
   adminToken = await makeToken(t.db, "admin", "admin-script");
   reviewerToken = await makeToken(t.db, "reviewer", "reviewer-script");
 });
 afterAll(async () => {
-  setDbHandleForTests(undefined);
+  forgetAppDb?.();
   await t?.dispose();
 });
 

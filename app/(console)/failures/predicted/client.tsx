@@ -9,7 +9,7 @@ import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { FilterChip, Pager } from "@/components/ui/pager";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
-import { FAILURE_CODE_NAMES } from "@/lib/api/schemas";
+import { FAILURE_CODE_NAMES } from "@/lib/migration/vocabulary";
 import { fmtId, fmtInt } from "@/lib/format";
 import type { PredictedFailuresPage } from "@/lib/migration/predicted-failures";
 

@@ -1,17 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setDbHandleForTests } from "@/db/client";
+import { installAppDb } from "@/lib/testing/app-db";
 import { assertSignInAllowed, beginSignInAttempt, clientIp, endSignInAttempt, PEER_ADDRESS_HEADER } from "@/lib/http/rate-limit";
-import { makeUser } from "@/lib/auth/testing";
+import { makeUser } from "@/lib/testing/auth";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { POST } from "./route";
+
+let forgetAppDb: (() => void) | undefined;
 
 let t: TestDb;
 beforeAll(async () => {
   t = await openTestDb();
-  setDbHandleForTests(t);
+  forgetAppDb = installAppDb(t);
 });
 afterAll(async () => {
-  setDbHandleForTests(undefined);
+  forgetAppDb?.();
   await t?.dispose();
 });
 

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryOne, queryRows } from "@/db/sql";
-import { call, makeToken } from "@/lib/auth/testing";
+import { call, makeToken } from "@/lib/testing/auth";
 import { resetConsistencyCache } from "@/lib/metrics/consistency-cache";
 import { resetPrometheus } from "@/lib/metrics/prometheus";
 import { runToEnd } from "@/lib/migration/runs";

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { queryOne, queryRows } from "@/db/sql";
 import type { Actor } from "@/lib/audit";
-import { call, makeToken } from "@/lib/auth/testing";
+import { call, makeToken } from "@/lib/testing/auth";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import { installAppDb } from "@/lib/testing/app-db";
@@ -13,7 +13,8 @@ import * as reportRoute from "@/app/api/prestamos/migration/report/route";
 import { drainCapture } from "@/lib/migration/capture";
 import type { CheckItem } from "@/lib/migration/preflight";
 import { clearPreflightCache } from "@/lib/migration/preflight";
-import { prepareReport, reportStream } from "@/lib/migration/report";
+import { prepareReport } from "@/lib/migration/report";
+import { reportStream } from "@/lib/report/stream";
 import { requestJob, runQueuedJobs } from "@/lib/migration/jobs";
 import { runToEnd, startRun } from "@/lib/migration/runs";
 

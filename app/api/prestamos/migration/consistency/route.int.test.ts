@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setDbHandleForTests } from "@/db/client";
-import { call, makeToken } from "@/lib/auth/testing";
+import { installAppDb } from "@/lib/testing/app-db";
+import { call, makeToken } from "@/lib/testing/auth";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { insertPrestamo, migrateAll } from "@/lib/testing/factories";
 import { runQueuedJobs } from "@/lib/migration/jobs";
@@ -10,6 +10,8 @@ import { GET as metricsRoute } from "../metrics/route";
 import { GET as verifyRoute } from "../verify/route";
 import { GET as diffRoute, POST as diffPost } from "./[id]/route";
 import { GET as consistencyRoute } from "./route";
+
+let forgetAppDb: (() => void) | undefined;
 
 process.env.NEXTAUTH_SECRET ??= "test-secret-for-session-cookies-0123456789";
 
@@ -20,7 +22,7 @@ let tampered: number;
 
 beforeAll(async () => {
   t = await openTestDb();
-  setDbHandleForTests(t);
+  forgetAppDb = installAppDb(t);
   reviewer = await makeToken(t.db, "reviewer", "read-side-reviewer");
   good = (await insertPrestamo(t.db, {}, [{ monto: "10.00" }])).id;
   tampered = (await insertPrestamo(t.db, { cliente_documento: " 0012-34 " }, [{ monto: "20.00" }])).id;
@@ -29,7 +31,7 @@ beforeAll(async () => {
   await t.db.execute(sql`UPDATE prestamos_new SET cliente_documento = 'X' WHERE legacy_id = ${tampered}`);
 });
 afterAll(async () => {
-  setDbHandleForTests(undefined);
+  forgetAppDb?.();
   await t?.dispose();
 });
 

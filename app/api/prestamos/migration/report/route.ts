@@ -3,7 +3,8 @@ import { ReportQuery } from "@/lib/api/preflight";
 import { methodNotAllowed } from "@/lib/http/fallback";
 import { heavyRead } from "@/lib/http/heavy-reads";
 import { route } from "@/lib/http/route";
-import { prepareReport, reportFilename, reportStream } from "@/lib/migration/report";
+import { prepareReport } from "@/lib/migration/report";
+import { reportFilename, reportStream } from "@/lib/report/stream";
 import { preflightContext } from "@/lib/server/preflight-context";
 
 export const GET = route({

@@ -1,24 +1,26 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setDbHandleForTests } from "@/db/client";
+import { installAppDb } from "@/lib/testing/app-db";
 import { queryOne, queryRows } from "@/db/sql";
-import { call, makeToken } from "@/lib/auth/testing";
+import { call, makeToken } from "@/lib/testing/auth";
 import { FAILURE_CODES } from "@/lib/migration/rules";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { POST as createRoute } from "../create-data/route";
 import { DELETE as deleteRoute, GET as listRoute } from "./route";
+
+let forgetAppDb: (() => void) | undefined;
 
 let t: TestDb;
 let adminToken: string;
 let reviewerToken: string;
 beforeAll(async () => {
   t = await openTestDb();
-  setDbHandleForTests(t);
+  forgetAppDb = installAppDb(t);
   adminToken = await makeToken(t.db, "admin", "admin-script");
   reviewerToken = await makeToken(t.db, "reviewer", "reviewer-script");
 });
 afterAll(async () => {
-  setDbHandleForTests(undefined);
+  forgetAppDb?.();
   await t?.dispose();
 });
 

@@ -2,12 +2,12 @@
 import { encode } from "next-auth/jwt";
 import type { Db } from "@/db/client";
 import type { Role } from "@/db/schema";
-import { createToken } from "./tokens";
+import { createToken } from "@/lib/auth/tokens";
 import { users } from "@/db/schema";
-import { hashPassword } from "./passwords";
-import { assertPasswordAcceptable, normalizeEmail, toUserDto, type UserDto } from "./users";
-import { getAuthSecret } from "./secret";
-import { sessionCookieName } from "./options";
+import { hashPassword } from "@/lib/auth/passwords";
+import { assertPasswordAcceptable, normalizeEmail, toUserDto, type UserDto } from "@/lib/auth/users";
+import { getAuthSecret } from "@/lib/auth/secret";
+import { sessionCookieName } from "@/lib/auth/options";
 
 export const TEST_PASSWORD = "correct horse battery";
 
