@@ -12,6 +12,7 @@ import { emitEvent } from "@/lib/webhooks/emit";
 import { CAPTURE_TRIGGERS, installCapture, isCaptureInstalled, lockCapture } from "./capture";
 import { archiveMismatches, computeGates, CUTOVER_DEFAULTS, legacyDependents, plural, stateFigures, type Gate, type GateInputs } from "./cutover-gates";
 import { grantsLikeDdl } from "./cutover-grants";
+import { archiveLensDdl, dropArchiveLensDdl } from "./cutover-lens";
 import { getPhase, toSwitchDTO, type Phase, type SwitchDTO } from "./cutover-phase";
 import { compatibilityDdl, dropNewDefaultsDdl, dropViewsDdl, VIEW_TRIGGERS } from "./cutover-sql";
 import { ARCHIVE, dropReverseCaptureDdl, reverseBacklog, reverseCaptureDdl, REVERSE_TRIGGERS, takeAndApply } from "./reverse-capture";
@@ -218,6 +219,7 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
       `ALTER TABLE ${schema}.prestamos RENAME TO ${ARCHIVE.prestamos}`,
       `ALTER TABLE ${schema}.pagos_prestamo RENAME TO ${ARCHIVE.pagos}`,
       ...compatibilityDdl(schema, { prestamos: seq.p, pagos: seq.g }),
+      ...archiveLensDdl(schema),
     ]) {
       await tx.execute(sql.raw(stmt));
     }
@@ -267,6 +269,7 @@ export async function revert(db: Db, actor: Actor, opts: SwitchOptions = {}): Pr
     const schema = await holdNewTablesAndApplyReverse(tx, timing, "A revert", { dropViews: true });
     for (const stmt of [
       ...dropViewsDdl(schema),
+      ...dropArchiveLensDdl,
       ...dropReverseCaptureDdl(schema),
       ...dropNewDefaultsDdl(schema),
       `ALTER TABLE ${schema}.${ARCHIVE.prestamos} RENAME TO prestamos`,
