@@ -14,6 +14,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { getChecklist, type Checklist } from "./checklist";
+import { getPhaseView, phaseSentence, switchWords, type PhaseView } from "./cutover-phase";
 import { allConfirmations, type Confirmation } from "./confirmations";
 import type { ConsistencySummary } from "./consistency";
 import { latestConsistency } from "./jobs";
@@ -56,6 +57,8 @@ export interface ReportHead {
   failedPrestamos: number;
   /** MIGRATION-SPEC §8: every throttle episode (run, start, end, the signals at their worst), oldest first. */
   throttleEpisodes: EpisodeDTO[];
+  /** MIGRATION-SPEC §9: where the cut-over stands, and each switch. */
+  cutover: PhaseView;
 }
 
 export interface ReportOptions {
@@ -137,6 +140,7 @@ export async function prepareReport(db: Db, ctx: PreflightContext, generatedBy: 
     failuresByCode,
     failedPrestamos: Number(meta?.failed ?? 0),
     throttleEpisodes: (await listEpisodes(db, { limit: 10_000 })).reverse(),
+    cutover: await getPhaseView(db),
   };
 }
 
@@ -358,6 +362,7 @@ async function* htmlParts(db: Exec, head: ReportHead, opts: ReportOptions): Asyn
   const c = head.consistency;
   yield `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Prestamos migration report ${esc(head.generatedAt.slice(0, 10))}</title><style>${CSS}</style></head><body>`;
   yield `<h1>Prestamos migration report</h1><p class="meta">Generated ${when(head.generatedAt)} by ${esc(head.generatedBy)} · database ${esc(head.database.driver)} — ${esc(head.database.version.split(" on ")[0])}</p>`;
+  yield `<p><b>Phase:</b> ${esc(phaseSentence(head.cutover))}</p>${head.cutover.switches.map((s) => `<p class="meta">${esc(switchWords(s))}</p>`).join("")}`;
   yield `<p class="meta">Audit period ${when(head.period.from)} → ${when(head.period.to)} (${esc(head.period.rule)})</p>`;
   yield `<div class="cards" style="margin-top:14px">` +
     [
