@@ -23,6 +23,7 @@ import * as rollbackOneRoute from "@/app/api/prestamos/migration/rollback/[id]/r
 import * as singleRoute from "@/app/api/prestamos/migration/single/[id]/route";
 import * as startRoute from "@/app/api/prestamos/migration/start/route";
 import { drainCapture, isCaptureInstalled } from "./capture";
+import { getChecklist } from "./checklist";
 import { getConsistencySummary } from "./consistency";
 import { getPhaseView, phaseSentence } from "./cutover-phase";
 import { runQueuedJobs } from "./jobs";
@@ -309,6 +310,8 @@ describe("the consistency check once the legacy names are views", () => {
     const cut = await freshConsistency();
     expect(cut.summary.comparedWith).toMatchObject({ against: "archive", prestamos: "prestamos_legacy", pagos: "pagos_prestamo_legacy" });
     expect(cut.summary.fieldMatch).toMatchObject({ mismatching: 0, matchingPct: 100 });
+    const fieldMatch = (await getChecklist(db.db)).items.find((i) => i.id === "field_match");
+    expect(fieldMatch).toMatchObject({ state: "pass", figure: expect.stringContaining("against the archive prestamos_legacy and pagos_prestamo_legacy") });
     expect(phaseSentence(await getPhaseView(db.db))).toMatch(/^Cut over since .* by admin@test\.local \(writes held \d/);
 
     // The archive drifts (a write nobody captured): the view would still match the new tables, the check does not.

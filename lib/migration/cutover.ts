@@ -195,6 +195,10 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
     if (dependents.length) throw new AppError("CONFLICT", `Cut-over refused: ${dependents.join(", ")} would follow the rename`, { dependents });
     if (!(await isCaptureInstalled(tx))) throw new AppError("CONFLICT", "Cut-over refused: change capture is off", {});
     const drained = await drainForwardLocked(tx, timing);
+    // Where the writes-held time goes, step by step, kept with the switch.
+    const steps: Record<string, number> = { checksAndDrainMs: Date.now() - timing.locked };
+    const mark = (step: string, from: number) => (steps[step] = Date.now() - from);
+    const recheckFrom = Date.now();
     // Re-check, with the writes held: every prestamo has its new row, and the drained ones match.
     const states = await stateFigures(tx, { countQueued: true });
     if (states.pending + states.failed + states.rolledBack > 0) {
@@ -205,6 +209,8 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
       const bad = await queryRows<{ legacy_id: number; why: string }>(tx, sql.raw(text));
       if (bad.length) throw new AppError("CONFLICT", `Cut-over refused: ${plural(bad.length, "drained prestamo")} do not match`, { mismatches: bad.slice(0, 20) });
     }
+    mark("recheckMs", recheckFrom);
+    const ddlFrom = Date.now();
     const seq = await queryOne<{ p: string | null; g: string | null }>(
       tx,
       sql`select pg_get_serial_sequence(${`${schema}.prestamos`}, 'id') as p, pg_get_serial_sequence(${`${schema}.pagos_prestamo`}, 'id') as g`,
@@ -228,7 +234,8 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
       for (const stmt of await grantsLikeDdl(tx, `${schema}.${table}`, `${schema}.${view}`)) await tx.execute(sql.raw(stmt));
     }
     await tx.execute(sql`update capture_state set enabled = false, removed_at = now(), removed_by = ${`cut-over by ${actor.name}`} where id = 1`);
-    return recordSwitch(tx, actor, "cut_over", "cut_over", timing, { sequences: seq, drainedIds: drained.slice(0, 100) });
+    mark("ddlMs", ddlFrom);
+    return recordSwitch(tx, actor, "cut_over", "cut_over", timing, { sequences: seq, drainedIds: drained.slice(0, 100), steps });
   });
   return { phase: "cut_over", switch: result };
 }
