@@ -13,6 +13,7 @@ import { preflightContext } from "@/lib/server/preflight-context";
 import { MigrationMap, migrationSteps } from "./migration-map";
 import { fmtDuration } from "@/lib/format";
 import { readLegacyOverview } from "@/lib/http/reads";
+import { CutoverPhase } from "./cutover-phase";
 import { RecountButton } from "./recount-button";
 
 export const metadata: Metadata = { title: "Overview" };
@@ -53,6 +54,7 @@ export default async function OverviewPage() {
           <time dateTime={counts.readAt}>{readAtLabel(counts.readAt)}</time>.
         </p>
       </header>
+      <CutoverPhase />
 
       {empty ? (
         <EmptyState

@@ -166,7 +166,8 @@ function consistencyItems(latest: LatestConsistency<ConsistencySummary> | null, 
   }
   const c = latest.summary;
   const items: CheckItem[] = [];
-  const asOf = ` (checked ${n(latest.ageSeconds)} s ago)`;
+  // Once cut over the legacy names are views over the new tables: the check compared the archive.
+  const asOf = ` (checked ${n(latest.ageSeconds)} s ago${c.comparedWith?.against === "archive" ? `, against the archive ${c.comparedWith.prestamos} and ${c.comparedWith.pagos}` : ""})`;
   const pct = c.fieldMatch.matchingPct;
   items.push({
     id: "field_match",

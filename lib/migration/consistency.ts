@@ -10,6 +10,7 @@ import { BEFORE_ANY_LEGACY_ID } from "@/db/schema";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { MISMATCH_CATEGORIES, type MismatchCategory } from "./vocabulary";
 import { AppError } from "@/lib/errors";
+import { compareAgainstPhase, type ComparedWith } from "./cutover-lens";
 import { refreshPlannerStats } from "./planner-stats";
 import { LEGACY_SOURCE, PAGO_COLUMNS, PRESTAMO_COLUMNS } from "./rules";
 import { getStateCounts } from "./state-counts";
@@ -319,6 +320,8 @@ export interface ConsistencySummary {
   newPrestamos: number;
   /** Every category with its counts (zero ones included), in MISMATCH_CATEGORIES order. */
   byCategory: CategoryCount[];
+  /** What the new tables were compared with (the archive once cut over); absent in checks made before it was recorded. */
+  comparedWith?: ComparedWith;
 }
 
 /** Chunk size of the full check: ~50k prestamos and their pagos per statement. */
@@ -553,6 +556,7 @@ export async function getConsistency(
   const { migrated } = opts.onProgress ? await getStateCounts(db) : { migrated: 0 };
   return db.transaction(async (tx) => {
     await readOnlySetup(tx);
+    const comparedWith = await compareAgainstPhase(tx);
     const onChunk = opts.onProgress && ((checked: number) => opts.onProgress!(checked, migrated));
     const { acc, items } = await walk(tx, { summary: true, category, page: opts.page, limit: opts.limit, chunkSize: opts.chunkSize ?? CONSISTENCY_CHUNK, onChunk });
     const mismatches =
@@ -560,7 +564,7 @@ export async function getConsistency(
         ? await listLegacyOrphanPagos(tx, opts.page, opts.limit)
         : { category, page: opts.page, limit: opts.limit, hasMore: items.length > opts.limit, items: items.slice(0, opts.limit) };
     const orphans = await orphanLegacyPagos(tx);
-    return { summary: toSummary(acc, orphans, checkedAt, started), mismatches };
+    return { summary: { ...toSummary(acc, orphans, checkedAt, started), comparedWith }, mismatches };
   }, READ_TX);
 }
 
@@ -583,6 +587,7 @@ export async function listMismatches(
   await refreshPlannerStats(db);
   return db.transaction(async (tx) => {
     await readOnlySetup(tx);
+    await compareAgainstPhase(tx);
     const { items } = await walk(tx, { summary: false, category, page, limit, chunkSize: opts.chunkSize ?? CONSISTENCY_CHUNK });
     return { category, page, limit, hasMore: items.length > limit, items: items.slice(0, limit) };
   }, READ_TX);

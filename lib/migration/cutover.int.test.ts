@@ -11,10 +11,11 @@ import { call, makeToken } from "@/lib/testing/auth";
 import { pgErrorCode, rootMessage } from "@/lib/errors";
 import { recordConsistencySummary, resetConsistencyCache } from "@/lib/metrics/consistency-cache";
 import { installAppDb } from "@/lib/testing/app-db";
-import { openTestDb, type TestDb } from "@/lib/testing/db";
+import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
+import * as consistencyRoute from "@/app/api/prestamos/migration/consistency/route";
 import * as cutoverRoute from "@/app/api/prestamos/migration/cutover/route";
 import * as finalizeRoute from "@/app/api/prestamos/migration/finalize/route";
 import * as revertRoute from "@/app/api/prestamos/migration/revert/route";
@@ -22,7 +23,10 @@ import * as rollbackOneRoute from "@/app/api/prestamos/migration/rollback/[id]/r
 import * as singleRoute from "@/app/api/prestamos/migration/single/[id]/route";
 import * as startRoute from "@/app/api/prestamos/migration/start/route";
 import { drainCapture, isCaptureInstalled } from "./capture";
+import { getChecklist } from "./checklist";
 import { getConsistencySummary } from "./consistency";
+import { getPhaseView, phaseSentence } from "./cutover-phase";
+import { runQueuedJobs } from "./jobs";
 import { archiveMismatches, cutOver, finalize, getPhase, revert, wayBackMismatches } from "./cutover";
 import { drainReverse } from "./reverse-capture";
 import { runToEnd, startRun } from "./runs";
@@ -283,5 +287,58 @@ describe("revert and finalize outside their phase", () => {
     await expect(finalize(db.db, admin, {})).rejects.toMatchObject({ code: "CONFLICT" });
     expect(await getPhase(db.db)).toBe("legacy");
     expect(await relkind("prestamos")).toBe("r");
+  });
+});
+
+describe("the consistency check once the legacy names are views", () => {
+  /** GET …/consistency with a fresh check run to its end: the route's answer. */
+  const freshConsistency = async () => {
+    expect((await call(consistencyRoute.GET, { path: "/api/prestamos/migration/consistency?fresh=1", token: reviewerToken })).status).toBe(200);
+    await runQueuedJobs(db.db, "test-runner", testDriver());
+    const res = await call(consistencyRoute.GET, { path: "/api/prestamos/migration/consistency", token: reviewerToken });
+    expect(res.status).toBe(200);
+    return res.json;
+  };
+
+  it("compares the new tables with the archive, so a way back that drifted is found, and says so in every phase", async () => {
+    await seedLegacy(db.db, 20, 0);
+    const before = await freshConsistency();
+    expect(before.summary.comparedWith).toMatchObject({ against: "legacy", prestamos: "prestamos" });
+    expect((await getPhaseView(db.db)).shown).toBe("not_cut_over");
+
+    await cutOver(db.db, admin, await readyToCutOver());
+    const cut = await freshConsistency();
+    expect(cut.summary.comparedWith).toMatchObject({ against: "archive", prestamos: "prestamos_legacy", pagos: "pagos_prestamo_legacy" });
+    expect(cut.summary.fieldMatch).toMatchObject({ mismatching: 0, matchingPct: 100 });
+    const fieldMatch = (await getChecklist(db.db)).items.find((i) => i.id === "field_match");
+    expect(fieldMatch).toMatchObject({ state: "pass", figure: expect.stringContaining("against the archive prestamos_legacy and pagos_prestamo_legacy") });
+    expect(phaseSentence(await getPhaseView(db.db))).toMatch(/^Cut over since .* by admin@test\.local \(writes held \d/);
+
+    // The archive drifts (a write nobody captured): the view would still match the new tables, the check does not.
+    await db.db.execute(sql`update prestamos_legacy set monto = monto + 1 where id = 5`);
+    const drifted = await freshConsistency();
+    expect(drifted.summary.fieldMatch.mismatching).toBe(1);
+    expect(drifted.mismatches.items.filter((i: { category: string }) => i.category === "field")).toEqual([expect.objectContaining({ legacyId: 5, category: "field", columns: ["monto_cents", "saldo_cents"] })]);
+    // A write through the view reaches the archive through reverse capture: in step again.
+    await db.db.execute(sql`update prestamos set monto = monto where id = 5`);
+    await drainReverseAll();
+    expect((await freshConsistency()).summary.fieldMatch.mismatching).toBe(0);
+
+    await finalize(db.db, admin, {});
+    const fin = await freshConsistency();
+    expect(fin.summary.comparedWith).toMatchObject({ against: "archive", words: expect.stringMatching(/^Finalized .*no way back/) });
+    await db.db.execute(sql`update prestamos set monto = 999 where id = 6`);
+    expect((await freshConsistency()).summary.fieldMatch.mismatching).toBe(1);
+    expect((await getPhaseView(db.db)).shown).toBe("finalized");
+  });
+
+  it("after a revert compares the legacy tables again, and the phase reads reverted", async () => {
+    await seedLegacy(db.db, 10, 0);
+    await cutOver(db.db, admin, await readyToCutOver());
+    await revert(db.db, admin);
+    expect(await queryOne(db.db, sql`select to_regnamespace('console_archive_lens') as s`)).toEqual({ s: null });
+    expect((await freshConsistency()).summary.comparedWith).toMatchObject({ against: "legacy" });
+    const view = await getPhaseView(db.db);
+    expect(view).toMatchObject({ phase: "legacy", shown: "reverted", switches: [{ kind: "revert" }, { kind: "cut_over" }] });
   });
 });

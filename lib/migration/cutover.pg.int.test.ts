@@ -151,3 +151,53 @@ describe("writes that queue behind the switch", () => {
     expect(queued!.n).toBe(2);
   });
 });
+
+describe("an application role that is not the console", () => {
+  // Roles belong to the server, not to one database: named after this run, dropped after the case.
+  const writer = `app_writer_${(process.env.TEST_RUN_TAG ?? String(process.pid)).replace(/\W/g, "_")}_${process.pid}`.toLowerCase();
+  const reader = `${writer}_ro`;
+  const dropRoles = async () => {
+    for (const role of [writer, reader]) {
+      if (!(await queryOne(t.db, sql`select 1 as x from pg_roles where rolname = ${role}`))) continue;
+      await t.db.execute(sql.raw(`drop owned by ${role}`));
+      await t.db.execute(sql.raw(`drop role ${role}`));
+    }
+  };
+  afterAll(dropRoles);
+
+  it("writes through the views with the privileges it had on the tables, and no more", async () => {
+    await dropRoles();
+    await t.db.execute(sql.raw(`create role ${writer} login nosuperuser`));
+    await t.db.execute(sql.raw(`create role ${reader} login nosuperuser`));
+    await t.db.execute(sql.raw(`grant usage on schema public to ${writer}, ${reader}`));
+    await t.db.execute(sql.raw(`grant select, insert, update, delete on prestamos, pagos_prestamo to ${writer}`));
+    await t.db.execute(sql.raw(`grant usage on sequence prestamos_id_seq, pagos_prestamo_id_seq to ${writer}`));
+    await t.db.execute(sql.raw(`grant select on prestamos to ${reader}`));
+    await t.db.execute(sql.raw(`grant update (monto) on prestamos to ${reader}`));
+    await cutOver(t.db, admin, await inputs());
+
+    const asWriter = postgres(t.url!, { max: 1, username: writer, onnotice: () => {} });
+    const asReader = postgres(t.url!, { max: 1, username: reader, onnotice: () => {} });
+    try {
+      expect((await asWriter`select current_user as u, usesuper from pg_user where usename = current_user`)[0]).toEqual({ u: writer, usesuper: false });
+      const [p] = await asWriter`insert into prestamos (cliente_nombre, monto, tasa_interes, plazo_meses, fecha_otorgamiento, estado)
+                                 values ('Rol De Aplicacion', 100, 10, 12, '2024-01-01', 'activo') returning id`;
+      await asWriter`update prestamos set monto = 250, updated_at = now() where id = ${p.id}`;
+      const [g] = await asWriter`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (${p.id}, 5, '2024-02-02', 'efectivo') returning id`;
+      await asWriter`delete from pagos_prestamo where id = ${g.id}`;
+      expect(await queryOne(t.db, sql`select monto_cents::int as m, pagos_count::int as n from prestamos_new where legacy_id = ${p.id}`)).toEqual({ m: 25000, n: 0 });
+
+      // The reader could read prestamos and change only its monto: the same through the view.
+      expect((await asReader`select count(*)::int as n from prestamos where id = ${p.id}`)[0]).toEqual({ n: 1 });
+      await asReader`update prestamos set monto = 300 where id = ${p.id}`;
+      expect(await queryOne(t.db, sql`select monto_cents::int as m from prestamos_new where legacy_id = ${p.id}`)).toEqual({ m: 30000 });
+      const denied = async (q: Promise<unknown>) => (await q.then(() => "allowed", (e: { code?: string }) => e.code));
+      expect(await denied(asReader`delete from prestamos where id = ${p.id}`)).toBe("42501");
+      expect(await denied(asReader`update prestamos set estado = 'pagado' where id = ${p.id}`)).toBe("42501");
+      expect(await denied(asReader`select 1 from pagos_prestamo limit 1`)).toBe("42501");
+    } finally {
+      await asWriter.end();
+      await asReader.end();
+    }
+  });
+});

@@ -15,6 +15,7 @@ import { sql } from "drizzle-orm";
 import type { Db, Exec } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { getChecklist, type Checklist } from "./checklist";
+import { getPhaseView, phaseSentence, switchWords, type PhaseView } from "./cutover-phase";
 import { allConfirmations, type Confirmation } from "./confirmations";
 import type { ConsistencySummary } from "./consistency";
 import { latestConsistency } from "./jobs";
@@ -54,6 +55,8 @@ export interface ReportHead {
   failedPrestamos: number;
   /** MIGRATION-SPEC §8: every throttle episode (run, start, end, the signals at their worst), oldest first. */
   throttleEpisodes: EpisodeDTO[];
+  /** MIGRATION-SPEC §9: where the cut-over stands, and each switch. */
+  cutover: PhaseView;
 }
 
 export interface ReportOptions {
@@ -135,6 +138,7 @@ export async function prepareReport(db: Db, ctx: PreflightContext, generatedBy: 
     failuresByCode,
     failedPrestamos: Number(meta?.failed ?? 0),
     throttleEpisodes: (await listEpisodes(db, { limit: 10_000 })).reverse(),
+    cutover: await getPhaseView(db),
   };
 }
 

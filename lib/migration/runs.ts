@@ -166,6 +166,10 @@ export async function startRun(
             returning *`,
       );
       const capture = await installCapture(tx, actor.name);
+      // The walk ends at the last id of now: capture is on, so a loan the application adds from
+      // here lands through capture (it follows pending ones); chasing those ids kept a run under
+      // a busy application going batch after tiny batch.
+      await tx.execute(sql`update migration_runs set settings = settings || jsonb_build_object('walkUpTo', (select max(id) from prestamos)) where id = ${row!.id}`);
       const run = toRunDTO(row!);
       await writeAudit(tx, actor, {
         action: "migration.start",
@@ -374,7 +378,7 @@ async function claimChunk(db: Db, runId: number, workerId: string, size: number)
     const claimedTo = Number(run.claimed_to);
     const next = await queryOne<{ hi: number | null }>(
       tx,
-      sql`select max(id)::int as hi from (select id from prestamos where id > ${claimedTo}::bigint order by id limit ${size}) w`,
+      sql`select max(id)::int as hi from (select id from prestamos where id > ${claimedTo}::bigint and id <= coalesce((select (settings->>'walkUpTo')::bigint from migration_runs where id = ${runId}), 9223372036854775807) order by id limit ${size}) w`,
     );
     if (next?.hi == null) {
       const open = await queryOne<{ n: number }>(tx, sql`select count(*)::int as n from migration_chunks where run_id = ${runId} and status = 'claimed'`);

@@ -4,6 +4,7 @@
  */
 import type { Exec } from "@/db/client";
 import { auditPages, failurePages, REPORT_PAGE, type ReportHead, type ReportOptions } from "@/lib/migration/report";
+import { phaseSentence, switchWords } from "@/lib/migration/cutover-phase";
 import { FAILURE_CODES } from "@/lib/migration/rules";
 import { describeReason } from "@/lib/migration/vocabulary";
 
@@ -73,6 +74,7 @@ export async function* htmlParts(db: Exec, head: ReportHead, opts: ReportOptions
   const c = head.consistency;
   yield `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Prestamos migration report ${esc(head.generatedAt.slice(0, 10))}</title><style>${CSS}</style></head><body>`;
   yield `<h1>Prestamos migration report</h1><p class="meta">Generated ${when(head.generatedAt)} by ${esc(head.generatedBy)} · database ${esc(head.database.driver)} — ${esc(head.database.version.split(" on ")[0])}</p>`;
+  yield `<p><b>Phase:</b> ${esc(phaseSentence(head.cutover))}</p>${head.cutover.switches.map((s) => `<p class="meta">${esc(switchWords(s))}</p>`).join("")}`;
   yield `<p class="meta">Audit period ${when(head.period.from)} → ${when(head.period.to)} (${esc(head.period.rule)})</p>`;
   yield `<div class="cards" style="margin-top:14px">` +
     [

@@ -3,6 +3,7 @@ import type { Exec } from "@/db/client";
 import { queryOne } from "@/db/sql";
 import { CAPTURE_TRIGGERS } from "@/lib/migration/capture";
 import { LEGACY_ROW_TRIGGERS } from "@/lib/migration/legacy-row-counts";
+import { dropArchiveLensDdl } from "@/lib/migration/cutover-lens";
 import { dropNewDefaultsDdl, dropViewsDdl } from "@/lib/migration/cutover-sql";
 import { ARCHIVE, dropReverseCaptureDdl } from "@/lib/migration/reverse-capture";
 
@@ -34,6 +35,7 @@ async function resetCutover(db: Exec): Promise<void> {
   );
   const schema = "public";
   if (state?.views) for (const stmt of dropViewsDdl(schema)) await db.execute(sql.raw(stmt));
+  for (const stmt of dropArchiveLensDdl) await db.execute(sql.raw(stmt));
   if (state?.archived) {
     for (const stmt of [`alter table ${ARCHIVE.prestamos} rename to prestamos`, `alter table ${ARCHIVE.pagos} rename to pagos_prestamo`]) await db.execute(sql.raw(stmt));
   }
