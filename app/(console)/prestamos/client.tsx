@@ -142,12 +142,12 @@ export function PrestamosClient({ query, initialData, dropped }: { query: Presta
           <Table caption="Legacy prestamos with their migration state">
             <THead>
               <tr>
-                <Th align="right" className="w-24">
+                <Th align="right" className="w-16">
                   Id
                 </Th>
                 <Th>Cliente (as stored)</Th>
-                <Th className="w-40">Documento</Th>
-                <Th align="right" className="w-36">
+                <Th className="w-36">Documento</Th>
+                <Th align="right" className="w-28">
                   Monto (as stored)
                 </Th>
                 <Th className="w-24">Moneda</Th>
@@ -155,7 +155,7 @@ export function PrestamosClient({ query, initialData, dropped }: { query: Presta
                 <Th align="right" className="w-20">
                   Pagos
                 </Th>
-                <Th className="w-44">Migration state</Th>
+                <Th className="w-36">Migration state</Th>
                 <Th>Failure codes</Th>
               </tr>
             </THead>
@@ -167,10 +167,10 @@ export function PrestamosClient({ query, initialData, dropped }: { query: Presta
                       {fmtId(r.id)}
                     </Link>
                   </Td>
-                  <Td className="max-w-[16rem] truncate">
+                  <Td className="max-w-[12rem] truncate">
                     <VisibleText inline value={r.clienteNombre} />
                   </Td>
-                  <Td className="max-w-[10rem] truncate">
+                  <Td className="max-w-[9rem] truncate">
                     <VisibleText inline value={r.clienteDocumento} />
                   </Td>
                   <Td align="right">
