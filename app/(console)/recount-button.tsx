@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { apiFetch } from "@/lib/api/client";
+import { paths } from "@/lib/api/queries";
 
 /** Asks for an exact recount of the legacy tables (a background job) and repaints when it has finished. */
 export function RecountButton() {
@@ -11,10 +12,10 @@ export function RecountButton() {
   const ask = async () => {
     setState("asking");
     try {
-      await apiFetch("/api/prestamos/migration/legacy-counts?fresh=1");
+      await apiFetch(paths.legacyCounts(true));
       // Poll until no recount is running or waiting, then repaint the server's figures.
       for (let i = 0; i < 600; i++) {
-        const r = await apiFetch<{ freshness: { refreshing: boolean } }>("/api/prestamos/migration/legacy-counts");
+        const r = await apiFetch<{ freshness: { refreshing: boolean } }>(paths.legacyCounts());
         if (!r.freshness.refreshing) break;
         await new Promise((res) => setTimeout(res, 1000));
       }

@@ -20,6 +20,7 @@ import {
   IdParams,
   MetricsQuery,
   PredictedFailuresQuery,
+  PrestamosQuery,
   RunsQuery,
   StartPreviewQuery,
   UpdateUserBody,
@@ -83,6 +84,7 @@ op({ method: "post", path: "/api/prestamos/migration/finalize", tag: M, role: "a
 op({ method: "get", path: "/api/prestamos/migration/progress", tag: M, role: "reviewer", summary: "Progress of the migration", status: 200, response: "State, totals, rate over the last 30 s, ETA, change backlog, last error, stop reason." });
 op({ method: "get", path: "/api/prestamos/migration/consistency", tag: M, role: "reviewer", summary: "Consistency summary and a page of mismatches", query: ConsistencyQuery, status: 200, response: "`{summary, freshness, mismatches}`: the latest background check (field match, payment totals, status, relationships, and `comparedWith`: the legacy tables, or once cut over the archive `prestamos_legacy`/`pagos_prestamo_legacy`, with what the comparison proves in that phase) or null, its age and whether a fresher one runs (`?fresh=1` asks for one); one page of mismatches read now. 503 with Retry-After beyond the cap on long reads.", errors: [503] });
 op({ method: "post", path: "/api/prestamos/migration/consistency/refresh", tag: M, role: "admin", summary: "Ask for a fresh background consistency check", status: 202, response: "`{job, created}`: the queued job (joined when one already waits).", audit: "consistency.refresh" });
+op({ method: "get", path: "/api/prestamos", tag: M, role: "reviewer", summary: "Legacy prestamos with their migration state", query: PrestamosQuery, status: 200, response: "`{items, total, nextAfter, prevBefore}`: prestamos in legacy id order with state (pending, migrated, failed, rolled back; `stale` when changed since migrated), pagos and failure codes; `q` finds a legacy id, or part of the cliente's name or documento; `total` counts every match; `after` = `nextAfter` or `before` = `prevBefore` pages." });
 op({ method: "get", path: "/api/prestamos/migration/consistency/{id}", tag: M, role: "reviewer", summary: "Field-level diff of one prestamo", params: IdParams, status: 200, response: "One line per field (legacy, expected, new, agree), the same for each pago." });
 op({ method: "get", path: "/api/prestamos/migration/failures", tag: M, role: "reviewer", summary: "Failed prestamos with their rules", query: FailuresQuery, status: 200, response: "A page of failed prestamos with code, field, value (and pago id)." });
 op({ method: "get", path: "/api/prestamos/migration/failures/predicted", tag: M, role: "reviewer", summary: "Prestamos the rules refuse now (the dry run, listed)", query: PredictedFailuresQuery, status: 200, response: "`{items, next, scanned}`: failing prestamos with code, field, value (and pago id), in legacy id order; a page evaluates at most 2,000 legacy prestamos, `after` = `next` goes on." });

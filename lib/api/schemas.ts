@@ -134,6 +134,21 @@ export type PredictedFailuresQuery = z.infer<typeof PredictedFailuresQuery>;
 export const RunsQuery = z.object({ before: PositiveIntString.optional(), limit: ReadLimit });
 export type RunsQuery = z.infer<typeof RunsQuery>;
 
+/** The prestamo explorer's filters: a legacy prestamo's migration state, "stale" = migrated and changed since. */
+export const PRESTAMO_LIST_STATES = ["pending", "migrated", "failed", "rolled_back", "stale"] as const;
+export type PrestamoListState = (typeof PRESTAMO_LIST_STATES)[number];
+
+/** GET /api/prestamos: filters, a search (a legacy id, or part of the cliente's name or documento) and keyset cursors. */
+export const PrestamosQuery = z.object({
+  state: z.enum(PRESTAMO_LIST_STATES).optional(),
+  code: z.enum(FAILURE_CODE_NAMES).optional(),
+  q: z.string().trim().max(200, "must be at most 200 characters").optional().transform((s) => (s ? s : undefined)),
+  after: Int4String.optional(),
+  before: Int4String.optional(),
+  limit: ReadLimit,
+});
+export type PrestamosQuery = z.infer<typeof PrestamosQuery>;
+
 export const StartPreviewQuery = z.object({
   retry: z.enum(["true", "false"]).optional().transform((v) => v === "true"),
   errorThresholdPct: z

@@ -1,6 +1,5 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { LiveStatus } from "@/components/console/live-status";
 import { PageHeader } from "@/components/console/page-header";
@@ -8,7 +7,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button, buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
-import { apiFetch } from "@/lib/api/client";
+import { paths, pollMs, useAuditLog } from "@/lib/api/queries";
 import type { AuditPage } from "@/lib/audit-query";
 import { fmtInt, fmtTime } from "@/lib/format";
 
@@ -22,7 +21,6 @@ export interface AuditUrlState {
   to?: string;
 }
 
-const POLL_MS = 10_000;
 /** Where an audit target lives in the console: `prestamo:42` → its page, `run:3` → the run's page. */
 function targetHref(target: string | null | undefined): string | null {
   const m = /^(prestamo|run):(-?\d+)$/.exec(target ?? "");
@@ -53,20 +51,9 @@ export function AuditClient({
   raw: Record<string, string | undefined>;
   problem: string | null;
 }) {
-  const api = params(state);
-  api.set("page", String(state.page));
-  const q = useQuery({
-    queryKey: ["audit", "log", state],
-    queryFn: ({ signal }) => apiFetch<AuditPage>(`/api/audit?${api}`, { signal }),
-    initialData,
-    refetchInterval: POLL_MS,
-    staleTime: 0,
-    retry: false,
-  });
+  const q = useAuditLog({ ...state }, initialData);
   const d = q.data;
   const filtered = FILTERS.some((k) => state[k]);
-  const csv = params({ ...state, page: undefined });
-  csv.set("format", "csv");
   const pages = Math.max(1, Math.ceil(d.total / d.limit));
 
   return (
@@ -76,8 +63,8 @@ export function AuditClient({
         description="Every action through the console and the API, refused ones included, newest first. Times in UTC."
         aside={
           <>
-            <LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={POLL_MS} isFetching={q.isFetching} />
-            <a href={`/api/audit?${csv}`} className={buttonClass("secondary", "sm")} download>
+            <LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={pollMs.audit} isFetching={q.isFetching} />
+            <a href={paths.audit({ ...state, page: undefined, format: "csv" })} className={buttonClass("secondary", "sm")} download>
               Export CSV
             </a>
           </>

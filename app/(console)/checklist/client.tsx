@@ -1,30 +1,19 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { LiveStatus } from "@/components/console/live-status";
 import { PageHeader } from "@/components/console/page-header";
 import { buttonClass } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
-import { apiFetch } from "@/lib/api/client";
+import { keys, paths, pollMs, useChecklist } from "@/lib/api/queries";
 import type { Checklist } from "@/lib/migration/checklist";
 import { CheckItems, Summary } from "../preflight/check-items";
 
-const KEY = ["migration", "checklist"] as const;
-/** The consistency walk behind it is expensive at 1M rows: poll slowly. */
-const POLL_MS = 60_000;
 
 export function ChecklistClient({ initialData, isAdmin }: { initialData: Checklist; isAdmin: boolean }) {
   const qc = useQueryClient();
-  const q = useQuery({
-    queryKey: KEY,
-    queryFn: ({ signal }) => apiFetch<Checklist>("/api/prestamos/migration/checklist", { signal }),
-    initialData,
-    initialDataUpdatedAt: Date.parse(initialData.checkedAt) || undefined,
-    refetchInterval: POLL_MS,
-    staleTime: 0,
-    retry: false,
-  });
+  const q = useChecklist(initialData);
   const c = q.data;
   const titles = (state: string) => c.items.filter((i) => i.state === state).map((i) => i.label);
   const failing = titles("fail");
@@ -35,7 +24,7 @@ export function ChecklistClient({ initialData, isAdmin }: { initialData: Checkli
       <PageHeader
         title="Post-migration checklist"
         description="Each item is measured by the console from the data, never ticked by hand where the console can know; each links to its evidence. What only a person can know, an admin confirms."
-        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={POLL_MS} isFetching={q.isFetching} />}
+        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={pollMs.checklist} isFetching={q.isFetching} />}
       />
 
       <div
@@ -56,16 +45,16 @@ export function ChecklistClient({ initialData, isAdmin }: { initialData: Checkli
         description="The archive: every run with its settings, rates, ending and pre-flight; the pre-flight and this checklist with their confirmations; every failing prestamo and rule; the consistency summary; the audit log from one day before the first run. Streamed; HTML prints as is."
       >
         <div className="flex flex-wrap gap-2">
-          <a className={buttonClass("primary")} href="/api/prestamos/migration/report?format=html" download data-testid="report-html">
+          <a className={buttonClass("primary")} href={paths.report("html")} download data-testid="report-html">
             Download report (HTML, printable)
           </a>
-          <a className={buttonClass("secondary")} href="/api/prestamos/migration/report?format=json" download data-testid="report-json">
+          <a className={buttonClass("secondary")} href={paths.report("json")} download data-testid="report-json">
             Download report (JSON)
           </a>
         </div>
       </Card>
 
-      <CheckItems items={c.items} phase="checklist" isAdmin={isAdmin} onChanged={() => qc.invalidateQueries({ queryKey: KEY })} />
+      <CheckItems items={c.items} phase="checklist" isAdmin={isAdmin} onChanged={() => qc.invalidateQueries({ queryKey: keys.checklist })} />
     </div>
   );
 }

@@ -1,6 +1,5 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { JobFreshness } from "@/components/console/job-freshness";
 import { LiveStatus } from "@/components/console/live-status";
@@ -13,7 +12,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Stat } from "@/components/ui/stat";
 import { FilterChip, Pager } from "@/components/ui/pager";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
-import { apiFetch } from "@/lib/api/client";
+import { paths, pollMs, useConsistency } from "@/lib/api/queries";
 import type { MismatchCategory } from "@/lib/migration/vocabulary";
 import { fmtCents, fmtInt, fmtPct } from "@/lib/format";
 import type { ConsistencyResponse } from "@/lib/http/reads";
@@ -116,7 +115,6 @@ function SummaryCards({ s }: { s: ConsistencySummary }) {
   );
 }
 
-const POLL_MS = 15_000;
 
 /** Each mismatch category in plain words; the API's name stays in the tooltip (scripts filter by it). */
 const CATEGORY_TEXT: Record<MismatchCategory, string> = {
@@ -154,17 +152,7 @@ export function ConsistencyClient({
   query: { category: MismatchCategory | null; page: number; limit: number };
   badQuery: boolean;
 }) {
-  const qs = new URLSearchParams({ page: String(query.page), limit: String(query.limit) });
-  if (query.category) qs.set("category", query.category);
-  const q = useQuery({
-    queryKey: ["migration", "consistency", query],
-    queryFn: ({ signal }) => apiFetch<ConsistencyResponse>(`/api/prestamos/migration/consistency?${qs}`, { signal }),
-    initialData,
-    // While a check runs, follow it closely; otherwise the result changes only when one ends.
-    refetchInterval: (query) => (query.state.data?.freshness.refreshing ? 2_000 : POLL_MS),
-    staleTime: 0,
-    retry: false,
-  });
+  const q = useConsistency(query, initialData);
   const s = q.data.summary;
   const m = q.data.mismatches;
   // Failures first, then orphans, then the business warnings (hundreds of them must not bury the rest).
@@ -175,11 +163,11 @@ export function ConsistencyClient({
       <PageHeader
         title="Consistency"
         description="The migrated prestamos against the legacy rows as they are now: fields by the rules, payment totals, status and business warnings, relationships."
-        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={POLL_MS} isFetching={q.isFetching} />}
+        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={pollMs.consistency} isFetching={q.isFetching} />}
       />
       {badQuery && <p className="-mt-3 text-sm text-amber-800">The address held an invalid category or page; showing the first page of every category.</p>}
 
-      <JobFreshness f={q.data.freshness} askPath={`/api/prestamos/migration/consistency?${qs}&fresh=1`} onAsked={q.refetch} what="check" />
+      <JobFreshness f={q.data.freshness} askPath={paths.consistency({ ...query, fresh: 1 })} onAsked={q.refetch} what="check" />
       {s ? <SummaryCards s={s} /> : (
         <EmptyState
           title={q.data.freshness.refreshing ? "The first consistency check is running" : "No consistency check has finished yet"}

@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { LiveStatus } from "@/components/console/live-status";
 import { PageHeader } from "@/components/console/page-header";
@@ -10,12 +10,10 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { Field, inputClass, Notice } from "@/components/ui/form";
-import { apiFetch } from "@/lib/api/client";
+import { paths, pollMs, useCutover, useSwitch, type SwitchInput } from "@/lib/api/queries";
 import { CUTOVER_CONFIRMATION, FINALIZE_CONFIRMATION, REVERT_CONFIRMATION } from "@/lib/migration/vocabulary";
 import type { CutoverStatus, Gate, Phase, SwitchDTO } from "@/lib/migration/cutover";
 
-const KEY = ["migration", "cutover"] as const;
-const POLL_MS = 5_000;
 
 const PHASE_LOOK: Record<Phase, { label: string; text: string; className: string }> = {
   legacy: {
@@ -128,7 +126,7 @@ function TypedAction({
   title: string;
   explain: React.ReactNode;
   phrase: string;
-  path: string;
+  path: typeof paths.cutover | typeof paths.revert | typeof paths.finalize;
   extra?: { label: string; key: string; hint: string };
   tone: "primary" | "danger";
   testId: string;
@@ -137,8 +135,7 @@ function TypedAction({
   const [typed, setTyped] = useState("");
   const [flag, setFlag] = useState(false);
   const id = useId();
-  const m = useMutation({
-    mutationFn: () => apiFetch<{ switch: SwitchDTO }>(path, { method: "POST", body: { confirm: typed, ...(extra ? { [extra.key]: flag } : {}) } }),
+  const m = useSwitch(path, {
     onSuccess: (r) => {
       setTyped("");
       onDone(r.switch);
@@ -149,7 +146,7 @@ function TypedAction({
       className="flex flex-col gap-3"
       onSubmit={(e) => {
         e.preventDefault();
-        m.mutate();
+        m.mutate({ confirm: typed, ...(extra ? { [extra.key]: flag } : {}) } as SwitchInput);
       }}
       data-testid={testId}
     >
@@ -177,14 +174,7 @@ function TypedAction({
 export function CutoverClient({ initialData, isAdmin }: { initialData: CutoverStatus; isAdmin: boolean }) {
   const qc = useQueryClient();
   const [done, setDone] = useState<SwitchDTO | null>(null);
-  const q = useQuery({
-    queryKey: KEY,
-    queryFn: ({ signal }) => apiFetch<CutoverStatus>("/api/prestamos/migration/cutover", { signal }),
-    initialData,
-    refetchInterval: POLL_MS,
-    staleTime: 0,
-    retry: false,
-  });
+  const q = useCutover(initialData);
   const s = q.data;
   const phase = PHASE_LOOK[s.phase];
   const failing = s.gates.filter((g) => !g.ok);
@@ -197,7 +187,7 @@ export function CutoverClient({ initialData, isAdmin }: { initialData: CutoverSt
       <PageHeader
         title="Cut-over"
         description="Moves the application to the new tables with no downtime: a bounded switch behind views that keep the legacy names working, and a way back that keeps every write made since."
-        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={POLL_MS} isFetching={q.isFetching} />}
+        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={pollMs.cutover} isFetching={q.isFetching} />}
       />
 
       <div className={cn("rounded-xl border px-5 py-4", phase.className)} role="status" data-testid="phase" data-phase={s.phase}>
@@ -232,7 +222,7 @@ export function CutoverClient({ initialData, isAdmin }: { initialData: CutoverSt
               <TypedAction
                 title="Cut over"
                 phrase={CUTOVER_CONFIRMATION}
-                path="/api/prestamos/migration/cutover"
+                path={paths.cutover}
                 tone="primary"
                 testId="cutover"
                 onDone={onDone}
@@ -246,13 +236,13 @@ export function CutoverClient({ initialData, isAdmin }: { initialData: CutoverSt
       {s.phase === "cut_over" && isAdmin && (
         <div className="grid gap-6 lg:grid-cols-2">
           <Card title="Revert" description="Back to the legacy tables: the reverse backlog drained with writes held, the views dropped, the archive renamed back, change capture on again.">
-            <TypedAction title="Revert" phrase={REVERT_CONFIRMATION} path="/api/prestamos/migration/revert" tone="danger" testId="revert" onDone={onDone} explain="Every write made through either name since the cut-over is in the legacy tables afterwards." />
+            <TypedAction title="Revert" phrase={REVERT_CONFIRMATION} path={paths.revert} tone="danger" testId="revert" onDone={onDone} explain="Every write made through either name since the cut-over is in the legacy tables afterwards." />
           </Card>
           <Card title="Finalize" description="Ends the way back: reverse capture stops. The archive tables are never dropped by the console.">
             <TypedAction
               title="Finalize"
               phrase={FINALIZE_CONFIRMATION}
-              path="/api/prestamos/migration/finalize"
+              path={paths.finalize}
               tone="danger"
               testId="finalize"
               onDone={onDone}

@@ -1,6 +1,5 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { FAILURE_CODE_TEXT } from "@/components/console/failure-codes";
@@ -13,15 +12,12 @@ import { cn } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
 import { FilterChip, Pager } from "@/components/ui/pager";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
-import { apiFetch, errorMessage } from "@/lib/api/client";
+import { errorMessage } from "@/lib/api/client";
+import { pollMs, useFailures, useFailuresRecheck, useMigrateOne, useRetryFailed } from "@/lib/api/queries";
 import { fmtId, fmtInt, fmtTime } from "@/lib/format";
 import type { FailuresPage } from "@/lib/migration/failures";
-import type { FailedRecheck } from "@/lib/migration/predicted-failures";
 import type { FailureCode } from "@/lib/migration/rules";
-import type { SingleOutcome } from "@/lib/migration/prestamo-actions";
-import type { RunDTO } from "@/lib/migration/runs";
 
-const POLL_MS = 10_000;
 
 function href(code: string | null, page: number): string {
   const u = new URLSearchParams();
@@ -42,22 +38,11 @@ export function FailuresClient({
   badQuery: boolean;
   isAdmin: boolean;
 }) {
-  const qc = useQueryClient();
-  const qs = new URLSearchParams({ page: String(query.page), limit: String(query.limit) });
-  if (query.code) qs.set("code", query.code);
-  const q = useQuery({
-    queryKey: ["migration", "failures", query],
-    queryFn: ({ signal }) => apiFetch<FailuresPage>(`/api/prestamos/migration/failures?${qs}`, { signal }),
-    initialData,
-    refetchInterval: POLL_MS,
-    staleTime: 0,
-    retry: false,
-  });
+  const q = useFailures(query, initialData);
   const d = q.data;
   const [results, setResults] = useState<Record<number, { ok: boolean; text: string }>>({});
   const [pendingId, setPendingId] = useState<number | null>(null);
-  const retryOne = useMutation({
-    mutationFn: (id: number) => apiFetch<SingleOutcome>(`/api/prestamos/migration/single/${id}`, { method: "POST" }),
+  const retryOne = useMigrateOne({
     onMutate: (id) => setPendingId(id),
     onSuccess: (r, id) =>
       setResults((x) => ({
@@ -65,10 +50,7 @@ export function FailuresClient({
         [id]: r.outcome === "migrated" ? { ok: true, text: `✓ Migrated with ${fmtInt(r.pagos)} pagos` } : { ok: false, text: `✕ Still fails: ${[...new Set(r.failures.map((f) => f.code))].join(", ")}` },
       })),
     onError: (err, id) => setResults((x) => ({ ...x, [id]: { ok: false, text: `✕ Refused: ${errorMessage(err)}` } })),
-    onSettled: () => {
-      setPendingId(null);
-      return qc.invalidateQueries({ queryKey: ["migration"] });
-    },
+    onSettled: () => setPendingId(null),
   });
 
   return (
@@ -84,7 +66,7 @@ export function FailuresClient({
             list what the rules refuse now.
           </>
         }
-        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={POLL_MS} isFetching={q.isFetching} />}
+        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={pollMs.failures} isFetching={q.isFetching} />}
       />
       {badQuery && <p className="-mt-3 text-sm text-amber-800">The address held an invalid code or page; showing every code.</p>}
 
@@ -198,12 +180,8 @@ export function FailuresClient({
  * again), and what fixing them means, then starts the retry run on a second click.
  */
 function RetryAll({ totalFailed }: { totalFailed: number }) {
-  const qc = useQueryClient();
-  const check = useMutation({ mutationFn: () => apiFetch<FailedRecheck>("/api/prestamos/migration/failures/recheck") });
-  const retryAll = useMutation({
-    mutationFn: () => apiFetch<{ run: RunDTO }>("/api/prestamos/migration/start", { method: "POST", body: { retry: true } }),
-    onSettled: () => qc.invalidateQueries({ queryKey: ["migration"] }),
-  });
+  const check = useFailuresRecheck();
+  const retryAll = useRetryFailed();
   const r = check.data;
   return (
     <div className="flex flex-col gap-3 rounded-xl border border-zinc-200 bg-white px-5 py-3 shadow-sm" data-testid="retry-all">
@@ -232,7 +210,7 @@ function RetryAll({ totalFailed }: { totalFailed: number }) {
             </p>
           )}
           <div className="mt-2 flex gap-2">
-            <Button size="sm" variant={r.stillFailing > 0 ? "danger" : "primary"} onClick={() => retryAll.mutate()} disabled={retryAll.isPending}>
+            <Button size="sm" variant={r.stillFailing > 0 ? "danger" : "primary"} onClick={() => retryAll.mutate(undefined)} disabled={retryAll.isPending}>
               {retryAll.isPending ? "Starting…" : r.stillFailing > 0 ? "Retry all anyway" : "Retry all"}
             </Button>
             <Button size="sm" variant="ghost" onClick={() => check.reset()}>

@@ -1,6 +1,5 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { LiveStatus } from "@/components/console/live-status";
 import { PageHeader } from "@/components/console/page-header";
@@ -8,25 +7,18 @@ import { buttonClass } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Stat } from "@/components/ui/stat";
-import { apiFetch } from "@/lib/api/client";
+import { pollMs, useMetrics } from "@/lib/api/queries";
 import { fmtBytes, fmtDec1, fmtDuration, fmtInt, fmtPct, fmtTime } from "@/lib/format";
 import type { Metrics } from "@/lib/migration/metrics";
 import { DurationChart, FailuresChart, ThroughputChart, toPoints } from "./metrics-charts";
 
 const ACTIVE = new Set(["running", "paused"]);
+const isLive = (m: Metrics | undefined) => Boolean(m?.run && ACTIVE.has(m.run.status));
 
 export function MetricsClient({ initialData, limit }: { initialData: Metrics; limit: number }) {
-  const q = useQuery({
-    queryKey: ["migration", "metrics", limit],
-    queryFn: ({ signal }) => apiFetch<Metrics>(`/api/prestamos/migration/metrics?limit=${limit}`, { signal }),
-    initialData,
-    initialDataUpdatedAt: Date.parse(initialData.at) || undefined,
-    refetchInterval: (query) => (query.state.data && query.state.data.run && ACTIVE.has(query.state.data.run.status) ? 2000 : 10_000),
-    staleTime: 0,
-    retry: false,
-  });
+  const q = useMetrics(limit, initialData, isLive);
   const m = q.data;
-  const live = Boolean(m.run && ACTIVE.has(m.run.status));
+  const live = isLive(m);
   const points = toPoints(m.batches);
   const s = m.system;
 
@@ -39,7 +31,7 @@ export function MetricsClient({ initialData, limit }: { initialData: Metrics; li
             ? `Run #${m.run.id} (${m.run.status}), started ${fmtTime(m.run.startedAt)}: its last ${fmtInt(m.batches.length)} batches. ${live ? "Live every 2 s." : "Refreshed every 10 s."}`
             : "No run yet: the change-capture syncs' batches, if any."
         }
-        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={live ? 2000 : 10_000} isFetching={q.isFetching} />}
+        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={pollMs.metrics(live)} isFetching={q.isFetching} />}
       />
 
       <dl className="grid grid-cols-2 gap-4 xl:grid-cols-4">

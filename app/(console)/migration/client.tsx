@@ -1,33 +1,22 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { LiveStatus } from "@/components/console/live-status";
 import { PageHeader } from "@/components/console/page-header";
 import { Card } from "@/components/ui/card";
-import { apiFetch } from "@/lib/api/client";
+import { pollMs, useProgress } from "@/lib/api/queries";
 import { fmtTime } from "@/lib/format";
 import type { ProgressDTO } from "@/lib/migration/progress";
 import { AdminControls } from "./admin-controls";
 import { OutcomePanel } from "./outcome-panel";
 import { ProgressCard } from "./progress-card";
 import { CaptureCard, RunCard } from "./run-status";
-import { PROGRESS_KEY } from "./shared";
 import { EMPTY_START_FORM, type StartDefaults } from "./start-form";
 import { ThrottlePanel } from "./throttle-panel";
 
 /** `/migration`: the latest run and change capture, polled; what to do after a run ended; admins steer it. */
 export function MigrationClient({ initialData, isAdmin, defaults }: { initialData: ProgressDTO; isAdmin: boolean; defaults: StartDefaults }) {
-  const q = useQuery({
-    queryKey: PROGRESS_KEY,
-    queryFn: ({ signal }) => apiFetch<ProgressDTO>("/api/prestamos/migration/progress", { signal }),
-    initialData,
-    initialDataUpdatedAt: Date.parse(initialData.checkedAt) || undefined,
-    refetchInterval: (query) => (query.state.data?.run?.active ? 1000 : 5000),
-    refetchIntervalInBackground: false,
-    staleTime: 0,
-    retry: false,
-  });
+  const q = useProgress(initialData);
   const p = q.data;
   const active = p.run?.active ?? false;
   // The start form lives here so the outcome panel can fill in a raised threshold.
@@ -42,7 +31,7 @@ export function MigrationClient({ initialData, isAdmin, defaults }: { initialDat
       <PageHeader
         title="Migration"
         description="The run that copies legacy prestamos into the new tables, and the change capture that keeps them in sync. Updated every second while a run is active, every 5 seconds otherwise."
-        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={active ? 1000 : 5000} isFetching={q.isFetching} />}
+        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={pollMs.progress(active)} isFetching={q.isFetching} />}
       />
 
       <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">

@@ -1,28 +1,23 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
-import { apiFetch } from "@/lib/api/client";
+import { usePauseRun, useResumeRun, useTuneRun } from "@/lib/api/queries";
 import { fmtInt } from "@/lib/format";
 import type { RunDTO } from "@/lib/migration/runs";
-import { ActionResult, inputClass, PROGRESS_KEY, useAction } from "./shared";
+import { ActionResult, inputClass } from "./shared";
 import { optionalInt } from "./start-form";
 
 /** While a run is active: pause/resume and the tunables (PATCH …/settings), effective from its next batch. */
 export function RunSteering({ run }: { run: RunDTO }) {
-  const qc = useQueryClient();
   const paused = run.status === "paused";
-  const pause = useAction<undefined, { run: RunDTO }>("/api/prestamos/migration/pause");
-  const resume = useAction<undefined, { run: RunDTO }>("/api/prestamos/migration/resume");
+  const pause = usePauseRun();
+  const resume = useResumeRun();
   const [targetMs, setTargetMs] = useState(String(run.targetBatchMs));
   const [workers, setWorkers] = useState(String(run.workers));
   const [pauseMs, setPauseMs] = useState(String(run.pauseMs));
-  const tune = useMutation({
-    mutationFn: (body: { targetBatchMs: number; workers: number; pauseMs: number }) => apiFetch<{ run: RunDTO }>("/api/prestamos/migration/settings", { method: "PATCH", body }),
-    onSettled: () => qc.invalidateQueries({ queryKey: PROGRESS_KEY }),
-  });
+  const tune = useTuneRun();
   const t = optionalInt(targetMs, 0, 60_000);
   const w = optionalInt(workers, 1, 8);
   const pm = optionalInt(pauseMs, 0, 60_000);

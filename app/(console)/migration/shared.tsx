@@ -1,21 +1,9 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { apiFetch, errorMessage } from "@/lib/api/client";
-
-export const PROGRESS_KEY = ["migration", "progress"] as const;
+import { errorMessage } from "@/lib/api/client";
 
 export const inputClass =
   "tabular h-9 w-full rounded-lg border-0 bg-white px-3 text-sm text-zinc-900 shadow-sm ring-1 ring-inset ring-zinc-300 placeholder:text-zinc-400 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900 disabled:bg-zinc-50 disabled:text-zinc-500";
-
-/** A POST to the console's API that refreshes everything under ["migration"] when it settles. */
-export function useAction<TBody, TResult>(path: string) {
-  const qc = useQueryClient();
-  return useMutation({
-    mutationFn: (body: TBody) => apiFetch<TResult>(path, { method: "POST", body }),
-    onSettled: () => qc.invalidateQueries({ queryKey: ["migration"] }),
-  });
-}
 
 export function ActionResult({ m, ok }: { m: { isError: boolean; isSuccess: boolean; error: unknown }; ok: string | null }) {
   if (m.isError)

@@ -3,6 +3,7 @@
  * default as its placeholder, and is sent only when the operator filled it in: a batch size sent
  * is taken as a fixed size, so an untouched form must leave the engine's adaptive default alone.
  */
+import type { StartRunInput } from "@/lib/api/queries";
 
 export interface StartDefaults {
   batchSize: number;
@@ -22,15 +23,7 @@ export interface StartForm {
   retry: boolean;
 }
 
-export interface StartBody {
-  batchSize?: number;
-  errorThresholdPct?: number;
-  retry?: boolean;
-  targetBatchMs?: number;
-  workers?: number;
-  pauseMs?: number;
-  confirmPreflight?: string;
-}
+export type StartBody = StartRunInput;
 
 export const EMPTY_START_FORM: StartForm = { batchSize: "", errorThresholdPct: "", targetBatchMs: "", workers: "", pauseMs: "", retry: false };
 

@@ -1,19 +1,19 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useId, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { ApiError, apiFetch, errorMessage } from "@/lib/api/client";
+import { keys, paths, useStartPreview, useStartRun } from "@/lib/api/queries";
 import { START_ANYWAY } from "@/lib/migration/vocabulary";
 import { fmtDuration, fmtId, fmtInt, fmtPct, fmtPctOf } from "@/lib/format";
 import type { ProgressDTO } from "@/lib/migration/progress";
-import type { RunDTO } from "@/lib/migration/runs";
 import type { StartPreview } from "@/lib/migration/start-preview";
 import { thresholdAbove } from "./outcome-panel";
-import { ActionResult, inputClass, useAction } from "./shared";
+import { ActionResult, inputClass } from "./shared";
 import { batchingInWords, effectiveThreshold, startBody, startFormProblem, type StartBody, type StartDefaults, type StartForm } from "./start-form";
 
 interface FailingItem {
@@ -49,7 +49,7 @@ export function StartRunCard({
   const ids = useId();
   const [anyway, setAnyway] = useState("");
   const [confirming, setConfirming] = useState(false);
-  const start = useAction<StartBody, { run: RunDTO }>("/api/prestamos/migration/start");
+  const start = useStartRun();
   const failing = preflightFailing(start.error);
   const problem = startFormProblem(form);
   const threshold = effectiveThreshold(form, defaults);
@@ -156,17 +156,6 @@ export function StartRunCard({
   );
 }
 
-function useStartPreview(retry: boolean, thresholdPct: number) {
-  return useQuery({
-    queryKey: ["migration", "start-preview", retry, thresholdPct],
-    queryFn: ({ signal }) =>
-      apiFetch<StartPreview>(`/api/prestamos/migration/start/preview?${new URLSearchParams({ retry: String(retry), errorThresholdPct: String(thresholdPct) })}`, { signal }),
-    refetchInterval: 10_000,
-    placeholderData: (prev) => prev,
-    retry: false,
-  });
-}
-
 /** What this start will do, from kept counts and the cached dry run (a preview never scans the table). */
 function StartSummary({
   p,
@@ -188,8 +177,8 @@ function StartSummary({
   const compute = async () => {
     setComputing(true);
     try {
-      await apiFetch("/api/prestamos/migration/preflight");
-      await qc.invalidateQueries({ queryKey: ["migration", "start-preview"] });
+      await apiFetch(paths.preflight());
+      await qc.invalidateQueries({ queryKey: keys.startPreviews });
       onComputed();
     } finally {
       setComputing(false);

@@ -5,7 +5,6 @@
  * words; every signal on a small chart with its threshold line; the levels, editable by admins;
  * the recent episodes. Polls GET …/throttle, the route scripts use.
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Line, LineChart, ReferenceLine, ResponsiveContainer, YAxis } from "recharts";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
@@ -14,12 +13,12 @@ import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { inputClass, Notice } from "@/components/ui/form";
 import { Skeleton } from "@/components/ui/skeleton";
-import { apiFetch, errorMessage } from "@/lib/api/client";
+import { errorMessage } from "@/lib/api/client";
+import { usePatchThrottle, useThrottle, type ThrottlePatchInput } from "@/lib/api/queries";
 import { describeReason, formatSignalValue, type SignalId, type SignalState } from "@/lib/migration/vocabulary";
 import { fmtDuration, fmtTime } from "@/lib/format";
 import type { ThrottleDTO } from "@/lib/migration/throttle";
 
-const THROTTLE_KEY = ["throttle"] as const;
 type Signal = ThrottleDTO["signals"][number];
 
 const STATE_LOOK: Record<SignalState, { tone: BadgeTone; label: string }> = {
@@ -35,13 +34,7 @@ const STATE_LOOK: Record<SignalState, { tone: BadgeTone; label: string }> = {
 const UNIT_HINT: Record<Signal["unit"], string> = { ms: "ms", bytes: "bytes", ratio: "× baseline", count: "sessions", "bytes/s": "bytes/s", segments: "segments" };
 
 export function ThrottlePanel({ isAdmin }: { isAdmin: boolean }) {
-  const q = useQuery({
-    queryKey: THROTTLE_KEY,
-    queryFn: ({ signal }) => apiFetch<ThrottleDTO>("/api/prestamos/migration/throttle", { signal }),
-    refetchInterval: 1000,
-    refetchIntervalInBackground: false,
-    retry: false,
-  });
+  const q = useThrottle();
   if (q.isPending) {
     return (
       <Card title="Throttle" description="Reading the signals…">
@@ -182,15 +175,8 @@ const draftOf = (t: ThrottleDTO): Draft =>
   Object.fromEntries(t.signals.map((s) => [s.id, { enabled: s.enabled, threshold: String(s.threshold), resume: String(s.resume), critical: String(s.critical) }])) as Draft;
 
 function LevelsEditor({ t, isAdmin }: { t: ThrottleDTO; isAdmin: boolean }) {
-  const qc = useQueryClient();
   const [draft, setDraft] = useState<Draft | null>(null);
-  const save = useMutation({
-    mutationFn: (body: unknown) => apiFetch<ThrottleDTO>("/api/prestamos/migration/throttle", { method: "PATCH", body }),
-    onSuccess: (next) => {
-      qc.setQueryData(THROTTLE_KEY, next);
-      setDraft(null);
-    },
-  });
+  const save = usePatchThrottle(() => setDraft(null));
   const current = draft ?? draftOf(t);
   const patch: Record<string, Record<string, unknown>> = {};
   let invalid = false;
@@ -216,7 +202,7 @@ function LevelsEditor({ t, isAdmin }: { t: ThrottleDTO; isAdmin: boolean }) {
         className="overflow-x-auto px-3 pb-3"
         onSubmit={(e) => {
           e.preventDefault();
-          if (dirty && !invalid) save.mutate(patch);
+          if (dirty && !invalid) save.mutate(patch as ThrottlePatchInput);
         }}
       >
         <table className="w-full text-sm">

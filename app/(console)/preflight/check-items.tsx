@@ -1,11 +1,12 @@
 "use client";
 
-import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useId, useState } from "react";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { apiFetch, errorMessage } from "@/lib/api/client";
+import { errorMessage } from "@/lib/api/client";
+import type { ConfirmPhase } from "@/lib/migration/vocabulary";
+import { useConfirmation } from "@/lib/api/queries";
 import type { CheckItem, ItemState } from "@/lib/migration/preflight";
 
 /** The items of the pre-flight and of the checklist: state, figure, why it matters, evidence, and the confirm controls. */
@@ -119,19 +120,14 @@ const PLACEHOLDER: Record<string, string> = {
 const inputClass =
   "h-8 w-80 max-w-full rounded-lg border-0 bg-white px-3 text-sm text-zinc-900 shadow-sm ring-1 ring-inset ring-zinc-300 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900";
 
-function ConfirmControl({ phase, item, confirmed, onChanged }: { phase: string; item: string; confirmed: boolean; onChanged: () => void }) {
+function ConfirmControl({ phase, item, confirmed, onChanged }: { phase: ConfirmPhase; item: string; confirmed: boolean; onChanged: () => void }) {
   const id = useId();
   const [reference, setReference] = useState("");
-  const m = useMutation({
-    mutationFn: (action: "confirm" | "withdraw") =>
-      apiFetch(`/api/prestamos/migration/${phase}/${action}`, { method: "POST", body: action === "confirm" ? { item, reference: reference || undefined } : { item } }),
-    onSuccess: () => setReference(""),
-    onSettled: onChanged,
-  });
+  const m = useConfirmation(phase, { onSuccess: () => setReference(""), onSettled: onChanged });
   return (
     <div className="mt-2.5">
       {confirmed ? (
-        <Button size="sm" variant="secondary" onClick={() => m.mutate("withdraw")} disabled={m.isPending}>
+        <Button size="sm" variant="secondary" onClick={() => m.mutate({ action: "withdraw", item })} disabled={m.isPending}>
           {m.isPending ? "Withdrawing…" : "Withdraw confirmation"}
         </Button>
       ) : (
@@ -139,7 +135,7 @@ function ConfirmControl({ phase, item, confirmed, onChanged }: { phase: string; 
           className="flex flex-wrap items-center gap-2"
           onSubmit={(e) => {
             e.preventDefault();
-            m.mutate("confirm");
+            m.mutate({ action: "confirm", item, reference: reference || undefined });
           }}
         >
           <label htmlFor={`${id}-ref`} className="sr-only">

@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useId, useState } from "react";
 import { LiveStatus } from "@/components/console/live-status";
@@ -8,47 +8,36 @@ import { PageHeader } from "@/components/console/page-header";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
-import { apiFetch, errorMessage } from "@/lib/api/client";
+import { errorMessage } from "@/lib/api/client";
+import { START_ANYWAY } from "@/lib/migration/vocabulary";
+import { keys, pollMs, usePreflight, usePreflightSettings, useRefreshPreflight } from "@/lib/api/queries";
 import { fmtTime } from "@/lib/format";
 import type { PreflightReport } from "@/lib/migration/preflight";
 import { CheckItems, Summary } from "./check-items";
 
-export const PREFLIGHT_KEY = ["migration", "preflight"] as const;
-const POLL_MS = 15_000;
 
 const OVERALL = {
   pass: { cls: "border-emerald-200 bg-emerald-50 text-emerald-900", text: "Every measured item passes. A run can start." },
   warn: { cls: "border-amber-200 bg-amber-50 text-amber-900", text: "Warnings only: a run can start; read them first." },
   fail: {
     cls: "border-red-200 bg-red-50 text-red-900",
-    text: 'An item fails. Fix it first; a start over it needs the typed confirmation "START ANYWAY" (the API: confirmPreflight), recorded with the run.',
+    text: `An item fails. Fix it first; a start over it needs the typed confirmation "${START_ANYWAY}" (the API: confirmPreflight), recorded with the run.`,
   },
 } as const;
 
 export function PreflightClient({ initialData, isAdmin }: { initialData: PreflightReport; isAdmin: boolean }) {
   const qc = useQueryClient();
-  const q = useQuery({
-    queryKey: PREFLIGHT_KEY,
-    queryFn: ({ signal }) => apiFetch<PreflightReport>("/api/prestamos/migration/preflight", { signal }),
-    initialData,
-    initialDataUpdatedAt: Date.parse(initialData.checkedAt) || undefined,
-    refetchInterval: POLL_MS,
-    staleTime: 0,
-    retry: false,
-  });
-  const refresh = useMutation({
-    mutationFn: () => apiFetch<PreflightReport>("/api/prestamos/migration/preflight?refresh=1"),
-    onSuccess: (data) => qc.setQueryData(PREFLIGHT_KEY, data),
-  });
+  const q = usePreflight(initialData);
+  const refresh = useRefreshPreflight();
   const r = q.data;
-  const invalidate = () => qc.invalidateQueries({ queryKey: PREFLIGHT_KEY });
+  const invalidate = () => qc.invalidateQueries({ queryKey: keys.preflight });
 
   return (
     <div className="flex flex-col gap-6">
       <PageHeader
         title="Pre-flight"
-        description="What must hold before a run starts: the database, the legacy tables as the contract expects them, a quiet period, the dry run, and what a person confirms. Failing items block a start unless an admin types START ANYWAY; warnings are shown, never blocking."
-        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={POLL_MS} isFetching={q.isFetching} />}
+        description={`What must hold before a run starts: the database, the legacy tables as the contract expects them, a quiet period, the dry run, and what a person confirms. Failing items block a start unless an admin types ${START_ANYWAY}; warnings are shown, never blocking.`}
+        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={pollMs.preflight} isFetching={q.isFetching} />}
       />
 
       <div className={cn("rounded-xl border px-5 py-4", OVERALL[r.overall].cls)} role="status" data-testid="preflight-overall" data-state={r.overall}>
@@ -121,10 +110,7 @@ function CopyButton({ text }: { text: string }) {
 function ThresholdCard({ r, isAdmin, onChanged }: { r: PreflightReport; isAdmin: boolean; onChanged: () => void }) {
   const id = useId();
   const [value, setValue] = useState(String(r.settings.maxWritesPerSecond));
-  const m = useMutation({
-    mutationFn: (n: number) => apiFetch("/api/prestamos/migration/preflight/settings", { method: "PUT", body: { maxWritesPerSecond: n } }),
-    onSettled: onChanged,
-  });
+  const m = usePreflightSettings({ onSettled: onChanged });
   const n = Number(value);
   const invalid = value.trim() === "" || !Number.isFinite(n) || n < 0;
   return (
@@ -137,7 +123,7 @@ function ThresholdCard({ r, isAdmin, onChanged }: { r: PreflightReport; isAdmin:
           className="flex flex-wrap items-end gap-2"
           onSubmit={(e) => {
             e.preventDefault();
-            if (!invalid) m.mutate(n);
+            if (!invalid) m.mutate({ maxWritesPerSecond: n });
           }}
         >
           <label htmlFor={`${id}-t`} className="flex flex-col gap-1 text-sm font-medium text-zinc-700">

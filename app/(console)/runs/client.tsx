@@ -1,6 +1,5 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { LiveStatus } from "@/components/console/live-status";
 import { PageHeader } from "@/components/console/page-header";
@@ -8,32 +7,22 @@ import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Pager } from "@/components/ui/pager";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
-import { apiFetch } from "@/lib/api/client";
+import { pollMs, useRuns } from "@/lib/api/queries";
 import { fmtDuration, fmtId, fmtInt, fmtPct, fmtPctOf, fmtTime } from "@/lib/format";
 import type { RunsPage } from "@/lib/migration/run-history";
 import { RunStateBadge } from "../migration/run-status";
 import { settingsInWords } from "./run-words";
 
-const POLL_MS = 5_000;
 
 export function RunsClient({ initialData, query, badQuery }: { initialData: RunsPage; query: { before: number | null; limit: number }; badQuery: boolean }) {
-  const qs = new URLSearchParams({ limit: String(query.limit) });
-  if (query.before !== null) qs.set("before", String(query.before));
-  const q = useQuery({
-    queryKey: ["migration", "runs", query],
-    queryFn: ({ signal }) => apiFetch<RunsPage>(`/api/prestamos/migration/runs?${qs}`, { signal }),
-    initialData,
-    refetchInterval: POLL_MS,
-    staleTime: 0,
-    retry: false,
-  });
+  const q = useRuns(query, initialData);
   const d = q.data;
   return (
     <div className="flex flex-col gap-6">
       <PageHeader
         title="Runs"
         description="Every run, newest first: who started it, how long it took, how it ended and why, and the settings it ran with. Open one for its batches and charts."
-        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={POLL_MS} isFetching={q.isFetching} />}
+        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={pollMs.runs} isFetching={q.isFetching} />}
       />
       {badQuery && <p className="-mt-3 text-sm text-amber-800">The address held an invalid page; showing the newest runs.</p>}
       {d.items.length === 0 ? (

@@ -1,6 +1,5 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { LiveStatus } from "@/components/console/live-status";
@@ -12,11 +11,10 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Field, inputClass, Notice } from "@/components/ui/form";
 import { Stat } from "@/components/ui/stat";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
-import { apiFetch } from "@/lib/api/client";
+import { pollMs, useCreateTestData, useRemoveTestData, useTestData } from "@/lib/api/queries";
 import { fmtInt, fmtPct, fmtTime } from "@/lib/format";
-import type { CreatedTestData, DeletedTestData, TestDataList } from "@/lib/migration/test-data";
+import type { TestDataList } from "@/lib/migration/test-data";
 
-const KEY = ["test-data"] as const;
 const REMOVE = "REMOVE TEST DATA";
 
 export function TestDataClient({
@@ -30,13 +28,7 @@ export function TestDataClient({
   defaults: { count: number; dirtyPct: number; seed: number };
   maxCount: number;
 }) {
-  const q = useQuery({
-    queryKey: KEY,
-    queryFn: ({ signal }) => apiFetch<TestDataList>("/api/prestamos/test/data", { signal }),
-    initialData,
-    refetchInterval: 10_000,
-    retry: false,
-  });
+  const q = useTestData(initialData);
   const d = q.data;
   const t = d.totals;
   return (
@@ -44,7 +36,7 @@ export function TestDataClient({
       <PageHeader
         title="Test data"
         description="Legacy prestamos and pagos made by the generator, in every dirty real-world form, some broken on purpose across every failure code, plus orphan pagos. Each row is tracked, so removing test data removes nothing else."
-        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={10_000} isFetching={q.isFetching} />}
+        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={pollMs.testData} isFetching={q.isFetching} />}
       />
       <dl className="grid grid-cols-2 gap-4 md:grid-cols-4">
         <Stat label="Sets" value={fmtInt(t.sets)} />
@@ -114,15 +106,10 @@ export function TestDataClient({
 }
 
 function CreateData({ defaults, maxCount }: { defaults: { count: number; dirtyPct: number; seed: number }; maxCount: number }) {
-  const qc = useQueryClient();
   const [count, setCount] = useState(String(defaults.count));
   const [dirty, setDirty] = useState(String(defaults.dirtyPct));
   const [seed, setSeed] = useState(String(defaults.seed));
-  const create = useMutation({
-    // Sent as typed: the API's 400 names a bad field, shown below.
-    mutationFn: () => apiFetch<CreatedTestData>("/api/prestamos/test/create-data", { method: "POST", body: { count: Number(count), dirtyPct: Number(dirty), seed: Number(seed) } }),
-    onSettled: () => qc.invalidateQueries({ queryKey: KEY }),
-  });
+  const create = useCreateTestData();
   const bad = [count, dirty, seed].some((v) => v.trim() === "" || !Number.isFinite(Number(v)));
   return (
     <Card title="Create test data" description="Deterministic for a seed: the same seed, count and dirty % make the same rows.">
@@ -130,7 +117,8 @@ function CreateData({ defaults, maxCount }: { defaults: { count: number; dirtyPc
         className="flex flex-col gap-3"
         onSubmit={(e) => {
           e.preventDefault();
-          if (!bad) create.mutate();
+          // Sent as typed: the API's 400 names a bad field, shown below.
+          if (!bad) create.mutate({ count: Number(count), dirtyPct: Number(dirty), seed: Number(seed) });
         }}
       >
         <div className="grid grid-cols-3 gap-3">
@@ -167,20 +155,15 @@ function CreateData({ defaults, maxCount }: { defaults: { count: number; dirtyPc
 }
 
 function RemoveData({ hasData }: { hasData: boolean }) {
-  const qc = useQueryClient();
   const [confirm, setConfirm] = useState("");
-  const remove = useMutation({
-    mutationFn: () => apiFetch<DeletedTestData>("/api/prestamos/test/data", { method: "DELETE" }),
-    onSuccess: () => setConfirm(""),
-    onSettled: () => qc.invalidateQueries({ queryKey: KEY }),
-  });
+  const remove = useRemoveTestData({ onSuccess: () => setConfirm("") });
   return (
     <Card title="Remove all test data" description="Deletes exactly the tracked rows: legacy prestamos and pagos of every set (the demo data is a set too), their new rows, states and failures. Other rows are untouched." className="border-red-200">
       <form
         className="flex flex-col gap-3"
         onSubmit={(e) => {
           e.preventDefault();
-          if (confirm === REMOVE) remove.mutate();
+          if (confirm === REMOVE) remove.mutate(undefined);
         }}
       >
         <Field

@@ -1,6 +1,5 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { LiveStatus } from "@/components/console/live-status";
 import { PageHeader } from "@/components/console/page-header";
@@ -11,21 +10,14 @@ import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Field, inputClass, Notice } from "@/components/ui/form";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
-import { apiFetch } from "@/lib/api/client";
+import { pollMs, useCreateToken, useRevokeToken, useTokens } from "@/lib/api/queries";
 import { fmtTime } from "@/lib/format";
 import type { CreatedToken, TokenDto } from "@/lib/auth/tokens";
 
 type Role = TokenDto["role"];
-const TOKENS_KEY = ["tokens"] as const;
 
 export function TokensClient({ initialTokens }: { initialTokens: TokenDto[] }) {
-  const q = useQuery({
-    queryKey: TOKENS_KEY,
-    queryFn: async ({ signal }) => (await apiFetch<{ tokens: TokenDto[] }>("/api/tokens", { signal })).tokens,
-    initialData: initialTokens,
-    refetchInterval: 15_000,
-    retry: false,
-  });
+  const q = useTokens(initialTokens);
   const tokens = q.data;
   const live = tokens.filter((t) => tokenStatus(t) === "active").length;
 
@@ -34,7 +26,7 @@ export function TokensClient({ initialTokens }: { initialTokens: TokenDto[] }) {
       <PageHeader
         title="API tokens"
         description="Scripts call the console's API with Authorization: Bearer <token>. Admin tokens may do everything, reviewer tokens may only read. Tokens are stored hashed: the console cannot show one again."
-        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={15_000} isFetching={q.isFetching} />}
+        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={pollMs.tokens} isFetching={q.isFetching} />}
       />
       <div className="rounded-xl border border-sky-200 bg-sky-50/60 px-5 py-3 text-sm text-sky-900">
         <strong className="font-semibold">Creating tokens from a shell?</strong> With the embedded database (no <code className="font-mono text-[13px]">DATABASE_URL</code>),{" "}
@@ -76,22 +68,17 @@ export function TokensClient({ initialTokens }: { initialTokens: TokenDto[] }) {
 }
 
 function CreateToken() {
-  const qc = useQueryClient();
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("reviewer");
   const [expiresInDays, setExpiresInDays] = useState("90");
-  const create = useMutation({
-    mutationFn: () => apiFetch<CreatedToken>("/api/tokens", { method: "POST", body: { name, role, ...(expiresInDays ? { expiresInDays: Number(expiresInDays) } : {}) } }),
-    onSuccess: () => setName(""),
-    onSettled: () => qc.invalidateQueries({ queryKey: TOKENS_KEY }),
-  });
+  const create = useCreateToken({ onSuccess: () => setName("") });
   return (
     <Card title="Create a token" description="Name it for what uses it (a script, a CI job), so the list says who has access.">
       <form
         className="grid grid-cols-1 gap-3 md:grid-cols-[1fr_13rem_10rem_auto] md:items-end"
         onSubmit={(e) => {
           e.preventDefault();
-          create.mutate();
+          create.mutate({ name, role, ...(expiresInDays ? { expiresInDays: Number(expiresInDays) } : {}) });
         }}
       >
         <Field label="Token name">
@@ -177,15 +164,8 @@ function tokenStatus(t: TokenDto): "active" | "revoked" | "expired" {
 
 function TokenRow({ t }: { t: TokenDto }) {
   const status = tokenStatus(t);
-  const qc = useQueryClient();
   const [confirming, setConfirming] = useState(false);
-  const revoke = useMutation({
-    mutationFn: () => apiFetch<TokenDto>(`/api/tokens/${t.id}`, { method: "DELETE" }),
-    onSettled: () => {
-      setConfirming(false);
-      return qc.invalidateQueries({ queryKey: TOKENS_KEY });
-    },
-  });
+  const revoke = useRevokeToken(t.id, { onSettled: () => setConfirming(false) });
   return (
     <>
       <Tr className={status !== "active" ? "text-zinc-400" : undefined}>
@@ -219,7 +199,7 @@ function TokenRow({ t }: { t: TokenDto }) {
               </Button>
             ) : (
               <span className="flex items-center gap-2">
-                <Button size="sm" variant="danger" autoFocus disabled={revoke.isPending} onClick={() => revoke.mutate()}>
+                <Button size="sm" variant="danger" autoFocus disabled={revoke.isPending} onClick={() => revoke.mutate(undefined)}>
                   {revoke.isPending ? "Revoking…" : "Yes, revoke"}
                 </Button>
                 <Button size="sm" variant="ghost" onClick={() => setConfirming(false)}>

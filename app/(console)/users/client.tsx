@@ -1,6 +1,5 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { LiveStatus } from "@/components/console/live-status";
 import { PageHeader } from "@/components/console/page-header";
@@ -10,24 +9,17 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Field, inputClass, Notice } from "@/components/ui/form";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
-import { apiFetch } from "@/lib/api/client";
+import { pollMs, useCreateUser, useUpdateUser, useUsers } from "@/lib/api/queries";
 import { fmtTime } from "@/lib/format";
 import type { UserDto } from "@/lib/auth/users";
 
 type Role = UserDto["role"];
-const USERS_KEY = ["users"] as const;
 const MIN_PASSWORD = 12;
 const selectClass =
   "h-8 w-28 rounded-lg border-0 bg-white pl-2.5 pr-7 text-sm text-zinc-900 shadow-sm ring-1 ring-inset ring-zinc-300 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900 disabled:bg-zinc-50 disabled:text-zinc-500";
 
 export function UsersClient({ initialUsers, isAdmin, me }: { initialUsers: UserDto[]; isAdmin: boolean; me: string }) {
-  const q = useQuery({
-    queryKey: USERS_KEY,
-    queryFn: async ({ signal }) => (await apiFetch<{ users: UserDto[] }>("/api/users", { signal })).users,
-    initialData: initialUsers,
-    refetchInterval: 10_000,
-    retry: false,
-  });
+  const q = useUsers(initialUsers);
   const users = q.data;
   const activeAdmins = users.filter((u) => u.role === "admin" && !u.disabled).length;
 
@@ -40,7 +32,7 @@ export function UsersClient({ initialUsers, isAdmin, me }: { initialUsers: UserD
             ? "Who may sign in to the console. Admins steer the migration, reviewers read everything and change nothing. The last active admin cannot be demoted or disabled (409)."
             : "Who may sign in to the console. You are a reviewer: an admin manages users."
         }
-        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={10_000} isFetching={q.isFetching} />}
+        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={pollMs.users} isFetching={q.isFetching} />}
       />
       {isAdmin && <CreateUser />}
       <Table caption="Console users">
@@ -68,20 +60,17 @@ export function UsersClient({ initialUsers, isAdmin, me }: { initialUsers: UserD
 }
 
 function CreateUser() {
-  const qc = useQueryClient();
   const [email, setEmail] = useState("");
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("reviewer");
   const [password, setPassword] = useState("");
-  const create = useMutation({
-    mutationFn: () => apiFetch<UserDto>("/api/users", { method: "POST", body: { email, ...(name.trim() ? { name } : {}), role, password } }),
+  const create = useCreateUser({
     onSuccess: () => {
       setEmail("");
       setName("");
       setPassword("");
       setRole("reviewer");
     },
-    onSettled: () => qc.invalidateQueries({ queryKey: USERS_KEY }),
   });
   const short = password.length > 0 && password.length < MIN_PASSWORD;
   return (
@@ -90,7 +79,7 @@ function CreateUser() {
         className="grid grid-cols-1 gap-3 md:grid-cols-[1.4fr_1fr_8rem_1.2fr_auto] md:items-start"
         onSubmit={(e) => {
           e.preventDefault();
-          create.mutate();
+          create.mutate({ email, ...(name.trim() ? { name } : {}), role, password });
         }}
       >
         <Field label="E-mail">
@@ -125,12 +114,10 @@ function CreateUser() {
 }
 
 function UserRow({ u, isAdmin, isMe, lastAdmin }: { u: UserDto; isAdmin: boolean; isMe: boolean; lastAdmin: boolean }) {
-  const qc = useQueryClient();
   const [resetting, setResetting] = useState(false);
   const [password, setPassword] = useState("");
   const [done, setDone] = useState<string | null>(null);
-  const update = useMutation({
-    mutationFn: (patch: { role?: Role; disabled?: boolean; password?: string }) => apiFetch<UserDto>(`/api/users/${u.id}`, { method: "PATCH", body: patch }),
+  const update = useUpdateUser(u.id, {
     onMutate: () => setDone(null),
     onSuccess: (_r, patch) => {
       setDone(
@@ -141,7 +128,6 @@ function UserRow({ u, isAdmin, isMe, lastAdmin }: { u: UserDto; isAdmin: boolean
         setResetting(false);
       }
     },
-    onSettled: () => qc.invalidateQueries({ queryKey: USERS_KEY }),
   });
   const cols = isAdmin ? 6 : 5;
   return (

@@ -1,6 +1,5 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { JobFreshness } from "@/components/console/job-freshness";
 import { LiveStatus } from "@/components/console/live-status";
@@ -10,33 +9,23 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Card } from "@/components/ui/card";
 import { Stat } from "@/components/ui/stat";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
-import { apiFetch } from "@/lib/api/client";
+import { paths, pollMs, useVerify, type VerifyResponse } from "@/lib/api/queries";
 import { FAILURE_CODE_TEXT } from "@/components/console/failure-codes";
 import { fmtDuration, fmtInt, fmtPct, fmtTime } from "@/lib/format";
-import type { Freshness } from "@/lib/migration/jobs";
 import type { VerifyReport } from "@/lib/migration/verify";
 
-const POLL_MS = 60_000;
 
-type VerifyResponse = { report: VerifyReport | null; freshness: Freshness };
 
 export function VerifyClient({ initialData }: { initialData: VerifyResponse }) {
-  const q = useQuery({
-    queryKey: ["migration", "verify"],
-    queryFn: ({ signal }) => apiFetch<VerifyResponse>("/api/prestamos/migration/verify", { signal }),
-    initialData,
-    refetchInterval: (query) => (query.state.data?.freshness.refreshing ? 2_000 : POLL_MS),
-    staleTime: 0,
-    retry: false,
-  });
+  const q = useVerify(initialData);
   return (
     <div className="flex flex-col gap-6">
       <PageHeader
         title="Verify"
         description="The system before and after: what the legacy tables hold, what the rules would refuse (a dry run over the whole table that writes nothing), and the state of the new tables and change capture. It reads every legacy prestamo, so it runs in the background, one at a time."
-        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={POLL_MS} isFetching={q.isFetching} />}
+        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={pollMs.verify} isFetching={q.isFetching} />}
       />
-      <JobFreshness f={q.data.freshness} askPath={"/api/prestamos/migration/verify?fresh=1"} onAsked={q.refetch} what="verify report" />
+      <JobFreshness f={q.data.freshness} askPath={paths.verify(true)} onAsked={q.refetch} what="verify report" />
       {q.data.report ? (
         <VerifyBody r={q.data.report} />
       ) : (

@@ -1,59 +1,33 @@
 "use client";
 
 import { useState } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { PageHeader } from "@/components/console/page-header";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
-import { apiFetch, errorMessage } from "@/lib/api/client";
+import { errorMessage } from "@/lib/api/client";
+import { type CreateWebhookInput, useCreateWebhook, useDeleteWebhook, useDeliveries, useToggleWebhook, useWebhooks } from "@/lib/api/queries";
 import { ENGINE_EVENTS } from "@/lib/migration/vocabulary";
 import type { DeliveryDTO, WebhookDTO } from "@/lib/webhooks/webhooks";
 
 const STATUS_TONE: Record<DeliveryDTO["status"], BadgeTone> = { pending: "warning", delivered: "success", failed: "danger" };
 
-async function fetchDeliveries(webhooks: WebhookDTO[]): Promise<DeliveryDTO[]> {
-  const pages = await Promise.all(webhooks.map((w) => apiFetch<{ deliveries: DeliveryDTO[] }>(`/api/webhooks/${w.id}/deliveries?limit=20`)));
-  return pages.flatMap((p) => p.deliveries).sort((a, b) => b.id - a.id).slice(0, 50);
-}
-
 export function WebhooksClient({ initialWebhooks, initialDeliveries, isAdmin }: { initialWebhooks: WebhookDTO[]; initialDeliveries: DeliveryDTO[]; isAdmin: boolean }) {
-  const qc = useQueryClient();
-  const hooks = useQuery({
-    queryKey: ["webhooks"],
-    queryFn: async () => (await apiFetch<{ webhooks: WebhookDTO[] }>("/api/webhooks")).webhooks,
-    initialData: initialWebhooks,
-    refetchInterval: 10_000,
-  });
-  const deliveries = useQuery({
-    queryKey: ["webhook-deliveries", hooks.data.map((h) => h.id).join(",")],
-    queryFn: () => fetchDeliveries(hooks.data),
-    initialData: initialDeliveries,
-    refetchInterval: 5_000,
-  });
+  const hooks = useWebhooks(initialWebhooks);
+  const deliveries = useDeliveries(hooks.data, initialDeliveries);
   const [url, setUrl] = useState("");
   const [events, setEvents] = useState<string[]>([]);
   const [secret, setSecret] = useState<{ id: number; secret: string } | null>(null);
-  const refresh = () => qc.invalidateQueries({ queryKey: ["webhooks"] });
-
-  const create = useMutation({
-    mutationFn: () => apiFetch<{ webhook: WebhookDTO; secret: string }>("/api/webhooks", { method: "POST", body: events.length ? { url, events } : { url } }),
+  const create = useCreateWebhook({
     onSuccess: (r) => {
       setSecret({ id: r.webhook.id, secret: r.secret });
       setUrl("");
       setEvents([]);
-      void refresh();
     },
   });
-  const toggle = useMutation({
-    mutationFn: (w: WebhookDTO) => apiFetch(`/api/webhooks/${w.id}`, { method: "PATCH", body: { enabled: !w.enabled } }),
-    onSuccess: () => void refresh(),
-  });
-  const remove = useMutation({
-    mutationFn: (w: WebhookDTO) => apiFetch(`/api/webhooks/${w.id}`, { method: "DELETE" }),
-    onSuccess: () => void refresh(),
-  });
+  const toggle = useToggleWebhook();
+  const remove = useDeleteWebhook();
   const urlOf = (id: number) => hooks.data.find((h) => h.id === id)?.url ?? `#${id}`;
 
   return (
@@ -68,7 +42,7 @@ export function WebhooksClient({ initialWebhooks, initialDeliveries, isAdmin }: 
             className="space-y-3"
             onSubmit={(e) => {
               e.preventDefault();
-              create.mutate();
+              create.mutate(events.length ? { url, events: events as CreateWebhookInput["events"] } : { url });
             }}
           >
             <label className="block text-sm">

@@ -1,6 +1,5 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { LiveStatus } from "@/components/console/live-status";
@@ -11,34 +10,19 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
-import { apiFetch, errorMessage } from "@/lib/api/client";
+import { errorMessage } from "@/lib/api/client";
+import { pollMs, useAuditOf, useMigrateOne, usePrestamoDiff, useRollbackOne } from "@/lib/api/queries";
 import type { AuditPage } from "@/lib/audit-query";
 import { fmtCents, fmtInt, fmtTime } from "@/lib/format";
 import type { DiffLine, DiffValue, PagoDiff, PrestamoDiff } from "@/lib/migration/consistency";
-import type { SingleOutcome } from "@/lib/migration/prestamo-actions";
 import { PlainValue, VisibleText, WhitespaceLegend } from "@/components/console/visible-text";
 
-const POLL_MS = 5000;
 const CENT_COLUMNS = new Set(["monto_cents", "total_pagado_cents", "saldo_cents"]);
 
 export function PrestamoClient({ id, initialDiff, initialAudit, isAdmin }: { id: number; initialDiff: PrestamoDiff; initialAudit: AuditPage; isAdmin: boolean }) {
-  const diffQ = useQuery({
-    queryKey: ["prestamo", id, "diff"],
-    queryFn: ({ signal }) => apiFetch<PrestamoDiff>(`/api/prestamos/migration/consistency/${id}`, { signal }),
-    initialData: initialDiff,
-    refetchInterval: POLL_MS,
-    staleTime: 0,
-    retry: false,
-  });
+  const diffQ = usePrestamoDiff(id, initialDiff);
   const target = `prestamo:${id}`;
-  const auditQ = useQuery({
-    queryKey: ["audit", { target }],
-    queryFn: ({ signal }) => apiFetch<AuditPage>(`/api/audit?target=${encodeURIComponent(target)}&limit=20`, { signal }),
-    initialData: initialAudit,
-    refetchInterval: POLL_MS * 2,
-    staleTime: 0,
-    retry: false,
-  });
+  const auditQ = useAuditOf(target, initialAudit);
   const d = diffQ.data;
   // Not migrated and no new row: nothing to compare yet, which is not a mismatch.
   const compared = d.newExists || d.state === "migrated";
@@ -60,7 +44,7 @@ export function PrestamoClient({ id, initialDiff, initialAudit, isAdmin }: { id:
           </span>
         }
         description="Each column of the new row against its rule applied to the legacy row as it is now, and the same for every pago."
-        aside={<LiveStatus updatedAt={diffQ.dataUpdatedAt} error={diffQ.error} intervalMs={POLL_MS} isFetching={diffQ.isFetching} />}
+        aside={<LiveStatus updatedAt={diffQ.dataUpdatedAt} error={diffQ.error} intervalMs={pollMs.prestamoDiff} isFetching={diffQ.isFetching} />}
       />
 
       <Overview d={d} />
@@ -140,20 +124,9 @@ function Overview({ d }: { d: PrestamoDiff }) {
 }
 
 function Actions({ id, d }: { id: number; d: PrestamoDiff }) {
-  const qc = useQueryClient();
   const [confirming, setConfirming] = useState(false);
-  const refresh = () => qc.invalidateQueries({ queryKey: ["prestamo", id] }).then(() => qc.invalidateQueries({ queryKey: ["audit"] }));
-  const single = useMutation({
-    mutationFn: () => apiFetch<SingleOutcome>(`/api/prestamos/migration/single/${id}`, { method: "POST" }),
-    onSettled: refresh,
-  });
-  const rollback = useMutation({
-    mutationFn: () => apiFetch<{ legacyId: number; state: "rolled_back"; pagosRemoved: number }>(`/api/prestamos/migration/rollback/${id}`, { method: "POST" }),
-    onSettled: () => {
-      setConfirming(false);
-      return refresh();
-    },
-  });
+  const single = useMigrateOne();
+  const rollback = useRollbackOne({ onSettled: () => setConfirming(false) });
   const last = [single, rollback].filter((m) => m.submittedAt > 0).sort((a, b) => b.submittedAt - a.submittedAt)[0];
   const verb = d.state === "migrated" ? "Re-sync" : "Migrate";
   const stillFails = d.failingNow.length > 0;
@@ -161,7 +134,7 @@ function Actions({ id, d }: { id: number; d: PrestamoDiff }) {
   return (
     <section aria-label="Actions" className="rounded-xl border border-zinc-200 bg-white px-5 py-4 shadow-sm">
       <div className="flex flex-wrap items-center gap-3">
-        <Button onClick={() => single.mutate()} disabled={single.isPending || !d.legacyExists || (stillFails && d.state !== "migrated")}>
+        <Button onClick={() => single.mutate(id)} disabled={single.isPending || !d.legacyExists || (stillFails && d.state !== "migrated")}>
           {single.isPending ? `${verb === "Re-sync" ? "Re-syncing" : "Migrating"}…` : verb}
         </Button>
         {!confirming ? (
@@ -171,7 +144,7 @@ function Actions({ id, d }: { id: number; d: PrestamoDiff }) {
         ) : (
           <span className="flex items-center gap-2 rounded-lg bg-amber-50 px-3 py-1.5 text-sm text-amber-900 ring-1 ring-inset ring-amber-200">
             Remove it and its pagos from the new tables?
-            <Button size="sm" variant="danger" onClick={() => rollback.mutate()} disabled={rollback.isPending} autoFocus>
+            <Button size="sm" variant="danger" onClick={() => rollback.mutate(id)} disabled={rollback.isPending} autoFocus>
               {rollback.isPending ? "Rolling back…" : "Yes, roll back"}
             </Button>
             <Button size="sm" variant="ghost" onClick={() => setConfirming(false)}>

@@ -1,6 +1,5 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { LiveStatus } from "@/components/console/live-status";
@@ -9,7 +8,7 @@ import { buttonClass } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Stat } from "@/components/ui/stat";
-import { apiFetch } from "@/lib/api/client";
+import { pollMs, useRun, useRunMetrics } from "@/lib/api/queries";
 import { fmtDec1, fmtDuration, fmtId, fmtInt, fmtPct, fmtPctOf, fmtTime } from "@/lib/format";
 import type { Metrics } from "@/lib/migration/metrics";
 import type { RunDetail } from "@/lib/migration/run-history";
@@ -23,21 +22,8 @@ type Recent = { id: number; status: RunDTO["status"]; startedAt: string | null }
 export function RunDetailClient({ initialDetail, initialMetrics, recent, limit }: { initialDetail: RunDetail; initialMetrics: Metrics; recent: Recent[]; limit: number }) {
   const router = useRouter();
   const id = initialDetail.run.id;
-  const live = (d: RunDetail | undefined) => Boolean(d?.run.active);
-  const dq = useQuery({
-    queryKey: ["migration", "run", id],
-    queryFn: ({ signal }) => apiFetch<RunDetail>(`/api/prestamos/migration/runs/${id}`, { signal }),
-    initialData: initialDetail,
-    refetchInterval: (q) => (live(q.state.data) ? 2000 : false),
-    retry: false,
-  });
-  const mq = useQuery({
-    queryKey: ["migration", "metrics", "run", id, limit],
-    queryFn: ({ signal }) => apiFetch<Metrics>(`/api/prestamos/migration/metrics?runId=${id}&limit=${limit}`, { signal }),
-    initialData: initialMetrics,
-    refetchInterval: live(dq.data) ? 2000 : false,
-    retry: false,
-  });
+  const dq = useRun(id, initialDetail);
+  const mq = useRunMetrics(id, limit, initialMetrics, dq.data.run.active);
   const { run, settings, preflight } = dq.data;
   const points = toPoints(mq.data.batches);
   const options = recent.some((r) => r.id === id) ? recent : [{ id, status: run.status, startedAt: run.startedAt }, ...recent];
@@ -72,7 +58,7 @@ export function RunDetailClient({ initialDetail, initialMetrics, recent, limit }
                 ))}
               </select>
             </label>
-            {run.active && <LiveStatus updatedAt={dq.dataUpdatedAt} error={dq.error ?? mq.error} intervalMs={2000} isFetching={dq.isFetching} />}
+            {run.active && <LiveStatus updatedAt={dq.dataUpdatedAt} error={dq.error ?? mq.error} intervalMs={pollMs.activeRun} isFetching={dq.isFetching} />}
           </div>
         }
       />

@@ -1,0 +1,129 @@
+/**
+ * The legacy prestamos with their migration state, for the explorer page and `GET /api/prestamos`.
+ * Keyset paging by legacy id: `p.id > after ORDER BY p.id LIMIT n+1` (or `< before` descending for
+ * the previous page), so a page costs an index range scan whatever the table size. State comes
+ * from a left join on migration_state (no row = pending, README), stale from capture_changes, the
+ * failure filter from migration_failures. The total counts the matching prestamos once per page.
+ */
+import { sql, type SQL } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { isoTime, queryOne, queryRows } from "@/db/sql";
+import type { PrestamoListState, PrestamosQuery } from "@/lib/api/schemas";
+
+type Exec = Pick<Db, "execute">;
+
+export interface PrestamoListItem {
+  id: number;
+  clienteNombre: string | null;
+  clienteDocumento: string | null;
+  monto: string | null;
+  moneda: string | null;
+  estado: string | null;
+  state: "pending" | "migrated" | "failed" | "rolled_back";
+  stale: boolean;
+  stateUpdatedAt: string | null;
+  pagos: number;
+  codes: string[];
+}
+
+export interface PrestamoListPage {
+  items: PrestamoListItem[];
+  /** Prestamos matching the filters and the search, over every page. */
+  total: number;
+  /** The id to pass as `after` for the next page, or null when this is the last. */
+  nextAfter: number | null;
+  /** The id to pass as `before` for the previous page, or null on the first. */
+  prevBefore: number | null;
+}
+
+const STATE_FILTER: Record<PrestamoListState, SQL> = {
+  pending: sql`s.legacy_id is null`,
+  migrated: sql`s.state = 'migrated'`,
+  failed: sql`s.state = 'failed'`,
+  rolled_back: sql`s.state = 'rolled_back'`,
+  stale: sql`s.state = 'migrated' and exists (select 1 from capture_changes c where c.prestamo_id = p.id)`,
+};
+
+const INT4 = /^-?[0-9]{1,10}$/;
+
+/** A search term matches the legacy id exactly, or a part of the cliente's name or documento (case-insensitive). */
+function searchFilter(q: string): SQL {
+  const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const text = sql`(p.cliente_nombre ilike ${pattern} or p.cliente_documento ilike ${pattern})`;
+  const id = INT4.test(q) ? Number(q) : NaN;
+  return Math.abs(id) <= 2147483647 ? sql`(p.id = ${id} or ${text})` : text;
+}
+
+type Filters = Omit<PrestamosQuery, "after" | "before" | "limit">;
+
+function filterConditions(q: Filters): SQL[] {
+  const conds: SQL[] = [];
+  if (q.state) conds.push(STATE_FILTER[q.state]);
+  if (q.code) conds.push(sql`exists (select 1 from migration_failures f where f.legacy_id = p.id and f.code = ${q.code})`);
+  if (q.q) conds.push(searchFilter(q.q));
+  return conds;
+}
+
+const whereOf = (conds: SQL[]) => (conds.length ? sql`where ${sql.join(conds, sql` and `)}` : sql``);
+
+export async function listPrestamos(db: Exec, q: PrestamosQuery): Promise<PrestamoListPage> {
+  const backwards = q.before !== undefined && q.after === undefined;
+  const filters = filterConditions(q);
+  const conds = [...filters];
+  if (backwards) conds.push(sql`p.id < ${q.before}`);
+  else if (q.after !== undefined) conds.push(sql`p.id > ${q.after}`);
+
+  const raw = await queryRows<{
+    id: number;
+    cliente_nombre: string | null;
+    cliente_documento: string | null;
+    monto: string | null;
+    moneda: string | null;
+    estado: string | null;
+    state: PrestamoListItem["state"] | null;
+    updated_at: unknown;
+    stale: boolean;
+    pagos: number;
+    codes: string | null;
+  }>(
+    db,
+    sql`select p.id, p.cliente_nombre, p.cliente_documento, p.monto::text as monto, p.moneda, p.estado, s.state, s.updated_at,
+               exists (select 1 from capture_changes c where c.prestamo_id = p.id) as stale,
+               (select count(*) from pagos_prestamo g where g.prestamo_id = p.id)::int as pagos,
+               (select string_agg(distinct f.code, ',') from migration_failures f where f.legacy_id = p.id) as codes
+        from prestamos p
+        left join migration_state s on s.legacy_id = p.id
+        ${whereOf(conds)}
+        order by p.id ${backwards ? sql`desc` : sql`asc`}
+        limit ${q.limit + 1}`,
+  );
+  const counted = await queryOne<{ n: unknown }>(
+    db,
+    sql`select count(*)::int as n from prestamos p left join migration_state s on s.legacy_id = p.id ${whereOf(filters)}`,
+  );
+
+  const more = raw.length > q.limit;
+  const page = raw.slice(0, q.limit);
+  if (backwards) page.reverse();
+  const items: PrestamoListItem[] = page.map((r) => ({
+    id: Number(r.id),
+    clienteNombre: r.cliente_nombre,
+    clienteDocumento: r.cliente_documento,
+    monto: r.monto,
+    moneda: r.moneda,
+    estado: r.estado,
+    state: r.state ?? "pending",
+    stale: Boolean(r.stale) && r.state === "migrated",
+    stateUpdatedAt: isoTime(r.updated_at),
+    pagos: Number(r.pagos),
+    codes: r.codes ? r.codes.split(",") : [],
+  }));
+  const first = items[0]?.id ?? null;
+  const last = items[items.length - 1]?.id ?? null;
+  return {
+    items,
+    total: Number(counted?.n ?? 0),
+    nextAfter: last === null ? null : backwards || more ? last : null,
+    prevBefore: first === null ? null : backwards ? (more ? first : null) : q.after !== undefined ? first : null,
+  };
+}
