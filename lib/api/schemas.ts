@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Role as RoleName } from "@/db/schema/auth";
-import { FAILURE_CODE_NAMES, MISMATCH_CATEGORIES } from "@/lib/migration/vocabulary";
+import { FAILURE_CODE_NAMES, MISMATCH_CATEGORIES, PRESTAMO_LIST_STATES } from "@/lib/migration/vocabulary";
+import type { PrestamoListQuery } from "@/lib/migration/prestamo-list";
 
 /**
  * Zod schemas shared by the route handlers and the pages' forms and URL state
@@ -135,8 +136,7 @@ export const RunsQuery = z.object({ before: PositiveIntString.optional(), limit:
 export type RunsQuery = z.infer<typeof RunsQuery>;
 
 /** The prestamo explorer's filters: a legacy prestamo's migration state, "stale" = migrated and changed since. */
-export const PRESTAMO_LIST_STATES = ["pending", "migrated", "failed", "rolled_back", "stale"] as const;
-export type PrestamoListState = (typeof PRESTAMO_LIST_STATES)[number];
+export { PRESTAMO_LIST_STATES, type PrestamoListState } from "@/lib/migration/vocabulary";
 
 /** GET /api/prestamos: filters, a search (a legacy id, or part of the cliente's name or documento) and keyset cursors. */
 export const PrestamosQuery = z.object({
@@ -148,6 +148,8 @@ export const PrestamosQuery = z.object({
   limit: ReadLimit,
 });
 export type PrestamosQuery = z.infer<typeof PrestamosQuery>;
+// The engine's own shape of the same query: the schema must keep to it.
+PrestamosQuery satisfies z.ZodType<PrestamoListQuery>;
 
 export const StartPreviewQuery = z.object({
   retry: z.enum(["true", "false"]).optional().transform((v) => v === "true"),

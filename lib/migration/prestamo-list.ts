@@ -8,7 +8,18 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
-import type { PrestamoListState, PrestamosQuery } from "@/lib/api/schemas";
+import type { FailureCode } from "./rules";
+import type { PrestamoListState } from "./vocabulary";
+
+/** What GET /api/prestamos asks (lib/api/schemas.ts parses the address into it). */
+export interface PrestamoListQuery {
+  state?: PrestamoListState;
+  code?: FailureCode;
+  q?: string;
+  after?: number;
+  before?: number;
+  limit: number;
+}
 
 type Exec = Pick<Db, "execute">;
 
@@ -54,7 +65,7 @@ function searchFilter(q: string): SQL {
   return Math.abs(id) <= 2147483647 ? sql`(p.id = ${id} or ${text})` : text;
 }
 
-type Filters = Omit<PrestamosQuery, "after" | "before" | "limit">;
+type Filters = Omit<PrestamoListQuery, "after" | "before" | "limit">;
 
 function filterConditions(q: Filters): SQL[] {
   const conds: SQL[] = [];
@@ -66,7 +77,7 @@ function filterConditions(q: Filters): SQL[] {
 
 const whereOf = (conds: SQL[]) => (conds.length ? sql`where ${sql.join(conds, sql` and `)}` : sql``);
 
-export async function listPrestamos(db: Exec, q: PrestamosQuery): Promise<PrestamoListPage> {
+export async function listPrestamos(db: Exec, q: PrestamoListQuery): Promise<PrestamoListPage> {
   const backwards = q.before !== undefined && q.after === undefined;
   const filters = filterConditions(q);
   const conds = [...filters];

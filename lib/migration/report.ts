@@ -15,7 +15,7 @@ import { sql } from "drizzle-orm";
 import type { Db, Exec } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { getChecklist, type Checklist } from "./checklist";
-import { getPhaseView, phaseSentence, switchWords, type PhaseView } from "./cutover-phase";
+import { getPhaseView, type PhaseView } from "./cutover-phase";
 import { allConfirmations, type Confirmation } from "./confirmations";
 import type { ConsistencySummary } from "./consistency";
 import { latestConsistency } from "./jobs";

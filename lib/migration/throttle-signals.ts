@@ -3,7 +3,7 @@
  * standbys and idle slots, and the latency probe with its baseline. Each group is read on its own.
  */
 import { sql } from "drizzle-orm";
-import type { Db, Driver, Exec } from "@/db/client";
+import type { Driver, Exec } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
 import { rootMessage } from "@/lib/errors";
 import { SIGNAL_IDS, type SignalId } from "./vocabulary";

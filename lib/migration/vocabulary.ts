@@ -132,3 +132,7 @@ export function describeReason(r: ThrottleReason): string {
   if (r.value === null) return `${label} unknown${r.why ? `: ${r.why}` : ""}`;
   return `${label} ${formatSignalValue(r.signal, r.value)} ≥ ${formatSignalValue(r.signal, r.threshold)}`;
 }
+
+/** The prestamo explorer's state filter (GET /api/prestamos). */
+export const PRESTAMO_LIST_STATES = ["pending", "migrated", "failed", "rolled_back", "stale"] as const;
+export type PrestamoListState = (typeof PRESTAMO_LIST_STATES)[number];

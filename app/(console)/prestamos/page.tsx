@@ -2,7 +2,6 @@ import type { Metadata } from "next";
 import { connection } from "next/server";
 import { getDb } from "@/db/client";
 import { PrestamosQuery } from "@/lib/api/schemas";
-import { FAILURE_CODE_NAMES } from "@/lib/migration/vocabulary";
 import { requirePagePrincipal } from "@/lib/auth/session";
 import { listPrestamos } from "@/lib/migration/prestamo-list";
 import { PrestamosClient } from "./client";
