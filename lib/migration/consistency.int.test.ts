@@ -4,7 +4,9 @@ import { queryOne } from "@/db/sql";
 import { fmtCents } from "@/lib/format";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { insertPago, insertPrestamo, migrateAll, newIdOf, syncIds } from "@/lib/testing/factories";
-import { getConsistency, getConsistencySummary, getPrestamoDiff, listMismatches } from "./consistency";
+import { getConsistency, getConsistencySummary } from "./consistency";
+import { listMismatches } from "./mismatches";
+import { getPrestamoDiff } from "./prestamo-diff";
 
 let t: TestDb;
 const ids: Record<string, number> = {};

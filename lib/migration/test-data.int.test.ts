@@ -6,7 +6,8 @@ import { AppError } from "@/lib/errors";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import { insertPago, insertPrestamo, migrateAll, syncIds } from "@/lib/testing/factories";
-import { type LegacyPago, clean, FAILURE_CODES, mapMetodo, parseDate, transformPrestamo, asciiLower, asciiUpper } from "./rules";
+import { asciiLower, asciiUpper, clean, mapMetodo, parseDate } from "./legacy-values";
+import { type LegacyPago, FAILURE_CODES, transformPrestamo } from "./rules";
 import { listFailures } from "./failures";
 import { runToEnd, startRun } from "./runs";
 import {

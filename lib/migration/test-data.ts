@@ -17,11 +17,9 @@ import { testDataSets } from "@/db/schema";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { systemActor, writeAudit, type Actor } from "@/lib/audit";
 import { AppError } from "@/lib/errors";
+import { ESTADO_MAP, METODO_MAP, MONEDA_MAP } from "./legacy-values";
 import {
-  ESTADO_MAP,
   FAILURE_CODES,
-  METODO_MAP,
-  MONEDA_MAP,
   transformPrestamo,
   type FailureCode,
   type LegacyPago,

@@ -14,7 +14,7 @@ import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { apiFetch, errorMessage } from "@/lib/api/client";
 import type { AuditPage } from "@/lib/audit-query";
 import { fmtCents, fmtInt, fmtTime } from "@/lib/format";
-import type { DiffLine, DiffValue, PagoDiff, PrestamoDiff } from "@/lib/migration/consistency";
+import type { DiffLine, DiffValue, PagoDiff, PrestamoDiff } from "@/lib/migration/prestamo-diff";
 import type { SingleOutcome } from "@/lib/migration/prestamo-actions";
 import { PlainValue, VisibleText, WhitespaceLegend } from "@/components/console/visible-text";
 
