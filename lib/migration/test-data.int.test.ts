@@ -10,18 +10,9 @@ import { asciiLower, asciiUpper, clean, mapMetodo, parseDate } from "./legacy-va
 import { type LegacyPago, FAILURE_CODES, transformPrestamo } from "./rules";
 import { listFailures } from "./failures";
 import { runToEnd, startRun } from "./runs";
-import {
-  brokenTarget,
-  createTestData,
-  deleteTestData,
-  designedFailures,
-  evaluateTestData,
-  listTestData,
-  orphanTarget,
-  readPagosOf,
-  readTestPrestamos,
-  seedDemoData,
-} from "./test-data";
+import { designedFailures, evaluateTestData, readPagosOf, readTestPrestamos } from "@/lib/testing/test-data";
+import { createTestData, deleteTestData, listTestData, seedDemoData } from "./test-data";
+import { brokenTarget, orphanTarget } from "./test-data-plan";
 
 // The spellings MIGRATION-SPEC §3 maps, copied from the spec (not from rules.ts): the generator
 // must produce every one of them.
