@@ -17,7 +17,7 @@ import * as start from "@/app/api/prestamos/migration/start/route";
 import * as stop from "@/app/api/prestamos/migration/stop/route";
 import { clearPreflightCache } from "./preflight";
 import { PREDICTED_SCAN, type PredictedFailure } from "./predicted-failures";
-import { runToEnd } from "./runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 
 let db: TestDb;
 let forget: () => void;

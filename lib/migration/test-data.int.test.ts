@@ -9,7 +9,8 @@ import { insertPago, insertPrestamo, migrateAll, syncIds } from "@/lib/testing/f
 import { asciiLower, asciiUpper, clean, mapMetodo, parseDate } from "./legacy-values";
 import { type LegacyPago, FAILURE_CODES, transformPrestamo } from "./rules";
 import { listFailures } from "./failures";
-import { runToEnd, startRun } from "./runs";
+import { startRun } from "./runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 import { designedFailures, evaluateTestData, readPagosOf, readTestPrestamos } from "@/lib/testing/test-data";
 import { createTestData, deleteTestData, listTestData, seedDemoData } from "./test-data";
 import { brokenTarget, orphanTarget } from "./test-data-plan";

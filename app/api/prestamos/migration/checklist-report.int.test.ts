@@ -15,7 +15,8 @@ import type { CheckItem } from "@/lib/migration/preflight";
 import { clearPreflightCache } from "@/lib/migration/preflight";
 import { prepareReport, reportStream } from "@/lib/migration/report";
 import { requestJob, runQueuedJobs } from "@/lib/migration/jobs";
-import { runToEnd, startRun } from "@/lib/migration/runs";
+import { startRun } from "@/lib/migration/runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 
 let db: TestDb;
 let forget: () => void;
