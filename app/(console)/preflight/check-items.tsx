@@ -6,7 +6,7 @@ import { useId, useState } from "react";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { apiFetch, errorMessage } from "@/lib/api/client";
-import type { CheckItem, ItemState } from "@/lib/migration/preflight";
+import type { CheckItem, ItemState } from "@/lib/migration/check-items";
 
 /** The items of the pre-flight and of the checklist: state, figure, why it matters, evidence, and the confirm controls. */
 

@@ -11,7 +11,7 @@ import * as checklistRoute from "@/app/api/prestamos/migration/checklist/route";
 import * as checklistConfirm from "@/app/api/prestamos/migration/checklist/confirm/route";
 import * as reportRoute from "@/app/api/prestamos/migration/report/route";
 import { drainCapture } from "@/lib/migration/capture";
-import type { CheckItem } from "@/lib/migration/preflight";
+import type { CheckItem } from "@/lib/migration/check-items";
 import { clearPreflightCache } from "@/lib/migration/preflight";
 import { prepareReport, reportStream } from "@/lib/migration/report";
 import { requestJob, runQueuedJobs } from "@/lib/migration/jobs";
