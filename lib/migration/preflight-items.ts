@@ -84,7 +84,7 @@ export async function databaseItems(db: Exec, driver: Driver, pool: number): Pro
       state: num >= 140000 ? "pass" : "warn",
       figure: `${short}${driver === "pglite" ? " — embedded" : ""}`,
       why: "The contract names PostgreSQL 14 or newer; the rules' SQL and the change-capture triggers are written for it.",
-      data: { version, versionNum: num, driver: driver },
+      data: { version, versionNum: num, driver },
     },
   ];
   if (driver === "pglite") {

@@ -67,13 +67,9 @@ export interface PreflightSnapshot {
 
 type DryRunEntry = { at: number; report?: VerifyReport; pending?: Promise<VerifyReport> };
 // On globalThis: route handlers and pages are bundled apart, and a page's start summary must see
-// the dry run a route computed.
+// the dry run a route computed. (Tests forget it through lib/testing/preflight-cache.ts.)
 const g = globalThis as unknown as { __prestamosDryRunCache?: WeakMap<object, DryRunEntry> };
 const dryRunCache = (g.__prestamosDryRunCache ??= new WeakMap<object, DryRunEntry>());
-
-export function clearPreflightCache(db: Db): void {
-  dryRunCache.delete(db);
-}
 
 async function cachedVerify(db: Db, driver: Driver, mode: "fresh" | "cached" | "start"): Promise<{ report: VerifyReport; cached: boolean } | null> {
   const entry = dryRunCache.get(db);

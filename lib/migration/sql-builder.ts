@@ -81,7 +81,6 @@ export function expectedCtes(opts: { contiguous?: boolean; pagosFrom?: string } 
 }
 
 export const PRESTAMO_INSERT_COLUMNS = ["legacy_id", ...PRESTAMO_COLUMNS] as const;
-export const PAGO_INSERT_COLUMNS = ["legacy_id", "prestamo_id", ...PAGO_COLUMNS] as const;
 
 const setExcluded = (cols: readonly string[]) => cols.map((c) => `${c} = excluded.${c}`).join(", ");
 

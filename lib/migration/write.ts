@@ -22,7 +22,7 @@ export async function lockWriters(tx: Tx, mode: "shared" | "exclusive"): Promise
 }
 
 /** How long a drain tries for the writers' lock before it gives up (the worker tries again later). */
-export const DRAIN_LOCK_BUDGET_MS = 5_000;
+const DRAIN_LOCK_BUDGET_MS = 5_000;
 
 /**
  * The writers' lock EXCLUSIVE without ever waiting in the lock queue: tried, then tried again

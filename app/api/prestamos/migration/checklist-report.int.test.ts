@@ -12,7 +12,7 @@ import * as checklistConfirm from "@/app/api/prestamos/migration/checklist/confi
 import * as reportRoute from "@/app/api/prestamos/migration/report/route";
 import { drainCapture } from "@/lib/migration/capture";
 import type { CheckItem } from "@/lib/migration/check-items";
-import { clearPreflightCache } from "@/lib/migration/preflight";
+import { clearPreflightCache } from "@/lib/testing/preflight-cache";
 import { prepareReport, reportStream } from "@/lib/migration/report";
 import { requestJob, runQueuedJobs } from "@/lib/migration/jobs";
 import { startRun } from "@/lib/migration/runs";

@@ -12,7 +12,8 @@ import * as withdrawRoute from "@/app/api/prestamos/migration/preflight/withdraw
 import * as settingsRoute from "@/app/api/prestamos/migration/preflight/settings/route";
 import * as start from "@/app/api/prestamos/migration/start/route";
 import type { CheckItem } from "@/lib/migration/check-items";
-import { backupAdvice, clearPreflightCache, maskUrl } from "@/lib/migration/preflight";
+import { backupAdvice, maskUrl } from "@/lib/migration/preflight";
+import { clearPreflightCache } from "@/lib/testing/preflight-cache";
 import { getVerifyReport } from "@/lib/migration/verify";
 import { getWriteRate, sampleLegacyWrites } from "@/lib/migration/write-samples";
 
