@@ -268,9 +268,10 @@ function addChunk(acc: Totals, r: Record<string, unknown> | undefined): void {
 
 /**
  * The one walk: legacy ids in keyset chunks, each chunk one statement. With `summary` it visits
- * every chunk and accumulates the §5 counts; it also collects the rows of the page of mismatches asked for (mismatches.ts reads them)
- * (OFFSET counted across chunks) and, without `summary`, stops as soon as that page and one more
- * item are found. Chunks start small when only a page is wanted and grow to `chunkSize`.
+ * every chunk and accumulates the §5 counts; it also collects the rows of the page of mismatches
+ * asked for (OFFSET counted across chunks; mismatches.ts reads them) and, without `summary`, stops
+ * as soon as that page and one more row are found. Chunks start small when only a page is wanted
+ * and grow to `chunkSize`.
  */
 export async function walk(
   tx: Exec,
