@@ -13,7 +13,7 @@ import type { CreatedToken, TokenDto } from "@/lib/auth/tokens";
 import type { UserDto } from "@/lib/auth/users";
 import type { ConsistencyResponse, readVerify } from "@/lib/http/reads";
 import type { Checklist } from "@/lib/migration/checklist";
-import type { PrestamoDiff } from "@/lib/migration/consistency";
+import type { PrestamoDiff } from "@/lib/migration/prestamo-diff";
 import type { CutoverStatus, SwitchDTO } from "@/lib/migration/cutover";
 import type { FailuresPage } from "@/lib/migration/failures";
 import type { Metrics } from "@/lib/migration/metrics";

@@ -14,7 +14,8 @@ import { installAppDb } from "@/lib/testing/app-db";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { requestJob, runQueuedJobs } from "@/lib/migration/jobs";
-import { runToEnd, startRun } from "@/lib/migration/runs";
+import { startRun } from "@/lib/migration/runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 import { fingerprint } from "@/lib/testing/fingerprint";
 import { loadRoutes, MUTATING, type Handler, type RouteFile } from "@/lib/testing/api-routes";
 

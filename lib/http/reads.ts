@@ -4,7 +4,9 @@
  * inside the request. Pages call these too, so a page load costs what an API call costs.
  */
 import type { Db } from "@/db/client";
-import { listMismatches, type ConsistencySummary, type MismatchCategory, type MismatchPage } from "@/lib/migration/consistency";
+import type { MismatchCategory } from "@/lib/migration/vocabulary";
+import type { ConsistencySummary } from "@/lib/migration/consistency";
+import { listMismatches, type MismatchPage } from "@/lib/migration/mismatches";
 import { freshnessOf, getJobStatus, requestJob, type Freshness, type JobKind } from "@/lib/migration/jobs";
 import { getKeptLegacyCounts } from "@/lib/migration/legacy-row-counts";
 import type { LegacyCounts } from "@/lib/migration/legacy-counts";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BATCH_SIZE_BOUNDS, nextBatchSize } from "./runs";
+import { BATCH_SIZE_BOUNDS } from "./runs";
+import { nextBatchSize } from "./run-batches";
 
 describe("time-targeted batch sizes", () => {
   it("grows toward the target, never more than 1.5× a step", () => {

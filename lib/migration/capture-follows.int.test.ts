@@ -15,7 +15,9 @@ import { getConsistencySummary } from "./consistency";
 import { getVerifyReport } from "./verify";
 import { migrateSingle, rollbackAll, rollbackOne } from "./prestamo-actions";
 import { getProgress } from "./progress";
-import { processBatch, runToEnd, startRun } from "./runs";
+import { startRun } from "./runs";
+import { processBatch } from "./run-batches";
+import { runToEnd } from "@/lib/testing/run-to-end";
 
 let t: TestDb;
 const admin: Actor = { name: "admin@test.local", kind: "user", role: "admin" };

@@ -16,7 +16,8 @@ import { resetMigrationTables } from "@/lib/testing/reset";
 import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
 import { drainAll, endCapture, isCaptureInstalled } from "./capture";
 import { rollbackAll } from "./prestamo-actions";
-import { getActiveRun, runToEnd, startRun } from "./runs";
+import { getActiveRun, startRun } from "./runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 
 const admin: Actor = { name: "admin@test.local", kind: "user", role: "admin" };
 const W = "races-worker";

@@ -10,7 +10,7 @@ import { BEFORE_ANY_LEGACY_ID } from "@/db/schema";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { writeAudit, type Actor } from "@/lib/audit";
 import { AppError, pgErrorCode } from "@/lib/errors";
-import { staleLegacyIds } from "./consistency";
+import { staleLegacyIds } from "./consistency-chunks";
 import { lockWriters, lockWritersExclusiveBounded, syncPrestamos, type WriteCounts } from "./write";
 
 /** A transaction that can open savepoints (drizzle nested transactions). */

@@ -12,7 +12,7 @@ import { activeConfirmations } from "./confirmations";
 import type { ConsistencySummary } from "./consistency";
 import { latestConsistency, type LatestConsistency } from "./jobs";
 import { getKeptLegacyCounts } from "./legacy-row-counts";
-import { bytes, confirmationItems, overallOf, type CheckItem } from "./preflight";
+import { bytes, confirmationItems, overallOf, type CheckItem } from "./check-items";
 import { fmtCents } from "@/lib/format";
 import { FAILURE_CODES } from "./rules";
 import { getStateCounts } from "./state-counts";

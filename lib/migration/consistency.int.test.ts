@@ -4,7 +4,10 @@ import { queryOne } from "@/db/sql";
 import { fmtCents } from "@/lib/format";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { insertPago, insertPrestamo, migrateAll, newIdOf, syncIds } from "@/lib/testing/factories";
-import { getConsistency, getConsistencySummary, getPrestamoDiff, listMismatches } from "./consistency";
+import { getConsistency, getConsistencySummary } from "./consistency";
+import { listMismatches } from "./mismatches";
+import { getPrestamoDiff } from "./prestamo-diff";
+import { PRESTAMO_COLUMNS } from "./rules";
 
 let t: TestDb;
 const ids: Record<string, number> = {};
@@ -107,6 +110,32 @@ describe("consistency after a clean migration", () => {
       [pagos.ana[1], "both", true],
     ]);
     expect(d.pagos[1].lines.find((l) => l.column === "anulado")).toMatchObject({ expected: true, actual: true, legacy: [{ value: "true" }] });
+  });
+
+  it("diff: every column in table order beside the legacy fields it is computed from", async () => {
+    const d = await getPrestamoDiff(t.db, ids.ana);
+    expect(d.lines.map((l) => l.column)).toEqual([...PRESTAMO_COLUMNS]);
+    const from = (column: string) => d.lines.find((l) => l.column === column)!;
+    const fields = (column: string) => from(column).legacy.map((s) => s.field);
+    // the live pago only: ana's second pago is anulado
+    const live = `pagos_prestamo[${pagos.ana[0]}]`;
+    expect(fields("saldo_cents")).toEqual(["monto", `${live}.monto`]);
+    expect(fields("total_pagado_cents")).toEqual([`${live}.monto`]);
+    expect(fields("pagos_count")).toEqual([`${live}.anulado`]);
+    expect(fields("ultimo_pago")).toEqual([`${live}.fecha_pago`]);
+    expect(fields("fecha_vencimiento")).toEqual(["fecha_otorgamiento", "plazo_meses"]);
+    expect(fields("tasa_anual")).toEqual(["tasa_interes"]);
+    expect(from("legacy_updated_at")).toMatchObject({ legacyField: "updated_at", legacy: [{ field: "updated_at", value: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/) }] });
+    expect(from("saldo_cents").legacyField).toBe("monto − pagos");
+    expect(from("moneda").legacy).toEqual([{ field: "moneda", value: " s/. " }]);
+    expect(d.pagos[0].lines.map((l) => [l.column, l.legacyField])).toEqual([
+      ["monto_cents", "monto"],
+      ["fecha_pago", "fecha_pago"],
+      ["metodo", "metodo"],
+      ["anulado", "anulado"],
+      ["legacy_created_at", "created_at"],
+    ]);
+    expect(d.pagos[0].lines[0].legacy).toEqual([{ field: `${live}.monto`, value: "100.00" }]);
   });
 });
 

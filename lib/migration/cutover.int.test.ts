@@ -29,7 +29,8 @@ import { getPhaseView, phaseSentence } from "./cutover-phase";
 import { runQueuedJobs } from "./jobs";
 import { archiveMismatches, cutOver, finalize, getPhase, revert, wayBackMismatches } from "./cutover";
 import { drainReverse } from "./reverse-capture";
-import { runToEnd, startRun } from "./runs";
+import { startRun } from "./runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 import { createTestData } from "./test-data";
 
 const admin = { name: "admin@test.local", kind: "user" as const };

@@ -15,7 +15,8 @@ import { isCaptureInstalled } from "./capture";
 import { getConsistencySummary } from "./consistency";
 import { archiveMismatches, cutOver, getPhase, revert } from "./cutover";
 import { drainReverse } from "./reverse-capture";
-import { runToEnd, startRun } from "./runs";
+import { startRun } from "./runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 
 const admin = { name: "admin@test.local", kind: "user" as const };
 let t: TestDb;

@@ -11,7 +11,9 @@ import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { drainAll, endCapture, isCaptureInstalled } from "./capture";
 import { migrateSingle, rollbackAll, rollbackOne } from "./prestamo-actions";
 import { getProgress } from "./progress";
-import { claimActiveRun, processBatch, requestStop, runToEnd, setRunPaused, startRun, tuneRun, type BatchOutcome } from "./runs";
+import { claimActiveRun, requestStop, setRunPaused, startRun, tuneRun } from "./runs";
+import { processBatch, type BatchOutcome } from "./run-batches";
+import { runToEnd } from "@/lib/testing/run-to-end";
 
 let db: TestDb;
 const admin: Actor = { name: "admin@test.local", kind: "user", role: "admin" };

@@ -6,7 +6,8 @@ import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { insertPrestamo } from "@/lib/testing/factories";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import { migrateSingle } from "./prestamo-actions";
-import { runToEnd, startRun } from "./runs";
+import { startRun } from "./runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 
 let db: TestDb;
 const admin: Actor = { name: "admin@test.local", kind: "user", role: "admin" };

@@ -15,7 +15,8 @@ import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { holdTransaction, waitForLockWaiters } from "@/lib/testing/lock-wait";
 import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
 import { drainCapture } from "./capture";
-import { claimActiveRun, runToEnd, startRun, THIS_HOST } from "./runs";
+import { claimActiveRun, startRun, THIS_HOST } from "./runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 import { WRITERS_LOCK_KEY } from "./write";
 
 const admin: Actor = { name: "admin@test.local", kind: "user", role: "admin" };

@@ -13,7 +13,8 @@ import { insertPrestamo, migrateAll } from "@/lib/testing/factories";
 import { independentCompare } from "@/lib/testing/independent";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
-import { runToEnd, startRun } from "./runs";
+import { startRun } from "./runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 import { createTestData } from "./test-data";
 
 let t: TestDb;

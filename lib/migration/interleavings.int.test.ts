@@ -20,7 +20,9 @@ import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
 import { drainAll, drainCapture, endCapture, isCaptureInstalled } from "./capture";
 import { migrateSingle, rollbackAll, rollbackOne } from "./prestamo-actions";
 import { getProgress } from "./progress";
-import { claimActiveRun, getActiveRun, processBatch, requestStop, runToEnd, startRun } from "./runs";
+import { claimActiveRun, getActiveRun, requestStop, startRun } from "./runs";
+import { processBatch } from "./run-batches";
+import { runToEnd } from "@/lib/testing/run-to-end";
 
 const SEED = Number(process.env.INTERLEAVE_SEED ?? 20261201);
 const DURATION_MS = Number(process.env.INTERLEAVE_MS ?? 20_000);

@@ -46,7 +46,7 @@ function functionsSql(s: string): string[] {
 }
 
 /** True when the three functions exist with today's bodies (a console upgraded in place replaces older ones). */
-async function functionsCurrent(db: Pick<Db, "execute">, s: string): Promise<boolean> {
+async function functionsCurrent(db: Exec, s: string): Promise<boolean> {
   const rows = await queryRows<{ proname: string; prosrc: string }>(
     db,
     sql`SELECT proname, prosrc FROM pg_proc WHERE pronamespace = current_schema()::regnamespace AND proname LIKE 'console\_legacy\_rows\_%'`,

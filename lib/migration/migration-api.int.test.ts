@@ -14,7 +14,8 @@ import * as rollbackOne from "@/app/api/prestamos/migration/rollback/[id]/route"
 import * as single from "@/app/api/prestamos/migration/single/[id]/route";
 import * as start from "@/app/api/prestamos/migration/start/route";
 import * as stop from "@/app/api/prestamos/migration/stop/route";
-import { runToEnd, startRun } from "./runs";
+import { startRun } from "./runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 
 let db: TestDb;
 let forget: () => void;

@@ -12,7 +12,8 @@ import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { holdTransaction, waitForLockWaiters } from "@/lib/testing/lock-wait";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
-import { getLatestRun, processBatch, requestStop, startRun, type RunDTO } from "./runs";
+import { getLatestRun, requestStop, startRun, type RunDTO } from "./runs";
+import { processBatch } from "./run-batches";
 
 const admin: Actor = { name: "admin@test.local", kind: "user", role: "admin" };
 let t: TestDb;

@@ -4,7 +4,8 @@ import { queryOne } from "@/db/sql";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { getConsistencySummary } from "./consistency";
-import { runToEnd, startRun } from "./runs";
+import { startRun } from "./runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 
 let t: TestDb;
 beforeAll(async () => {

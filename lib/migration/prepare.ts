@@ -1,7 +1,7 @@
 import type { DbHandle } from "@/db/client";
 import { applyMigrations, ensureLegacyTables } from "@/db/migrate";
 import { installLegacyRowCounts } from "./legacy-row-counts";
-import { installRuleFunctions } from "./rules";
+import { installRuleFunctions } from "./rule-functions";
 
 /**
  * Everything a database needs before the console uses it: the drizzle migrations, the legacy

@@ -6,7 +6,7 @@
  * failure filter from migration_failures. The total counts the matching prestamos once per page.
  */
 import { sql, type SQL } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Exec } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import type { FailureCode } from "./rules";
 import type { PrestamoListState } from "./vocabulary";
@@ -21,7 +21,6 @@ export interface PrestamoListQuery {
   limit: number;
 }
 
-type Exec = Pick<Db, "execute">;
 
 export interface PrestamoListItem {
   id: number;

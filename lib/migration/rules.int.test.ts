@@ -2,7 +2,8 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows } from "@/db/sql";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
-import { clean, documento, mapEstado, mapMetodo, mapMoneda, parseDate, transformPrestamo, type LegacyPago, type LegacyPrestamo } from "./rules";
+import { clean, documento, mapEstado, mapMetodo, mapMoneda, parseDate } from "./legacy-values";
+import { transformPrestamo, type LegacyPago, type LegacyPrestamo } from "./rules";
 import { lockWriters, migrateWindow } from "./write";
 
 // Every form the spec names, plus NULL, empty, white space, edge dates, unknown codes.

@@ -15,9 +15,9 @@ import * as runs from "@/app/api/prestamos/migration/runs/route";
 import * as preview from "@/app/api/prestamos/migration/start/preview/route";
 import * as start from "@/app/api/prestamos/migration/start/route";
 import * as stop from "@/app/api/prestamos/migration/stop/route";
-import { clearPreflightCache } from "./preflight";
+import { clearPreflightCache } from "@/lib/testing/preflight-cache";
 import { PREDICTED_SCAN, type PredictedFailure } from "./predicted-failures";
-import { runToEnd } from "./runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 
 let db: TestDb;
 let forget: () => void;

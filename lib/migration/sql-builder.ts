@@ -3,6 +3,7 @@
  * must be — the run's batches, change-capture syncs, single, the dry run, the consistency check
  * and the diff — starts from `expectedCtes`, so the rules exist once.
  */
+import { sql, type SQL } from "drizzle-orm";
 import { DERIVED_PRESTAMO_COLUMNS, PAGO_COLUMNS, PAGO_RULES, PRESTAMO_COLUMNS, PRESTAMO_RULES } from "./rules";
 
 const pRules = PRESTAMO_RULES;
@@ -80,7 +81,6 @@ export function expectedCtes(opts: { contiguous?: boolean; pagosFrom?: string } 
 }
 
 export const PRESTAMO_INSERT_COLUMNS = ["legacy_id", ...PRESTAMO_COLUMNS] as const;
-export const PAGO_INSERT_COLUMNS = ["legacy_id", "prestamo_id", ...PAGO_COLUMNS] as const;
 
 const setExcluded = (cols: readonly string[]) => cols.map((c) => `${c} = excluded.${c}`).join(", ");
 
@@ -90,33 +90,20 @@ const setExcluded = (cols: readonly string[]) => cols.map((c) => `${c} = exclude
  * `rewrite`) removes what no longer belongs: new rows of candidates that now fail or are gone,
  * pagos that left, failure records of prestamos that now pass. Returns one row of counts.
  *
- * Placeholders the caller binds: `$run` (run id or NULL) as the SQL fragment `runIdSql`.
- * `gone` must be a CTE of legacy ids that no longer exist (empty for runs).
+ * The run id (or NULL) is a bound value. `gone` must be a CTE of legacy ids that no longer exist
+ * (empty for runs).
  */
-export function writeCtes(opts: { rewrite: boolean; runIdSql: string }): string {
-  const { rewrite, runIdSql } = opts;
-  const pCols = PRESTAMO_INSERT_COLUMNS.join(", ");
-  const gCols = PAGO_COLUMNS.join(", ");
-  const conflictP = rewrite ? `DO UPDATE SET ${setExcluded(PRESTAMO_COLUMNS)}, migrated_at = now()` : "DO NOTHING";
-  const conflictG = rewrite ? `DO UPDATE SET prestamo_id = excluded.prestamo_id, ${setExcluded(PAGO_COLUMNS)}, migrated_at = now()` : "DO NOTHING";
-  const failedIds = `SELECT DISTINCT legacy_id FROM fail`;
-  return `,
-  ins_p AS (
-    INSERT INTO prestamos_new (${pCols})
-    SELECT ${pCols} FROM okp ORDER BY legacy_id
-    ON CONFLICT (legacy_id) ${conflictP}
-    RETURNING id, legacy_id
-  ),
-  ins_g AS (
-    INSERT INTO pagos_prestamo_new (legacy_id, prestamo_id, ${gCols})
-    SELECT pg.id, ins_p.id, ${PAGO_COLUMNS.map((c) => `pg.${c}`).join(", ")}
-    FROM pg JOIN ins_p ON ins_p.legacy_id = pg.prestamo_id
-    ORDER BY pg.id
-    ON CONFLICT (legacy_id) ${conflictG}
-    RETURNING 1
-  ),${
-    rewrite
-      ? `
+export function writeCtes(opts: { rewrite: boolean; runId: number | null }): SQL {
+  const { rewrite } = opts;
+  const runId = sql`${opts.runId}::int`;
+  const pCols = sql.raw(PRESTAMO_INSERT_COLUMNS.join(", "));
+  const gCols = sql.raw(PAGO_COLUMNS.join(", "));
+  const pgCols = sql.raw(PAGO_COLUMNS.map((c) => `pg.${c}`).join(", "));
+  const conflictP = sql.raw(rewrite ? `DO UPDATE SET ${setExcluded(PRESTAMO_COLUMNS)}, migrated_at = now()` : "DO NOTHING");
+  const conflictG = sql.raw(rewrite ? `DO UPDATE SET prestamo_id = excluded.prestamo_id, ${setExcluded(PAGO_COLUMNS)}, migrated_at = now()` : "DO NOTHING");
+  const failedIds = sql.raw(`SELECT DISTINCT legacy_id FROM fail`);
+  const removals = rewrite
+    ? sql`
   del_p AS (
     DELETE FROM prestamos_new n
     WHERE n.legacy_id IN (${failedIds} UNION ALL SELECT id FROM gone)
@@ -133,30 +120,44 @@ export function writeCtes(opts: { rewrite: boolean; runIdSql: string }): string 
   del_st AS (
     DELETE FROM migration_state s WHERE s.legacy_id IN (SELECT id FROM gone) RETURNING 1
   ),`
-      : ""
-  }
+    : sql``;
+  return sql`,
+  ins_p AS (
+    INSERT INTO prestamos_new (${pCols})
+    SELECT ${pCols} FROM okp ORDER BY legacy_id
+    ON CONFLICT (legacy_id) ${conflictP}
+    RETURNING id, legacy_id
+  ),
+  ins_g AS (
+    INSERT INTO pagos_prestamo_new (legacy_id, prestamo_id, ${gCols})
+    SELECT pg.id, ins_p.id, ${pgCols}
+    FROM pg JOIN ins_p ON ins_p.legacy_id = pg.prestamo_id
+    ORDER BY pg.id
+    ON CONFLICT (legacy_id) ${conflictG}
+    RETURNING 1
+  ),${removals}
   st_ok AS (
     INSERT INTO migration_state (legacy_id, state, run_id, updated_at)
-    SELECT legacy_id, 'migrated', ${runIdSql}, now() FROM ins_p
+    SELECT legacy_id, 'migrated', ${runId}, now() FROM ins_p
     ON CONFLICT (legacy_id) DO UPDATE SET state = 'migrated', run_id = excluded.run_id, updated_at = now()
     RETURNING 1
   ),
   st_bad AS (
     INSERT INTO migration_state (legacy_id, state, run_id, updated_at)
-    SELECT legacy_id, 'failed', ${runIdSql}, now() FROM (${failedIds}) f
+    SELECT legacy_id, 'failed', ${runId}, now() FROM (${failedIds}) f
     ON CONFLICT (legacy_id) DO UPDATE SET state = 'failed', run_id = excluded.run_id, updated_at = now()
     RETURNING legacy_id
   ),
   del_f AS (
     DELETE FROM migration_failures mf
-    WHERE mf.legacy_id IN (SELECT id FROM cand${rewrite ? " UNION ALL SELECT id FROM gone" : ""})
+    WHERE mf.legacy_id IN (SELECT id FROM cand${sql.raw(rewrite ? " UNION ALL SELECT id FROM gone" : "")})
     RETURNING 1
   ),
   -- After del_f (it reads del_f's count): the rows del_f removes no longer hold the rule's key.
   -- A conflict left is a row another transaction recorded for the same rule: kept once.
   ins_f AS (
     INSERT INTO migration_failures (legacy_id, code, field, value, pago_id, run_id)
-    SELECT legacy_id, code, field, value, pago_id, ${runIdSql} FROM fail
+    SELECT legacy_id, code, field, value, pago_id, ${runId} FROM fail
     WHERE (SELECT count(*) FROM del_f) >= 0
     ORDER BY legacy_id, pago_id NULLS FIRST, code
     ON CONFLICT ON CONSTRAINT migration_failures_rule_key DO NOTHING

@@ -5,7 +5,8 @@ import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import { getProgress } from "./progress";
-import { runToEnd, startRun } from "./runs";
+import { startRun } from "./runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 import { checkStateCounts, getLastStateCountsCheck, getStateCounts } from "./state-counts";
 import { startWorker } from "./worker";
 

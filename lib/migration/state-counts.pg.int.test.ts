@@ -11,7 +11,8 @@ import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { waitForLockWaiters } from "@/lib/testing/lock-wait";
 import { rollbackAll } from "./prestamo-actions";
 import { getProgress } from "./progress";
-import { runToEnd, startRun } from "./runs";
+import { startRun } from "./runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 import { checkStateCounts, compactStateCounts, getStateCounts } from "./state-counts";
 
 const admin: Actor = { name: "admin@test.local", kind: "user", role: "admin" };

@@ -16,7 +16,8 @@ import { resetMigrationTables } from "@/lib/testing/reset";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
 import { drainAll, drainCapture } from "./capture";
-import { runToEnd, startRun } from "./runs";
+import { startRun } from "./runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 
 const admin: Actor = { name: "admin@test.local", kind: "user", role: "admin" };
 const W = "sync-race-worker";

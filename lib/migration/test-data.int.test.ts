@@ -6,21 +6,14 @@ import { AppError } from "@/lib/errors";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import { insertPago, insertPrestamo, migrateAll, syncIds } from "@/lib/testing/factories";
-import { type LegacyPago, clean, FAILURE_CODES, mapMetodo, parseDate, transformPrestamo, asciiLower, asciiUpper } from "./rules";
+import { asciiLower, asciiUpper, clean, mapMetodo, parseDate } from "./legacy-values";
+import { type LegacyPago, FAILURE_CODES, transformPrestamo } from "./rules";
 import { listFailures } from "./failures";
-import { runToEnd, startRun } from "./runs";
-import {
-  brokenTarget,
-  createTestData,
-  deleteTestData,
-  designedFailures,
-  evaluateTestData,
-  listTestData,
-  orphanTarget,
-  readPagosOf,
-  readTestPrestamos,
-  seedDemoData,
-} from "./test-data";
+import { startRun } from "./runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
+import { designedFailures, evaluateTestData, readPagosOf, readTestPrestamos } from "@/lib/testing/test-data";
+import { createTestData, deleteTestData, listTestData, seedDemoData } from "./test-data";
+import { brokenTarget, orphanTarget } from "./test-data-plan";
 
 // The spellings MIGRATION-SPEC §3 maps, copied from the spec (not from rules.ts): the generator
 // must produce every one of them.

@@ -4,7 +4,8 @@ import type { Actor } from "@/lib/audit";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { resetMigrationTables } from "@/lib/testing/reset";
-import { runToEnd, startRun } from "./runs";
+import { startRun } from "./runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 
 let db: TestDb;
 const admin: Actor = { name: "admin@test.local", kind: "user", role: "admin" };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { StartRunBody } from "@/lib/api/migration";
-import { exceedsThreshold } from "./runs";
+import { exceedsThreshold } from "./run-batches";
 
 // Each of these is a percentage at which failed/processed*100 in floating point lands just above
 // the threshold although the rate equals it exactly.

@@ -12,10 +12,13 @@ import { insertPrestamo } from "@/lib/testing/factories";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
 import { drainAll, endCapture } from "./capture";
-import { getConsistencySummary, listMismatches } from "./consistency";
+import { getConsistencySummary } from "./consistency";
+import { listMismatches } from "./mismatches";
 import { migrateSingle, rollbackOne } from "./prestamo-actions";
 import { getProgress } from "./progress";
-import { processBatch, runToEnd, startRun } from "./runs";
+import { startRun } from "./runs";
+import { processBatch } from "./run-batches";
+import { runToEnd } from "@/lib/testing/run-to-end";
 
 let t: TestDb;
 const admin: Actor = { name: "admin@test.local", kind: "user", role: "admin" };

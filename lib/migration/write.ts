@@ -20,7 +20,7 @@ export async function lockWriters(tx: Tx, mode: "shared" | "exclusive"): Promise
 }
 
 /** How long a drain tries for the writers' lock before it gives up (the worker tries again later). */
-export const DRAIN_LOCK_BUDGET_MS = 5_000;
+const DRAIN_LOCK_BUDGET_MS = 5_000;
 
 /**
  * The writers' lock EXCLUSIVE without ever waiting in the lock queue: tried, then tried again
@@ -48,21 +48,15 @@ export interface WriteCounts {
   failureRows: number;
 }
 
-const runIdSql = (runId: number | null) => {
-  if (runId !== null && !Number.isInteger(runId)) throw new AppError("INTERNAL", "bad run id");
-  return runId === null ? "NULL::int" : String(runId);
-};
-
 /** Postgres int[] literal from validated integers (driver-agnostic array binding). */
 export function intArrayLiteral(ids: readonly number[]): string {
   for (const id of ids) if (!Number.isInteger(id)) throw new AppError("INTERNAL", "non-integer id");
   return `{${ids.join(",")}}`;
 }
 
-const EXPECTED = expectedCtes();
-const EXPECTED_RANGE = expectedCtes({ contiguous: true });
-const WRITE_INSERT_ONLY = (runId: number | null) => writeCtes({ rewrite: false, runIdSql: runIdSql(runId) });
-const WRITE_REWRITE = (runId: number | null) => writeCtes({ rewrite: true, runIdSql: runIdSql(runId) });
+const EXPECTED = sql.raw(expectedCtes());
+const EXPECTED_RANGE = sql.raw(expectedCtes({ contiguous: true }));
+const COUNTS = sql.raw(COUNTS_SELECT);
 
 function toCounts(row: Record<string, unknown> | undefined): WriteCounts {
   return {
@@ -97,8 +91,8 @@ export async function migrateWindow(
     SELECT w.* FROM win w
     LEFT JOIN (SELECT * FROM migration_state WHERE legacy_id > ${opts.after}::bigint AND legacy_id <= ${upTo}::bigint) s ON s.legacy_id = w.id
     WHERE s.legacy_id IS NULL OR (${opts.retry}::boolean AND s.state IN ('failed', 'rolled_back'))
-  ),${sql.raw(EXPECTED_RANGE + WRITE_INSERT_ONLY(opts.runId))}
-  SELECT ${sql.raw(COUNTS_SELECT)}, (SELECT count(*) FROM win)::int AS window_size, (SELECT max(id) FROM win) AS last_id`;
+  ),${EXPECTED_RANGE}${writeCtes({ rewrite: false, runId: opts.runId })}
+  SELECT ${COUNTS}, (SELECT count(*) FROM win)::int AS window_size, (SELECT max(id) FROM win) AS last_id`;
   await tx.execute(sql`set local enable_nestloop = off`);
   const row = await queryOne(tx, q);
   await tx.execute(sql`set local enable_nestloop = default`);
@@ -129,8 +123,8 @@ export async function syncPrestamos(
       OR (s.state = 'rolled_back' AND NOT EXISTS (SELECT 1 FROM prestamos l WHERE l.id = ids.id))
   ),
   cand AS MATERIALIZED (SELECT l.* FROM prestamos l WHERE l.id IN (SELECT id FROM take)),
-  gone AS (SELECT id FROM take WHERE id NOT IN (SELECT id FROM cand)),${sql.raw(EXPECTED + WRITE_REWRITE(opts.runId ?? null))}
-  SELECT ${sql.raw(COUNTS_SELECT)}, (SELECT count(*) FROM gone)::int AS gone`;
+  gone AS (SELECT id FROM take WHERE id NOT IN (SELECT id FROM cand)),${EXPECTED}${writeCtes({ rewrite: true, runId: opts.runId ?? null })}
+  SELECT ${COUNTS}, (SELECT count(*) FROM gone)::int AS gone`;
   const row = await queryOne(tx, q);
   return { ...toCounts(row), gone: Number(row?.gone ?? 0) };
 }

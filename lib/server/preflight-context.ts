@@ -1,6 +1,6 @@
 import { getDbHandle } from "@/db/client";
 import type { PreflightContext } from "@/lib/migration/preflight";
-import { CONSOLE_POOL_SIZE } from "@/lib/migration/preflight";
+import { CONSOLE_POOL_SIZE } from "@/lib/migration/preflight-items";
 import { serverEnv } from "./env";
 
 /**

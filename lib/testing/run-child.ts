@@ -4,7 +4,8 @@
  * committed batch. Tests kill it with SIGKILL at random points and start another.
  */
 import { openDb } from "@/db/client";
-import { claimActiveRun, newWorkerId, processBatch } from "@/lib/migration/runs";
+import { claimActiveRun, newWorkerId } from "@/lib/migration/runs";
+import { processBatch } from "@/lib/migration/run-batches";
 
 // Spawned ahead of time (CHILD_WAIT_GO=1, lib/testing/chaos.ts): Node and tsx start while the
 // previous child still runs; the database is opened only on "go" (an embedded folder allows one process).

@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/button";
 import { errorMessage } from "@/lib/api/client";
 import type { ConfirmPhase } from "@/lib/migration/vocabulary";
 import { useConfirmation } from "@/lib/api/queries";
-import type { CheckItem, ItemState } from "@/lib/migration/preflight";
+import type { CheckItem, ItemState } from "@/lib/migration/check-items";
 
 /** The items of the pre-flight and of the checklist: state, figure, why it matters, evidence, and the confirm controls. */
 

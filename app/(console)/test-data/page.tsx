@@ -2,7 +2,8 @@ import type { Metadata } from "next";
 import { connection } from "next/server";
 import { getDb } from "@/db/client";
 import { requirePagePrincipal } from "@/lib/auth/session";
-import { listTestData, TEST_DATA_DEFAULTS, TEST_DATA_MAX_COUNT } from "@/lib/migration/test-data";
+import { listTestData } from "@/lib/migration/test-data";
+import { TEST_DATA_DEFAULTS, TEST_DATA_MAX_COUNT } from "@/lib/migration/test-data-plan";
 import { TestDataClient } from "./client";
 
 export const metadata: Metadata = { title: "Test data" };

@@ -14,7 +14,7 @@ import { errorMessage } from "@/lib/api/client";
 import { pollMs, useAuditOf, useMigrateOne, usePrestamoDiff, useRollbackOne } from "@/lib/api/queries";
 import type { AuditPage } from "@/lib/audit-query";
 import { fmtCents, fmtInt, fmtTime } from "@/lib/format";
-import type { DiffLine, DiffValue, PagoDiff, PrestamoDiff } from "@/lib/migration/consistency";
+import type { DiffLine, DiffValue, PagoDiff, PrestamoDiff } from "@/lib/migration/prestamo-diff";
 import { PlainValue, VisibleText, WhitespaceLegend } from "@/components/console/visible-text";
 
 const CENT_COLUMNS = new Set(["monto_cents", "total_pagado_cents", "saldo_cents"]);

@@ -9,7 +9,7 @@ import { PositiveIntString } from "@/lib/api/schemas";
 import { queryAudit } from "@/lib/audit-query";
 import { requirePagePrincipal } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
-import { getPrestamoDiff, type PrestamoDiff } from "@/lib/migration/consistency";
+import { getPrestamoDiff, type PrestamoDiff } from "@/lib/migration/prestamo-diff";
 import { PrestamoClient } from "./client";
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {

@@ -5,7 +5,7 @@ import { queryOne, queryRows } from "@/db/sql";
 import { call, makeToken } from "@/lib/testing/auth";
 import { resetConsistencyCache } from "@/lib/metrics/consistency-cache";
 import { resetPrometheus } from "@/lib/metrics/prometheus";
-import { runToEnd } from "@/lib/migration/runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { installAppDb } from "@/lib/testing/app-db";
 import { seedLegacy } from "@/lib/testing/legacy-seed";

@@ -11,12 +11,13 @@ import * as checklistRoute from "@/app/api/prestamos/migration/checklist/route";
 import * as checklistConfirm from "@/app/api/prestamos/migration/checklist/confirm/route";
 import * as reportRoute from "@/app/api/prestamos/migration/report/route";
 import { drainCapture } from "@/lib/migration/capture";
-import type { CheckItem } from "@/lib/migration/preflight";
-import { clearPreflightCache } from "@/lib/migration/preflight";
+import type { CheckItem } from "@/lib/migration/check-items";
+import { clearPreflightCache } from "@/lib/testing/preflight-cache";
 import { prepareReport } from "@/lib/migration/report";
 import { reportStream } from "@/lib/report/stream";
 import { requestJob, runQueuedJobs } from "@/lib/migration/jobs";
-import { runToEnd, startRun } from "@/lib/migration/runs";
+import { startRun } from "@/lib/migration/runs";
+import { runToEnd } from "@/lib/testing/run-to-end";
 
 let db: TestDb;
 let forget: () => void;

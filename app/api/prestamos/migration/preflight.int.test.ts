@@ -11,7 +11,9 @@ import * as confirmRoute from "@/app/api/prestamos/migration/preflight/confirm/r
 import * as withdrawRoute from "@/app/api/prestamos/migration/preflight/withdraw/route";
 import * as settingsRoute from "@/app/api/prestamos/migration/preflight/settings/route";
 import * as start from "@/app/api/prestamos/migration/start/route";
-import { backupAdvice, clearPreflightCache, maskUrl, type CheckItem } from "@/lib/migration/preflight";
+import type { CheckItem } from "@/lib/migration/check-items";
+import { backupAdvice, maskUrl } from "@/lib/migration/preflight";
+import { clearPreflightCache } from "@/lib/testing/preflight-cache";
 import { getVerifyReport } from "@/lib/migration/verify";
 import { getWriteRate, sampleLegacyWrites } from "@/lib/migration/write-samples";
 

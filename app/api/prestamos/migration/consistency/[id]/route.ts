@@ -2,7 +2,7 @@
 import { IdParams } from "@/lib/api/schemas";
 import { methodNotAllowed } from "@/lib/http/fallback";
 import { route } from "@/lib/http/route";
-import { getPrestamoDiff } from "@/lib/migration/consistency";
+import { getPrestamoDiff } from "@/lib/migration/prestamo-diff";
 
 export const GET = route({
   role: "reviewer",
