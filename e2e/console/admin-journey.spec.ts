@@ -276,9 +276,19 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
     // The demo admin is the only active admin: the API refuses to disable it (409), in place.
     const adminRow = page.getByRole("row").filter({ hasText: "admin@demo.local" }).first();
     await adminRow.getByRole("button", { name: "Disable" }).click();
+    await page.getByRole("group", { name: "Confirm the change to admin@demo.local" }).getByRole("button", { name: "Yes, disable" }).click();
     await expect(page.getByRole("alert").filter({ hasText: "CONFLICT" })).toContainText("HTTP 409");
     const newRow = page.getByRole("row").filter({ hasText: email }).first();
+    // A role change is asked first; Cancel leaves the role as it was and sends nothing.
+    await newRow.getByLabel(`Role of ${email}`).selectOption("admin");
+    const confirmNew = page.getByRole("group", { name: `Confirm the change to ${email}` });
+    await expect(confirmNew).toContainText(`Make ${email} an admin`);
+    await confirmNew.getByRole("button", { name: "Cancel" }).click();
+    await expect(confirmNew).toHaveCount(0);
+    await expect(newRow.getByLabel(`Role of ${email}`)).toHaveValue("reviewer");
     await newRow.getByRole("button", { name: "Disable" }).click();
+    await expect(newRow).toContainText("active");
+    await confirmNew.getByRole("button", { name: "Yes, disable" }).click();
     await expect(page.getByText(`${email}: Disabled`)).toBeVisible();
     await expect(newRow).toContainText("disabled");
     await saveScreenshot(page, "journey-admin-10-users");

@@ -2,11 +2,13 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { AuditDetails } from "@/components/console/audit-details";
 import { LiveStatus } from "@/components/console/live-status";
 import { PageHeader } from "@/components/console/page-header";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
+import { cn } from "@/components/ui/cn";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { apiFetch } from "@/lib/api/client";
 import type { AuditPage } from "@/lib/audit-query";
@@ -29,6 +31,9 @@ function targetHref(target: string | null | undefined): string | null {
   if (!m) return null;
   return m[1] === "run" ? `/runs/${m[2]}` : `/prestamos/${m[2]}`;
 }
+
+/** The browser's date picker shows the OS locale (mm/dd/yyyy); this console writes ISO dates, so the field takes them as typed. */
+const ISO_DATE_PATTERN = "\\d{4}-\\d{2}-\\d{2}(T.*)?";
 
 const FILTERS = ["actor", "action", "outcome", "target", "from", "to"] as const;
 
@@ -108,11 +113,11 @@ export function AuditClient({
         </label>
         <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700">
           From
-          <input name="from" type="date" defaultValue={raw.from ?? ""} className={inputClass} />
+          <input name="from" defaultValue={raw.from ?? ""} placeholder="YYYY-MM-DD" inputMode="numeric" pattern={ISO_DATE_PATTERN} title="An ISO date, YYYY-MM-DD (or an ISO time)" className={cn(inputClass, "tabular")} />
         </label>
         <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700">
           To
-          <input name="to" type="date" defaultValue={raw.to ?? ""} className={inputClass} />
+          <input name="to" defaultValue={raw.to ?? ""} placeholder="YYYY-MM-DD" inputMode="numeric" pattern={ISO_DATE_PATTERN} title="An ISO date, YYYY-MM-DD (or an ISO time)" className={cn(inputClass, "tabular")} />
         </label>
         <div className="flex items-end gap-2">
           <Button type="submit" variant="secondary">
@@ -172,8 +177,8 @@ export function AuditClient({
                     {e.status ? ` · ${e.status}` : ""}
                   </Badge>
                 </Td>
-                <Td className="max-w-sm truncate font-mono text-xs">
-                  <span title={e.details ? JSON.stringify(e.details, null, 1) : undefined}>{e.details ? JSON.stringify(e.details) : "—"}</span>
+                <Td className="max-w-sm font-mono text-xs">
+                  <AuditDetails details={e.details} />
                 </Td>
               </Tr>
             ))}
@@ -208,3 +213,4 @@ export function AuditClient({
     </div>
   );
 }
+
