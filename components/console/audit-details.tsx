@@ -2,9 +2,10 @@
 export function AuditDetails({ details }: { details: unknown }) {
   if (details === null || details === undefined) return <>—</>;
   const line = JSON.stringify(details);
-  if (line.length <= 60) return <span className="break-all">{line}</span>;
+  // A set width: a table column sized by its content would take the whole line and push the table past the page.
+  if (line.length <= 60) return <div className="w-40 break-all min-[1400px]:w-80">{line}</div>;
   return (
-    <details className="group">
+    <details className="group w-40 min-[1400px]:w-80">
       <summary className="cursor-pointer list-none text-zinc-700 hover:text-zinc-900" title="Show all the details">
         <span className="block truncate group-open:hidden">
           <span aria-hidden="true" className="mr-1 text-zinc-400">

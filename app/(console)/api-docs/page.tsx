@@ -68,6 +68,8 @@ function Prose({ text }: { text: string }) {
   );
 }
 
+const ALL_ERROR_STATUSES = [...new Set(API_OPERATIONS.flatMap(errorStatuses))].sort((a, b) => a - b);
+
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
 const tagAnchor = (tag: string) => slug(tag);
 const opAnchor = (o: ApiOperation) => `${o.method}-${slug(o.path)}`;
@@ -102,6 +104,11 @@ export default async function ApiDocsPage() {
         <nav aria-label="Contents" className="lg:sticky lg:top-6 lg:max-h-[calc(100vh-3rem)] lg:self-start lg:overflow-y-auto">
           <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-zinc-500">Contents</h2>
           <ol className="space-y-3 text-sm">
+            <li>
+              <a href="#errors" className="font-medium text-zinc-900 hover:underline">
+                Errors
+              </a>
+            </li>
             {API_TAGS.map((tag) => (
               <li key={tag}>
                 <a href={`#${tagAnchor(tag)}`} className="font-medium text-zinc-900 hover:underline">
@@ -122,6 +129,21 @@ export default async function ApiDocsPage() {
           </ol>
         </nav>
         <div className="min-w-0 space-y-10">
+          <Card
+            id="errors"
+            className="scroll-mt-6"
+            title="Errors"
+            description={<Prose text="Every error answers the same JSON envelope, `{error: {code, message, details?, requestId}}`, with an `x-request-id` header. Each endpoint lists the statuses it may answer." />}
+          >
+            <dl className="grid grid-cols-[4rem_1fr] gap-x-3 gap-y-1 text-sm">
+              {ALL_ERROR_STATUSES.map((st) => (
+                <div key={st} className="contents">
+                  <dt className="font-mono text-zinc-500">{st}</dt>
+                  <dd className="text-zinc-700">{errorText(st)}</dd>
+                </div>
+              ))}
+            </dl>
+          </Card>
           {API_TAGS.map((tag) => (
             <section key={tag} id={tagAnchor(tag)} className="scroll-mt-6 space-y-4">
               <h2 className="text-lg font-semibold text-zinc-900">{tag}</h2>
@@ -184,12 +206,14 @@ export default async function ApiDocsPage() {
                         <dd className="text-zinc-700">
                           <Prose text={o.response} />
                         </dd>
-                        {errorStatuses(o).map((s) => (
-                          <div key={s} className="contents">
-                            <dt className="font-mono text-zinc-500">{s}</dt>
-                            <dd className="text-zinc-500">{errorText(s)}</dd>
-                          </div>
-                        ))}
+                        <dt className="text-zinc-500">Errors</dt>
+                        <dd className="flex flex-wrap gap-x-2 font-mono text-zinc-500">
+                          {errorStatuses(o).map((st) => (
+                            <a key={st} href="#errors" title={errorText(st)} className="underline decoration-dotted underline-offset-2 hover:text-zinc-900">
+                              {st}
+                            </a>
+                          ))}
+                        </dd>
                       </dl>
                       <div className="relative">
                         <pre className="overflow-x-auto rounded-lg bg-zinc-900 p-3 pr-20 font-mono text-xs text-zinc-100">{curl}</pre>

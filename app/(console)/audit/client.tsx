@@ -142,7 +142,7 @@ export function AuditClient({
         <Table caption="Audit log">
           <THead>
             <tr>
-              <Th className="w-52">When</Th>
+              <Th className="w-32">When</Th>
               <Th>Who</Th>
               <Th>Action</Th>
               <Th>Target</Th>
@@ -153,7 +153,7 @@ export function AuditClient({
           <TBody>
             {d.items.map((e) => (
               <Tr key={e.id}>
-                <Td className="tabular whitespace-nowrap">{fmtTime(e.at)}</Td>
+                <Td className="tabular">{fmtTime(e.at)}</Td>
                 <Td>
                   {e.actor}
                   {e.actorKind !== "user" && <span className="block text-xs text-zinc-500">{e.actorKind}</span>}
@@ -177,7 +177,7 @@ export function AuditClient({
                     {e.status ? ` · ${e.status}` : ""}
                   </Badge>
                 </Td>
-                <Td className="max-w-sm font-mono text-xs">
+                <Td className="font-mono text-xs">
                   <AuditDetails details={e.details} />
                 </Td>
               </Tr>

@@ -405,7 +405,7 @@ function AuditHistory({ page, error, target }: { page: AuditPage; error: unknown
                     {e.status ? ` · ${e.status}` : ""}
                   </Badge>
                 </Td>
-                <Td className="max-w-md font-mono text-xs">
+                <Td className="font-mono text-xs">
                   <AuditDetails details={e.details} />
                 </Td>
               </Tr>
