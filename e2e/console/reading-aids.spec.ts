@@ -7,6 +7,8 @@ const expect = baseExpect.configure({ timeout: 30_000 });
 /** What helps a reader on the record pages: whole audit details, ISO dates, the failure codes explained, a CSV, an API reference to find one's way in. */
 test.describe("reading aids", () => {
   test.use({ viewport: VIEWPORTS.laptop, storageState: storageStateFor("admin") });
+  // The API reference alone is a long page, rendered beside a migration run on a loaded machine.
+  test.describe.configure({ timeout: 90_000 });
 
   test("Audit: long details open in place; the date filters take ISO dates as typed", async ({ page, baseURL }) => {
     const name = `e2e-audit-details-${Date.now()}`;
