@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { auditCsvRow, csvCell } from "./audit-query";
+import { auditCsvRow } from "./audit-query";
+import { csvCell } from "./csv";
 
 describe("audit CSV", () => {
   it("quotes per RFC 4180", () => {
@@ -15,6 +16,8 @@ describe("audit CSV", () => {
     expect(csvCell("=HYPERLINK(\"http://x\")")).toBe("\"'=HYPERLINK(\"\"http://x\"\")\"");
     expect(csvCell("+1")).toBe("'+1");
     expect(csvCell("-2+3")).toBe("'-2+3");
+    expect(csvCell("-1.00")).toBe("-1.00");
+    expect(csvCell("-1e3")).toBe("'-1e3");
     expect(csvCell("@SUM(A1)")).toBe("'@SUM(A1)");
     expect(csvCell("\t=1")).toBe("'\t=1");
     expect(csvCell("a=b")).toBe("a=b");

@@ -1,6 +1,7 @@
 import { and, count, desc, eq, gte, like, lt, lte, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { auditLog } from "@/db/schema";
+import { csvLine, csvStream } from "@/lib/csv";
 
 /** One audit row as the API returns it (JSON-safe: no Date, no bigint). */
 export interface AuditEntryDto {
@@ -113,44 +114,13 @@ export async function* iterateAudit(db: Db, filters: AuditFilters, batchSize = 5
 
 export const AUDIT_CSV_COLUMNS = ["id", "at", "actor", "actor_kind", "action", "target", "outcome", "status", "request_id", "details"] as const;
 
-/**
- * One CSV cell (RFC 4180 quoting). A text starting with = + - @ (or tab / CR) is prefixed with
- * a quote so that a spreadsheet shows it instead of evaluating it: actors, targets and details
- * can hold what a caller typed (OWASP "CSV injection").
- */
-export function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return "";
-  let s = typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+const auditCsvCells = (e: AuditEntryDto) => [e.id, e.at, e.actor, e.actorKind, e.action, e.target, e.outcome, e.status, e.requestId, e.details];
 
 export function auditCsvRow(e: AuditEntryDto): string {
-  return [e.id, e.at, e.actor, e.actorKind, e.action, e.target, e.outcome, e.status, e.requestId, e.details].map(csvCell).join(",") + "\r\n";
+  return csvLine(auditCsvCells(e));
 }
 
 /** The whole filtered log as a CSV byte stream, read in keyset batches while the client downloads. */
 export function auditCsvStream(db: Db, filters: AuditFilters): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  const batches = iterateAudit(db, filters);
-  let headerSent = false;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!headerSent) {
-        headerSent = true;
-        controller.enqueue(encoder.encode(AUDIT_CSV_COLUMNS.join(",") + "\r\n"));
-        return;
-      }
-      try {
-        const next = await batches.next();
-        if (next.done) controller.close();
-        else controller.enqueue(encoder.encode(next.value.map(auditCsvRow).join("")));
-      } catch (err) {
-        controller.error(err);
-      }
-    },
-    async cancel() {
-      await batches.return(undefined);
-    },
-  });
+  return csvStream(AUDIT_CSV_COLUMNS, iterateAudit(db, filters), auditCsvCells);
 }

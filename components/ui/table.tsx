@@ -3,7 +3,8 @@ import { cn } from "./cn";
 /** A plain, legible table: wrap in <Table>, then THead/TBody with Tr, Th, Td. */
 export function Table({ className, children, caption }: { className?: string; children: React.ReactNode; caption?: React.ReactNode }) {
   return (
-    <div className={cn("overflow-x-auto rounded-xl border border-zinc-200 bg-white shadow-sm", className)}>
+    // relative: an absolutely placed child (a screen-reader-only header) scrolls with the table instead of widening the page.
+    <div className={cn("relative overflow-x-auto rounded-xl border border-zinc-200 bg-white shadow-sm", className)}>
       <table className="min-w-full divide-y divide-zinc-200 text-sm">
         {caption && <caption className="sr-only">{caption}</caption>}
         {children}

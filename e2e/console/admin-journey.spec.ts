@@ -158,6 +158,13 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
     await page.waitForURL(/\/prestamos\/\d+$/);
     await expect(page.getByRole("heading", { level: 1 })).toContainText("Failed");
     await expect(page.getByRole("heading", { name: "Rules failing now" })).toBeVisible();
+    // The fields its rules refuse are marked in the field-by-field table (or in a pago's, opened for it).
+    await expect(page.getByRole("table").getByText("fails a rule").first()).toBeVisible();
+    // Nothing of it is in the new tables: nothing to roll back, and migrating would only fail again.
+    const actions = page.getByRole("region", { name: "Actions" });
+    await expect(actions.getByRole("button", { name: "Roll back…" })).toBeDisabled();
+    await expect(actions.getByRole("button", { name: "Migrate", exact: true })).toBeDisabled();
+    await expect(actions).toContainText("migrate would mark it failed again");
     await saveScreenshot(page, "journey-admin-05-failed-prestamo");
   });
 
@@ -171,6 +178,9 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
     await expect(page.getByRole("heading", { level: 1 })).toContainText("Migrated");
     await expect(page.getByText("Everything agrees")).toBeVisible();
     await expect(page.getByRole("table", { name: "Field-level diff of the prestamo" })).toBeVisible();
+    // The button and its help use the same word.
+    await expect(page.getByRole("button", { name: "Re-sync", exact: true })).toBeEnabled();
+    await expect(page.getByRole("region", { name: "Actions" })).toContainText("Re-sync writes it from its legacy rows now.");
     await saveScreenshot(page, "journey-admin-06-diff");
 
     await page.getByRole("button", { name: "Roll back…" }).click();
@@ -188,6 +198,12 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
     await page.goto("/consistency");
     const matching = page.locator("dt", { hasText: "Data matching" }).locator("xpath=following-sibling::dd[1]");
     await expect(matching).toHaveText("100.00 %");
+    // The demo's orphan pagos are errors: said above the list, before any warning, with a way to them.
+    const orphans = page.getByRole("region", { name: /orphan legacy pagos?$/ });
+    await expect(orphans).toBeVisible();
+    await orphans.getByRole("link", { name: "List them" }).click();
+    await page.waitForURL(/category=orphan_legacy_pago/);
+    await expect(page.getByRole("table", { name: "Mismatches" }).getByText("Orphan legacy pago").first()).toBeVisible();
     await saveScreenshot(page, "journey-admin-07-consistency");
   });
 
@@ -276,9 +292,19 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
     // The demo admin is the only active admin: the API refuses to disable it (409), in place.
     const adminRow = page.getByRole("row").filter({ hasText: "admin@demo.local" }).first();
     await adminRow.getByRole("button", { name: "Disable" }).click();
+    await page.getByRole("group", { name: "Confirm the change to admin@demo.local" }).getByRole("button", { name: "Yes, disable" }).click();
     await expect(page.getByRole("alert").filter({ hasText: "CONFLICT" })).toContainText("HTTP 409");
     const newRow = page.getByRole("row").filter({ hasText: email }).first();
+    // A role change is asked first; Cancel leaves the role as it was and sends nothing.
+    await newRow.getByLabel(`Role of ${email}`).selectOption("admin");
+    const confirmNew = page.getByRole("group", { name: `Confirm the change to ${email}` });
+    await expect(confirmNew).toContainText(`Make ${email} an admin`);
+    await confirmNew.getByRole("button", { name: "Cancel" }).click();
+    await expect(confirmNew).toHaveCount(0);
+    await expect(newRow.getByLabel(`Role of ${email}`)).toHaveValue("reviewer");
     await newRow.getByRole("button", { name: "Disable" }).click();
+    await expect(newRow).toContainText("active");
+    await confirmNew.getByRole("button", { name: "Yes, disable" }).click();
     await expect(page.getByText(`${email}: Disabled`)).toBeVisible();
     await expect(newRow).toContainText("disabled");
     await saveScreenshot(page, "journey-admin-10-users");

@@ -16,6 +16,7 @@ import {
   CreateTestDataBody,
   CreateTokenBody,
   CreateUserBody,
+  FailuresExportQuery,
   FailuresQuery,
   IdParams,
   MetricsQuery,
@@ -87,6 +88,7 @@ op({ method: "post", path: "/api/prestamos/migration/consistency/refresh", tag: 
 op({ method: "get", path: "/api/prestamos", tag: M, role: "reviewer", summary: "Legacy prestamos with their migration state", query: PrestamosQuery, status: 200, response: "`{items, total, nextAfter, prevBefore}`: prestamos in legacy id order with state (pending, migrated, failed, rolled back; `stale` when changed since migrated), pagos and failure codes; `q` finds a legacy id, or part of the cliente's name or documento; `total` counts every match; `after` = `nextAfter` or `before` = `prevBefore` pages." });
 op({ method: "get", path: "/api/prestamos/migration/consistency/{id}", tag: M, role: "reviewer", summary: "Field-level diff of one prestamo", params: IdParams, status: 200, response: "One line per field (legacy, expected, new, agree), the same for each pago." });
 op({ method: "get", path: "/api/prestamos/migration/failures", tag: M, role: "reviewer", summary: "Failed prestamos with their rules", query: FailuresQuery, status: 200, response: "A page of failed prestamos with code, field, value (and pago id)." });
+op({ method: "get", path: "/api/prestamos/migration/failures/export", tag: M, role: "reviewer", summary: "Failures as CSV", query: FailuresExportQuery, status: 200, contentType: "text/csv", response: "Every failing rule of the failed prestamos matching the filter (all pages), one line each: `legacy_id,run_id,failed_at,code,field,pago_id,value`; streamed." });
 op({ method: "get", path: "/api/prestamos/migration/failures/predicted", tag: M, role: "reviewer", summary: "Prestamos the rules refuse now (the dry run, listed)", query: PredictedFailuresQuery, status: 200, response: "`{items, next, scanned}`: failing prestamos with code, field, value (and pago id), in legacy id order; a page evaluates at most 2,000 legacy prestamos, `after` = `next` goes on." });
 op({ method: "get", path: "/api/prestamos/migration/failures/recheck", tag: M, role: "reviewer", summary: "Do the failed prestamos still fail?", status: 200, response: "`{failed, checked, stillFailing}`: the failed prestamos (at most 5,000, lowest ids first) against the rules as their legacy rows stand now; a retry fails those again." });
 op({ method: "get", path: "/api/prestamos/migration/metrics", tag: M, role: "reviewer", summary: "Batch time series and system figures", query: MetricsQuery, status: 200, response: "Per-batch series, throughput, error rate, process and database figures." });

@@ -91,6 +91,7 @@ export const paths = {
   prestamoDiff: (id: number) => `${M}/consistency/${id}`,
   failures: (q: Params) => `${M}/failures${search(q)}`,
   failuresRecheck: `${M}/failures/recheck`,
+  failuresExport: (q: Params) => `${M}/failures/export${search(q)}`,
   preflight: (refresh = false) => `${M}/preflight${refresh ? "?refresh=1" : ""}`,
   preflightSettings: `${M}/preflight/settings`,
   confirmation: (phase: ConfirmPhase, action: "confirm" | "withdraw") => `${M}/${phase}/${action}`,

@@ -119,6 +119,10 @@ export const FailuresQuery = z.object({
 });
 export type FailuresQuery = z.infer<typeof FailuresQuery>;
 
+/** The CSV of the failures: the page's filter, without paging (every matching prestamo). */
+export const FailuresExportQuery = FailuresQuery.pick({ code: true, legacyId: true });
+export type FailuresExportQuery = z.infer<typeof FailuresExportQuery>;
+
 export const MetricsQuery = z.object({ runId: PositiveIntString.optional(), limit: ReadLimit });
 export type MetricsQuery = z.infer<typeof MetricsQuery>;
 

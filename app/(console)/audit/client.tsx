@@ -1,11 +1,13 @@
 "use client";
 
 import Link from "next/link";
+import { AuditDetails } from "@/components/console/audit-details";
 import { LiveStatus } from "@/components/console/live-status";
 import { PageHeader } from "@/components/console/page-header";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
+import { cn } from "@/components/ui/cn";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { paths, pollMs, useAuditLog } from "@/lib/api/queries";
 import type { AuditPage } from "@/lib/audit-query";
@@ -27,6 +29,9 @@ function targetHref(target: string | null | undefined): string | null {
   if (!m) return null;
   return m[1] === "run" ? `/runs/${m[2]}` : `/prestamos/${m[2]}`;
 }
+
+/** The browser's date picker shows the OS locale (mm/dd/yyyy); this console writes ISO dates, so the field takes them as typed. */
+const ISO_DATE_PATTERN = "\\d{4}-\\d{2}-\\d{2}(T.*)?";
 
 const FILTERS = ["actor", "action", "outcome", "target", "from", "to"] as const;
 
@@ -95,11 +100,11 @@ export function AuditClient({
         </label>
         <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700">
           From
-          <input name="from" type="date" defaultValue={raw.from ?? ""} className={inputClass} />
+          <input name="from" defaultValue={raw.from ?? ""} placeholder="YYYY-MM-DD" inputMode="numeric" pattern={ISO_DATE_PATTERN} title="An ISO date, YYYY-MM-DD (or an ISO time)" className={cn(inputClass, "tabular")} />
         </label>
         <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700">
           To
-          <input name="to" type="date" defaultValue={raw.to ?? ""} className={inputClass} />
+          <input name="to" defaultValue={raw.to ?? ""} placeholder="YYYY-MM-DD" inputMode="numeric" pattern={ISO_DATE_PATTERN} title="An ISO date, YYYY-MM-DD (or an ISO time)" className={cn(inputClass, "tabular")} />
         </label>
         <div className="flex items-end gap-2">
           <Button type="submit" variant="secondary">
@@ -124,7 +129,7 @@ export function AuditClient({
         <Table caption="Audit log">
           <THead>
             <tr>
-              <Th className="w-52">When</Th>
+              <Th className="w-32">When</Th>
               <Th>Who</Th>
               <Th>Action</Th>
               <Th>Target</Th>
@@ -135,7 +140,7 @@ export function AuditClient({
           <TBody>
             {d.items.map((e) => (
               <Tr key={e.id}>
-                <Td className="tabular whitespace-nowrap">{fmtTime(e.at)}</Td>
+                <Td className="tabular">{fmtTime(e.at)}</Td>
                 <Td>
                   {e.actor}
                   {e.actorKind !== "user" && <span className="block text-xs text-zinc-500">{e.actorKind}</span>}
@@ -159,8 +164,8 @@ export function AuditClient({
                     {e.status ? ` · ${e.status}` : ""}
                   </Badge>
                 </Td>
-                <Td className="max-w-sm truncate font-mono text-xs">
-                  <span title={e.details ? JSON.stringify(e.details, null, 1) : undefined}>{e.details ? JSON.stringify(e.details) : "—"}</span>
+                <Td className="font-mono text-xs">
+                  <AuditDetails details={e.details} />
                 </Td>
               </Tr>
             ))}
@@ -195,3 +200,4 @@ export function AuditClient({
     </div>
   );
 }
+

@@ -72,24 +72,7 @@ function SummaryCards({ s }: { s: ConsistencySummary }) {
             </dd>
           </dl>
         </Card>
-        <Card title="Business warnings" description="Counted and listed, never failures (§5).">
-          <dl className="grid grid-cols-[1fr_auto] gap-y-1 text-sm">
-            {Object.entries(s.status.warnings).map(([code, n]) => (
-              <div key={code} className="contents">
-                <dt>
-                  <Link href={href(`warning:${code}`, 1)} className="font-mono text-[13px] text-zinc-700 underline underline-offset-2 hover:text-sky-700">
-                    {code}
-                  </Link>
-                </dt>
-                <dd className={cn("tabular text-right", n > 0 ? "font-medium text-amber-700" : "text-zinc-900")}>
-                  {n > 0 && <span aria-hidden="true">⚠ </span>}
-                  {fmtInt(n)}
-                </dd>
-              </div>
-            ))}
-          </dl>
-        </Card>
-        <Card title="Relationships">
+        <Card title="Relationships" description="Errors: each one is a row in the wrong place.">
           <dl className="grid grid-cols-[1fr_auto] gap-y-1 text-sm">
             {(
               [
@@ -109,6 +92,23 @@ function SummaryCards({ s }: { s: ConsistencySummary }) {
             ))}
           </dl>
         </Card>
+        <Card title="Business warnings" description="Counted and listed, never failures.">
+          <dl className="grid grid-cols-[1fr_auto] gap-y-1 text-sm">
+            {Object.entries(s.status.warnings).map(([code, n]) => (
+              <div key={code} className="contents">
+                <dt>
+                  <Link href={href(`warning:${code}`, 1)} className="font-mono text-[13px] text-zinc-700 underline underline-offset-2 hover:text-sky-700">
+                    {code}
+                  </Link>
+                </dt>
+                <dd className={cn("tabular text-right", n > 0 ? "font-medium text-amber-700" : "text-zinc-900")}>
+                  {n > 0 && <span aria-hidden="true">⚠ </span>}
+                  {fmtInt(n)}
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </Card>
       </div>
 
     </>
@@ -116,8 +116,29 @@ function SummaryCards({ s }: { s: ConsistencySummary }) {
 }
 
 
+/** Orphan pagos are errors the mismatch list cannot show among prestamos (they have none): said first, with a way to them. */
+function OrphansCallout({ s }: { s: ConsistencySummary }) {
+  const r = s.relationships;
+  return (
+    <section aria-labelledby="orphans" className="flex flex-wrap items-center gap-3 rounded-xl bg-red-50 px-5 py-3 text-sm text-red-900 ring-1 ring-inset ring-red-200">
+      <h2 id="orphans" className="font-semibold">
+        <span aria-hidden="true">✕ </span>
+        {fmtInt(r.orphanLegacyPagos)} orphan legacy {r.orphanLegacyPagos === 1 ? "pago" : "pagos"}
+      </h2>
+      <span>
+        {fmtInt(r.orphanLegacyPagosNullPrestamo)} with no prestamo_id, {fmtInt(r.orphanLegacyPagosDangling)} naming a prestamo that does not exist: they are never migrated, and their money is in no
+        prestamo&apos;s total.
+      </span>
+      <Link href={href("orphan_legacy_pago", 1)} className={buttonClass("secondary", "sm", "ml-auto")}>
+        List them
+      </Link>
+    </section>
+  );
+}
+
 /** Each mismatch category in plain words; the API's name stays in the tooltip (scripts filter by it). */
 const CATEGORY_TEXT: Record<MismatchCategory, string> = {
+  orphan_legacy_pago: "Orphan legacy pago",
   field: "Fields differ",
   totals: "Payment totals differ",
   status: "Status differs",
@@ -127,7 +148,6 @@ const CATEGORY_TEXT: Record<MismatchCategory, string> = {
   wrong_prestamo: "Pago under the wrong prestamo",
   orphan_new: "New row, legacy row gone",
   untracked_new: "New row not marked migrated",
-  orphan_legacy_pago: "Orphan legacy pago",
   "warning:PAGADO_CON_SALDO": "Warning: paid with a balance",
   "warning:SALDO_CERO_ACTIVO": "Warning: active with no balance",
   "warning:SOBREPAGO": "Warning: overpaid",
@@ -155,8 +175,15 @@ export function ConsistencyClient({
   const q = useConsistency(query, initialData);
   const s = q.data.summary;
   const m = q.data.mismatches;
-  // Failures first, then orphans, then the business warnings (hundreds of them must not bury the rest).
+  // Errors first, orphans leading them, and the business warnings apart: hundreds of warnings must not bury an error.
   const cats = [...(s?.byCategory ?? [])].sort((a, b) => CATEGORY_ORDER.indexOf(a.category) - CATEGORY_ORDER.indexOf(b.category));
+  const errorCats = cats.filter((c) => !c.category.startsWith("warning:"));
+  const warningCats = cats.filter((c) => c.category.startsWith("warning:"));
+  const chip = (c: (typeof cats)[number]) => (
+    <FilterChip key={c.category} href={href(c.category, 1)} active={query.category === c.category}>
+      <span title={c.category}>{categoryText(c.category)}</span> <span className={cn("tabular", c.prestamos > 0 && !c.category.startsWith("warning:") ? "font-semibold text-red-700" : "opacity-70")}>{fmtInt(c.prestamos)}</span>
+    </FilterChip>
+  );
 
   return (
     <div className="flex flex-col gap-6">
@@ -175,19 +202,29 @@ export function ConsistencyClient({
         />
       )}
 
+      {s && s.relationships.orphanLegacyPagos > 0 && query.category !== "orphan_legacy_pago" && <OrphansCallout s={s} />}
+
       <section aria-labelledby="mismatches" className="flex flex-col gap-3">
         <h2 id="mismatches" className="text-lg font-semibold text-zinc-900">
           Mismatches
         </h2>
-        <nav aria-label="Filter by category" className="flex flex-wrap gap-1.5">
-          <FilterChip href={href(null, 1)} active={query.category === null}>
-            All
-          </FilterChip>
-          {cats.map((c) => (
-            <FilterChip key={c.category} href={href(c.category, 1)} active={query.category === c.category}>
-              <span title={c.category}>{categoryText(c.category)}</span> <span className="tabular opacity-70">{fmtInt(c.prestamos)}</span>
+        <nav aria-label="Filter by category" className="flex flex-col gap-2">
+          <div className="flex flex-wrap items-center gap-1.5">
+            <span className="w-20 text-xs font-medium uppercase tracking-wide text-zinc-500">Every</span>
+            <FilterChip href={href(null, 1)} active={query.category === null}>
+              All prestamos with a mismatch or a warning
             </FilterChip>
-          ))}
+          </div>
+          <div className="flex flex-wrap items-center gap-1.5">
+            <span className="w-20 text-xs font-medium uppercase tracking-wide text-zinc-500">Errors</span>
+            {errorCats.map(chip)}
+          </div>
+          {warningCats.length > 0 && (
+            <div className="flex flex-wrap items-center gap-1.5">
+              <span className="w-20 text-xs font-medium uppercase tracking-wide text-zinc-500">Warnings</span>
+              {warningCats.map(chip)}
+            </div>
+          )}
         </nav>
         {m.items.length === 0 ? (
           <p className="rounded-xl border border-dashed border-zinc-300 bg-white px-5 py-8 text-center text-sm text-zinc-500">

@@ -13,7 +13,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { FilterChip, Pager } from "@/components/ui/pager";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { errorMessage } from "@/lib/api/client";
-import { pollMs, useFailures, useFailuresRecheck, useMigrateOne, useRetryFailed } from "@/lib/api/queries";
+import { paths, pollMs, useFailures, useFailuresRecheck, useMigrateOne, useRetryFailed } from "@/lib/api/queries";
 import { fmtId, fmtInt, fmtTime } from "@/lib/format";
 import type { FailuresPage } from "@/lib/migration/failures";
 import type { FailureCode } from "@/lib/migration/rules";
@@ -66,7 +66,14 @@ export function FailuresClient({
             list what the rules refuse now.
           </>
         }
-        aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={pollMs.failures} isFetching={q.isFetching} />}
+        aside={
+          <>
+            <LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={pollMs.failures} isFetching={q.isFetching} />
+            <a href={paths.failuresExport({ code: query.code })} className={buttonClass("secondary", "sm")} download>
+              Download CSV
+            </a>
+          </>
+        }
       />
       {badQuery && <p className="-mt-3 text-sm text-amber-800">The address held an invalid code or page; showing every code.</p>}
 
@@ -171,7 +178,54 @@ export function FailuresClient({
         prevHref={d.page > 1 ? href(query.code, d.page - 1) : null}
         nextHref={d.hasMore ? href(query.code, d.page + 1) : null}
       />
+
+      <CodeLegend counts={d.countsByCode} active={query.code} />
     </div>
+  );
+}
+
+/** Every failure code with the rule behind it and what fixing it means, so a reader needs no other page. */
+function CodeLegend({ counts, active }: { counts: FailuresPage["countsByCode"]; active: string | null }) {
+  return (
+    <section aria-labelledby="codes" className="flex flex-col gap-2">
+      <h2 id="codes" className="text-lg font-semibold text-zinc-900">
+        What each code means
+      </h2>
+      <p className="-mt-1 text-sm text-zinc-500">The rule a prestamo failed, and what its legacy row needs. A fixed row is brought over by change capture, with no retry.</p>
+      <Table caption="Failure codes">
+        <THead>
+          <tr>
+            <Th className="w-64">Code</Th>
+            <Th>Fails when</Th>
+            <Th>To fix</Th>
+            <Th align="right" className="w-24">
+              Failed
+            </Th>
+          </tr>
+        </THead>
+        <TBody>
+          {(Object.keys(FAILURE_CODE_TEXT) as FailureCode[]).map((code) => (
+            <Tr key={code} className={cn(active === code && "bg-sky-50/60")}>
+              <Td className="align-top">
+                <span className="block font-medium text-zinc-900">{FAILURE_CODE_TEXT[code].title}</span>
+                <span className="font-mono text-[12px] text-zinc-500">{code}</span>
+              </Td>
+              <Td className="align-top text-zinc-700">{FAILURE_CODE_TEXT[code].rule}</Td>
+              <Td className="align-top text-zinc-700">{FAILURE_CODE_TEXT[code].fix}</Td>
+              <Td align="right" className="tabular align-top">
+                {counts[code].prestamos > 0 ? (
+                  <Link href={href(code, 1)} className="underline underline-offset-2 hover:text-sky-700">
+                    {fmtInt(counts[code].prestamos)}
+                  </Link>
+                ) : (
+                  <span className="text-zinc-400">0</span>
+                )}
+              </Td>
+            </Tr>
+          ))}
+        </TBody>
+      </Table>
+    </section>
   );
 }
 

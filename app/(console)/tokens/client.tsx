@@ -50,7 +50,7 @@ export function TokensClient({ initialTokens }: { initialTokens: TokenDto[] }) {
                 <Th>Expires</Th>
                 <Th>Last used</Th>
                 <Th>Status</Th>
-                <Th className="w-64">
+                <Th>
                   <span className="sr-only">Actions</span>
                 </Th>
               </tr>
@@ -180,8 +180,8 @@ function TokenRow({ t }: { t: TokenDto }) {
           {fmtTime(t.createdAt)}
           <span className="block text-xs text-zinc-500">by {t.createdBy}</span>
         </Td>
-        <Td className="tabular whitespace-nowrap">{t.expiresAt ? fmtTime(t.expiresAt) : <span className="text-zinc-400">never</span>}</Td>
-        <Td className="tabular whitespace-nowrap">{t.lastUsedAt ? fmtTime(t.lastUsedAt) : <span className="text-zinc-400">never</span>}</Td>
+        <Td className="tabular">{t.expiresAt ? fmtTime(t.expiresAt) : <span className="text-zinc-400">never</span>}</Td>
+        <Td className="tabular">{t.lastUsedAt ? fmtTime(t.lastUsedAt) : <span className="text-zinc-400">never</span>}</Td>
         <Td className="whitespace-nowrap">
           {status === "revoked" ? (
             <Badge tone="danger">revoked {fmtTime(t.revokedAt!).slice(0, 10)}</Badge>

@@ -117,8 +117,13 @@ function UserRow({ u, isAdmin, isMe, lastAdmin }: { u: UserDto; isAdmin: boolean
   const [resetting, setResetting] = useState(false);
   const [password, setPassword] = useState("");
   const [done, setDone] = useState<string | null>(null);
+  // A role change or a disable locks someone out of what they could do: asked once more before it is sent.
+  const [asking, setAsking] = useState<{ role: Role } | { disabled: true } | null>(null);
   const update = useUpdateUser(u.id, {
-    onMutate: () => setDone(null),
+    onMutate: () => {
+      setDone(null);
+      setAsking(null);
+    },
     onSuccess: (_r, patch) => {
       setDone(
         patch.password !== undefined ? "Password reset." : patch.role !== undefined ? `Role changed to ${patch.role}.` : patch.disabled ? "Disabled: this user can no longer sign in." : "Enabled.",
@@ -143,9 +148,9 @@ function UserRow({ u, isAdmin, isMe, lastAdmin }: { u: UserDto; isAdmin: boolean
             <select
               aria-label={`Role of ${u.email}`}
               className={selectClass}
-              value={u.role}
+              value={asking && "role" in asking ? asking.role : u.role}
               disabled={update.isPending}
-              onChange={(e) => update.mutate({ role: e.target.value as Role })}
+              onChange={(e) => setAsking(e.target.value === u.role ? null : { role: e.target.value as Role })}
             >
               <option value="reviewer">reviewer</option>
               <option value="admin">admin</option>
@@ -161,7 +166,7 @@ function UserRow({ u, isAdmin, isMe, lastAdmin }: { u: UserDto; isAdmin: boolean
         {isAdmin && (
           <Td>
             <div className="flex items-center gap-2 whitespace-nowrap">
-              <Button size="sm" variant="secondary" disabled={update.isPending} onClick={() => update.mutate({ disabled: !u.disabled })} title={lastAdmin && !u.disabled ? "The last active admin: the API refuses (409)" : undefined}>
+              <Button size="sm" variant="secondary" disabled={update.isPending} onClick={() => (u.disabled ? update.mutate({ disabled: false }) : setAsking({ disabled: true }))} title={lastAdmin && !u.disabled ? "The last active admin: the API refuses (409)" : undefined}>
                 {u.disabled ? "Enable" : "Disable"}
               </Button>
               <Button size="sm" variant="ghost" aria-expanded={resetting} onClick={() => setResetting((r) => !r)}>
@@ -171,9 +176,24 @@ function UserRow({ u, isAdmin, isMe, lastAdmin }: { u: UserDto; isAdmin: boolean
           </Td>
         )}
       </Tr>
-      {(resetting || update.isError || done) && (
+      {(asking || resetting || update.isError || done) && (
         <tr>
           <td colSpan={cols} className="bg-zinc-50/60 px-4 py-3">
+            {asking && (
+              <div role="group" aria-label={`Confirm the change to ${u.email}`} className="mb-2 flex flex-wrap items-center gap-2 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-950 ring-1 ring-inset ring-amber-200">
+                <span>
+                  {"role" in asking
+                    ? `Make ${u.email} ${asking.role === "admin" ? "an admin: they may start, stop and roll back runs and manage users" : "a reviewer: they keep reading everything but can no longer change anything"}?`
+                    : `Disable ${u.email}? They can no longer sign in, and lose access at once.`}
+                </span>
+                <Button size="sm" variant={"role" in asking ? "primary" : "danger"} disabled={update.isPending} onClick={() => update.mutate(asking)} autoFocus>
+                  {"role" in asking ? `Yes, make ${asking.role}` : "Yes, disable"}
+                </Button>
+                <Button size="sm" variant="ghost" onClick={() => setAsking(null)}>
+                  Cancel
+                </Button>
+              </div>
+            )}
             {resetting && (
               <form
                 className="flex flex-wrap items-end gap-2"

@@ -1,5 +1,6 @@
 import { AuditQuery } from "@/lib/api/schemas";
 import { auditCsvStream, queryAudit } from "@/lib/audit-query";
+import { csvHeaders } from "@/lib/csv";
 import { route } from "@/lib/http/route";
 import { methodNotAllowed } from "@/lib/http/fallback";
 
@@ -10,14 +11,7 @@ export const GET = route({
   handler: async ({ db, query }) => {
     const { format, page, limit, ...filters } = query;
     if (format === "csv") {
-      const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-      return new Response(auditCsvStream(db, filters), {
-        headers: {
-          "content-type": "text/csv; charset=utf-8",
-          "content-disposition": `attachment; filename="audit-${stamp}.csv"`,
-          "cache-control": "no-store",
-        },
-      });
+      return new Response(auditCsvStream(db, filters), { headers: csvHeaders("audit") });
     }
     return queryAudit(db, { ...filters, page, limit });
   },

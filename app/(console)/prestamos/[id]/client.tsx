@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useState } from "react";
+import { AuditDetails } from "@/components/console/audit-details";
 import { LiveStatus } from "@/components/console/live-status";
 import { PageHeader } from "@/components/console/page-header";
 import { StateBadge } from "@/components/console/state-badge";
@@ -27,6 +28,8 @@ export function PrestamoClient({ id, initialDiff, initialAudit, isAdmin }: { id:
   // Not migrated and no new row: nothing to compare yet, which is not a mismatch.
   const compared = d.newExists || d.state === "migrated";
   const moneda = (d.lines.find((l) => l.column === "moneda")?.expected as string | null) ?? null;
+  // The legacy fields the rules refuse now, keyed as the diff lines name their sources.
+  const failing = new Set(d.failingNow.map((f) => (f.pagoId === null ? f.field : `pagos_prestamo[${f.pagoId}].${f.field}`)));
 
   return (
     <div className="flex flex-col gap-6">
@@ -60,7 +63,7 @@ export function PrestamoClient({ id, initialDiff, initialAudit, isAdmin }: { id:
       >
         <WhitespaceLegend />
       </Card>
-      <DiffTable lines={d.lines} moneda={moneda} compared={compared} caption="Field-level diff of the prestamo" />
+      <DiffTable lines={d.lines} moneda={moneda} compared={compared} failing={failing} caption="Field-level diff of the prestamo" />
 
       <section aria-labelledby="pagos" className="flex flex-col gap-2">
         <h2 id="pagos" className="text-lg font-semibold text-zinc-900">
@@ -71,7 +74,7 @@ export function PrestamoClient({ id, initialDiff, initialAudit, isAdmin }: { id:
             No pagos in legacy under this prestamo, and none under its new row.
           </p>
         ) : (
-          d.pagos.map((g) => <PagoBlock key={g.legacyPagoId} g={g} moneda={moneda} compared={compared} />)
+          d.pagos.map((g) => <PagoBlock key={g.legacyPagoId} g={g} moneda={moneda} compared={compared} failing={failing} />)
         )}
       </section>
 
@@ -231,7 +234,21 @@ function Value({ v, column, moneda }: { v: DiffValue; column: string; moneda: st
   return <PlainValue value={v} />;
 }
 
-function DiffTable({ lines, moneda, caption, compared, className = "-mt-3" }: { lines: DiffLine[]; moneda: string | null; caption: string; compared: boolean; className?: string }) {
+function DiffTable({
+  lines,
+  moneda,
+  caption,
+  compared,
+  failing,
+  className = "-mt-3",
+}: {
+  lines: DiffLine[];
+  moneda: string | null;
+  caption: string;
+  compared: boolean;
+  failing: ReadonlySet<string>;
+  className?: string;
+}) {
   return (
     <Table caption={caption} className={className}>
       <THead>
@@ -244,11 +261,18 @@ function DiffTable({ lines, moneda, caption, compared, className = "-mt-3" }: { 
         </tr>
       </THead>
       <TBody>
-        {lines.map((l) => (
-          <Tr key={l.column} className={cn(compared && !l.agree && "bg-red-50/70 hover:bg-red-50")}>
+        {lines.map((l) => {
+          const fails = l.legacy.some((s) => failing.has(s.field));
+          return (
+          <Tr key={l.column} className={cn(((compared && !l.agree) || fails) && "bg-red-50/70 hover:bg-red-50")}>
             <Td className="align-top">
               <span className="font-mono text-[13px] text-zinc-900">{l.column}</span>
               <span className="block text-xs text-zinc-500">{l.legacyField}</span>
+              {fails && (
+                <Badge tone="danger" className="mt-1">
+                  fails a rule
+                </Badge>
+              )}
             </Td>
             <Td className="align-top">
               {l.legacy.length === 0 ? (
@@ -260,7 +284,7 @@ function DiffTable({ lines, moneda, caption, compared, className = "-mt-3" }: { 
                       <span className="truncate text-xs text-zinc-500" title={s.field}>
                         {s.field.replace(/^pagos_prestamo\[(\d+)\]\./, "pago $1 · ")}
                       </span>
-                      <span className="justify-self-start rounded bg-zinc-100 px-1">
+                      <span className={cn("justify-self-start rounded px-1", failing.has(s.field) ? "bg-red-100 ring-1 ring-inset ring-red-300" : "bg-zinc-100")}>
                         <VisibleText value={s.value} />
                       </span>
                     </li>
@@ -276,7 +300,8 @@ function DiffTable({ lines, moneda, caption, compared, className = "-mt-3" }: { 
             </Td>
             <Td className="align-top">{compared ? <AgreeBadge agree={l.agree} /> : <span className="text-xs text-zinc-500">not migrated</span>}</Td>
           </Tr>
-        ))}
+          );
+        })}
       </TBody>
     </Table>
   );
@@ -284,10 +309,10 @@ function DiffTable({ lines, moneda, caption, compared, className = "-mt-3" }: { 
 
 const PRESENCE: Record<PagoDiff["presence"], string> = { both: "in legacy and new", legacy_only: "legacy only", new_only: "new table only" };
 
-function PagoBlock({ g, moneda, compared }: { g: PagoDiff; moneda: string | null; compared: boolean }) {
-  // Disagreeing pagos open by default; agreeing (or not yet compared) ones fold to one line.
+function PagoBlock({ g, moneda, compared, failing }: { g: PagoDiff; moneda: string | null; compared: boolean; failing: ReadonlySet<string> }) {
+  // Disagreeing or failing pagos open by default; agreeing (or not yet compared) ones fold to one line.
   return (
-    <details className="group rounded-xl border border-zinc-200 bg-white shadow-sm" open={compared && !g.agree}>
+    <details className="group rounded-xl border border-zinc-200 bg-white shadow-sm" open={(compared && !g.agree) || g.failing.length > 0}>
       <summary className="flex cursor-pointer list-none flex-wrap items-center gap-3 rounded-xl px-4 py-2.5 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-zinc-900">
         <span aria-hidden="true" className="inline-block w-3 text-zinc-400 transition-transform group-open:rotate-90">
           ▸
@@ -308,7 +333,7 @@ function PagoBlock({ g, moneda, compared }: { g: PagoDiff; moneda: string | null
         </span>
       </summary>
       <div className="px-4 pb-4">
-        <DiffTable lines={g.lines} moneda={moneda} compared={compared} caption={`Field-level diff of pago ${g.legacyPagoId}`} className="mt-0" />
+        <DiffTable lines={g.lines} moneda={moneda} compared={compared} failing={failing} caption={`Field-level diff of pago ${g.legacyPagoId}`} className="mt-0" />
       </div>
     </details>
   );
@@ -353,8 +378,8 @@ function AuditHistory({ page, error, target }: { page: AuditPage; error: unknown
                     {e.status ? ` · ${e.status}` : ""}
                   </Badge>
                 </Td>
-                <Td className="max-w-md truncate font-mono text-xs">
-                  <span title={e.details ? JSON.stringify(e.details) : undefined}>{e.details ? JSON.stringify(e.details) : "—"}</span>
+                <Td className="font-mono text-xs">
+                  <AuditDetails details={e.details} />
                 </Td>
               </Tr>
             ))}
