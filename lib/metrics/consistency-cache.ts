@@ -17,6 +17,7 @@ interface CacheState {
   refreshing: Promise<ConsistencySummary | null> | null;
 }
 
+// lib/testing/metrics.ts clears this key between tests.
 const g = globalThis as unknown as { __prestamosConsistencyCache?: CacheState };
 const state = (): CacheState => (g.__prestamosConsistencyCache ??= { summary: null, at: 0, refreshing: null });
 
@@ -29,11 +30,6 @@ export function recordConsistencySummary(summary: ConsistencySummary): void {
 export function peekConsistencySummary(): { summary: ConsistencySummary; ageMs: number } | null {
   const s = state();
   return s.summary ? { summary: s.summary, ageMs: Date.now() - s.at } : null;
-}
-
-/** Forget the cache (tests). */
-export function resetConsistencyCache(): void {
-  g.__prestamosConsistencyCache = { summary: null, at: 0, refreshing: null };
 }
 
 function refresh(db: Db): Promise<ConsistencySummary | null> {

@@ -74,16 +74,12 @@ function build() {
 }
 
 type PromState = ReturnType<typeof build>;
+// lib/testing/metrics.ts clears this key between tests.
 const g = globalThis as unknown as { __prestamosProm?: PromState };
 
 export function promState(): PromState {
   g.__prestamosProm ??= build();
   return g.__prestamosProm;
-}
-
-/** Forget every metric (tests). */
-export function resetPrometheus(): void {
-  g.__prestamosProm = undefined;
 }
 
 /** Called by the route wrapper once per API request. */
