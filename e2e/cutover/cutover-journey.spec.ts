@@ -1,5 +1,5 @@
 import { expect as baseExpect, type Page } from "@playwright/test";
-import { saveScreenshot, storageStateFor, test, VIEWPORTS } from "../support";
+import { expectFailedResponse, saveScreenshot, storageStateFor, test, VIEWPORTS } from "../support";
 
 /** One embedded database and a migration beside it: answers may take seconds. */
 const expect = baseExpect.configure({ timeout: 60_000 });
@@ -34,6 +34,8 @@ test("admin cuts the demo over and reverts it, a reviewer only looks", async ({ 
     await page.getByTestId("cutover-input").fill("cut over");
     await expect(page.getByTestId("cutover-submit")).toBeDisabled();
     await page.getByTestId("cutover-input").fill("CUT OVER");
+    // The refusal is the point of this step: its 409 is expected, not a failed request of the page.
+    expectFailedResponse(page, { method: "POST", path: /^\/api\/prestamos\/migration\/cutover$/, status: 409 });
     await page.getByTestId("cutover-submit").click();
     await expect(page.getByTestId("cutover-error")).toContainText("Cut-over refused");
     await shoot(page, "01-refused");

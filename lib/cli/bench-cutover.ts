@@ -12,6 +12,7 @@ import type { Actor } from "@/lib/audit";
 import { drainAll } from "@/lib/migration/capture";
 import { getConsistencySummary } from "@/lib/migration/consistency";
 import { cutOver, revert, type SwitchDTO } from "@/lib/migration/cutover";
+import { listMismatches, type MismatchItem } from "@/lib/migration/mismatches";
 import { startWorker } from "@/lib/migration/worker";
 
 interface Op {
@@ -28,6 +29,8 @@ export interface CutoverBench {
   cutOver: SwitchDTO & { slowestWriteMs: number; writesDuring: number };
   revert: SwitchDTO & { slowestWriteMs: number; writesDuring: number };
   matchPctAfter: number | null;
+  /** The first mismatches after the revert, when there are any: what to look at. */
+  mismatchesAfter: MismatchItem[];
   paymentDifferenceCents: string;
 }
 
@@ -92,7 +95,10 @@ export async function benchCutover(h: DbHandle, url: string, actor: Actor, secon
     quiet = false;
     await sleep(500);
     const c0 = performance.now();
-    const cut = await cutOver(h.db, actor, { consistency: { summary, ageMs: 0 } });
+    const cut = await cutOver(h.db, actor, { consistency: { summary, ageMs: 0 } }).catch((err: { message?: string; details?: { gates?: { id: string; ok: boolean; figure: string }[] } }) => {
+      const failing = err.details?.gates?.filter((g) => !g.ok).map((g) => `${g.id}: ${g.figure}`) ?? [];
+      throw new Error(`${err.message}${failing.length ? ` (${failing.join("; ")})` : ""}`);
+    });
     const c1 = performance.now();
     const follow = Date.now() + seconds * 1000;
     await sleep(Math.max(0, follow - Date.now()));
@@ -104,6 +110,7 @@ export async function benchCutover(h: DbHandle, url: string, actor: Actor, secon
     await Promise.all(loops);
     await drainAll(h.db);
     const after = await getConsistencySummary(h.db);
+    const mismatchesAfter = after.fieldMatch.mismatching > 0 ? (await listMismatches(h.db, { page: 1, limit: 5 })).items : [];
     const cutOps = during(c0, c1);
     const backOps = during(r0, r1);
     return {
@@ -114,6 +121,7 @@ export async function benchCutover(h: DbHandle, url: string, actor: Actor, secon
       cutOver: { ...cut.switch, slowestWriteMs: slowest(cutOps), writesDuring: cutOps.length },
       revert: { ...back.switch, slowestWriteMs: slowest(backOps), writesDuring: backOps.length },
       matchPctAfter: after.fieldMatch.matchingPct,
+      mismatchesAfter,
       paymentDifferenceCents: after.paymentTotals.differenceCents,
     };
   } finally {

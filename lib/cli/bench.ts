@@ -443,7 +443,7 @@ async function main() {
       const c = (results.cutover = await benchCutover(h, db.url!, actor, writerSeconds));
       console.log(JSON.stringify({ cutover: c }));
       check(c.errors === 0, `the application had ${c.errors} errors during the cut-over and revert: ${c.firstErrors.join(" | ")}`);
-      check(c.matchPctAfter === 100 && c.paymentDifferenceCents === "0", `after cut-over and revert: ${c.matchPctAfter} % match, payment difference ${c.paymentDifferenceCents} cents`);
+      check(c.matchPctAfter === 100 && c.paymentDifferenceCents === "0", `after cut-over and revert: ${c.matchPctAfter} % match, payment difference ${c.paymentDifferenceCents} cents${c.mismatchesAfter.length ? `; first: ${JSON.stringify(c.mismatchesAfter)}` : ""}`);
     }
     if (!embedded) await probe.close();
   } finally {
