@@ -1,6 +1,6 @@
-import type { FAILURE_CODE_NAMES } from "@/lib/migration/vocabulary";
+import type { FAILURE_CODES } from "@/lib/migration/vocabulary";
 
-type Code = (typeof FAILURE_CODE_NAMES)[number];
+type Code = (typeof FAILURE_CODES)[number];
 
 /** Each failure code in plain words and the rule behind it (MIGRATION-SPEC §3), for every page that lists failures. */
 export const FAILURE_CODE_TEXT: Record<Code, { title: string; rule: string; fix: string }> = {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Role as RoleName } from "@/db/schema/auth";
-import { FAILURE_CODE_NAMES, MISMATCH_CATEGORIES, PRESTAMO_LIST_STATES } from "@/lib/migration/vocabulary";
+import { FAILURE_CODES, MISMATCH_CATEGORIES, PRESTAMO_LIST_STATES } from "@/lib/migration/vocabulary";
 import type { PrestamoListQuery } from "@/lib/migration/prestamo-list";
 
 /**
@@ -112,7 +112,7 @@ export const ConsistencyQuery = z.object({ category: MismatchCategorySchema.opti
 export type ConsistencyQuery = z.infer<typeof ConsistencyQuery>;
 
 export const FailuresQuery = z.object({
-  code: z.enum(FAILURE_CODE_NAMES).optional(),
+  code: z.enum(FAILURE_CODES).optional(),
   legacyId: PositiveIntString.optional(),
   page: ReadPage,
   limit: ReadLimit,
@@ -133,7 +133,7 @@ const Int4String = z
   .transform(Number)
   .refine((n) => n >= -INT4_MAX - 1 && n <= INT4_MAX, "must be an int4");
 
-export const PredictedFailuresQuery = z.object({ code: z.enum(FAILURE_CODE_NAMES).optional(), after: Int4String.optional(), limit: ReadLimit });
+export const PredictedFailuresQuery = z.object({ code: z.enum(FAILURE_CODES).optional(), after: Int4String.optional(), limit: ReadLimit });
 export type PredictedFailuresQuery = z.infer<typeof PredictedFailuresQuery>;
 
 export const RunsQuery = z.object({ before: PositiveIntString.optional(), limit: ReadLimit });
@@ -145,7 +145,7 @@ export { PRESTAMO_LIST_STATES, type PrestamoListState } from "@/lib/migration/vo
 /** GET /api/prestamos: filters, a search (a legacy id, or part of the cliente's name or documento) and keyset cursors. */
 export const PrestamosQuery = z.object({
   state: z.enum(PRESTAMO_LIST_STATES).optional(),
-  code: z.enum(FAILURE_CODE_NAMES).optional(),
+  code: z.enum(FAILURE_CODES).optional(),
   q: z.string().trim().max(200, "must be at most 200 characters").optional().transform((s) => (s ? s : undefined)),
   after: Int4String.optional(),
   before: Int4String.optional(),

@@ -9,17 +9,8 @@ import { addMonths, clean, documento, mapEstado, mapMetodo, mapMoneda, parseDate
 
 /* ── Shared vocabulary ─────────────────────────────────────────────────────────────── */
 
-export const FAILURE_CODES = [
-  "INVALID_CLIENTE",
-  "INVALID_MONTO",
-  "INVALID_TASA",
-  "INVALID_PLAZO",
-  "INVALID_FECHA",
-  "UNKNOWN_ESTADO",
-  "UNKNOWN_MONEDA",
-  "INVALID_PAGO",
-] as const;
-export type FailureCode = (typeof FAILURE_CODES)[number];
+export { FAILURE_CODES, type FailureCode } from "./vocabulary";
+import type { FailureCode } from "./vocabulary";
 
 /* ── The rules table ───────────────────────────────────────────────────────────────── */
 

@@ -4,10 +4,8 @@
  * throttle's signals. No drizzle and no zod here: lib/api builds its schemas from these lists and
  * the browser imports them without pulling the engine's SQL into its bundles.
  */
-import type { FailureCode } from "./rules";
-
-/** The failure codes of MIGRATION-SPEC §3; the `satisfies` keeps them the rules' own codes. */
-export const FAILURE_CODE_NAMES = [
+/** The failure codes of MIGRATION-SPEC §3 (rules.ts attaches each rule to one of them). */
+export const FAILURE_CODES = [
   "INVALID_CLIENTE",
   "INVALID_MONTO",
   "INVALID_TASA",
@@ -16,7 +14,8 @@ export const FAILURE_CODE_NAMES = [
   "UNKNOWN_ESTADO",
   "UNKNOWN_MONEDA",
   "INVALID_PAGO",
-] as const satisfies readonly FailureCode[];
+] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
 
 /** Mismatch categories of the consistency check (MIGRATION-SPEC §5). */
 export const MISMATCH_CATEGORIES = [

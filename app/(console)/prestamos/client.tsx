@@ -12,7 +12,7 @@ import { Pager } from "@/components/ui/pager";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { pollMs, usePrestamos } from "@/lib/api/queries";
 import { PRESTAMO_LIST_STATES, type PrestamoListState, type PrestamosQuery } from "@/lib/api/schemas";
-import { FAILURE_CODE_NAMES } from "@/lib/migration/vocabulary";
+import { FAILURE_CODES } from "@/lib/migration/vocabulary";
 import { fmtId, fmtInt, fmtTime } from "@/lib/format";
 import type { PrestamoListPage } from "@/lib/migration/prestamo-list";
 
@@ -83,7 +83,7 @@ export function PrestamosClient({ query, initialData, dropped }: { query: Presta
           Failure code
           <select name="code" defaultValue={query.code ?? ""} className={`${fieldClass} pl-3 pr-8`}>
             <option value="">Any or none</option>
-            {FAILURE_CODE_NAMES.map((c) => (
+            {FAILURE_CODES.map((c) => (
               <option key={c} value={c}>
                 {c}
               </option>

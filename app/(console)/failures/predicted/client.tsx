@@ -9,7 +9,7 @@ import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { FilterChip, Pager } from "@/components/ui/pager";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
-import { FAILURE_CODE_NAMES } from "@/lib/migration/vocabulary";
+import { FAILURE_CODES } from "@/lib/migration/vocabulary";
 import { fmtId, fmtInt } from "@/lib/format";
 import type { PredictedFailuresPage } from "@/lib/migration/predicted-failures";
 
@@ -45,7 +45,7 @@ export function PredictedFailuresClient({ data: d, badQuery }: { data: Predicted
         <FilterChip href={href(null, null)} active={d.code === null}>
           Every code
         </FilterChip>
-        {FAILURE_CODE_NAMES.map((code) => (
+        {FAILURE_CODES.map((code) => (
           <FilterChip key={code} href={href(code, null)} active={d.code === code}>
             <span title={code}>{FAILURE_CODE_TEXT[code].title}</span>
           </FilterChip>
