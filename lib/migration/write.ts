@@ -114,8 +114,26 @@ export async function syncPrestamos(
 ): Promise<WriteCounts & { gone: number }> {
   if (ids.length === 0) return { candidates: 0, migrated: 0, failed: 0, pagos: 0, failureRows: 0, gone: 0 };
   const takeAll = opts.take === "all";
-  const q: SQL = sql`WITH
-  ids AS (SELECT DISTINCT unnest(${intArrayLiteral(ids)}::int[]) AS id),
+  // A pago that moved between loans is under one of them in legacy and under the other in the
+  // new tables: both are rewritten in this statement (and, transitively, whatever else such pagos
+  // link them to), so no commit leaves a loan's totals counting a pago now under another. Read
+  // with this statement's snapshot: a move committed after the queue entries were taken is seen
+  // here whole, on both sides.
+  const q: SQL = sql`WITH RECURSIVE
+  asked AS (SELECT DISTINCT unnest(${intArrayLiteral(ids)}::int[]) AS id),
+  ids (id) AS (
+    SELECT id FROM asked
+    UNION
+    SELECT linked.id FROM ids k, LATERAL (
+      SELECT p.legacy_id AS id FROM pagos_prestamo lg
+        JOIN pagos_prestamo_new g ON g.legacy_id = lg.id JOIN prestamos_new p ON p.id = g.prestamo_id
+      WHERE lg.prestamo_id = k.id AND p.legacy_id <> k.id
+      UNION ALL
+      SELECT lg.prestamo_id FROM prestamos_new p
+        JOIN pagos_prestamo_new g ON g.prestamo_id = p.id JOIN pagos_prestamo lg ON lg.id = g.legacy_id
+      WHERE p.legacy_id = k.id AND lg.prestamo_id <> k.id
+    ) linked
+  ),
   take AS MATERIALIZED (
     SELECT ids.id FROM ids LEFT JOIN migration_state s ON s.legacy_id = ids.id
     WHERE ${takeAll}::boolean OR s.state IN ('migrated', 'failed') OR (s.state IS NULL AND ${opts.followPending ?? false}::boolean)
