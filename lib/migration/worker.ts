@@ -158,7 +158,15 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
         failures++;
         const message = rootMessage(err);
         log({ msg: "worker error", runId, error: message, failures });
-        if (runId !== null) await recordRunError(db, runId, message).catch(() => {});
+        // Recorded with a few tries: after its connections were dropped, the pool's next one may
+        // be dead too, and a run that lost its connections must not end looking as if nothing happened.
+        if (runId !== null) {
+          for (let attempt = 1; attempt <= 3; attempt++) {
+            const recorded = await recordRunError(db, runId, message).then(() => true, () => false);
+            if (recorded) break;
+            await sleep(100 * attempt, signal);
+          }
+        }
         // Back off (database restarting, lock timeouts): the batch is retried, never skipped.
         await sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)), signal);
       }
