@@ -108,6 +108,9 @@ export async function benchCutover(h: DbHandle, url: string, actor: Actor, secon
     await sleep(seconds * 1000);
     stop = true;
     await Promise.all(loops);
+    // The worker first: a drain skips the entries a sync in flight holds, so it could return
+    // before that sync commits, and the check would read the moment in between.
+    await worker.stop();
     await drainAll(h.db);
     const after = await getConsistencySummary(h.db);
     const mismatchesAfter = after.fieldMatch.mismatching > 0 ? (await listMismatches(h.db, { page: 1, limit: 5 })).items : [];
