@@ -18,7 +18,8 @@ export default defineConfig({
           name: "integration",
           include: ["{lib,db,app}/**/*.int.test.ts"],
           // *.pg.int.test.ts need a second real connection (application locks): PostgreSQL only.
-          exclude: process.env.TEST_DB === "postgres" ? ["node_modules/**"] : ["**/*.pg.int.test.ts", "node_modules/**"],
+          // *.lite.int.test.ts are about the embedded folder itself, whatever TEST_DB says: once.
+          exclude: process.env.TEST_DB === "postgres" ? ["**/*.lite.int.test.ts", "node_modules/**"] : ["**/*.pg.int.test.ts", "node_modules/**"],
           environment: "node",
           globalSetup: ["lib/testing/global-setup.ts"],
           setupFiles: ["lib/testing/engine-listeners.setup.ts"],

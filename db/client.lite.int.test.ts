@@ -7,8 +7,8 @@ import { DataDirLockedError, openDb, type DbHandle } from "@/db/client";
 
 /**
  * PGlite has no lock of its own on its data folder (CONVENTIONS, pitfalls): db/client.ts takes
- * `<folder>.lock` holding the pid. The folder is embedded whatever TEST_DB says, so this file
- * runs the same on both integration runs.
+ * `<folder>.lock` holding the pid. The folder is embedded whatever TEST_DB says: this file runs
+ * on the PGlite integration run only (`.lite.int.test.ts`).
  */
 const ROOT = path.resolve(__dirname, "..");
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
