@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { getServerSession } from "next-auth/next";
 import { getToken } from "next-auth/jwt";
 import { redirect } from "next/navigation";
+import { connection } from "next/server";
 import { getDb, type Db } from "@/db/client";
 import { users, type Role } from "@/db/schema";
 import { safeCallbackUrl } from "./callback-url";
@@ -72,6 +73,9 @@ export async function getSessionPrincipal(db: Db, req?: Request): Promise<Princi
  * gate; this keeps pages from rendering for nobody.
  */
 export async function requirePagePrincipal(options: { callbackUrl?: string; role?: Role } = {}): Promise<Principal> {
+  // A request's page, never a build's: without this, next build prerendering the console's layout
+  // opened the embedded database (and left its folder lock behind) before the session bailed out.
+  await connection();
   const principal = await getSessionPrincipal(await getDb());
   if (!principal) redirect(`/signin?callbackUrl=${encodeURIComponent(safeCallbackUrl(options.callbackUrl ?? "/"))}`);
   if (options.role === "admin" && principal.role !== "admin") redirect("/");
