@@ -4,13 +4,27 @@ import nextTs from "eslint-config-next/typescript";
 // Imports flow one way (CONVENTIONS): app → lib/http, lib/auth, lib/api → lib/migration → db.
 // The engine announces events through lib/migration/events.ts; webhooks and metrics listen.
 const nextAndReact = ["next", "next/*", "next-auth", "next-auth/*", "react", "react-dom", "react-dom/*"];
-const outsideTheEngine = ["@/app/*", "@/components/*", "@/lib/report/*", "@/lib/api/*", "@/lib/http/*", "@/lib/auth/*", "@/lib/webhooks/*", "@/lib/metrics/*", "@/lib/server/*", "@/lib/cli/*"];
+const outsideTheEngine = [
+  "@/app/*",
+  "@/components/*",
+  "@/lib/report/*",
+  "@/lib/api/*",
+  "@/lib/http/*",
+  "@/lib/auth/*",
+  "@/lib/webhooks/*",
+  "@/lib/metrics/*",
+  "@/lib/server/*",
+  "@/lib/cli/*",
+];
 const testHelpers = { group: ["@/lib/testing/*"], message: "Test helpers are for tests (lib/testing): production code never imports them." };
 
 const engineBoundary = {
   patterns: [
-    { group: [...nextAndReact, ...outsideTheEngine],
-      message: "lib/migration, lib/errors and db are plain TypeScript that knows nothing of its callers: no Next, React, HTTP, API schemas, webhooks or metrics (announce an event in lib/migration/events.ts instead)." },
+    {
+      group: [...nextAndReact, ...outsideTheEngine],
+      message:
+        "lib/migration, lib/errors and db are plain TypeScript that knows nothing of its callers: no Next, React, HTTP, API schemas, webhooks or metrics (announce an event in lib/migration/events.ts instead).",
+    },
     { group: ["../*"], message: "Leave lib/migration or db by its @/ path, so the boundary rules see where the import goes." },
     testHelpers,
   ],
@@ -19,10 +33,17 @@ const engineBoundary = {
 // What the browser bundles: the engine's words (vocabulary.ts) as values, anything else of the engine as types only.
 const browserSafe = (extra) => ({
   patterns: [
-    { group: ["@/db/*", "drizzle-orm", "drizzle-orm/*", "@/lib/migration/*", "!@/lib/migration/vocabulary"], allowTypeImports: true,
-      message: "Browser code takes the engine's words from @/lib/migration/vocabulary and the rest of the engine as types only (drizzle must stay out of the bundle)." },
-    { group: ["@/lib/server/*", "@/lib/http/*", "@/lib/auth/*", "@/lib/webhooks/*", "@/lib/metrics/*", ...extra], allowTypeImports: true,
-      message: "Server code stays out of the browser's modules (its types may come in: they are erased)." },
+    {
+      group: ["@/db/*", "drizzle-orm", "drizzle-orm/*", "@/lib/migration/*", "!@/lib/migration/vocabulary"],
+      allowTypeImports: true,
+      message:
+        "Browser code takes the engine's words from @/lib/migration/vocabulary and the rest of the engine as types only (drizzle must stay out of the bundle).",
+    },
+    {
+      group: ["@/lib/server/*", "@/lib/http/*", "@/lib/auth/*", "@/lib/webhooks/*", "@/lib/metrics/*", ...extra],
+      allowTypeImports: true,
+      message: "Server code stays out of the browser's modules (its types may come in: they are erased).",
+    },
     testHelpers,
   ],
 });
@@ -50,7 +71,12 @@ const config = [
   {
     // The engine's vocabulary is imported by browser bundles: nothing of the engine at run time.
     files: ["lib/migration/vocabulary.ts"],
-    rules: { "@typescript-eslint/no-restricted-imports": ["error", { patterns: [{ group: ["*", "./*", "@/*"], allowTypeImports: true, message: "vocabulary.ts holds words, not code: type imports only." }] }] },
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["*", "./*", "@/*"], allowTypeImports: true, message: "vocabulary.ts holds words, not code: type imports only." }] },
+      ],
+    },
   },
   {
     files: ["components/**/*.ts", "components/**/*.tsx"],
@@ -72,7 +98,12 @@ const config = [
     // Every page a spec opens is checked for failed requests by the `test` of e2e/support.ts.
     files: ["e2e/console/**/*.ts", "e2e/*.setup.ts"],
     rules: {
-      "no-restricted-imports": ["error", { paths: [{ name: "@playwright/test", importNames: ["test"], message: "Import test from e2e/support: its page fails the test on any failed request." }] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [{ name: "@playwright/test", importNames: ["test"], message: "Import test from e2e/support: its page fails the test on any failed request." }],
+        },
+      ],
     },
   },
   {

@@ -106,7 +106,11 @@ describe("the embedded data folder lock", () => {
     const mine = await openDb({ dataDir });
     handles.push(mine);
     const child = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const c = spawn(TSX, ["lib/cli/db-migrate.ts"], { cwd: ROOT, env: { ...process.env, PGLITE_DATA_DIR: dataDir, DATABASE_URL: "" }, stdio: ["ignore", "ignore", "pipe"] });
+      const c = spawn(TSX, ["lib/cli/db-migrate.ts"], {
+        cwd: ROOT,
+        env: { ...process.env, PGLITE_DATA_DIR: dataDir, DATABASE_URL: "" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
       let stderr = "";
       c.stderr.on("data", (d) => (stderr += d));
       c.on("error", reject);

@@ -17,8 +17,12 @@ export const prestamos = pgTable("prestamos", {
   fechaOtorgamiento: varchar("fecha_otorgamiento", { length: 20 }),
   estado: varchar("estado", { length: 20 }),
   moneda: varchar("moneda", { length: 10 }),
-  createdAt: timestamp("created_at").notNull().default(sql`now()`),
-  updatedAt: timestamp("updated_at").notNull().default(sql`now()`),
+  createdAt: timestamp("created_at")
+    .notNull()
+    .default(sql`now()`),
+  updatedAt: timestamp("updated_at")
+    .notNull()
+    .default(sql`now()`),
 });
 
 export const pagosPrestamo = pgTable(
@@ -30,7 +34,9 @@ export const pagosPrestamo = pgTable(
     fechaPago: varchar("fecha_pago", { length: 20 }),
     metodo: varchar("metodo", { length: 20 }),
     anulado: boolean("anulado").notNull().default(false),
-    createdAt: timestamp("created_at").notNull().default(sql`now()`),
+    createdAt: timestamp("created_at")
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [index("pagos_prestamo_prestamo_id_idx").on(t.prestamoId)],
 );

@@ -45,7 +45,9 @@ export async function ensureLegacyTables(handle: DbHandle): Promise<boolean> {
   if ((row?.n ?? 0) === 1) {
     throw new Error("Only one of the legacy tables prestamos / pagos_prestamo exists: refusing to guess, create the other by hand.");
   }
-  for (const statement of LEGACY_SCHEMA_SQL.split(";").map((s) => s.trim()).filter(Boolean)) {
+  for (const statement of LEGACY_SCHEMA_SQL.split(";")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     await handle.db.execute(sql.raw(statement));
   }
   return true;

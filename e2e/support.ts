@@ -51,7 +51,9 @@ export function expectFailedResponse(page: Page, failure: ExpectedFailure): void
 
 function isExpected(page: Page, res: Response): boolean {
   const url = new URL(res.url());
-  return (expectedFailures.get(page) ?? []).some((f) => f.status === res.status() && (!f.method || f.method === res.request().method()) && f.path.test(url.pathname + url.search));
+  return (expectedFailures.get(page) ?? []).some(
+    (f) => f.status === res.status() && (!f.method || f.method === res.request().method()) && f.path.test(url.pathname + url.search),
+  );
 }
 
 /**

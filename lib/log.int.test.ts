@@ -36,7 +36,12 @@ describe("request logs", () => {
     const secrets: string[] = [admin];
     const password = "a very secret pass phrase 42";
     secrets.push(password);
-    const created = await call(users.POST, { method: "POST", path: "/api/users", token: admin, body: { email: "log-test@example.com", role: "reviewer", password } });
+    const created = await call(users.POST, {
+      method: "POST",
+      path: "/api/users",
+      token: admin,
+      body: { email: "log-test@example.com", role: "reviewer", password },
+    });
     expect(created.status).toBe(201);
     const t = await call(tokens.POST, { method: "POST", path: "/api/tokens", token: admin, body: { name: "log-test", role: "reviewer" } });
     expect(t.status).toBe(201);
@@ -54,7 +59,16 @@ describe("request logs", () => {
     const requests = records.filter((r) => r.msg === "request" || r.msg === "request failed");
     expect(requests.length).toBe(5);
     for (const r of requests) {
-      expect(r).toEqual(expect.objectContaining({ requestId: expect.any(String), actor: expect.any(String), method: expect.any(String), route: expect.stringMatching(/^\/api\//), status: expect.any(Number), durationMs: expect.any(Number) }));
+      expect(r).toEqual(
+        expect.objectContaining({
+          requestId: expect.any(String),
+          actor: expect.any(String),
+          method: expect.any(String),
+          route: expect.stringMatching(/^\/api\//),
+          status: expect.any(Number),
+          durationMs: expect.any(Number),
+        }),
+      );
     }
     expect(requests.map((r) => [r.method, r.route, r.status, r.actor])).toEqual([
       ["POST", "/api/users", 201, expect.stringMatching(/^token:admin-token/)],

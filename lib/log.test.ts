@@ -34,8 +34,19 @@ describe("lib/log", () => {
     expect(wantsPrettyLogs({ NODE_ENV: "development" })).toBe(true);
     expect(wantsPrettyLogs({ NODE_ENV: "production" })).toBe(false);
     expect(wantsPrettyLogs({ NODE_ENV: "development", CI: "true" })).toBe(false);
-    expect(formatPretty(JSON.stringify({ level: 30, time: Date.UTC(2026, 0, 1, 12, 0, 1), msg: "request", pid: 1, hostname: "h", route: "/api/x", status: 200, note: "two words" }))).toBe(
-      '12:00:01 INFO  request route=/api/x status=200 note="two words"\n',
-    );
+    expect(
+      formatPretty(
+        JSON.stringify({
+          level: 30,
+          time: Date.UTC(2026, 0, 1, 12, 0, 1),
+          msg: "request",
+          pid: 1,
+          hostname: "h",
+          route: "/api/x",
+          status: 200,
+          note: "two words",
+        }),
+      ),
+    ).toBe('12:00:01 INFO  request route=/api/x status=200 note="two words"\n');
   });
 });

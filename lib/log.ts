@@ -78,7 +78,10 @@ export function createLogger(opts: { destination?: DestinationStream; level?: st
       timestamp: pino.stdTimeFunctions.epochTime,
       formatters: { log: (obj) => redactSecrets(obj) as Record<string, unknown> },
       // A second net for the usual places, should a caller bypass the formatter (child bindings).
-      redact: { paths: ["authorization", "cookie", "password", "token", "secret", "headers.authorization", "headers.cookie", "*.password", "*.token", "*.secret"], censor: REDACTED },
+      redact: {
+        paths: ["authorization", "cookie", "password", "token", "secret", "headers.authorization", "headers.cookie", "*.password", "*.token", "*.secret"],
+        censor: REDACTED,
+      },
     },
     destination,
   );

@@ -51,7 +51,13 @@ export function migrationSteps(input: {
         action: { href: "/verify", label: "Open Verify" },
         more: d.invalid > 0 ? { href: "/failures/predicted", label: "Predicted failures" } : undefined,
       }
-    : { id: "verify", title: "Verify", state: "todo", figure: "No dry run in the last 15 minutes: what a run would refuse is not known.", action: { href: "/verify", label: "Run the dry run" } };
+    : {
+        id: "verify",
+        title: "Verify",
+        state: "todo",
+        figure: "No dry run in the last 15 minutes: what a run would refuse is not known.",
+        action: { href: "/verify", label: "Run the dry run" },
+      };
 
   const fails = preflight.items.filter((i) => i.state === "fail");
   const warns = preflight.items.filter((i) => i.state === "warn");
@@ -91,11 +97,25 @@ export function migrationSteps(input: {
   const s = consistency?.summary;
   const r = s?.relationships;
   const broken = r ? r.missingPagos + r.wrongPrestamoPagos + r.orphanNewPrestamos + r.orphanNewPagos + r.missingNewPrestamos + r.untrackedNewPrestamos : 0;
-  const consistent = s ? s.migrated > 0 && s.fieldMatch.mismatching === 0 && s.paymentTotals.differenceCents === "0" && s.status.mismatching === 0 && broken === 0 : false;
+  const consistent = s
+    ? s.migrated > 0 && s.fieldMatch.mismatching === 0 && s.paymentTotals.differenceCents === "0" && s.status.mismatching === 0 && broken === 0
+    : false;
   const cons: MapStep = !s
-    ? { id: "consistency", title: "Consistency", state: "todo", figure: "Not computed since the console started: it is computed after each run.", action: { href: "/consistency", label: "Open Consistency" } }
+    ? {
+        id: "consistency",
+        title: "Consistency",
+        state: "todo",
+        figure: "Not computed since the console started: it is computed after each run.",
+        action: { href: "/consistency", label: "Open Consistency" },
+      }
     : s.migrated === 0
-      ? { id: "consistency", title: "Consistency", state: "todo", figure: "Not measurable yet: no prestamo is migrated.", action: { href: "/consistency", label: "Open Consistency" } }
+      ? {
+          id: "consistency",
+          title: "Consistency",
+          state: "todo",
+          figure: "Not measurable yet: no prestamo is migrated.",
+          action: { href: "/consistency", label: "Open Consistency" },
+        }
       : {
           id: "consistency",
           title: "Consistency",
@@ -138,10 +158,18 @@ export function MigrationMap({ steps }: { steps: MapStep[] }) {
           return (
             <li key={s.id} className="relative flex gap-4 pb-4 last:pb-0" data-testid={`step-${s.id}`} data-state={s.state}>
               {i < steps.length - 1 && <span aria-hidden="true" className="absolute left-[13px] top-8 h-[calc(100%-2rem)] w-px bg-zinc-200" />}
-              <span aria-hidden="true" className={cn("mt-0.5 flex h-7 w-7 shrink-0 items-center justify-center rounded-full text-xs font-bold ring-4", look.dot, look.ring)}>
+              <span
+                aria-hidden="true"
+                className={cn("mt-0.5 flex h-7 w-7 shrink-0 items-center justify-center rounded-full text-xs font-bold ring-4", look.dot, look.ring)}
+              >
                 {ICON[s.state]}
               </span>
-              <div className={cn("flex min-w-0 flex-1 flex-wrap items-start justify-between gap-3 rounded-lg px-3 py-2", isNext && "bg-zinc-50 ring-1 ring-inset ring-zinc-200")}>
+              <div
+                className={cn(
+                  "flex min-w-0 flex-1 flex-wrap items-start justify-between gap-3 rounded-lg px-3 py-2",
+                  isNext && "bg-zinc-50 ring-1 ring-inset ring-zinc-200",
+                )}
+              >
                 <div className="min-w-0 flex-1">
                   <p className="text-sm font-medium text-zinc-900">
                     {i + 1}. {s.title} <span className="ml-1 text-xs font-normal text-zinc-500">{look.label}</span>

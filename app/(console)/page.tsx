@@ -41,7 +41,11 @@ export default async function OverviewPage() {
   const orphans = counts.orphans;
   const f = counts.freshness;
   const orphanAge =
-    orphans && f.ageSeconds !== null ? `counted ${fmtDuration(f.ageSeconds)} ago${f.refreshing ? "; a recount is running" : ""}` : f.refreshing ? "a recount is running" : "not counted yet";
+    orphans && f.ageSeconds !== null
+      ? `counted ${fmtDuration(f.ageSeconds)} ago${f.refreshing ? "; a recount is running" : ""}`
+      : f.refreshing
+        ? "a recount is running"
+        : "not counted yet";
 
   return (
     <div className="flex flex-col gap-8">
@@ -50,8 +54,8 @@ export default async function OverviewPage() {
         <p className="mt-1 text-sm text-zinc-500">
           Where the migration stands, step by step, and what the legacy tables <code className="font-mono text-[13px] text-zinc-700">prestamos</code> and{" "}
           <code className="font-mono text-[13px] text-zinc-700">pagos_prestamo</code> hold now
-          {counts.exact ? " (row counts kept as the application writes)" : " (row counts are the planner's estimate: the counting triggers are missing)"}. Read at{" "}
-          <time dateTime={counts.readAt}>{readAtLabel(counts.readAt)}</time>.
+          {counts.exact ? " (row counts kept as the application writes)" : " (row counts are the planner's estimate: the counting triggers are missing)"}. Read
+          at <time dateTime={counts.readAt}>{readAtLabel(counts.readAt)}</time>.
         </p>
       </header>
       <CutoverPhase />
@@ -97,10 +101,8 @@ export default async function OverviewPage() {
               }
             />
           </dl>
-
         </>
       )}
-
     </div>
   );
 }

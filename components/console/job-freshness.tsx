@@ -23,17 +23,28 @@ export function JobFreshness({ f, askPath, onAsked, what }: { f: Freshness; askP
   const progress = f.running?.progress;
   return (
     <div className="-mt-2 flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-zinc-600" aria-label={`Freshness of the ${what}`}>
-      <span>{f.checkedAt && f.ageSeconds !== null ? <>Finished {fmtDuration(f.ageSeconds)} ago (<time dateTime={f.checkedAt}>{fmtTime(f.checkedAt)}</time>)</> : `No ${what} has finished yet`}</span>
+      <span>
+        {f.checkedAt && f.ageSeconds !== null ? (
+          <>
+            Finished {fmtDuration(f.ageSeconds)} ago (<time dateTime={f.checkedAt}>{fmtTime(f.checkedAt)}</time>)
+          </>
+        ) : (
+          `No ${what} has finished yet`
+        )}
+      </span>
       {job && (
         <Badge tone="info">
           {f.running ? `running${progress?.total ? ` ${fmtInt(progress.done)} of ${fmtInt(progress.total)}` : "…"}` : `a ${what} waits its turn`}
         </Badge>
       )}
-      {f.lastFailure && <span className="text-red-700">The last {what} failed: {f.lastFailure.error}</span>}
+      {f.lastFailure && (
+        <span className="text-red-700">
+          The last {what} failed: {f.lastFailure.error}
+        </span>
+      )}
       <button type="button" onClick={onAsk} disabled={asking || Boolean(f.queued)} className={buttonClass("secondary", "sm")}>
         {asking ? "Asking…" : "Check again"}
       </button>
     </div>
   );
 }
-

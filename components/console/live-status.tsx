@@ -47,7 +47,10 @@ export function LiveStatus({
       )}
       title={stale && error ? errorMessage(error) : undefined}
     >
-      <span aria-hidden="true" className={cn("h-2 w-2 shrink-0 rounded-full", stale ? "bg-amber-500" : mounted && isFetching ? "bg-sky-500" : "bg-emerald-500")} />
+      <span
+        aria-hidden="true"
+        className={cn("h-2 w-2 shrink-0 rounded-full", stale ? "bg-amber-500" : mounted && isFetching ? "bg-sky-500" : "bg-emerald-500")}
+      />
       {stale ? (
         <span className="truncate">
           <strong>Stale</strong> · last update {at}

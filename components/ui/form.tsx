@@ -16,7 +16,17 @@ export function Field({ label, hint, children, className }: { label: React.React
 }
 
 /** An action's outcome shown where it was taken: refused (red, role=alert) or done (green, role=status). */
-export function Notice({ tone, children, className, testId }: { tone: "ok" | "error" | "warning"; children: React.ReactNode; className?: string; testId?: string }) {
+export function Notice({
+  tone,
+  children,
+  className,
+  testId,
+}: {
+  tone: "ok" | "error" | "warning";
+  children: React.ReactNode;
+  className?: string;
+  testId?: string;
+}) {
   const look = {
     ok: "bg-emerald-50 text-emerald-800 ring-emerald-200",
     error: "bg-red-50 text-red-800 ring-red-200",

@@ -27,7 +27,10 @@ export function Tr({ children, className }: { children: React.ReactNode; classNa
 
 export function Th({ children, className, align = "left" }: { children?: React.ReactNode; className?: string; align?: "left" | "right" }) {
   return (
-    <th scope="col" className={cn("px-4 py-2.5 text-xs font-semibold uppercase tracking-wide text-zinc-500", align === "right" ? "text-right" : "text-left", className)}>
+    <th
+      scope="col"
+      className={cn("px-4 py-2.5 text-xs font-semibold uppercase tracking-wide text-zinc-500", align === "right" ? "text-right" : "text-left", className)}
+    >
       {children}
     </th>
   );

@@ -37,7 +37,10 @@ export const apiTokens = pgTable(
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
   },
-  (t) => [check("console_api_tokens_role_check", sql`${t.role} in ('admin','reviewer')`), index("console_api_tokens_created_by_user_idx").on(t.createdByUserId)],
+  (t) => [
+    check("console_api_tokens_role_check", sql`${t.role} in ('admin','reviewer')`),
+    index("console_api_tokens_created_by_user_idx").on(t.createdByUserId),
+  ],
 );
 
 export const auditLog = pgTable(

@@ -24,7 +24,9 @@ export const consoleJobs = pgTable(
     error: text("error"),
   },
   (t) => [
-    uniqueIndex("console_jobs_one_queued_idx").on(t.kind).where(sql`status = 'queued'`),
+    uniqueIndex("console_jobs_one_queued_idx")
+      .on(t.kind)
+      .where(sql`status = 'queued'`),
     index("console_jobs_kind_idx").on(t.kind, t.status, t.id),
   ],
 );

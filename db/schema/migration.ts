@@ -179,7 +179,9 @@ export const migrationRuns = pgTable(
   },
   (t) => [
     // One active run across every instance of the console: a database fact (§4).
-    uniqueIndex("migration_runs_one_active_idx").on(sql`(true)`).where(sql`${t.status} in ('running','paused')`),
+    uniqueIndex("migration_runs_one_active_idx")
+      .on(sql`(true)`)
+      .where(sql`${t.status} in ('running','paused')`),
     check("migration_runs_status_check", sql`${t.status} in ('running','paused','finished','stopped','halted','failed')`),
   ],
 );

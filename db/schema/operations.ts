@@ -19,7 +19,9 @@ export const webhookDeliveries = pgTable(
   "console_webhook_deliveries",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    webhookId: integer("webhook_id").notNull().references(() => webhooks.id, { onDelete: "cascade" }),
+    webhookId: integer("webhook_id")
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
     event: text("event").notNull(),
     payload: jsonb("payload").notNull(),
     status: text("status").$type<"pending" | "delivered" | "failed">().notNull().default("pending"),

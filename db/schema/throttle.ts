@@ -17,13 +17,20 @@ export const throttleEpisodes = pgTable(
     /** The signals over their threshold when it began: [{signal, value, threshold, why?}]. */
     reasons: jsonb("reasons").notNull(),
     /** Per signal, the worst value seen during the episode. */
-    worst: jsonb("worst").notNull().default(sql`'{}'::jsonb`),
+    worst: jsonb("worst")
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     /** "resumed" or "halted" once ended. */
     outcome: text("outcome"),
     /** When the long-throttle alert was raised (null: not yet, or never). */
     alertedAt: timestamp("alerted_at", { withTimezone: true }),
   },
-  (t) => [uniqueIndex("throttle_episodes_one_open").on(sql`(true)`).where(sql`${t.endedAt} is null`), index("throttle_episodes_started_idx").on(t.startedAt)],
+  (t) => [
+    uniqueIndex("throttle_episodes_one_open")
+      .on(sql`(true)`)
+      .where(sql`${t.endedAt} is null`),
+    index("throttle_episodes_started_idx").on(t.startedAt),
+  ],
 );
 
 /** The signals as read, about once a second, kept for ten minutes: the page's charts, any instance. */

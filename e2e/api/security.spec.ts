@@ -34,7 +34,10 @@ async function signIn(request: import("@playwright/test").APIRequestContext, pas
     form: { email: admin.email, password, csrfToken: csrf.csrfToken, json: "true" },
     maxRedirects: 0,
   });
-  const setCookie = res.headersArray().filter((h) => h.name.toLowerCase() === "set-cookie").map((h) => h.value);
+  const setCookie = res
+    .headersArray()
+    .filter((h) => h.name.toLowerCase() === "set-cookie")
+    .map((h) => h.value);
   return { res, sessionLine: setCookie.find((c) => c.startsWith("next-auth.session-token=") || c.startsWith("__Secure-next-auth.session-token=")) };
 }
 
@@ -85,7 +88,20 @@ test.describe("browser security", () => {
   });
 
   test("next-auth's endpoints (not sweepable in-process) take hostile input without a 500 or a stack", async ({ request }) => {
-    const paths = ["session", "csrf", "providers", "signin", "signout", "callback/credentials", "error", "_log", "..%2F..%2Fetc", "x".repeat(2000), "signin/%00", "callback/%E2%80%AE"];
+    const paths = [
+      "session",
+      "csrf",
+      "providers",
+      "signin",
+      "signout",
+      "callback/credentials",
+      "error",
+      "_log",
+      "..%2F..%2Fetc",
+      "x".repeat(2000),
+      "signin/%00",
+      "callback/%E2%80%AE",
+    ];
     const bodies: { data?: string; headers?: Record<string, string> }[] = [
       { data: "{", headers: { "content-type": "application/json" } },
       { data: '{"email":{"$ne":null},"password":[1],"csrfToken":"' + "a".repeat(10_000) + '"}', headers: { "content-type": "application/json" } },
@@ -123,7 +139,14 @@ test.describe("browser security", () => {
     await new Promise((r) => setTimeout(r, 500)); // let the log lines reach the file
     const log = fs.readFileSync(LOG, "utf8");
     expect(log.length).toBeGreaterThan(0);
-    for (const secret of [WRONG_PASSWORD, BAD_BEARER, token, admin.password, ...DEMO_USERS.map((u) => u.password), process.env.NEXTAUTH_SECRET ?? "e2e-only-secret-not-used-anywhere-else-0123456789"]) {
+    for (const secret of [
+      WRONG_PASSWORD,
+      BAD_BEARER,
+      token,
+      admin.password,
+      ...DEMO_USERS.map((u) => u.password),
+      process.env.NEXTAUTH_SECRET ?? "e2e-only-secret-not-used-anywhere-else-0123456789",
+    ]) {
       expect(log.includes(secret), `a secret (${secret.slice(0, 6)}…) in ${LOG}`).toBe(false);
     }
   });

@@ -29,7 +29,10 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
   });
 
   await test.step("a predicted failure, before anything ran", async () => {
-    await page.getByRole("link", { name: /^List the \d[\d,]*$/ }).first().click();
+    await page
+      .getByRole("link", { name: /^List the \d[\d,]*$/ })
+      .first()
+      .click();
     await page.waitForURL(/\/failures\/predicted\?code=/);
     await expect(page.getByRole("heading", { level: 1, name: "Predicted failures" })).toBeVisible();
     const first = page.getByRole("main").getByRole("table", { name: "Predicted failures" }).getByRole("link").first();
@@ -46,7 +49,10 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
   await test.step("a start predicted to halt asks for a confirmation, halts, and its outcome says what next", async () => {
     // Another spec may be driving a run on the same server: start from a quiet console.
     await expect
-      .poll(async () => ((await (await page.request.get("/api/prestamos/migration/progress")).json()) as { run: { active: boolean } | null }).run?.active ?? false, { timeout: 180_000 })
+      .poll(
+        async () => ((await (await page.request.get("/api/prestamos/migration/progress")).json()) as { run: { active: boolean } | null }).run?.active ?? false,
+        { timeout: 180_000 },
+      )
       .toBe(false);
     await page.goto("/migration");
     const summary = page.getByTestId("start-summary");
@@ -154,7 +160,11 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
 
   await test.step("a failed prestamo from Failures", async () => {
     await page.goto("/failures");
-    await page.getByRole("main").getByRole("link", { name: /^\d[\d,]*$/ }).first().click();
+    await page
+      .getByRole("main")
+      .getByRole("link", { name: /^\d[\d,]*$/ })
+      .first()
+      .click();
     await page.waitForURL(/\/prestamos\/\d+$/);
     await expect(page.getByRole("heading", { level: 1 })).toContainText("Failed");
     await expect(page.getByRole("heading", { name: "Rules failing now" })).toBeVisible();
@@ -171,7 +181,10 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
   let migratedId = 0;
   await test.step("a migrated prestamo from the explorer: diff, roll back, migrate again", async () => {
     await page.goto("/prestamos?state=migrated");
-    const link = page.getByRole("main").getByRole("link", { name: /^\d[\d,]*$/ }).first();
+    const link = page
+      .getByRole("main")
+      .getByRole("link", { name: /^\d[\d,]*$/ })
+      .first();
     migratedId = Number((await link.textContent())?.replace(/\D/g, ""));
     await link.click();
     await page.waitForURL(`**/prestamos/${migratedId}`);
@@ -230,7 +243,10 @@ test("admin migrates the demo data and inspects the result", async ({ page, play
     await page.waitForURL(`**/runs/${finishedRunId}`);
     await expect(page.getByTestId("run-detail-state")).toHaveText("Finished");
     await page.goto(`/audit?target=run:${haltedRunId}`);
-    await page.getByRole("link", { name: `run:${haltedRunId}` }).first().click();
+    await page
+      .getByRole("link", { name: `run:${haltedRunId}` })
+      .first()
+      .click();
     await page.waitForURL(`**/runs/${haltedRunId}`);
   });
 

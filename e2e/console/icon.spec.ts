@@ -6,7 +6,10 @@ test("every page declares the console's icon, and both icons are served", async 
   await page.goto("/");
   const hrefs = await page.locator('head link[rel="icon"]').evaluateAll((links) => links.map((l) => (l as HTMLLinkElement).getAttribute("href")));
   expect(hrefs).toEqual(expect.arrayContaining(["/icon.svg", "/favicon.ico"]));
-  for (const [path, type] of [["/icon.svg", /^image\/svg\+xml/], ["/favicon.ico", /^image\/(x-icon|vnd\.microsoft\.icon)/]] as const) {
+  for (const [path, type] of [
+    ["/icon.svg", /^image\/svg\+xml/],
+    ["/favicon.ico", /^image\/(x-icon|vnd\.microsoft\.icon)/],
+  ] as const) {
     const res = await page.request.get(path);
     expect(res.status(), path).toBe(200);
     expect(res.headers()["content-type"], path).toMatch(type);

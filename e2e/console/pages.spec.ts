@@ -31,7 +31,8 @@ const PAGES: { path: string; slug: string; h1: RegExp }[] = [
 ];
 
 /** Buttons that change something; none may be on a reviewer's page. */
-export const MUTATING = /^(Start run|Start anyway|Stop run|Pause run|Resume run|Apply settings|Roll back|Roll back…|Roll back all|Yes, roll back|Migrate|Re-sync|Retry.*|End change capture…|Add user|Add a webhook|Add webhook|Create token|Create test data|Remove all test data|Disable|Enable|Reset password…|Revoke…|Save|Confirm|Withdraw confirmation)$/
+export const MUTATING =
+  /^(Start run|Start anyway|Stop run|Pause run|Resume run|Apply settings|Roll back|Roll back…|Roll back all|Yes, roll back|Migrate|Re-sync|Retry.*|End change capture…|Add user|Add a webhook|Add webhook|Create token|Create test data|Remove all test data|Disable|Enable|Reset password…|Revoke…|Save|Confirm|Withdraw confirmation)$/;
 
 /**
  * No sideways scrolling once the page has settled. The charts' ResponsiveContainer measures its
@@ -40,7 +41,10 @@ export const MUTATING = /^(Start run|Start anyway|Stop run|Pause run|Resume run|
  */
 async function fits(page: Page, path: string) {
   await expect
-    .poll(() => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), { message: `${path} overflows sideways`, timeout: 3000 })
+    .poll(() => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), {
+      message: `${path} overflows sideways`,
+      timeout: 3000,
+    })
     .toBe(0);
 }
 
@@ -53,21 +57,24 @@ for (const role of ["admin", "reviewer"] as const) {
   test.describe(role, () => {
     test.use({ viewport: VIEWPORTS.desktop, storageState: storageStateFor(role) });
 
-    test(role === "reviewer" ? "opens every page: each renders and fits, and none holds a mutating control" : "opens every page: each renders and fits", async ({ page }) => {
-      test.setTimeout(240_000);
-      for (const p of PAGES) {
-        await test.step(p.path, async () => {
-          await page.setViewportSize(VIEWPORTS.desktop);
-          await page.goto(p.path);
-          await expect(page.getByRole("heading", { level: 1 })).toHaveText(p.h1, { timeout: 20_000 });
-          if (role === "reviewer") await expect(page.getByRole("main").getByRole("button", { name: MUTATING })).toHaveCount(0);
-          for (const [vpName, viewport] of Object.entries(VIEWPORTS)) {
-            await page.setViewportSize(viewport);
-            await fits(page, p.path);
-            await saveScreenshot(page, `page-${role}-${p.slug}-${vpName}`);
-          }
-        });
-      }
-    });
+    test(
+      role === "reviewer" ? "opens every page: each renders and fits, and none holds a mutating control" : "opens every page: each renders and fits",
+      async ({ page }) => {
+        test.setTimeout(240_000);
+        for (const p of PAGES) {
+          await test.step(p.path, async () => {
+            await page.setViewportSize(VIEWPORTS.desktop);
+            await page.goto(p.path);
+            await expect(page.getByRole("heading", { level: 1 })).toHaveText(p.h1, { timeout: 20_000 });
+            if (role === "reviewer") await expect(page.getByRole("main").getByRole("button", { name: MUTATING })).toHaveCount(0);
+            for (const [vpName, viewport] of Object.entries(VIEWPORTS)) {
+              await page.setViewportSize(viewport);
+              await fits(page, p.path);
+              await saveScreenshot(page, `page-${role}-${p.slug}-${vpName}`);
+            }
+          });
+        }
+      },
+    );
   });
 }

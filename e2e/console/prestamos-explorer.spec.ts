@@ -35,7 +35,8 @@ test("searches the prestamos by id, name and documento and shows the total of th
     await page.getByRole("form", { name: "Search and filter prestamos" }).getByRole("button", { name: "Search" }).click();
     await page.waitForURL((u) => u.searchParams.get("q") === q);
   };
-  const rowLink = (id: number) => page.getByRole("table", { name: "Legacy prestamos with their migration state" }).getByRole("link", { name: String(id), exact: true });
+  const rowLink = (id: number) =>
+    page.getByRole("table", { name: "Legacy prestamos with their migration state" }).getByRole("link", { name: String(id), exact: true });
   const total = page.getByTestId("prestamos-total");
 
   const all = await api("limit=50");

@@ -71,6 +71,8 @@ test.describe("reading aids", () => {
     expect(await page.getByRole("main").innerText()).not.toContain("`");
     await card.getByRole("button", { name: "Copy" }).click();
     await expect(card.getByRole("button", { name: "Copied" })).toBeVisible();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('curl -sS \\\n  -H "Authorization: Bearer $TOKEN" \\\n  "$BASE/api/prestamos/migration/failures/export"');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
+      'curl -sS \\\n  -H "Authorization: Bearer $TOKEN" \\\n  "$BASE/api/prestamos/migration/failures/export"',
+    );
   });
 });

@@ -8,7 +8,8 @@ const expect = baseExpect.configure({ timeout: 30_000 });
 const reviewer = DEMO_USERS.find((u) => u.role === "reviewer")!;
 
 /** What a reviewer must never see on a page: the buttons that change something. */
-const STEERING = /^(Start run|Start anyway|Stop run|Pause run|Resume run|Apply settings|Roll back…|Roll back all|Yes, roll back|Migrate|Re-sync|End change capture…)$/;
+const STEERING =
+  /^(Start run|Start anyway|Stop run|Pause run|Resume run|Apply settings|Roll back…|Roll back all|Yes, roll back|Migrate|Re-sync|End change capture…)$/;
 
 test.describe("reviewer", () => {
   test.use({ viewport: VIEWPORTS.desktop });
@@ -46,7 +47,11 @@ test.describe("reviewer", () => {
 
     await test.step("a prestamo's diff, read only", async () => {
       await page.goto("/prestamos");
-      await page.getByRole("main").getByRole("link", { name: /^\d[\d,]*$/ }).first().click();
+      await page
+        .getByRole("main")
+        .getByRole("link", { name: /^\d[\d,]*$/ })
+        .first()
+        .click();
       await page.waitForURL(/\/prestamos\/\d+$/);
       await expect(page.getByRole("table", { name: "Field-level diff of the prestamo" })).toBeVisible();
       await expect(page.getByRole("button", { name: STEERING })).toHaveCount(0);

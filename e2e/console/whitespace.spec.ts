@@ -40,7 +40,10 @@ test("a legacy value's white space is drawn, never put in the text; the cleaned 
 
     // The DOM holds the value as stored, glyphs only as generated content.
     expect(await stored.evaluate((el) => el.textContent)).toBe(raw);
-    const glyph = await stored.locator(".ws").first().evaluate((el) => getComputedStyle(el, "::before").content);
+    const glyph = await stored
+      .locator(".ws")
+      .first()
+      .evaluate((el) => getComputedStyle(el, "::before").content);
     expect(glyph).not.toBe("none");
     // What a copy of the selection gives: the real characters.
     const selected = await stored.evaluate((el) => {

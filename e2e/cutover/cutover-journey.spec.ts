@@ -46,10 +46,10 @@ test("admin cuts the demo over and reverts it, a reviewer only looks", async ({ 
     expect((await page.request.post("/api/prestamos/test/create-data", { data: { count: 500, dirtyPct: 0, seed: 5 } })).status()).toBe(201);
     const started = await page.request.post("/api/prestamos/migration/start", { data: { confirmPreflight: "START ANYWAY" } });
     expect(started.status()).toBe(202);
+    await expect.poll(async () => (await (await page.request.get("/api/prestamos/migration/progress")).json()).state, { timeout: 120_000 }).toBe("finished");
     await expect
-      .poll(async () => (await (await page.request.get("/api/prestamos/migration/progress")).json()).state, { timeout: 120_000 })
-      .toBe("finished");
-    await expect.poll(async () => (await (await page.request.get("/api/prestamos/migration/progress")).json()).capture?.backlog ?? 0, { timeout: 60_000 }).toBe(0);
+      .poll(async () => (await (await page.request.get("/api/prestamos/migration/progress")).json()).capture?.backlog ?? 0, { timeout: 60_000 })
+      .toBe(0);
     expect((await page.request.get("/api/prestamos/migration/consistency?limit=1")).ok()).toBe(true);
   });
 

@@ -34,7 +34,10 @@ describe("the OpenAPI document under Redocly's linter", () => {
         env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" },
       });
       expect(lint.error).toBeUndefined();
-      const report = JSON.parse(lint.stdout.slice(lint.stdout.indexOf("{"))) as { totals: { errors: number; warnings: number; ignored: number }; problems: { ruleId: string; message: string; location: { pointer: string }[] }[] };
+      const report = JSON.parse(lint.stdout.slice(lint.stdout.indexOf("{"))) as {
+        totals: { errors: number; warnings: number; ignored: number };
+        problems: { ruleId: string; message: string; location: { pointer: string }[] }[];
+      };
       const problems = report.problems.filter((p) => !("ignored" in p && p.ignored));
       expect(problems.map((p) => `${p.ruleId} at ${p.location[0]?.pointer}: ${p.message}`)).toEqual([]);
       expect(report.totals).toMatchObject({ errors: 0, warnings: 0, ignored: 1 });

@@ -82,7 +82,8 @@ describe("OpenAPI document", () => {
     expect(typeof doc.info.version).toBe("string");
     const ids = new Set<string>();
     const json = JSON.stringify(doc);
-    for (const [p, item] of Object.entries<Record<string, any>>(doc.paths)) { // eslint-disable-line @typescript-eslint/no-explicit-any
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    for (const [p, item] of Object.entries<Record<string, any>>(doc.paths)) {
       expect(p.startsWith("/api/")).toBe(true);
       const ops = Object.entries(item).filter(([k]) => ["get", "put", "post", "delete", "options", "head", "patch", "trace"].includes(k));
       expect(ops.length, p).toBeGreaterThan(0);

@@ -3,7 +3,12 @@ import { CONFIRM_ITEMS } from "@/lib/migration/vocabulary";
 
 /** Schemas of the pre-flight, checklist and report endpoints; strict bodies: unknown fields are 400. */
 
-const Reference = z.string().trim().max(500).optional().transform((s) => (s ? s : undefined));
+const Reference = z
+  .string()
+  .trim()
+  .max(500)
+  .optional()
+  .transform((s) => (s ? s : undefined));
 
 export const PreflightConfirmBody = z.strictObject({ item: z.enum(CONFIRM_ITEMS.preflight), reference: Reference });
 export const PreflightWithdrawBody = z.strictObject({ item: z.enum(CONFIRM_ITEMS.preflight) });
@@ -16,7 +21,17 @@ export const PreflightSettingsBody = z.strictObject({
 export type PreflightSettingsBody = z.infer<typeof PreflightSettingsBody>;
 
 /** `?refresh=1` recomputes the cached dry run. Unknown query parameters are ignored. */
-export const PreflightQuery = z.object({ refresh: z.enum(["0", "1", "true", "false"]).optional().transform((v) => v === "1" || v === "true") });
+export const PreflightQuery = z.object({
+  refresh: z
+    .enum(["0", "1", "true", "false"])
+    .optional()
+    .transform((v) => v === "1" || v === "true"),
+});
 
-export const ReportQuery = z.object({ format: z.enum(["json", "html"]).optional().transform((f) => f ?? "json") });
+export const ReportQuery = z.object({
+  format: z
+    .enum(["json", "html"])
+    .optional()
+    .transform((f) => f ?? "json"),
+});
 export type ReportQuery = z.infer<typeof ReportQuery>;

@@ -201,7 +201,13 @@ export function useProgress(initialData: ProgressDTO) {
 }
 
 export function useThrottle() {
-  return useQuery({ queryKey: keys.throttle, queryFn: get<ThrottleDTO>(paths.throttle), refetchInterval: pollMs.throttle, refetchIntervalInBackground: false, retry: false });
+  return useQuery({
+    queryKey: keys.throttle,
+    queryFn: get<ThrottleDTO>(paths.throttle),
+    refetchInterval: pollMs.throttle,
+    refetchIntervalInBackground: false,
+    retry: false,
+  });
 }
 
 export function useStartPreview(retry: boolean, errorThresholdPct: number) {
@@ -271,11 +277,23 @@ export function useConsistency(query: { category: string | null; page: number; l
 }
 
 export function usePrestamoDiff(id: number, initialData: PrestamoDiff) {
-  return useQuery({ queryKey: keys.prestamoDiff(id), queryFn: get<PrestamoDiff>(paths.prestamoDiff(id)), initialData, refetchInterval: pollMs.prestamoDiff, ...live });
+  return useQuery({
+    queryKey: keys.prestamoDiff(id),
+    queryFn: get<PrestamoDiff>(paths.prestamoDiff(id)),
+    initialData,
+    refetchInterval: pollMs.prestamoDiff,
+    ...live,
+  });
 }
 
 export function useFailures(query: { code: string | null; page: number; limit: number }, initialData: FailuresPage) {
-  return useQuery({ queryKey: keys.failures(query), queryFn: get<FailuresPage>(paths.failures(query)), initialData, refetchInterval: pollMs.failures, ...live });
+  return useQuery({
+    queryKey: keys.failures(query),
+    queryFn: get<FailuresPage>(paths.failures(query)),
+    initialData,
+    refetchInterval: pollMs.failures,
+    ...live,
+  });
 }
 
 export function usePreflight(initialData: PreflightReport) {
@@ -359,7 +377,10 @@ export function useDeliveries(webhooks: WebhookDTO[], initialData: DeliveryDTO[]
     queryKey: keys.deliveries(webhooks.map((w) => w.id)),
     queryFn: async ({ signal }) => {
       const pages = await Promise.all(webhooks.map((w) => apiFetch<{ deliveries: DeliveryDTO[] }>(paths.deliveries(w.id, 20), { signal })));
-      return pages.flatMap((p) => p.deliveries).sort((a, b) => b.id - a.id).slice(0, 50);
+      return pages
+        .flatMap((p) => p.deliveries)
+        .sort((a, b) => b.id - a.id)
+        .slice(0, 50);
     },
     initialData,
     refetchInterval: pollMs.deliveries,
@@ -377,7 +398,12 @@ export type MutationCallbacks<TResult, TBody> = Pick<UseMutationOptions<TResult,
 export function useApiMutation<TBody = undefined, TResult = unknown>(
   method: NonNullable<ApiFetchInit["method"]>,
   path: string | ((vars: TBody) => string),
-  { invalidates = [keys.migration], body, onSettled, ...callbacks }: { invalidates?: QueryKey[]; body?: (vars: TBody) => unknown } & MutationCallbacks<TResult, TBody> = {},
+  {
+    invalidates = [keys.migration],
+    body,
+    onSettled,
+    ...callbacks
+  }: { invalidates?: QueryKey[]; body?: (vars: TBody) => unknown } & MutationCallbacks<TResult, TBody> = {},
 ) {
   const qc = useQueryClient();
   return useMutation<TResult, Error, TBody>({
@@ -407,7 +433,11 @@ export const useRetryFailed = () => useApiMutation<undefined, { run: RunDTO }>("
 export const useMigrateOne = (cb: Cb<SingleOutcome, number> = {}) =>
   useApiMutation<number, SingleOutcome>("POST", paths.single, { body: none, invalidates: [keys.migration, keys.audit], ...cb });
 export const useRollbackOne = (cb: Cb<{ legacyId: number; state: "rolled_back"; pagosRemoved: number }, number> = {}) =>
-  useApiMutation<number, { legacyId: number; state: "rolled_back"; pagosRemoved: number }>("POST", paths.rollbackOne, { body: none, invalidates: [keys.migration, keys.audit], ...cb });
+  useApiMutation<number, { legacyId: number; state: "rolled_back"; pagosRemoved: number }>("POST", paths.rollbackOne, {
+    body: none,
+    invalidates: [keys.migration, keys.audit],
+    ...cb,
+  });
 /** Cut over, revert or finalize: each switch changes every page, so the caller refreshes them all. */
 export const useSwitch = (path: typeof paths.cutover | typeof paths.revert | typeof paths.finalize, cb: Cb<{ switch: SwitchDTO }, SwitchInput> = {}) =>
   useApiMutation<SwitchInput, { switch: SwitchDTO }>("POST", path, { invalidates: [], ...cb });
@@ -417,16 +447,23 @@ export const useConfirmation = (phase: ConfirmPhase, cb: Cb<unknown, { action: "
     invalidates: [],
     ...cb,
   });
-export const usePreflightSettings = (cb: Cb<unknown, PreflightSettingsInput> = {}) => useApiMutation<PreflightSettingsInput>("PUT", paths.preflightSettings, { invalidates: [], ...cb });
+export const usePreflightSettings = (cb: Cb<unknown, PreflightSettingsInput> = {}) =>
+  useApiMutation<PreflightSettingsInput>("PUT", paths.preflightSettings, { invalidates: [], ...cb });
 
 /* ── Test data, users, tokens, webhooks ────────────────────────────────────────────────────── */
 
-export const useCreateTestData = () => useApiMutation<CreateTestDataInput, CreatedTestData>("POST", paths.createTestData, { invalidates: [keys.testData, keys.migration] });
-export const useRemoveTestData = (cb: Cb<DeletedTestData> = {}) => useApiMutation<undefined, DeletedTestData>("DELETE", paths.testData, { invalidates: [keys.testData, keys.migration], ...cb });
-export const useCreateUser = (cb: Cb<UserDto, CreateUserInput> = {}) => useApiMutation<CreateUserInput, UserDto>("POST", paths.users, { invalidates: [keys.users], ...cb });
-export const useUpdateUser = (id: number, cb: Cb<UserDto, UpdateUserInput> = {}) => useApiMutation<UpdateUserInput, UserDto>("PATCH", paths.user(id), { invalidates: [keys.users], ...cb });
-export const useCreateToken = (cb: Cb<CreatedToken, CreateTokenInput> = {}) => useApiMutation<CreateTokenInput, CreatedToken>("POST", paths.tokens, { invalidates: [keys.tokens], ...cb });
-export const useRevokeToken = (id: number, cb: Cb<TokenDto> = {}) => useApiMutation<undefined, TokenDto>("DELETE", paths.token(id), { invalidates: [keys.tokens], ...cb });
+export const useCreateTestData = () =>
+  useApiMutation<CreateTestDataInput, CreatedTestData>("POST", paths.createTestData, { invalidates: [keys.testData, keys.migration] });
+export const useRemoveTestData = (cb: Cb<DeletedTestData> = {}) =>
+  useApiMutation<undefined, DeletedTestData>("DELETE", paths.testData, { invalidates: [keys.testData, keys.migration], ...cb });
+export const useCreateUser = (cb: Cb<UserDto, CreateUserInput> = {}) =>
+  useApiMutation<CreateUserInput, UserDto>("POST", paths.users, { invalidates: [keys.users], ...cb });
+export const useUpdateUser = (id: number, cb: Cb<UserDto, UpdateUserInput> = {}) =>
+  useApiMutation<UpdateUserInput, UserDto>("PATCH", paths.user(id), { invalidates: [keys.users], ...cb });
+export const useCreateToken = (cb: Cb<CreatedToken, CreateTokenInput> = {}) =>
+  useApiMutation<CreateTokenInput, CreatedToken>("POST", paths.tokens, { invalidates: [keys.tokens], ...cb });
+export const useRevokeToken = (id: number, cb: Cb<TokenDto> = {}) =>
+  useApiMutation<undefined, TokenDto>("DELETE", paths.token(id), { invalidates: [keys.tokens], ...cb });
 export const useCreateWebhook = (cb: Cb<{ webhook: WebhookDTO; secret: string }, CreateWebhookInput> = {}) =>
   useApiMutation<CreateWebhookInput, { webhook: WebhookDTO; secret: string }>("POST", paths.webhooks, { invalidates: [keys.webhooks], ...cb });
 export const useToggleWebhook = () =>

@@ -79,7 +79,10 @@ export const AuditQuery = z
     target: Filter,
     from: Time.optional(),
     to: Time.optional(),
-    format: z.enum(["json", "csv"]).optional().transform((f) => f ?? "json"),
+    format: z
+      .enum(["json", "csv"])
+      .optional()
+      .transform((f) => f ?? "json"),
   })
   .refine((q) => !q.from || !q.to || new Date(q.from) <= new Date(q.to), { message: "from must not be after to", path: ["from"] });
 export type AuditQuery = z.infer<typeof AuditQuery>;
@@ -146,7 +149,12 @@ export { PRESTAMO_LIST_STATES, type PrestamoListState } from "@/lib/migration/vo
 export const PrestamosQuery = z.object({
   state: z.enum(PRESTAMO_LIST_STATES).optional(),
   code: z.enum(FAILURE_CODES).optional(),
-  q: z.string().trim().max(200, "must be at most 200 characters").optional().transform((s) => (s ? s : undefined)),
+  q: z
+    .string()
+    .trim()
+    .max(200, "must be at most 200 characters")
+    .optional()
+    .transform((s) => (s ? s : undefined)),
   after: Int4String.optional(),
   before: Int4String.optional(),
   limit: ReadLimit,
@@ -156,7 +164,10 @@ export type PrestamosQuery = z.infer<typeof PrestamosQuery>;
 PrestamosQuery satisfies z.ZodType<PrestamoListQuery>;
 
 export const StartPreviewQuery = z.object({
-  retry: z.enum(["true", "false"]).optional().transform((v) => v === "true"),
+  retry: z
+    .enum(["true", "false"])
+    .optional()
+    .transform((v) => v === "true"),
   errorThresholdPct: z
     .string()
     .regex(/^[0-9]{1,3}(\.[0-9]{1,4})?$/, "must be a percentage such as 1 or 2.5")

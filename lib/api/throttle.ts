@@ -13,7 +13,12 @@ export const ThrottlePatchBody = z
   .strictObject({
     ...(Object.fromEntries(SIGNAL_IDS.map((id) => [id, SignalPatch.optional()])) as Record<SignalId, z.ZodOptional<typeof SignalPatch>>),
     /** How long a throttle lasts before it alerts (it stays throttled). */
-    alertAfterSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+    alertAfterSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600)
+      .optional(),
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: `Send at least one of ${SIGNAL_IDS.join(", ")}, alertAfterSeconds` });
 export type ThrottlePatchBody = z.infer<typeof ThrottlePatchBody>;

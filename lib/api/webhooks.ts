@@ -20,7 +20,10 @@ const WebhookUrl = z
   }, "must not carry a user or password");
 
 /** Empty or absent = every event. */
-const Events = z.array(WebhookEventSchema).max(ENGINE_EVENTS.length).transform((e) => [...new Set(e)]);
+const Events = z
+  .array(WebhookEventSchema)
+  .max(ENGINE_EVENTS.length)
+  .transform((e) => [...new Set(e)]);
 
 export const CreateWebhookBody = z.strictObject({ url: WebhookUrl, events: Events.optional() });
 export type CreateWebhookBody = z.infer<typeof CreateWebhookBody>;

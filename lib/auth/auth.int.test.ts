@@ -64,7 +64,10 @@ describe(`auth on ${testDriver()}`, () => {
       expect(row).toMatchObject({ email: "boss@example.com", role: "admin", disabled: false });
       expect(await verifyPassword("second-password-456", row.passwordHash)).toBe(true);
 
-      const audits = await t.db.select().from(auditLog).where(eq(auditLog.target, `user:${first.id}`));
+      const audits = await t.db
+        .select()
+        .from(auditLog)
+        .where(eq(auditLog.target, `user:${first.id}`));
       expect(audits.map((a) => a.action)).toEqual(["user.create", "user.update"]);
       expect(JSON.stringify(audits)).not.toMatch(/password-|scrypt\$/);
     });
@@ -141,11 +144,16 @@ describe(`auth on ${testDriver()}`, () => {
 
     it("counts before verifying: 30 guesses sent at once get only the 5 free verifications", async () => {
       const u = await makeUser(t.db, "admin");
-      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => authenticate(t.db, { email: u.email, password: `parallel-guess-${i}` }, `10.1.0.${i}`)));
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => authenticate(t.db, { email: u.email, password: `parallel-guess-${i}` }, `10.1.0.${i}`)),
+      );
       expect(results.filter((r) => !r.ok && r.error === "CredentialsSignin")).toHaveLength(SIGN_IN_FREE_FAILURES_PER_EMAIL);
       expect(results.filter((r) => !r.ok && r.error === "RATE_LIMITED")).toHaveLength(30 - SIGN_IN_FREE_FAILURES_PER_EMAIL);
       // Each verified guess is in the audit log; the refused ones checked nothing.
-      const audited = await t.db.select().from(auditLog).where(eq(auditLog.target, `user:${u.id}`));
+      const audited = await t.db
+        .select()
+        .from(auditLog)
+        .where(eq(auditLog.target, `user:${u.id}`));
       expect(audited.filter((a) => a.action === "auth.signin" && a.outcome === "refused")).toHaveLength(SIGN_IN_FREE_FAILURES_PER_EMAIL);
     });
 
@@ -153,7 +161,10 @@ describe(`auth on ${testDriver()}`, () => {
       const u = await makeUser(t.db, "reviewer");
       await authenticate(t.db, { email: u.email, password: TEST_PASSWORD }, "10.0.0.9");
       await authenticate(t.db, { email: u.email, password: "a wrong password" }, "10.0.0.9");
-      const rows = await t.db.select().from(auditLog).where(eq(auditLog.target, `user:${u.id}`));
+      const rows = await t.db
+        .select()
+        .from(auditLog)
+        .where(eq(auditLog.target, `user:${u.id}`));
       const signIns = rows.filter((r) => r.action === "auth.signin");
       expect(signIns.map((r) => [r.actor, r.outcome])).toEqual([
         [u.email, "ok"],
@@ -192,7 +203,10 @@ describe(`auth on ${testDriver()}`, () => {
       expect(row.tokenHash).toMatch(/^[0-9a-f]{64}$/);
       expect(JSON.stringify(await listTokens(t.db))).not.toContain(created.token);
       expect(JSON.stringify(await listTokens(t.db))).not.toContain(row.tokenHash);
-      const audit = await t.db.select().from(auditLog).where(eq(auditLog.target, `token:${created.id}`));
+      const audit = await t.db
+        .select()
+        .from(auditLog)
+        .where(eq(auditLog.target, `token:${created.id}`));
       expect(audit.map((a) => a.action)).toEqual(["token.create"]);
       expect(JSON.stringify(audit)).not.toContain(created.token);
 

@@ -31,7 +31,12 @@ export async function ensureAdminFromEnv(
         .insert(users)
         .values({ email: normalized, name: "Admin", role: "admin", passwordHash: await hashPassword(password) })
         .returning({ id: users.id });
-      await writeAudit(tx, actor, { action: "user.create", target: `user:${row.id}`, outcome: "ok", details: { email: normalized, role: "admin", source: "ADMIN_EMAIL" } });
+      await writeAudit(tx, actor, {
+        action: "user.create",
+        target: `user:${row.id}`,
+        outcome: "ok",
+        details: { email: normalized, role: "admin", source: "ADMIN_EMAIL" },
+      });
       return { action: "created" as const, id: row.id };
     }
     const passwordOk = await verifyPassword(password, existing.passwordHash);
@@ -49,7 +54,12 @@ export async function ensureAdminFromEnv(
     if (existing.role !== "admin") changed.role = { from: existing.role, to: "admin" };
     if (existing.disabled) changed.disabled = { from: true, to: false };
     if (!passwordOk) changed.password = "changed";
-    await writeAudit(tx, actor, { action: "user.update", target: `user:${existing.id}`, outcome: "ok", details: { email: normalized, changed, source: "ADMIN_EMAIL" } });
+    await writeAudit(tx, actor, {
+      action: "user.update",
+      target: `user:${existing.id}`,
+      outcome: "ok",
+      details: { email: normalized, changed, source: "ADMIN_EMAIL" },
+    });
     return { action: "updated" as const, id: existing.id };
   });
 }
@@ -70,7 +80,12 @@ export async function disableDemoUsers(db: Db, actor: Actor = systemActor()): Pr
         .returning({ id: users.id });
       if (!row) return;
       await revokeTokensOfCreator(tx, row.id, actor, "demo user disabled");
-      await writeAudit(tx, actor, { action: "user.update", target: `user:${row.id}`, outcome: "ok", details: { email: demo.email, changed: { disabled: { from: false, to: true } }, source: "ADMIN_EMAIL" } });
+      await writeAudit(tx, actor, {
+        action: "user.update",
+        target: `user:${row.id}`,
+        outcome: "ok",
+        details: { email: demo.email, changed: { disabled: { from: false, to: true } }, source: "ADMIN_EMAIL" },
+      });
       disabled.push(demo.email);
     });
   }
@@ -94,7 +109,12 @@ export async function seedDemoUsers(db: Db, actor: Actor = systemActor()): Promi
         .onConflictDoNothing({ target: users.email })
         .returning({ id: users.id });
       if (!row) return;
-      await writeAudit(tx, actor, { action: "user.create", target: `user:${row.id}`, outcome: "ok", details: { email: demo.email, role: demo.role, source: "demo" } });
+      await writeAudit(tx, actor, {
+        action: "user.create",
+        target: `user:${row.id}`,
+        outcome: "ok",
+        details: { email: demo.email, role: demo.role, source: "demo" },
+      });
       created.push(demo.email);
     });
   }

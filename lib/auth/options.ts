@@ -39,7 +39,14 @@ export const authOptions: NextAuthOptions = {
       credentials: { email: { label: "E-mail", type: "email" }, password: { label: "Password", type: "password" } },
       async authorize(credentials, req) {
         const result = await authenticate(await getDb(), credentials ?? {}, clientIp((req?.headers ?? {}) as Record<string, string>));
-        if (result.ok) return { id: String(result.user.id), email: result.user.email, name: result.user.name, role: result.user.role, sessionVersion: result.user.sessionVersion };
+        if (result.ok)
+          return {
+            id: String(result.user.id),
+            email: result.user.email,
+            name: result.user.name,
+            role: result.user.role,
+            sessionVersion: result.user.sessionVersion,
+          };
         if (result.error === "CredentialsSignin") return null;
         // next-auth turns a thrown error into ?error=<message>: the form shows its own text for it.
         throw new Error(result.error);
@@ -58,7 +65,13 @@ export const authOptions: NextAuthOptions = {
       return token;
     },
     session({ session, token }) {
-      session.user = { id: Number(token.uid), email: String(token.email ?? ""), name: String(token.name ?? ""), role: token.role ?? "reviewer", sessionVersion: Number(token.sv ?? 1) };
+      session.user = {
+        id: Number(token.uid),
+        email: String(token.email ?? ""),
+        name: String(token.name ?? ""),
+        role: token.role ?? "reviewer",
+        sessionVersion: Number(token.sv ?? 1),
+      };
       return session;
     },
   },

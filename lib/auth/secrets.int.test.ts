@@ -36,7 +36,9 @@ describe(`secrets stay secret (${testDriver()})`, () => {
     const logLines: string[] = [];
     const restoreLogger = useLogger(createLogger({ destination: { write: (s: string) => void logLines.push(s) }, level: "trace" }));
     const consoleOut: string[] = [];
-    const spies = (["log", "info", "warn", "error", "debug"] as const).map((m) => vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void consoleOut.push(args.map(String).join(" "))));
+    const spies = (["log", "info", "warn", "error", "debug"] as const).map((m) =>
+      vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void consoleOut.push(args.map(String).join(" "))),
+    );
     const responses: string[] = [];
     const keep = (r: { status: number; text: string; headers: Headers }) => {
       responses.push(`${r.status} ${[...r.headers].map(([k, v]) => `${k}: ${v}`).join("\n")}\n${r.text}`);
@@ -70,25 +72,80 @@ describe(`secrets stay secret (${testDriver()})`, () => {
         consoleOut.push(String((err as Error)?.stack ?? err));
       }
       // Token creation: the one response that shows the token.
-      const created = await call(tokensRoute.POST, { method: "POST", path: "/api/tokens", token: secrets.adminToken, body: { name: "ci-secret-test", role: "reviewer" } });
+      const created = await call(tokensRoute.POST, {
+        method: "POST",
+        path: "/api/tokens",
+        token: secrets.adminToken,
+        body: { name: "ci-secret-test", role: "reviewer" },
+      });
       expect(created.status).toBe(201);
       secrets.createdToken = created.json.token;
       expect(secrets.createdToken).toMatch(/^pc_/);
       keep(await call(progress.GET, { path: "/api/prestamos/migration/progress", token: secrets.createdToken }));
       keep(await call(tokensRoute.GET, { path: "/api/tokens", token: secrets.adminToken }));
-      keep(await call(tokenRoute.DELETE, { method: "DELETE", path: `/api/tokens/${created.json.id}`, token: secrets.adminToken, params: { id: String(created.json.id) } }));
+      keep(
+        await call(tokenRoute.DELETE, {
+          method: "DELETE",
+          path: `/api/tokens/${created.json.id}`,
+          token: secrets.adminToken,
+          params: { id: String(created.json.id) },
+        }),
+      );
       keep(await call(progress.GET, { path: "/api/prestamos/migration/progress", token: secrets.createdToken })); // revoked: 401
       // A bad bearer.
       keep(await call(progress.GET, { path: "/api/prestamos/migration/progress", token: secrets.badBearer }));
-      keep(await call(usersRoute.POST, { method: "POST", path: "/api/users", token: secrets.badBearer, body: { email: "x@test.local", role: "admin", password: secrets.refusedPassword } }));
+      keep(
+        await call(usersRoute.POST, {
+          method: "POST",
+          path: "/api/users",
+          token: secrets.badBearer,
+          body: { email: "x@test.local", role: "admin", password: secrets.refusedPassword },
+        }),
+      );
       // Users with passwords: created, changed, and refused (invalid e-mail, unknown field, too long).
-      const u = keep(await call(usersRoute.POST, { method: "POST", path: "/api/users", token: secrets.adminToken, body: { email: "new-user@test.local", role: "reviewer", password: secrets.userPassword } }));
+      const u = keep(
+        await call(usersRoute.POST, {
+          method: "POST",
+          path: "/api/users",
+          token: secrets.adminToken,
+          body: { email: "new-user@test.local", role: "reviewer", password: secrets.userPassword },
+        }),
+      );
       expect(u.status).toBe(201);
       const id = String(JSON.parse(u.text).id);
-      keep(await call(userRoute.PATCH, { method: "PATCH", path: `/api/users/${id}`, token: secrets.adminToken, params: { id }, body: { password: secrets.changedPassword } }));
-      keep(await call(usersRoute.POST, { method: "POST", path: "/api/users", token: secrets.adminToken, body: { email: "not an e-mail", role: "reviewer", password: secrets.refusedPassword } }));
-      keep(await call(usersRoute.POST, { method: "POST", path: "/api/users", token: secrets.adminToken, body: { email: "y@test.local", role: "reviewer", password: secrets.refusedPassword, passwordHint: secrets.refusedPassword } }));
-      keep(await call(usersRoute.POST, { method: "POST", path: "/api/users", token: secrets.adminToken, body: { email: "z@test.local", role: "reviewer", password: secrets.refusedPassword.repeat(100) } }));
+      keep(
+        await call(userRoute.PATCH, {
+          method: "PATCH",
+          path: `/api/users/${id}`,
+          token: secrets.adminToken,
+          params: { id },
+          body: { password: secrets.changedPassword },
+        }),
+      );
+      keep(
+        await call(usersRoute.POST, {
+          method: "POST",
+          path: "/api/users",
+          token: secrets.adminToken,
+          body: { email: "not an e-mail", role: "reviewer", password: secrets.refusedPassword },
+        }),
+      );
+      keep(
+        await call(usersRoute.POST, {
+          method: "POST",
+          path: "/api/users",
+          token: secrets.adminToken,
+          body: { email: "y@test.local", role: "reviewer", password: secrets.refusedPassword, passwordHint: secrets.refusedPassword },
+        }),
+      );
+      keep(
+        await call(usersRoute.POST, {
+          method: "POST",
+          path: "/api/users",
+          token: secrets.adminToken,
+          body: { email: "z@test.local", role: "reviewer", password: secrets.refusedPassword.repeat(100) },
+        }),
+      );
       keep(await call(userRoute.PATCH, { method: "PATCH", path: `/api/users/${id}`, token: secrets.adminToken, params: { id }, body: { password: "short" } }));
       keep(await call(usersRoute.GET, { path: "/api/users", token: secrets.adminToken }));
       keep(await call(userRoute.GET, { path: `/api/users/${id}`, token: secrets.adminToken, params: { id } }));
@@ -110,7 +167,9 @@ describe(`secrets stay secret (${testDriver()})`, () => {
       for (const { h } of hashes) if (h && text.includes(h)) leaks.push(`a password hash in ${where}`);
       if (/\$scrypt\$|\$argon2|\$2[aby]\$/.test(text)) leaks.push(`something shaped like a password hash in ${where}`);
     }
-    console.log(`[secrets ${testDriver()}] searched ${logLines.length} log lines, ${consoleOut.length} console lines, ${responses.length} responses, ${audit.length} audit rows for ${Object.keys(secrets).length} secrets: ${leaks.length} leaks`);
+    console.log(
+      `[secrets ${testDriver()}] searched ${logLines.length} log lines, ${consoleOut.length} console lines, ${responses.length} responses, ${audit.length} audit rows for ${Object.keys(secrets).length} secrets: ${leaks.length} leaks`,
+    );
     expect(logLines.length).toBeGreaterThan(5); // the capture did capture the requests
     expect(audit.length).toBeGreaterThan(5);
     expect(leaks).toEqual([]);

@@ -30,7 +30,8 @@ afterAll(async () => {
   await t?.dispose();
 });
 
-const rateLimitRows = async (like = "%") => Number((await queryOne<{ n: number }>(t.db, sql`SELECT count(*)::int AS n FROM console_rate_limits WHERE key LIKE ${like}`))?.n);
+const rateLimitRows = async (like = "%") =>
+  Number((await queryOne<{ n: number }>(t.db, sql`SELECT count(*)::int AS n FROM console_rate_limits WHERE key LIKE ${like}`))?.n);
 
 describe(`security on ${testDriver()}`, () => {
   it("ends every session of a user whose password changed; a new sign-in carries the new version", async () => {
@@ -93,7 +94,11 @@ describe(`security on ${testDriver()}`, () => {
   });
 
   it("prunes through the index on the window, not a scan of every key", async () => {
-    await hitRateLimits(t.db, Array.from({ length: 300 }, (_, i) => `api:ip:198.19.0.${i}`), 60);
+    await hitRateLimits(
+      t.db,
+      Array.from({ length: 300 }, (_, i) => `api:ip:198.19.0.${i}`),
+      60,
+    );
     await t.db.execute(sql`ANALYZE console_rate_limits`);
     await t.db.execute(sql`SET enable_seqscan = off`);
     try {

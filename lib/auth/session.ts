@@ -65,8 +65,6 @@ export async function getSessionPrincipal(db: Db, req?: Request): Promise<Princi
   return session?.user ? principalForUserId(db, session.user.id, session.user.sessionVersion) : null;
 }
 
-
-
 /**
  * For server components: the signed-in principal, or a redirect to /signin?callbackUrl=… .
  * `role: "admin"` sends a reviewer to the overview ("/") instead. The API routes stay the real

@@ -11,8 +11,7 @@ import { normalizeEmail } from "./users";
 export { SIGN_IN_ERRORS, type SignInError } from "./sign-in-errors";
 
 export type SignInResult =
-  | { ok: true; user: { id: number; email: string; name: string; role: Role; sessionVersion: number } }
-  | { ok: false; error: SignInError; retryAfter?: number };
+  { ok: true; user: { id: number; email: string; name: string; role: Role; sessionVersion: number } } | { ok: false; error: SignInError; retryAfter?: number };
 
 /**
  * Checks e-mail + password against console_users. The attempt is counted against the e-mail and
@@ -39,7 +38,11 @@ export async function authenticate(db: Db, credentials: { email?: unknown; passw
   const [user] = await db.select().from(users).where(eq(users.email, email));
   const valid = user ? await verifyPassword(password, user.passwordHash) : (await burnVerification(password), false);
   const audit = (outcome: "ok" | "refused", reason?: string) =>
-    writeAudit(db, { name: email, kind: user ? "user" : "anonymous" }, { action: "auth.signin", target: user ? `user:${user.id}` : null, outcome, details: { email, ip, ...(reason ? { reason } : {}) } });
+    writeAudit(
+      db,
+      { name: email, kind: user ? "user" : "anonymous" },
+      { action: "auth.signin", target: user ? `user:${user.id}` : null, outcome, details: { email, ip, ...(reason ? { reason } : {}) } },
+    );
   await endSignInAttempt(db, email, ip, user && valid ? "succeeded" : "failed");
   if (!user || !valid) {
     await audit("refused", "wrong e-mail or password");

@@ -118,7 +118,12 @@ export async function revokeTokensOfCreator(tx: Tx, userId: number, actor: Actor
     .where(and(eq(apiTokens.createdByUserId, userId), isNull(apiTokens.revokedAt)))
     .returning({ id: apiTokens.id, name: apiTokens.name, role: apiTokens.role, prefix: apiTokens.prefix });
   for (const row of rows) {
-    await writeAudit(tx, actor, { action: "token.revoke", target: `token:${row.id}`, outcome: "ok", details: { name: row.name, role: row.role, prefix: row.prefix, reason } });
+    await writeAudit(tx, actor, {
+      action: "token.revoke",
+      target: `token:${row.id}`,
+      outcome: "ok",
+      details: { name: row.name, role: row.role, prefix: row.prefix, reason },
+    });
   }
   return rows.map((r) => r.id);
 }

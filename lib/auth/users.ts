@@ -102,10 +102,7 @@ export async function createUser(db: Db, input: CreateUserInput, actor: Actor): 
  * last two admins then run one after the other, and the second sees only one admin left.
  */
 async function lockActiveAdmins(tx: Tx): Promise<number[]> {
-  const rows = await queryRows<{ id: number }>(
-    tx,
-    sql`SELECT id FROM console_users WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE`,
-  );
+  const rows = await queryRows<{ id: number }>(tx, sql`SELECT id FROM console_users WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE`);
   return rows.map((r) => Number(r.id));
 }
 

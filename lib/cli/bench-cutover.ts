@@ -45,7 +45,9 @@ export async function benchCutover(h: DbHandle, url: string, actor: Actor, secon
   }
   await drainAll(h.db);
   const ids = (await queryRows<{ id: number }>(h.db, sql`select id from prestamos order by id`)).map((r) => Number(r.id));
-  const pagoIds = (await queryRows<{ id: number }>(h.db, sql`select id from pagos_prestamo where prestamo_id in (select id from prestamos) order by id limit 100000`)).map((r) => Number(r.id));
+  const pagoIds = (
+    await queryRows<{ id: number }>(h.db, sql`select id from pagos_prestamo where prestamo_id in (select id from prestamos) order by id limit 100000`)
+  ).map((r) => Number(r.id));
   const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)];
 
   // The background worker drains both queues, as in the console.
@@ -95,10 +97,12 @@ export async function benchCutover(h: DbHandle, url: string, actor: Actor, secon
     quiet = false;
     await sleep(500);
     const c0 = performance.now();
-    const cut = await cutOver(h.db, actor, { consistency: { summary, ageMs: 0 } }).catch((err: { message?: string; details?: { gates?: { id: string; ok: boolean; figure: string }[] } }) => {
-      const failing = err.details?.gates?.filter((g) => !g.ok).map((g) => `${g.id}: ${g.figure}`) ?? [];
-      throw new Error(`${err.message}${failing.length ? ` (${failing.join("; ")})` : ""}`);
-    });
+    const cut = await cutOver(h.db, actor, { consistency: { summary, ageMs: 0 } }).catch(
+      (err: { message?: string; details?: { gates?: { id: string; ok: boolean; figure: string }[] } }) => {
+        const failing = err.details?.gates?.filter((g) => !g.ok).map((g) => `${g.id}: ${g.figure}`) ?? [];
+        throw new Error(`${err.message}${failing.length ? ` (${failing.join("; ")})` : ""}`);
+      },
+    );
     const c1 = performance.now();
     const follow = Date.now() + seconds * 1000;
     await sleep(Math.max(0, follow - Date.now()));

@@ -89,8 +89,17 @@ const check = (ok: boolean, what: string) => {
 /** The run's tables against the independent expectation (lib/testing/independent.ts): not the engine's own check. */
 async function checkIndependently(db: DbHandle["db"], when: string): Promise<void> {
   const r = await independentCompare(db, "all");
-  const wrong = { columnDiffs: r.columnDiffs.length, pagoDiffs: r.pagoDiffs.length, missing: r.missing.length, unexpected: r.unexpected.length, duplicates: r.duplicates };
-  check(Object.values(wrong).every((n) => n === 0), `independent comparison ${when}: ${JSON.stringify(wrong)}`);
+  const wrong = {
+    columnDiffs: r.columnDiffs.length,
+    pagoDiffs: r.pagoDiffs.length,
+    missing: r.missing.length,
+    unexpected: r.unexpected.length,
+    duplicates: r.duplicates,
+  };
+  check(
+    Object.values(wrong).every((n) => n === 0),
+    `independent comparison ${when}: ${JSON.stringify(wrong)}`,
+  );
 }
 
 let peakRss = 0;
@@ -121,7 +130,10 @@ async function freshDatabase(): Promise<{ handle: DbHandle; url?: string; drop()
 
 /** The transform as one INSERT … SELECT per table, generated from the rules table (no batches, no bookkeeping). */
 function oneStatementTransform(): string[] {
-  const anyFails = (rules: typeof PRESTAMO_RULES | typeof PAGO_RULES, alias: string) => failingRules(rules, alias).map((f) => f.cond).join(" OR ");
+  const anyFails = (rules: typeof PRESTAMO_RULES | typeof PAGO_RULES, alias: string) =>
+    failingRules(rules, alias)
+      .map((f) => f.cond)
+      .join(" OR ");
   const derived = DERIVED_PRESTAMO_COLUMNS.map((d) => d.sql).join(", ");
   return [
     `INSERT INTO prestamos_new (legacy_id, ${PRESTAMO_RULES.map((r) => r.column).join(", ")}, ${DERIVED_PRESTAMO_COLUMNS.map((d) => d.column).join(", ")})
@@ -182,7 +194,15 @@ async function main() {
       sql`select name, setting from pg_settings where name in ('shared_buffers','work_mem','maintenance_work_mem','max_wal_size','synchronous_commit','jit','wal_level','checkpoint_timeout')`,
     );
     const version = (await queryOne<{ v: string }>(h.db, sql`select version() as v`))!.v;
-    results.setup = { scale, prestamos: data.prestamos, pagos: pagosTotal, dirtyPct, generateSeconds: secs(genMs), version, settings: Object.fromEntries(settings.map((s) => [s.name, s.setting])) };
+    results.setup = {
+      scale,
+      prestamos: data.prestamos,
+      pagos: pagosTotal,
+      dirtyPct,
+      generateSeconds: secs(genMs),
+      version,
+      settings: Object.fromEntries(settings.map((s) => [s.name, s.setting])),
+    };
 
     // Floor 1: raw copy of both legacy tables.
     await h.db.execute(sql`create table bench_copy_p (like prestamos including all)`);
@@ -201,13 +221,17 @@ async function main() {
         for (const s of oneStatementTransform()) await tx.execute(sql.raw(s));
       });
     });
-    const floorRows = (await queryOne<{ p: number; g: number }>(h.db, sql`select (select count(*) from prestamos_new)::int as p, (select count(*) from pagos_prestamo_new)::int as g`))!;
+    const floorRows = (await queryOne<{ p: number; g: number }>(
+      h.db,
+      sql`select (select count(*) from prestamos_new)::int as p, (select count(*) from pagos_prestamo_new)::int as g`,
+    ))!;
     await h.db.execute(sql`create table bench_valid as select legacy_id from prestamos_new`);
     await emptyNewTables(h);
 
     // Floor 3 (the write floor): the same rows, trivial values, same tables, keys and FK.
     const [, writeFloorMs] = await timed(async () => {
-      await h.db.execute(sql`insert into prestamos_new (legacy_id, cliente_nombre, monto_cents, tasa_anual, plazo_meses, fecha_otorgamiento, fecha_vencimiento, estado, moneda, total_pagado_cents, pagos_count, saldo_cents, legacy_updated_at)
+      await h.db
+        .execute(sql`insert into prestamos_new (legacy_id, cliente_nombre, monto_cents, tasa_anual, plazo_meses, fecha_otorgamiento, fecha_vencimiento, estado, moneda, total_pagado_cents, pagos_count, saldo_cents, legacy_updated_at)
                              select legacy_id, 'x', 1, 0, 1, date '2024-01-01', date '2024-02-01', 'activo', 'PEN', 0, 0, 1, timestamp '2024-01-01' from bench_valid order by legacy_id`);
       await h.db.execute(sql`insert into pagos_prestamo_new (legacy_id, prestamo_id, monto_cents, fecha_pago, metodo, anulado)
                              select g.id, n.id, 1, date '2024-01-01', 'otro', false from pagos_prestamo g join prestamos_new n on n.legacy_id = g.prestamo_id order by g.id`);
@@ -240,7 +264,12 @@ async function main() {
           const [, p] = await timed(() => getProgress(probe.db));
           progressMs.push(p);
           // A diff that failed is counted as a failure, never timed as a latency.
-          const [diffed, d] = await timed(() => getPrestamoDiff(probe.db, 1 + Math.floor(Math.random() * maxLegacyId)).then(() => true, () => false));
+          const [diffed, d] = await timed(() =>
+            getPrestamoDiff(probe.db, 1 + Math.floor(Math.random() * maxLegacyId)).then(
+              () => true,
+              () => false,
+            ),
+          );
           if (diffed) diffMs.push(d);
           else diffFailures++;
           // What the Overview page reads for its first paint (kept counts, the latest recount).
@@ -251,8 +280,11 @@ async function main() {
         const runMs = performance.now() - t0;
         await worker.stop();
         // The first chunk starts below every possible id: its size counts from the first legacy id.
-        const sizes = await queryOne<{ avg: number; max: number }>(h.db, sql`select round(avg(c.hi - greatest(c.lo, m.lo)))::int as avg, max(c.hi - greatest(c.lo, m.lo))::int as max
-                 from migration_chunks c, (select min(id)::bigint - 1 as lo from prestamos) m where c.run_id = ${run.id}`);
+        const sizes = await queryOne<{ avg: number; max: number }>(
+          h.db,
+          sql`select round(avg(c.hi - greatest(c.lo, m.lo)))::int as avg, max(c.hi - greatest(c.lo, m.lo))::int as max
+                 from migration_chunks c, (select min(id)::bigint - 1 as lo from prestamos) m where c.run_id = ${run.id}`,
+        );
         runs.push({
           batchSize: mode,
           workers,
@@ -274,7 +306,10 @@ async function main() {
         console.log(JSON.stringify(runs.at(-1)));
         check(ended?.status === "finished", `run ${mode}/${workers} ended ${ended?.status}`);
         check(diffFailures === 0, `run ${mode}/${workers}: ${diffFailures} diff calls failed during the run`);
-        check(ended?.migrated === floorRows.p && ended?.pagos === floorRows.g, `run ${mode}/${workers} wrote ${ended?.migrated}/${ended?.pagos}, the one-statement floor ${floorRows.p}/${floorRows.g}`);
+        check(
+          ended?.migrated === floorRows.p && ended?.pagos === floorRows.g,
+          `run ${mode}/${workers} wrote ${ended?.migrated}/${ended?.pagos}, the one-statement floor ${floorRows.p}/${floorRows.g}`,
+        );
         peakRss = Math.max(peakRss, rssBefore);
       }
     }
@@ -299,9 +334,20 @@ async function main() {
     const summary = status.latest!.result;
     const diffs: number[] = [];
     for (let i = 0; i < 200; i++) diffs.push((await timed(() => getPrestamoDiff(h.db, 1 + Math.floor(Math.random() * maxLegacyId))))[1]);
-    results.consistency = { seconds: secs(consistencyMs), apiAnswerP95Ms: pct(apiMs, 95), apiAnswerMaxMs: pct(apiMs, 100), matchPct: summary.fieldMatch.matchingPct, paymentDifferenceCents: summary.paymentTotals.differenceCents, diffP50Ms: pct(diffs, 50), diffP95Ms: pct(diffs, 95) };
+    results.consistency = {
+      seconds: secs(consistencyMs),
+      apiAnswerP95Ms: pct(apiMs, 95),
+      apiAnswerMaxMs: pct(apiMs, 100),
+      matchPct: summary.fieldMatch.matchingPct,
+      paymentDifferenceCents: summary.paymentTotals.differenceCents,
+      diffP50Ms: pct(diffs, 50),
+      diffP95Ms: pct(diffs, 95),
+    };
     // The mismatch count, not the percentage: rounded to two decimals, one mismatch in 100,000 prints 100.
-    check(summary.fieldMatch.mismatching === 0 && summary.paymentTotals.differenceCents === "0", `consistency after the runs: ${summary.fieldMatch.mismatching} mismatching (${summary.fieldMatch.matchingPct} %), payment difference ${summary.paymentTotals.differenceCents} cents`);
+    check(
+      summary.fieldMatch.mismatching === 0 && summary.paymentTotals.differenceCents === "0",
+      `consistency after the runs: ${summary.fieldMatch.mismatching} mismatching (${summary.fieldMatch.matchingPct} %), payment difference ${summary.paymentTotals.differenceCents} cents`,
+    );
     await checkIndependently(h.db, "after the runs");
 
     // The application's writes with and without the capture triggers, interleaved.
@@ -327,10 +373,20 @@ async function main() {
         countPhases.push({ counting, opsPerSecond: await appWriteThroughput(db.url!, writerSeconds, maxLegacyId, "insert") });
       }
       const cavg = (on: boolean) => countPhases.filter((p) => p.counting === on).reduce((s, p) => s + p.opsPerSecond, 0) / 3;
-      results.legacyCountCost = { phases: countPhases, insertsWithoutCounting: Math.round(cavg(false)), insertsWithCounting: Math.round(cavg(true)), lossPct: Math.round((1 - cavg(true) / cavg(false)) * 1000) / 10 };
+      results.legacyCountCost = {
+        phases: countPhases,
+        insertsWithoutCounting: Math.round(cavg(false)),
+        insertsWithCounting: Math.round(cavg(true)),
+        lossPct: Math.round((1 - cavg(true) / cavg(false)) * 1000) / 10,
+      };
       await h.db.execute(sql`delete from pagos_prestamo where id > ${maxPago}`);
       await recountLegacy(h.db); // the counts were off while their triggers were: start from a recount
-      results.appWrites = { phases, withoutCapture: Math.round(avg(false)), withCapture: Math.round(avg(true)), lossPct: Math.round((1 - avg(true) / avg(false)) * 1000) / 10 };
+      results.appWrites = {
+        phases,
+        withoutCapture: Math.round(avg(false)),
+        withCapture: Math.round(avg(true)),
+        lossPct: Math.round((1 - avg(true) / avg(false)) * 1000) / 10,
+      };
     }
     // the application writing (inserts, updates, deletes, moves) from 4 connections for a
     // whole run, against the same writer with no run and no triggers; then the backlog drains and
@@ -341,7 +397,10 @@ async function main() {
       const writeFor = async (until: () => boolean) => {
         const t0 = performance.now();
         const latencies: number[] = [];
-        const ops = (await Promise.all(writers.map((w, i) => applicationWrites(w.db, { until, seed: 100 + i, onWrite: (ms) => latencies.push(ms) })))).reduce((a, b) => a + b, 0);
+        const ops = (await Promise.all(writers.map((w, i) => applicationWrites(w.db, { until, seed: 100 + i, onWrite: (ms) => latencies.push(ms) })))).reduce(
+          (a, b) => a + b,
+          0,
+        );
         return { opsPerSecond: Math.round(ops / ((performance.now() - t0) / 1000)), p50Ms: pct(latencies, 50), p99Ms: pct(latencies, 99) };
       };
       await h.db.execute(sql.raw(`drop trigger if exists ${CAPTURE_TRIGGERS.prestamos} on prestamos`));
@@ -395,7 +454,10 @@ async function main() {
         const writerRun = await getLatestRun(h.db);
         check(writerRun?.status === "finished", `the run under the application's writes (throttle ${throttle ? "on" : "off"}) ended ${writerRun?.status}`);
         const after = await getConsistencySummary(h.db);
-        check(after.fieldMatch.mismatching === 0 && after.paymentTotals.differenceCents === "0", `after a run (throttle ${throttle ? "on" : "off"}) under the application's writes and the drain: ${after.fieldMatch.mismatching} mismatching (${after.fieldMatch.matchingPct} %), payment difference ${after.paymentTotals.differenceCents} cents`);
+        check(
+          after.fieldMatch.mismatching === 0 && after.paymentTotals.differenceCents === "0",
+          `after a run (throttle ${throttle ? "on" : "off"}) under the application's writes and the drain: ${after.fieldMatch.mismatching} mismatching (${after.fieldMatch.matchingPct} %), payment difference ${after.paymentTotals.differenceCents} cents`,
+        );
         await checkIndependently(h.db, `after the run under the application's writes (throttle ${throttle ? "on" : "off"})`);
         return {
           throttle,
@@ -435,7 +497,12 @@ async function main() {
         await worker.stop();
       }
       const mean = (on: boolean) => costRuns.filter((c) => c.throttle === on).reduce((a, c) => a + c.seconds, 0) / 2;
-      results.throttleCost = { runs: costRuns, offSeconds: secs(mean(false) * 1000), onSeconds: secs(mean(true) * 1000), costPct: Math.round((mean(true) / mean(false) - 1) * 1000) / 10 };
+      results.throttleCost = {
+        runs: costRuns,
+        offSeconds: secs(mean(false) * 1000),
+        onSeconds: secs(mean(true) * 1000),
+        costPct: Math.round((mean(true) / mean(false) - 1) * 1000) / 10,
+      };
       console.log(JSON.stringify({ throttleCost: results.throttleCost }));
     }
     // The cut-over and the revert with the application writing through the legacy names.
@@ -443,7 +510,10 @@ async function main() {
       const c = (results.cutover = await benchCutover(h, db.url!, actor, writerSeconds));
       console.log(JSON.stringify({ cutover: c }));
       check(c.errors === 0, `the application had ${c.errors} errors during the cut-over and revert: ${c.firstErrors.join(" | ")}`);
-      check(c.matchPctAfter === 100 && c.paymentDifferenceCents === "0", `after cut-over and revert: ${c.matchPctAfter} % match, payment difference ${c.paymentDifferenceCents} cents${c.mismatchesAfter.length ? `; first: ${JSON.stringify(c.mismatchesAfter)}` : ""}`);
+      check(
+        c.matchPctAfter === 100 && c.paymentDifferenceCents === "0",
+        `after cut-over and revert: ${c.matchPctAfter} % match, payment difference ${c.paymentDifferenceCents} cents${c.mismatchesAfter.length ? `; first: ${JSON.stringify(c.mismatchesAfter)}` : ""}`,
+      );
     }
     if (!embedded) await probe.close();
   } finally {
@@ -451,7 +521,13 @@ async function main() {
     await db.drop();
     clearInterval(rssTimer);
   }
-  results.machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 1e9), node: process.version, driver: embedded ? "pglite" : "postgres" };
+  results.machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGb: Math.round(os.totalmem() / 1e9),
+    node: process.version,
+    driver: embedded ? "pglite" : "postgres",
+  };
   results.totalSeconds = secs(Date.now() - started);
   results.peakRssMb = Math.round(peakRss / 1e6);
   results.problems = problems;
@@ -483,7 +559,10 @@ function report(r: Record<string, unknown>) {
     "",
     `| batch size | workers | mean batch | run s | prestamos/s | pagos/s | run / transform floor | run / write floor | progress p95 ms | diff during run p95 ms | peak RSS MB |`,
     `| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
-    ...runs.map((x) => `| ${x.batchSize} | ${x.workers} | ${x.meanBatch} | ${x.seconds} | ${x.prestamosPerSecond} | ${x.pagosPerSecond} | ${x.ratioToOneStatementFloor} | ${x.ratioToWriteFloor} | ${x.progressP95Ms} | ${x.diffDuringRunP95Ms} | ${x.peakRssMb} |`),
+    ...runs.map(
+      (x) =>
+        `| ${x.batchSize} | ${x.workers} | ${x.meanBatch} | ${x.seconds} | ${x.prestamosPerSecond} | ${x.pagosPerSecond} | ${x.ratioToOneStatementFloor} | ${x.ratioToWriteFloor} | ${x.progressP95Ms} | ${x.diffDuringRunP95Ms} | ${x.peakRssMb} |`,
+    ),
     "",
     `Consistency: ${JSON.stringify(r.consistency)}`,
     `Application writes (4 connections, single-row updates of pagos): ${JSON.stringify(r.appWrites ?? "n/a on the embedded database (one connection)")}`,
@@ -504,7 +583,9 @@ function issue18Rows(r: Record<string, unknown>): string[] {
   const other = cli.compare ? (JSON.parse(fs.readFileSync(cli.compare, "utf8")) as Record<string, unknown>) : null;
   const rowsOf = (x: Record<string, unknown>) => {
     const f = x.floors as Record<string, number>;
-    const run = (x.runs as Record<string, number>[]).find((y) => String(y.batchSize) === "adaptive" && y.workers === Math.max(...workerCounts)) ?? (x.runs as Record<string, number>[]).at(-1)!;
+    const run =
+      (x.runs as Record<string, number>[]).find((y) => String(y.batchSize) === "adaptive" && y.workers === Math.max(...workerCounts)) ??
+      (x.runs as Record<string, number>[]).at(-1)!;
     const c = x.consistency as Record<string, number>;
     return {
       "write floor s": f.writeFloorSeconds,

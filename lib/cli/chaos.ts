@@ -46,7 +46,11 @@ async function fresh(): Promise<{ env: Record<string, string>; open(): Promise<D
     const h = await openDb({ dataDir });
     await prepareDatabase(h);
     await h.close();
-    return { env: { PGLITE_DATA_DIR: dataDir }, open: () => openDb({ dataDir }), drop: async () => void (cli.keep || fs.rmSync(dir, { recursive: true, force: true })) };
+    return {
+      env: { PGLITE_DATA_DIR: dataDir },
+      open: () => openDb({ dataDir }),
+      drop: async () => void (cli.keep || fs.rmSync(dir, { recursive: true, force: true })),
+    };
   }
   const name = `prestamos_chaos_${process.pid}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });

@@ -63,26 +63,29 @@ async function main() {
       let active = true;
       const reads = { served: 0, refused: 0, failed: 0 };
       const failures = new Set<string>();
-      const readerLoops = phase === "alone" ? [] : Array.from({ length: readers }, async (_, i) => {
-        while (active) {
-          try {
-            // A reviewer paging a rare category (the walk goes far), asking for fresh checks, opening the Overview.
-            if (i % 3 === 0) await readConsistency(h.db, { category: "orphan_new", page: 1, limit: 50, fresh: { by: `reader-${i}` } });
-            else if (i % 3 === 1) await readVerify(h.db, { by: `reader-${i}` });
-            else await readLegacyOverview(h.db, { by: `reader-${i}` });
-            reads.served++;
-          } catch (err) {
-            if ((err as { code?: string }).code === "UNAVAILABLE") reads.refused++;
-            else {
-              reads.failed++;
-              const why = err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ""}` : String(err);
-              if (failures.size < 5) failures.add(why.slice(0, 200));
-            }
-            // A client honouring Retry-After would wait longer; a loop without a pause would starve this process's own I/O.
-            await new Promise((r) => setTimeout(r, 200));
-          }
-        }
-      });
+      const readerLoops =
+        phase === "alone"
+          ? []
+          : Array.from({ length: readers }, async (_, i) => {
+              while (active) {
+                try {
+                  // A reviewer paging a rare category (the walk goes far), asking for fresh checks, opening the Overview.
+                  if (i % 3 === 0) await readConsistency(h.db, { category: "orphan_new", page: 1, limit: 50, fresh: { by: `reader-${i}` } });
+                  else if (i % 3 === 1) await readVerify(h.db, { by: `reader-${i}` });
+                  else await readLegacyOverview(h.db, { by: `reader-${i}` });
+                  reads.served++;
+                } catch (err) {
+                  if ((err as { code?: string }).code === "UNAVAILABLE") reads.refused++;
+                  else {
+                    reads.failed++;
+                    const why = err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ""}` : String(err);
+                    if (failures.size < 5) failures.add(why.slice(0, 200));
+                  }
+                  // A client honouring Retry-After would wait longer; a loop without a pause would starve this process's own I/O.
+                  await new Promise((r) => setTimeout(r, 200));
+                }
+              }
+            });
       const signInMs: number[] = [];
       let stopMs: number | null = null;
       for (;;) {
@@ -94,7 +97,10 @@ async function main() {
         if (stopMs === null && run1.processed >= scale * 0.6) {
           const s0 = performance.now();
           // The run may have ended meanwhile (a small scale): then there is no Stop to time.
-          const stopped = await requestStop(h.db, actor).then(() => true, (err: { code?: string }) => (err.code === "CONFLICT" ? false : Promise.reject(err)));
+          const stopped = await requestStop(h.db, actor).then(
+            () => true,
+            (err: { code?: string }) => (err.code === "CONFLICT" ? false : Promise.reject(err)),
+          );
           if (stopped) stopMs = Math.round(performance.now() - s0);
         }
         await new Promise((r) => setTimeout(r, 100));
@@ -102,9 +108,22 @@ async function main() {
       active = false;
       await Promise.all(readerLoops);
       await worker.stop();
-      const batches = await queryRows<{ d: number }>(h.db, sql`select duration_ms::float8 as d from migration_batches where run_id = ${run.id} and kind = 'run'`);
+      const batches = await queryRows<{ d: number }>(
+        h.db,
+        sql`select duration_ms::float8 as d from migration_batches where run_id = ${run.id} and kind = 'run'`,
+      );
       const ds = batches.map((b) => Number(b.d));
-      const row = { phase, batches: ds.length, batchP50Ms: pct(ds, 50), batchP95Ms: pct(ds, 95), signInP50Ms: pct(signInMs, 50), signInP95Ms: pct(signInMs, 95), stopAnswerMs: stopMs, reads, failures: [...failures] };
+      const row = {
+        phase,
+        batches: ds.length,
+        batchP50Ms: pct(ds, 50),
+        batchP95Ms: pct(ds, 95),
+        signInP50Ms: pct(signInMs, 50),
+        signInP95Ms: pct(signInMs, 95),
+        stopAnswerMs: stopMs,
+        reads,
+        failures: [...failures],
+      };
       rows.push(row);
       console.log(JSON.stringify(row));
     }
@@ -114,10 +133,23 @@ async function main() {
     await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.end();
   }
-  console.log(`\n| phase (${scale.toLocaleString("en")} prestamos, batches of 1,000, 2 workers, pool of 10) | batches | batch p50 / p95 ms | sign-in p50 / p95 ms | Stop answers in ms | reads served / refused 503 / failed |`);
+  console.log(
+    `\n| phase (${scale.toLocaleString("en")} prestamos, batches of 1,000, 2 workers, pool of 10) | batches | batch p50 / p95 ms | sign-in p50 / p95 ms | Stop answers in ms | reads served / refused 503 / failed |`,
+  );
   console.log(`| --- | ---: | ---: | ---: | ---: | ---: |`);
-  for (const r of rows as { phase: string; batches: number; batchP50Ms: number; batchP95Ms: number; signInP50Ms: number; signInP95Ms: number; stopAnswerMs: number; reads: { served: number; refused: number; failed: number } }[]) {
-    console.log(`| ${r.phase} | ${r.batches} | ${r.batchP50Ms} / ${r.batchP95Ms} | ${r.signInP50Ms} / ${r.signInP95Ms} | ${r.stopAnswerMs ?? "—"} | ${r.reads.served} / ${r.reads.refused} / ${r.reads.failed} |`);
+  for (const r of rows as {
+    phase: string;
+    batches: number;
+    batchP50Ms: number;
+    batchP95Ms: number;
+    signInP50Ms: number;
+    signInP95Ms: number;
+    stopAnswerMs: number;
+    reads: { served: number; refused: number; failed: number };
+  }[]) {
+    console.log(
+      `| ${r.phase} | ${r.batches} | ${r.batchP50Ms} / ${r.batchP95Ms} | ${r.signInP50Ms} / ${r.signInP95Ms} | ${r.stopAnswerMs ?? "—"} | ${r.reads.served} / ${r.reads.refused} / ${r.reads.failed} |`,
+    );
   }
 }
 

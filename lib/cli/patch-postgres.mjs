@@ -16,7 +16,10 @@ const MARK = "/* prestamos-console: issue 6 guard */";
 const edits = [
   ["  function nextWrite(fn) {\n", `  function nextWrite(fn) {\n    ${MARK} if (!socket) { chunk = nextWriteTimer = null; return false }\n`],
   ["    clearImmediate(nextWriteTimer)\n    if (socket) {", `    clearImmediate(nextWriteTimer)\n    ${MARK} chunk = nextWriteTimer = null\n    if (socket) {`],
-  ["    incomings = null\n    clearImmediate(nextWriteTimer)\n", `    incomings = null\n    clearImmediate(nextWriteTimer)\n    ${MARK} chunk = nextWriteTimer = null\n`],
+  [
+    "    incomings = null\n    clearImmediate(nextWriteTimer)\n",
+    `    incomings = null\n    clearImmediate(nextWriteTimer)\n    ${MARK} chunk = nextWriteTimer = null\n`,
+  ],
 ];
 let patched = 0;
 for (const flavour of ["src", "cjs/src", "cf/src"]) {
@@ -25,7 +28,8 @@ for (const flavour of ["src", "cjs/src", "cf/src"]) {
   let text = fs.readFileSync(file, "utf8");
   if (text.includes(MARK)) continue;
   for (const [from, to] of edits) {
-    if (!text.includes(from)) throw new Error(`patch-postgres: ${file} changed (no ${JSON.stringify(from.slice(0, 40))}): review the guard against the new postgres.js`);
+    if (!text.includes(from))
+      throw new Error(`patch-postgres: ${file} changed (no ${JSON.stringify(from.slice(0, 40))}): review the guard against the new postgres.js`);
     text = text.replace(from, to);
   }
   fs.writeFileSync(file, text);

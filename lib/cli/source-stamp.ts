@@ -13,7 +13,12 @@ const NEVER_SOURCE = new Set([".git", "node_modules", ".next", ".data", "test-re
 
 function gitFiles(root: string): string[] | null {
   try {
-    const out = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 64 * 1024 * 1024 });
+    const out = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return out.split("\0").filter(Boolean);
   } catch {
     return null;

@@ -13,7 +13,9 @@ const root = process.cwd();
 
 function shellScripts(): string[] {
   const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean);
-  return files.filter((f) => fs.existsSync(f) && (f.endsWith(".sh") || /^\.ci\/[^/.]+$/.test(f) || fs.readFileSync(f, "utf8").startsWith("#!/usr/bin/env bash")));
+  return files.filter(
+    (f) => fs.existsSync(f) && (f.endsWith(".sh") || /^\.ci\/[^/.]+$/.test(f) || fs.readFileSync(f, "utf8").startsWith("#!/usr/bin/env bash")),
+  );
 }
 
 describe("NEXT_TELEMETRY_DISABLED wherever the console starts", () => {
@@ -28,7 +30,12 @@ describe("NEXT_TELEMETRY_DISABLED wherever the console starts", () => {
   });
 
   it("is exported by every shell script before it runs next", () => {
-    const running = shellScripts().filter((f) => fs.readFileSync(f, "utf8").split("\n").some((l) => !l.trimStart().startsWith("#") && RUNS_NEXT.test(l)));
+    const running = shellScripts().filter((f) =>
+      fs
+        .readFileSync(f, "utf8")
+        .split("\n")
+        .some((l) => !l.trimStart().startsWith("#") && RUNS_NEXT.test(l)),
+    );
     expect(running).toEqual(expect.arrayContaining(["lib/cli/demo.sh", "e2e/start-server.sh", ".ci/test"]));
     for (const file of running) {
       const lines = fs.readFileSync(file, "utf8").split("\n");

@@ -60,7 +60,10 @@ describe(`npm run token on ${testDriver()}`, () => {
       expect(fs.existsSync(`${dataDir}.lock`)).toBe(false); // closed and released
       const h = await openDb({ dataDir });
       try {
-        const [row] = await h.db.select().from(apiTokens).where(eq(apiTokens.tokenHash, hashToken(r.stdout.trim())));
+        const [row] = await h.db
+          .select()
+          .from(apiTokens)
+          .where(eq(apiTokens.tokenHash, hashToken(r.stdout.trim())));
         expect(row).toMatchObject({ name: "embedded", role: "reviewer", createdBy: "cli" });
       } finally {
         await h.close();

@@ -15,7 +15,11 @@ console.log = console.info = console.warn = console.debug = (...args: unknown[])
 async function main(argv: string[]): Promise<number> {
   let values: { role?: string; name?: string; "expires-in-days"?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { role: { type: "string" }, name: { type: "string" }, "expires-in-days": { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { role: { type: "string" }, name: { type: "string" }, "expires-in-days": { type: "string" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+    }));
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`);
     return 1;
@@ -25,7 +29,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const days = values["expires-in-days"];
-  const parsed = CreateTokenBody.safeParse({ role: values.role, name: values.name, expiresInDays: days === undefined ? undefined : /^\d{1,9}$/.test(days) ? Number(days) : days });
+  const parsed = CreateTokenBody.safeParse({
+    role: values.role,
+    name: values.name,
+    expiresInDays: days === undefined ? undefined : /^\d{1,9}$/.test(days) ? Number(days) : days,
+  });
   if (!parsed.success) {
     console.error(`${parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("\n")}\n${USAGE}`);
     return 1;
@@ -49,7 +57,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     await prepareDatabase(handle);
     const actor: Actor = { name: "cli", kind: "system" };
-    const created = await createToken(handle.db, { name: parsed.data.name, role: parsed.data.role, expiresInDays: parsed.data.expiresInDays, createdBy: "cli" }, actor);
+    const created = await createToken(
+      handle.db,
+      { name: parsed.data.name, role: parsed.data.role, expiresInDays: parsed.data.expiresInDays, createdBy: "cli" },
+      actor,
+    );
     writeOut(`${created.token}\n`);
     return 0;
   } finally {

@@ -39,14 +39,30 @@ beforeAll(async () => {
   creds["malformed bearer"] = { headers: { authorization: "Bearer not a token" }, status: 401, code: "UNAUTHENTICATED" };
   creds["unknown bearer"] = { headers: { authorization: "Bearer pc_0000000000000000000000000000000000000000000" }, status: 401, code: "UNAUTHENTICATED" };
   creds["revoked admin token"] = { headers: { authorization: `Bearer ${revoked.token}` }, status: 401, code: "UNAUTHENTICATED" };
-  creds["forged session cookie"] = { headers: { cookie: `${sessionCookieName()}=eyJhbGciOiJub25lIn0.eyJ1aWQiOjEsInJvbGUiOiJhZG1pbiJ9.` }, status: 401, code: "UNAUTHENTICATED" };
+  creds["forged session cookie"] = {
+    headers: { cookie: `${sessionCookieName()}=eyJhbGciOiJub25lIn0.eyJ1aWQiOjEsInJvbGUiOiJhZG1pbiJ9.` },
+    status: 401,
+    code: "UNAUTHENTICATED",
+  };
   creds["reviewer token"] = { headers: { authorization: `Bearer ${await makeToken(t.db, "reviewer")}` }, status: 403, code: "FORBIDDEN" };
   creds["reviewer session"] = { headers: { cookie: await sessionCookie(reviewer) }, status: 403, code: "FORBIDDEN" };
   // An admin's own browser, but the request comes from another site.
-  creds["admin session, Origin of another site"] = { headers: { cookie: adminCookie, origin: "https://evil.example", host: "localhost" }, status: 403, code: "FORBIDDEN" };
+  creds["admin session, Origin of another site"] = {
+    headers: { cookie: adminCookie, origin: "https://evil.example", host: "localhost" },
+    status: 403,
+    code: "FORBIDDEN",
+  };
   creds["admin session, Origin null"] = { headers: { cookie: adminCookie, origin: "null", host: "localhost" }, status: 403, code: "FORBIDDEN" };
-  creds["admin session, Sec-Fetch-Site cross-site (no Origin)"] = { headers: { cookie: adminCookie, "sec-fetch-site": "cross-site" }, status: 403, code: "FORBIDDEN" };
-  creds["admin session, Sec-Fetch-Site same-site (a sibling subdomain)"] = { headers: { cookie: adminCookie, "sec-fetch-site": "same-site", origin: "http://localhost", host: "localhost" }, status: 403, code: "FORBIDDEN" };
+  creds["admin session, Sec-Fetch-Site cross-site (no Origin)"] = {
+    headers: { cookie: adminCookie, "sec-fetch-site": "cross-site" },
+    status: 403,
+    code: "FORBIDDEN",
+  };
+  creds["admin session, Sec-Fetch-Site same-site (a sibling subdomain)"] = {
+    headers: { cookie: adminCookie, "sec-fetch-site": "same-site", origin: "http://localhost", host: "localhost" },
+    status: 403,
+    code: "FORBIDDEN",
+  };
   routes = await loadRoutes();
 }, 120_000);
 
@@ -74,7 +90,15 @@ describe(`access to every mutating route (${testDriver()})`, () => {
     const found = mutatingHandlers();
     expect(found.length).toBeGreaterThanOrEqual(15);
     for (const f of found) expect(f.handler.routeMeta?.role, f.label).toBe("admin");
-    expect(found.map((f) => f.label)).toEqual(expect.arrayContaining(["POST /api/prestamos/migration/start", "POST /api/prestamos/migration/rollback", "DELETE /api/prestamos/test/data", "POST /api/tokens", "POST /api/users"]));
+    expect(found.map((f) => f.label)).toEqual(
+      expect.arrayContaining([
+        "POST /api/prestamos/migration/start",
+        "POST /api/prestamos/migration/rollback",
+        "DELETE /api/prestamos/test/data",
+        "POST /api/tokens",
+        "POST /api/users",
+      ]),
+    );
   });
 
   it("refuses every credential that is not an admin's own (401/403), audits each refusal, changes nothing", async () => {
@@ -108,7 +132,9 @@ describe(`access to every mutating route (${testDriver()})`, () => {
       }
     }
     const after = await fingerprint(t.db);
-    console.log(`[access ${testDriver()}] ${mutatingHandlers().length} mutating handlers × ${Object.keys(creds).length} credentials = ${calls} calls, ${problems.length} problems`);
+    console.log(
+      `[access ${testDriver()}] ${mutatingHandlers().length} mutating handlers × ${Object.keys(creds).length} credentials = ${calls} calls, ${problems.length} problems`,
+    );
     expect(problems).toEqual([]);
     expect(Object.keys(before).filter((k) => before[k] !== after[k])).toEqual([]);
   });
@@ -117,11 +143,17 @@ describe(`access to every mutating route (${testDriver()})`, () => {
     const stop = mutatingHandlers().find((f) => f.label === "POST /api/prestamos/migration/stop")!;
     const admin = await makeUser(t.db, "admin");
     const res = await stop.handler(
-      new Request("http://localhost/api/prestamos/migration/stop", { method: "POST", headers: { cookie: await sessionCookie(admin), origin: "http://localhost", host: "localhost", "sec-fetch-site": "same-origin" } }),
+      new Request("http://localhost/api/prestamos/migration/stop", {
+        method: "POST",
+        headers: { cookie: await sessionCookie(admin), origin: "http://localhost", host: "localhost", "sec-fetch-site": "same-origin" },
+      }),
       { params: Promise.resolve({}) },
     );
     expect(res.status).toBe(409); // no run is active: past the origin check, into the engine
-    const n = await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from console_audit_log where request_id = ${res.headers.get("x-request-id")} and outcome = 'refused'`);
+    const n = await queryOne<{ n: number }>(
+      t.db,
+      sql`select count(*)::int as n from console_audit_log where request_id = ${res.headers.get("x-request-id")} and outcome = 'refused'`,
+    );
     expect(n!.n).toBe(1);
   });
 });

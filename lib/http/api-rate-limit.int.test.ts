@@ -25,7 +25,10 @@ beforeAll(async () => {
   forget = installAppDb(t);
 });
 afterAll(async () => {
-  for (const [k, v] of [["API_RATE_LIMIT_PER_MINUTE", saved.p], ["API_RATE_LIMIT_PER_IP_PER_MINUTE", saved.ip]] as const) {
+  for (const [k, v] of [
+    ["API_RATE_LIMIT_PER_MINUTE", saved.p],
+    ["API_RATE_LIMIT_PER_IP_PER_MINUTE", saved.ip],
+  ] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
@@ -38,7 +41,8 @@ beforeEach(async () => {
   await t.db.execute(sql`delete from console_rate_limits`);
 });
 
-const get = (token: string, ip?: string) => call(progress.GET, { path: "/api/prestamos/migration/progress", token, headers: ip ? { [PEER_ADDRESS_HEADER]: ip } : {} });
+const get = (token: string, ip?: string) =>
+  call(progress.GET, { path: "/api/prestamos/migration/progress", token, headers: ip ? { [PEER_ADDRESS_HEADER]: ip } : {} });
 
 describe(`API rate limit (${testDriver()})`, () => {
   it("defaults to 600 per minute per principal, 3× per address, configurable, 0 = off", () => {
@@ -84,7 +88,10 @@ describe(`API rate limit (${testDriver()})`, () => {
     for (let i = 0; i < 5; i++) await get(token);
     const res = await call(stop.POST, { method: "POST", path: "/api/prestamos/migration/stop", token });
     expect(res.status).toBe(429);
-    const audit = await queryOne<{ outcome: string; status: number; action: string }>(t.db, sql`select outcome, status, action from console_audit_log where request_id = ${res.headers.get("x-request-id")}`);
+    const audit = await queryOne<{ outcome: string; status: number; action: string }>(
+      t.db,
+      sql`select outcome, status, action from console_audit_log where request_id = ${res.headers.get("x-request-id")}`,
+    );
     expect(audit).toMatchObject({ outcome: "refused", status: 429, action: "migration.stop" });
   });
 

@@ -1,7 +1,14 @@
 import { ZodError } from "zod";
 import { AppError, type ErrorCode } from "@/lib/errors";
 
-export function errorResponse(code: ErrorCode, status: number, message: string, requestId: string, details?: unknown, headers?: Record<string, string>): Response {
+export function errorResponse(
+  code: ErrorCode,
+  status: number,
+  message: string,
+  requestId: string,
+  details?: unknown,
+  headers?: Record<string, string>,
+): Response {
   const body = { error: { code, message, ...(details === undefined ? {} : { details }), requestId } };
   return Response.json(body, { status, headers: { "x-request-id": requestId, "cache-control": "no-store", ...(headers ?? {}) } });
 }

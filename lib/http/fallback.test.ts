@@ -6,7 +6,9 @@ describe("apiNotFound", () => {
     const res = await apiNotFound(new Request("http://localhost/api/nope/deeper?x=1", { method: "PATCH" }));
     expect(res.status).toBe(404);
     const body = await res.json();
-    expect(body).toStrictEqual({ error: { code: "NOT_FOUND", message: "No API endpoint at PATCH /api/nope/deeper", requestId: res.headers.get("x-request-id") } });
+    expect(body).toStrictEqual({
+      error: { code: "NOT_FOUND", message: "No API endpoint at PATCH /api/nope/deeper", requestId: res.headers.get("x-request-id") },
+    });
   });
 
   it("answers HEAD without a body", async () => {

@@ -54,7 +54,14 @@ export function methodNotAllowed<const A extends HttpMethod[]>(...allowed: A): R
   const refuse: Handler = async (req) => {
     const requestId = randomUUID();
     const path = new URL(req.url).pathname;
-    const res = errorResponse("METHOD_NOT_ALLOWED", 405, `${req.method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`, requestId, { allowed }, { allow });
+    const res = errorResponse(
+      "METHOD_NOT_ALLOWED",
+      405,
+      `${req.method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`,
+      requestId,
+      { allowed },
+      { allow },
+    );
     return req.method === "HEAD" ? withoutBody(res) : res;
   };
   const options: Handler = async () => new Response(null, { status: 204, headers: { allow, "x-request-id": randomUUID() } });

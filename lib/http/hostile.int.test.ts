@@ -44,14 +44,23 @@ const withUnknown = (o: Record<string, unknown>) => JSON.stringify({ ...o, zz_un
 const NUMERIC_FIELDS = ["batchSize", "errorThresholdPct", "count", "dirtyPct", "seed", "id", "page", "limit"];
 const STRING_FIELDS = ["name", "email", "password", "role", "url", "confirm", "item", "secret", "events"];
 const BAD_NUMBERS: unknown[] = ["1; DROP TABLE prestamos; --", -1, -2147483649, 2147483648, 1e308, "99999999999999999999", "NaN", "１２", null, [], {}];
-const BAD_STRINGS: unknown[] = [12345, null, [], { $ne: null }, "' OR '1'='1' --", "\u0000\u0001\u001b[31m", "\u202e\ud83d\ude00 ＡＤＭＩＮ", "x".repeat(100_000)];
+const BAD_STRINGS: unknown[] = [
+  12345,
+  null,
+  [],
+  { $ne: null },
+  "' OR '1'='1' --",
+  "\u0000\u0001\u001b[31m",
+  "\u202e\ud83d\ude00 ＡＤＭＩＮ",
+  "x".repeat(100_000),
+];
 
 const BODY_CASES: Case[] = [
   { name: "malformed JSON: unclosed object", methods: "mutating", body: '{"batchSize": 10', expect: "validation" },
   { name: "malformed JSON: trailing garbage", methods: "mutating", body: '{"a":1}garbage', expect: "validation" },
   { name: "malformed JSON: NaN literal", methods: "mutating", body: '{"batchSize": NaN}', expect: "validation" },
   { name: "malformed JSON: single quotes", methods: "mutating", body: "{'a': 1}", expect: "validation" },
-  { name: "malformed JSON: BOM then object", methods: "mutating", body: "\ufeff{\"zz\":1}", expect: "validation" },
+  { name: "malformed JSON: BOM then object", methods: "mutating", body: '\ufeff{"zz":1}', expect: "validation" },
   { name: "invalid UTF-8 bytes", methods: "mutating", body: "\udcff\udcfe{", expect: "validation" },
   { name: "NUL bytes in JSON", methods: "mutating", body: '{"zz\\u0000":"\\u0000"}', expect: "validation" },
   { name: "raw NUL byte outside JSON", methods: "mutating", body: "{\u0000}", expect: "validation" },
@@ -68,10 +77,28 @@ const BODY_CASES: Case[] = [
   { name: "deep nesting 10,000 arrays", methods: "mutating", body: deepArray(10_000), expect: "validation" },
   { name: "10,000 unclosed brackets", methods: "mutating", body: "[".repeat(10_000), expect: "validation" },
   { name: "wrong content type", methods: "mutating", body: withUnknown({}), contentType: "text/plain", expect: "validation" },
-  { name: "form content type", methods: "mutating", body: "confirm=ROLLBACK+ALL&batchSize=1", contentType: "application/x-www-form-urlencoded", expect: "validation" },
+  {
+    name: "form content type",
+    methods: "mutating",
+    body: "confirm=ROLLBACK+ALL&batchSize=1",
+    contentType: "application/x-www-form-urlencoded",
+    expect: "validation",
+  },
   { name: "oversized body (1 MB + 1)", methods: "mutating", body: `"${"a".repeat(MB - 1)}"`, expect: "too-large" },
-  { name: "oversized body with a lying small content-length", methods: "mutating", body: `{"a":"${"b".repeat(2 * MB)}"}`, headers: { "content-length": "10" }, expect: "too-large" },
-  { name: "small body with a huge declared content-length", methods: "mutating", body: "{}", headers: { "content-length": "999999999999" }, expect: "too-large" },
+  {
+    name: "oversized body with a lying small content-length",
+    methods: "mutating",
+    body: `{"a":"${"b".repeat(2 * MB)}"}`,
+    headers: { "content-length": "10" },
+    expect: "too-large",
+  },
+  {
+    name: "small body with a huge declared content-length",
+    methods: "mutating",
+    body: "{}",
+    headers: { "content-length": "999999999999" },
+    expect: "too-large",
+  },
 ];
 
 const longValue = "a".repeat(100_000);
@@ -81,22 +108,59 @@ const QUERY_CASES: Case[] = [
   { name: "exponent and spaces", methods: "all", query: "page=1e3&limit=%207%20", expect: "validation" },
   { name: "repeated params", methods: "all", query: "page=1&page=-2&page=x&limit=1&limit=100000", expect: "validation" },
   { name: "very long query string", methods: "all", query: `q=${longValue}&category=${longValue}`, expect: "validation" },
-  { name: "SQL-ish values", methods: "all", query: "category=' OR 1=1 --&code=1;DROP TABLE prestamos&status=%27%3B--&format=xml&runId=1 OR 1=1", expect: "validation" },
+  {
+    name: "SQL-ish values",
+    methods: "all",
+    query: "category=' OR 1=1 --&code=1;DROP TABLE prestamos&status=%27%3B--&format=xml&runId=1 OR 1=1",
+    expect: "validation",
+  },
   { name: "NUL and control characters", methods: "all", query: "category=%00&code=%01%1b%7f&after=%00", expect: "validation" },
-  { name: "unicode: RTL override, emoji, full-width digits", methods: "all", query: "page=%EF%BC%91&category=%E2%80%AE%F0%9F%98%80&code=%D9%A1%D9%A2", expect: "validation" },
+  {
+    name: "unicode: RTL override, emoji, full-width digits",
+    methods: "all",
+    query: "page=%EF%BC%91&category=%E2%80%AE%F0%9F%98%80&code=%D9%A1%D9%A2",
+    expect: "validation",
+  },
   { name: "bracket params", methods: "all", query: "page[$gt]=1&limit[]=1&category[0]=a", expect: "validation" },
   { name: "invalid percent-encoding", methods: "all", query: "page=%&limit=%zz&category=%E0%A4%A", expect: "validation" },
   { name: "empty keys and values", methods: "all", query: "=&&=1&page=&limit=", expect: "validation" },
 ];
 
-const PARAM_CASES: Case[] = ["0", "-1", "abc", "2147483648", "99999999999999999999", "1e3", " 7 ", "１２", "١٢", "1\u0000", "../1", "1;DROP TABLE prestamos", "", "0x10", "+5", "1.0", "%31"].map((p) => ({
+const PARAM_CASES: Case[] = [
+  "0",
+  "-1",
+  "abc",
+  "2147483648",
+  "99999999999999999999",
+  "1e3",
+  " 7 ",
+  "１２",
+  "١٢",
+  "1\u0000",
+  "../1",
+  "1;DROP TABLE prestamos",
+  "",
+  "0x10",
+  "+5",
+  "1.0",
+  "%31",
+].map((p) => ({
   name: `id ${JSON.stringify(p)}`,
   methods: "all" as const,
   param: p,
   expect: "validation" as const,
 }));
 
-const AUTH_CASES: Case[] = ["Bearer", "Bearer ", "Bearer a b", "Basic YWRtaW46YWRtaW4=", `Bearer ${"a".repeat(10_000)}`, "Bearer pc_' OR '1'='1", "bearer\tpc_\u00e9\u00e8", "Token pc_x"].map((h, i) => ({
+const AUTH_CASES: Case[] = [
+  "Bearer",
+  "Bearer ",
+  "Bearer a b",
+  "Basic YWRtaW46YWRtaW4=",
+  `Bearer ${"a".repeat(10_000)}`,
+  "Bearer pc_' OR '1'='1",
+  "bearer\tpc_\u00e9\u00e8",
+  "Token pc_x",
+].map((h, i) => ({
   name: `bad Authorization #${i}`,
   methods: "all" as const,
   headers: { authorization: h },
@@ -107,8 +171,18 @@ const AUTH_CASES: Case[] = ["Bearer", "Bearer ", "Bearer a b", "Basic YWRtaW46YW
 // field it knows (a zod object checks them all), so every field meets every value in one call.
 const allFields = (fields: string[], v: unknown) => Object.fromEntries(fields.map((f) => [f, v]));
 const FIELD_CASES: Case[] = [
-  ...BAD_NUMBERS.map((v, i): Case => ({ name: `every numeric field = bad number #${i}`, methods: "mutating", body: withUnknown(allFields(NUMERIC_FIELDS, v)), expect: "validation" })),
-  ...BAD_STRINGS.map((v, i): Case => ({ name: `every string field = bad string #${i}`, methods: "mutating", body: withUnknown(allFields(STRING_FIELDS, v)), expect: "validation" })),
+  ...BAD_NUMBERS.map((v, i): Case => ({
+    name: `every numeric field = bad number #${i}`,
+    methods: "mutating",
+    body: withUnknown(allFields(NUMERIC_FIELDS, v)),
+    expect: "validation",
+  })),
+  ...BAD_STRINGS.map((v, i): Case => ({
+    name: `every string field = bad string #${i}`,
+    methods: "mutating",
+    body: withUnknown(allFields(STRING_FIELDS, v)),
+    expect: "validation",
+  })),
 ];
 /** Inputs that are refused before anything is read for anonymous and reviewers; field-level ones only matter to an admin. */
 const STRUCTURAL_CASES = [...BODY_CASES, ...QUERY_CASES, ...PARAM_CASES, ...AUTH_CASES];
@@ -117,7 +191,18 @@ const STRUCTURAL_CASES = [...BODY_CASES, ...QUERY_CASES, ...PARAM_CASES, ...AUTH
  * and the 405/404 handlers (they read nothing) get: one case of each kind. CI time goes to the
  * admin's sweep, where every byte is parsed.
  */
-const SAMPLE_CASES = [BODY_CASES[0], BODY_CASES.find((c) => c.name.includes("lying"))!, BODY_CASES.find((c) => c.name.includes("10,000 objects"))!, BODY_CASES.find((c) => c.name.includes("NUL bytes"))!, QUERY_CASES[0], QUERY_CASES.find((c) => c.name.includes("very long"))!, PARAM_CASES[0], PARAM_CASES.find((c) => c.name.includes("\\u0000"))!, AUTH_CASES[0], AUTH_CASES[4]].filter(Boolean);
+const SAMPLE_CASES = [
+  BODY_CASES[0],
+  BODY_CASES.find((c) => c.name.includes("lying"))!,
+  BODY_CASES.find((c) => c.name.includes("10,000 objects"))!,
+  BODY_CASES.find((c) => c.name.includes("NUL bytes"))!,
+  QUERY_CASES[0],
+  QUERY_CASES.find((c) => c.name.includes("very long"))!,
+  PARAM_CASES[0],
+  PARAM_CASES.find((c) => c.name.includes("\\u0000"))!,
+  AUTH_CASES[0],
+  AUTH_CASES[4],
+].filter(Boolean);
 const ALL_CASES = [...STRUCTURAL_CASES, ...FIELD_CASES];
 
 // ---- the sweep ----
@@ -177,7 +262,13 @@ interface Seen {
   mutatingRouteCalls: number;
 }
 
-function expectedStatuses(meta: Handler["routeMeta"], method: string, principal: "admin" | "reviewer" | "anonymous", c: Case, isNotFoundCatchAll: boolean): number[] {
+function expectedStatuses(
+  meta: Handler["routeMeta"],
+  method: string,
+  principal: "admin" | "reviewer" | "anonymous",
+  c: Case,
+  isNotFoundCatchAll: boolean,
+): number[] {
   if (isNotFoundCatchAll) return [404];
   if (!meta) return []; // a 405 handler or a handler outside the wrapper: decided by the caller
   if (c.expect === "unauthenticated") return [401];
@@ -226,7 +317,8 @@ async function sweepOne(r: RouteFile, method: string, handler: Handler, principa
   if (mutating && meta?.action) seen.mutatingRouteCalls++;
   if (method === "OPTIONS" && !isCatchAll) {
     // Next's automatic OPTIONS would do, but its Allow lists every export, 405 handlers included: ours must answer.
-    if (res.status !== 204 || !res.headers.get("allow") || !res.headers.get("x-request-id")) seen.problems.push(`${label}: OPTIONS ${res.status}, allow ${res.headers.get("allow")}, request id ${res.headers.get("x-request-id")}`);
+    if (res.status !== 204 || !res.headers.get("allow") || !res.headers.get("x-request-id"))
+      seen.problems.push(`${label}: OPTIONS ${res.status}, allow ${res.headers.get("allow")}, request id ${res.headers.get("x-request-id")}`);
     return;
   }
   if (!res.headers.get("x-request-id")) seen.problems.push(`${label}: no x-request-id`);
@@ -246,7 +338,8 @@ async function sweepOne(r: RouteFile, method: string, handler: Handler, principa
     if (!json?.error || typeof json.error.code !== "string" || typeof json.error.message !== "string") {
       seen.problems.push(`${label}: not the error envelope: ${text.slice(0, 200)}`);
     } else {
-      if (json.error.requestId !== undefined && json.error.requestId !== res.headers.get("x-request-id")) seen.problems.push(`${label}: requestId differs from x-request-id`);
+      if (json.error.requestId !== undefined && json.error.requestId !== res.headers.get("x-request-id"))
+        seen.problems.push(`${label}: requestId differs from x-request-id`);
       if (/\n\s+at |node_modules|\.ts:\d+/.test(text)) seen.problems.push(`${label}: a stack trace in the response`);
     }
   }
@@ -269,20 +362,24 @@ describe(`hostile input sweep of every /api route (${testDriver()})`, () => {
       // Anonymous: every mutating route is admin-only (access.int.test.ts), so nothing here can change data.
       for (const [method, handler] of Object.entries(r.handlers)) {
         if (method === "OPTIONS") continue;
-        if (r.pattern.startsWith("/api/auth/") && ["GET", "HEAD", "POST"].includes(method)) served.push(method); // next-auth's, needs Next's request scope
+        if (r.pattern.startsWith("/api/auth/") && ["GET", "HEAD", "POST"].includes(method))
+          served.push(method); // next-auth's, needs Next's request scope
         else if ((await handler(new Request(urlFor(r, params), { method }), { params: Promise.resolve(params) })).status !== 405) served.push(method);
       }
       const res = await r.handlers.OPTIONS(new Request(urlFor(r, params), { method: "OPTIONS" }), { params: Promise.resolve(params) });
       const allow = (res.headers.get("allow") ?? "").split(/,\s*/).filter(Boolean).sort();
       const expected = [...served, "OPTIONS"].sort();
-      if (res.status !== 204 || allow.join() !== expected.join()) wrong.push(`${r.pattern}: OPTIONS ${res.status}, Allow "${allow.join(", ")}", serves ${expected.join(", ")}`);
+      if (res.status !== 204 || allow.join() !== expected.join())
+        wrong.push(`${r.pattern}: OPTIONS ${res.status}, Allow "${allow.join(", ")}", serves ${expected.join(", ")}`);
     }
     expect(wrong).toEqual([]);
   });
 
   it("next-auth's credentials callback answers GET with a 405 envelope (next-auth itself answered 500; the rest of next-auth is swept by e2e)", async () => {
     const na = routes.find((r) => r.pattern === "/api/auth/[...nextauth]")!;
-    const res = await na.handlers.GET(new Request("http://localhost/api/auth/callback/credentials?x=%00"), { params: Promise.resolve({ nextauth: ["callback", "credentials"] }) });
+    const res = await na.handlers.GET(new Request("http://localhost/api/auth/callback/credentials?x=%00"), {
+      params: Promise.resolve({ nextauth: ["callback", "credentials"] }),
+    });
     expect(res.status).toBe(405);
     expect(res.headers.get("x-request-id")).toBeTruthy();
     expect((await res.json()).error).toMatchObject({ code: "METHOD_NOT_ALLOWED" });
@@ -290,7 +387,10 @@ describe(`hostile input sweep of every /api route (${testDriver()})`, () => {
 
   it("never a 500, never HTML, always the envelope with the right status, every refused mutation audited, nothing changed", async () => {
     const before = await fingerprint(t.db);
-    const auditBefore = await queryOne<{ n: number; max: number }>(t.db, sql`select count(*)::int as n, coalesce(max(id), 0)::int as max from console_audit_log`);
+    const auditBefore = await queryOne<{ n: number; max: number }>(
+      t.db,
+      sql`select count(*)::int as n, coalesce(max(id), 0)::int as max from console_audit_log`,
+    );
     const seen: Seen = { calls: 0, fiveHundreds: [], problems: [], mutatingRouteCalls: 0 };
     for (const r of routes) {
       // next-auth's own endpoints need Next's request scope (cookies()) and cannot run in-process:

@@ -48,7 +48,15 @@ export interface RequestRecord {
 export function observeRequest(r: RequestRecord): void {
   try {
     observeHttp(r.method, r.route, r.status, r.durationMs / 1000);
-    const fields = { requestId: r.requestId, actor: r.actor, actorKind: r.actorKind, method: r.method, route: r.route, status: r.status, durationMs: Math.round(r.durationMs * 10) / 10 };
+    const fields = {
+      requestId: r.requestId,
+      actor: r.actor,
+      actorKind: r.actorKind,
+      method: r.method,
+      route: r.route,
+      status: r.status,
+      durationMs: Math.round(r.durationMs * 10) / 10,
+    };
     const log = logger();
     if (r.status >= 500) log.error({ ...fields, err: r.error }, "request failed");
     else log.info(fields, "request");

@@ -116,9 +116,12 @@ function parseInput(schema: Schema, value: unknown, requestId: string): unknown 
  * The one door of every /api route (CONVENTIONS, pattern 1): request id, principal, role,
  * parsing, the audit row of refused mutations, and the error envelope.
  */
-export function route<PS extends Schema | undefined = undefined, QS extends Schema | undefined = undefined, BS extends Schema | undefined = undefined, R = unknown>(
-  def: RouteDef<PS, QS, BS, R>,
-) {
+export function route<
+  PS extends Schema | undefined = undefined,
+  QS extends Schema | undefined = undefined,
+  BS extends Schema | undefined = undefined,
+  R = unknown,
+>(def: RouteDef<PS, QS, BS, R>) {
   const handle = async function handle(req: Request, context?: NextRouteContext): Promise<Response> {
     const started = performance.now();
     const requestId = randomUUID();
@@ -129,7 +132,16 @@ export function route<PS extends Schema | undefined = undefined, QS extends Sche
     let failure: string | undefined;
     // One log line and one HTTP metric per request, whatever the outcome.
     const observed = (res: Response): Response => {
-      observeRequest({ requestId, method: req.method, route: routePattern(new URL(req.url).pathname, rawParams), status: res.status, durationMs: performance.now() - started, actor: actor.name, actorKind: actor.kind, error: failure });
+      observeRequest({
+        requestId,
+        method: req.method,
+        route: routePattern(new URL(req.url).pathname, rawParams),
+        status: res.status,
+        durationMs: performance.now() - started,
+        actor: actor.name,
+        actorKind: actor.kind,
+        error: failure,
+      });
       return res;
     };
     try {

@@ -50,7 +50,10 @@ function refresh(db: Db): Promise<ConsistencySummary | null> {
  * The cached summary; refreshed in the background when older than `ttlMs`, waiting at most
  * `waitMs` for that refresh. Null when none was ever computed and the refresh did not finish in time.
  */
-export async function cachedConsistency(db: Db, opts: { ttlMs?: number; waitMs?: number } = {}): Promise<{ summary: ConsistencySummary; ageMs: number } | null> {
+export async function cachedConsistency(
+  db: Db,
+  opts: { ttlMs?: number; waitMs?: number } = {},
+): Promise<{ summary: ConsistencySummary; ageMs: number } | null> {
   const ttl = opts.ttlMs ?? CONSISTENCY_TTL_MS;
   const current = peekConsistencySummary();
   if (!current || current.ageMs > ttl) {

@@ -46,7 +46,11 @@ function holdRowLock(table: "prestamos" | "pagos_prestamo", id: number) {
   let locked!: () => void;
   const isLocked = new Promise<void>((r) => (locked = r));
   const done = app.begin(async (tx) => {
-    await tx.unsafe(table === "prestamos" ? `update prestamos set monto = monto + 1, updated_at = now() where id = ${id}` : `update pagos_prestamo set monto = monto + 1 where id = ${id}`);
+    await tx.unsafe(
+      table === "prestamos"
+        ? `update prestamos set monto = monto + 1, updated_at = now() where id = ${id}`
+        : `update pagos_prestamo set monto = monto + 1 where id = ${id}`,
+    );
     locked();
     await released;
   });
@@ -157,7 +161,9 @@ describe("application locks (postgres)", () => {
     const migrated = await queryOne<{ cents: number }>(t.db, sql`select monto_cents::int as cents from prestamos_new where legacy_id = 1901`);
     expect(migrated?.cents).toBe(Math.round(Number(legacy!.monto) * 100));
     await expectZeroDiffs(t.db);
-    console.log(`[postgres] start waited ${Math.round(startMs)} ms for the application; ${w.writes} application writes meanwhile, slowest ${Math.round(w.maxMs)} ms`);
+    console.log(
+      `[postgres] start waited ${Math.round(startMs)} ms for the application; ${w.writes} application writes meanwhile, slowest ${Math.round(w.maxMs)} ms`,
+    );
   }, 120_000);
 
   it("a lock on a table the batches write makes a batch time out: it is retried, not lost", async () => {
@@ -203,6 +209,8 @@ describe("application locks (postgres)", () => {
     expect((await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from migration_runs`))?.n).toBe(runsBefore?.n);
     expect(await getLatestRun(t.db).then((r) => r?.active)).toBe(false);
     expect(w.maxMs).toBeLessThan(WRITE_WAIT_BOUND_MS);
-    console.log(`[postgres] start gave up after the ${DDL_RETRY_BUDGET_MS / 1000} s budget; ${w.writes} application writes meanwhile, slowest ${Math.round(w.maxMs)} ms`);
+    console.log(
+      `[postgres] start gave up after the ${DDL_RETRY_BUDGET_MS / 1000} s budget; ${w.writes} application writes meanwhile, slowest ${Math.round(w.maxMs)} ms`,
+    );
   }, 120_000);
 });

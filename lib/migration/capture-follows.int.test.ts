@@ -36,7 +36,10 @@ const stateOf = async (legacyId: number) =>
 const hasNewRow = async (legacyId: number) => Boolean(await queryOne(t.db, sql`select 1 from prestamos_new where legacy_id = ${legacyId}`));
 /** The number of legacy prestamos with no state row, counted apart from the engine's counters. */
 const realPending = async () =>
-  (await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from prestamos l where not exists (select 1 from migration_state s where s.legacy_id = l.id)`))!.n;
+  (await queryOne<{ n: number }>(
+    t.db,
+    sql`select count(*)::int as n from prestamos l where not exists (select 1 from migration_state s where s.legacy_id = l.id)`,
+  ))!.n;
 
 async function runAll(opts: Parameters<typeof startRun>[1] = {}) {
   const run = await startRun(t.db, { batchSize: 100, errorThresholdPct: 50, ...opts }, admin, W);

@@ -298,7 +298,7 @@ export async function drainCapture(db: Db, limit = 2000): Promise<DrainResult> {
 
 /** Drains until the queue is empty, or until `deadline` (epoch ms) has passed; returns the entries synced. */
 export async function drainAll(db: Db, opts: { limit?: number; deadline?: number } = {}): Promise<number> {
-  for (let drained = 0; ; ) {
+  for (let drained = 0; ;) {
     const { entries } = await drainCapture(db, opts.limit);
     drained += entries;
     if (entries === 0 || (opts.deadline !== undefined && Date.now() >= opts.deadline)) return drained;
@@ -326,7 +326,10 @@ export async function endCapture(db: Db, actor: Actor): Promise<{ removed: boole
     if (active) throw new AppError("CONFLICT", `Run ${active.id} is active: stop it before ending change capture`, { runId: active.id });
     const installed = (await readCaptureTriggers(tx)).some((t) => t.present);
     if (installed) {
-      await ddlWithRetry(tx, [`DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.prestamos} ON prestamos`, `DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.pagos} ON pagos_prestamo`]);
+      await ddlWithRetry(tx, [
+        `DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.prestamos} ON prestamos`,
+        `DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.pagos} ON pagos_prestamo`,
+      ]);
     }
     await tx.execute(sql`insert into capture_state (id, enabled, removed_at, removed_by) values (1, false, now(), ${actor.name})
                          on conflict (id) do update set enabled = false, removed_at = now(), removed_by = excluded.removed_by`);

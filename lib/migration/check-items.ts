@@ -48,7 +48,9 @@ export function confirmationItems(phase: "preflight" | "checklist", confirmation
     group: "Confirmed by a person",
     label: CONFIRM_TEXT[item]?.label ?? item,
     state: c ? "confirmed" : "warn",
-    figure: c ? `confirmed by ${c.confirmedBy} at ${c.confirmedAt}${c.reference ? ` — ${c.reference}` : ""}` : `not confirmed: an admin confirms it on the ${phase === "preflight" ? "Pre-flight" : "Checklist"} page`,
+    figure: c
+      ? `confirmed by ${c.confirmedBy} at ${c.confirmedAt}${c.reference ? ` — ${c.reference}` : ""}`
+      : `not confirmed: an admin confirms it on the ${phase === "preflight" ? "Pre-flight" : "Checklist"} page`,
     why: CONFIRM_TEXT[item]?.why ?? "",
     confirmation: c,
   }));

@@ -86,10 +86,22 @@ export async function getChecklist(db: Db, opts: { consistency?: LatestConsisten
     figure:
       `${n(num("migrated"))} migrated, ${n(num("failed"))} failed${num("failed_no_reason") ? ` (${n(num("failed_no_reason"))} with no recorded rule)` : ""}, ` +
       `${n(num("pending"))} pending, ${n(num("rolled_back"))} rolled back, of ${n(num("legacy"))} legacy prestamos` +
-      (num("failed") ? ` — ${FAILURE_CODES.filter((k) => byCode[k]).map((k) => `${k} ${n(byCode[k])}`).join(", ")}` : ""),
+      (num("failed")
+        ? ` — ${FAILURE_CODES.filter((k) => byCode[k])
+            .map((k) => `${k} ${n(byCode[k])}`)
+            .join(", ")}`
+        : ""),
     why: "A pending or rolled-back prestamo has no row in the new tables: the application would lose it at the switch. A failure without its rule cannot be fixed.",
     link: "/failures",
-    data: { legacy: num("legacy"), migrated: num("migrated"), failed: num("failed"), pending: num("pending"), rolledBack: num("rolled_back"), failedWithoutReason: num("failed_no_reason"), byCode },
+    data: {
+      legacy: num("legacy"),
+      migrated: num("migrated"),
+      failed: num("failed"),
+      pending: num("pending"),
+      rolledBack: num("rolled_back"),
+      failedWithoutReason: num("failed_no_reason"),
+      byCode,
+    },
   });
 
   items.push(...consistencyItems(latest, num("migrated")));
@@ -152,8 +164,8 @@ function consistencyItems(latest: LatestConsistency<ConsistencySummary> | null, 
     const figure = unmeasured
       ? NOTHING_MIGRATED
       : latest
-      ? `the last check (${n(latest.ageSeconds)} s ago) may no longer hold: ${latest.staleBecause}; ask for a fresh one on the consistency page`
-      : "no consistency check has finished yet; ask for one on the consistency page";
+        ? `the last check (${n(latest.ageSeconds)} s ago) may no longer hold: ${latest.staleBecause}; ask for a fresh one on the consistency page`
+        : "no consistency check has finished yet; ask for one on the consistency page";
     const why = "The consistency check runs in the background; its result counts only while nothing changed since it started.";
     return (
       [
@@ -162,7 +174,16 @@ function consistencyItems(latest: LatestConsistency<ConsistencySummary> | null, 
         ["status_consistent", "Status consistent"],
         ["relationships", "Relationships intact"],
       ] as const
-    ).map(([id, label]) => ({ id, group: "Consistency", label, state: unmeasured ? "unmeasured" : "fail", figure, why, link: "/consistency", data: { checkedAt: latest?.finishedAt ?? null, staleBecause: latest?.staleBecause ?? null } }));
+    ).map(([id, label]) => ({
+      id,
+      group: "Consistency",
+      label,
+      state: unmeasured ? "unmeasured" : "fail",
+      figure,
+      why,
+      link: "/consistency",
+      data: { checkedAt: latest?.finishedAt ?? null, staleBecause: latest?.staleBecause ?? null },
+    }));
   }
   const c = latest.summary;
   const items: CheckItem[] = [];
@@ -174,7 +195,10 @@ function consistencyItems(latest: LatestConsistency<ConsistencySummary> | null, 
     group: "Consistency",
     label: "Field match 100 %",
     state: c.fieldMatch.mismatching > 0 ? "fail" : c.migrated === 0 ? "unmeasured" : "pass",
-    figure: c.migrated === 0 ? NOTHING_MIGRATED : `${pct} % — ${n(c.fieldMatch.matching)} of ${n(c.migrated)} migrated prestamos match their rules (${n(c.nowFails)} now fail)${asOf}`,
+    figure:
+      c.migrated === 0
+        ? NOTHING_MIGRATED
+        : `${pct} % — ${n(c.fieldMatch.matching)} of ${n(c.migrated)} migrated prestamos match their rules (${n(c.nowFails)} now fail)${asOf}`,
     why: "Every column of every migrated prestamo and pago must equal its rule applied to the legacy row as it is now.",
     link: "/consistency",
     data: { ...c.fieldMatch, migrated: c.migrated, nowFails: c.nowFails },
@@ -185,7 +209,11 @@ function consistencyItems(latest: LatestConsistency<ConsistencySummary> | null, 
     id: "payment_totals",
     group: "Consistency",
     label: "Payment totals equal",
-    state: !(t.legacyTotalCents === t.newTotalCents && t.prestamosDiffering === 0 && t.legacyLivePagos === t.newLivePagos) ? "fail" : c.migrated === 0 ? "unmeasured" : "pass",
+    state: !(t.legacyTotalCents === t.newTotalCents && t.prestamosDiffering === 0 && t.legacyLivePagos === t.newLivePagos)
+      ? "fail"
+      : c.migrated === 0
+        ? "unmeasured"
+        : "pass",
     figure:
       c.migrated === 0 && t.newTotalCents === "0"
         ? NOTHING_MIGRATED

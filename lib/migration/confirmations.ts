@@ -61,7 +61,10 @@ export async function confirmItem(db: Db, phase: ConfirmPhase, input: { item: st
   return db.transaction(async (tx) => {
     // One confirmation at a time per item, also across instances.
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`confirm:${phase}:${input.item}`}))`);
-    const current = await queryOne(tx, sql`SELECT ${COLS} FROM migration_confirmations WHERE phase = ${phase} AND item = ${input.item} AND withdrawn_at IS NULL`);
+    const current = await queryOne(
+      tx,
+      sql`SELECT ${COLS} FROM migration_confirmations WHERE phase = ${phase} AND item = ${input.item} AND withdrawn_at IS NULL`,
+    );
     if (current) {
       const c = toDto(current);
       throw new AppError("CONFLICT", `${input.item} is already confirmed by ${c.confirmedBy} at ${c.confirmedAt}; withdraw it first`, { confirmation: c });
@@ -72,7 +75,13 @@ export async function confirmItem(db: Db, phase: ConfirmPhase, input: { item: st
           RETURNING ${COLS}`,
     );
     const c = toDto(row!);
-    await writeAudit(tx, actor, { action: `${phase}.confirm`, target: input.item, outcome: "ok", status: 200, details: { item: input.item, reference: c.reference, confirmationId: c.id } });
+    await writeAudit(tx, actor, {
+      action: `${phase}.confirm`,
+      target: input.item,
+      outcome: "ok",
+      status: 200,
+      details: { item: input.item, reference: c.reference, confirmationId: c.id },
+    });
     return c;
   });
 }

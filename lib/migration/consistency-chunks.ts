@@ -15,7 +15,6 @@ import { AppError } from "@/lib/errors";
 import { PAGO_COLUMNS, PRESTAMO_COLUMNS } from "./rules";
 import { expectedCtes } from "./sql-builder";
 
-
 /** Categories that make a migrated prestamo "not matching" (warnings never do, §5). */
 const NOT_MATCHING = ["field", "totals", "status", "now_fails", "missing_new", "missing_pago", "wrong_prestamo", "orphan_new"] as const;
 
@@ -276,13 +275,24 @@ export async function walk(
   tx: Exec,
   opts: { summary: boolean; category: MismatchCategory | null; page: number; limit: number; chunkSize: number; onChunk?: (migratedChecked: number) => void },
 ) {
-  const acc: Totals = { migrated: 0, matching: 0, legacyCents: 0n, newCents: 0n, legacyPagos: 0, legacyLivePagos: 0, newPagos: 0, newLivePagos: 0, newPrestamos: 0, cat: new Map() };
+  const acc: Totals = {
+    migrated: 0,
+    matching: 0,
+    legacyCents: 0n,
+    newCents: 0n,
+    legacyPagos: 0,
+    legacyLivePagos: 0,
+    newPagos: 0,
+    newLivePagos: 0,
+    newPrestamos: 0,
+    cat: new Map(),
+  };
   const rows: Record<string, unknown>[] = [];
   const need = opts.limit + 1;
   const listing = opts.category !== "orphan_legacy_pago";
   let skip = (opts.page - 1) * opts.limit;
   let size = opts.summary ? opts.chunkSize : Math.min(opts.chunkSize, Math.max(2_000, need * 40));
-  for (let after = BEFORE_ANY_LEGACY_ID; ; ) {
+  for (let after = BEFORE_ANY_LEGACY_ID; ;) {
     if (!opts.summary && (!listing || rows.length >= need)) break;
     const upto = await nextChunkEnd(tx, after, size);
     if (upto === null) break;
@@ -301,4 +311,3 @@ export async function walk(
   }
   return { acc, rows };
 }
-

@@ -84,7 +84,10 @@ describe("consistency after a clean migration", () => {
     const w = await listMismatches(t.db, { category: "warning:SOBREPAGO", page: 1, limit: 50 });
     expect(w.items.map((i) => i.legacyId)).toEqual([ids.dora]);
     // The saldo in the console's one money format, not raw cents.
-    const dora = await queryOne<{ estado: string; saldo_cents: string; moneda: string }>(t.db, sql`select estado, saldo_cents::text, moneda from prestamos_new where legacy_id = ${ids.dora}`);
+    const dora = await queryOne<{ estado: string; saldo_cents: string; moneda: string }>(
+      t.db,
+      sql`select estado, saldo_cents::text, moneda from prestamos_new where legacy_id = ${ids.dora}`,
+    );
     expect(w.items[0].summary).toBe(`estado ${dora!.estado}, saldo ${fmtCents(dora!.saldo_cents, dora!.moneda)}`);
     const o = await listMismatches(t.db, { category: "orphan_legacy_pago", page: 1, limit: 1 });
     expect(o.items).toHaveLength(1);
@@ -101,7 +104,12 @@ describe("consistency after a clean migration", () => {
     expect(d.state).toBe("migrated");
     expect(d.stale).toBe(false);
     const nombre = d.lines.find((l) => l.column === "cliente_nombre")!;
-    expect(nombre).toMatchObject({ legacy: [{ field: "cliente_nombre", value: "  Ana \t Torres  " }], expected: "Ana Torres", actual: "Ana Torres", agree: true });
+    expect(nombre).toMatchObject({
+      legacy: [{ field: "cliente_nombre", value: "  Ana \t Torres  " }],
+      expected: "Ana Torres",
+      actual: "Ana Torres",
+      agree: true,
+    });
     expect(d.lines.find((l) => l.column === "tasa_anual")).toMatchObject({ expected: "0.365000", actual: "0.365000" });
     expect(d.lines.find((l) => l.column === "fecha_vencimiento")).toMatchObject({ expected: "2025-01-31", agree: true });
     expect(d.lines.find((l) => l.column === "total_pagado_cents")).toMatchObject({ expected: 10000, actual: 10000 });
@@ -125,7 +133,10 @@ describe("consistency after a clean migration", () => {
     expect(fields("ultimo_pago")).toEqual([`${live}.fecha_pago`]);
     expect(fields("fecha_vencimiento")).toEqual(["fecha_otorgamiento", "plazo_meses"]);
     expect(fields("tasa_anual")).toEqual(["tasa_interes"]);
-    expect(from("legacy_updated_at")).toMatchObject({ legacyField: "updated_at", legacy: [{ field: "updated_at", value: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/) }] });
+    expect(from("legacy_updated_at")).toMatchObject({
+      legacyField: "updated_at",
+      legacy: [{ field: "updated_at", value: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/) }],
+    });
     expect(from("saldo_cents").legacyField).toBe("monto − pagos");
     expect(from("moneda").legacy).toEqual([{ field: "moneda", value: " s/. " }]);
     expect(d.pagos[0].lines.map((l) => [l.column, l.legacyField])).toEqual([
@@ -220,13 +231,18 @@ describe("tampering lands in its category", () => {
     const d = await getPrestamoDiff(t.db, ids.hugo);
     const bad = d.lines.filter((l) => !l.agree);
     expect(bad).toEqual([
-      { column: "cliente_nombre", legacyField: "cliente_nombre", legacy: [{ field: "cliente_nombre", value: "  Hugo  Perez " }], expected: "Hugo Perez", actual: "Hugo", agree: false },
+      {
+        column: "cliente_nombre",
+        legacyField: "cliente_nombre",
+        legacy: [{ field: "cliente_nombre", value: "  Hugo  Perez " }],
+        expected: "Hugo Perez",
+        actual: "Hugo",
+        agree: false,
+      },
     ]);
     expect(d.agree).toBe(false);
     const a = await getPrestamoDiff(t.db, ids.ana);
-    expect(a.lines.filter((l) => !l.agree).map((l) => [l.column, l.expected, l.actual])).toEqual([
-      ["monto_cents", 100000, 100001],
-    ]);
+    expect(a.lines.filter((l) => !l.agree).map((l) => [l.column, l.expected, l.actual])).toEqual([["monto_cents", 100000, 100001]]);
   });
 
   it("diff: now-failing, gone from legacy, one-sided pagos, 404", async () => {

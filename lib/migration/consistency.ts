@@ -13,7 +13,6 @@ import { listLegacyOrphanPagos, pageOf, type MismatchPage } from "./mismatches";
 import { refreshPlannerStats } from "./planner-stats";
 import { getStateCounts } from "./state-counts";
 
-
 type WarningCode = "PAGADO_CON_SALDO" | "SALDO_CERO_ACTIVO" | "SOBREPAGO";
 
 export interface CategoryCount {
@@ -85,7 +84,6 @@ export interface ConsistencySummary {
 
 const pct = (num: number, den: number) => Math.round((num / den) * 10_000) / 100;
 
-
 async function orphanLegacyPagos(db: Exec) {
   const row = await queryOne<Record<string, unknown>>(
     db,
@@ -96,7 +94,6 @@ async function orphanLegacyPagos(db: Exec) {
   );
   return { nullPrestamo: Number(row?.n_null ?? 0), dangling: Number(row?.n_dangling ?? 0) };
 }
-
 
 function toSummary(acc: Totals, orphans: { nullPrestamo: number; dangling: number }, checkedAt: string, started: number): ConsistencySummary {
   const { migrated, matching, legacyCents, newCents, cat } = acc;
@@ -152,7 +149,10 @@ function toSummary(acc: Totals, orphans: { nullPrestamo: number; dangling: numbe
  * The §5 summary over every migrated prestamo, in one read-only REPEATABLE READ transaction (one
  * snapshot for all chunks: a pago moved between two chunks is not counted twice).
  */
-export async function getConsistencySummary(db: Db, opts: { chunkSize?: number; onProgress?: (checked: number, migrated: number) => void } = {}): Promise<ConsistencySummary> {
+export async function getConsistencySummary(
+  db: Db,
+  opts: { chunkSize?: number; onProgress?: (checked: number, migrated: number) => void } = {},
+): Promise<ConsistencySummary> {
   return (await getConsistency(db, { page: 1, limit: 0, ...opts })).summary;
 }
 
@@ -173,11 +173,16 @@ export async function getConsistency(
     await readOnlySetup(tx);
     const comparedWith = await compareAgainstPhase(tx);
     const onChunk = opts.onProgress && ((checked: number) => opts.onProgress!(checked, migrated));
-    const { acc, rows } = await walk(tx, { summary: true, category, page: opts.page, limit: opts.limit, chunkSize: opts.chunkSize ?? CONSISTENCY_CHUNK, onChunk });
+    const { acc, rows } = await walk(tx, {
+      summary: true,
+      category,
+      page: opts.page,
+      limit: opts.limit,
+      chunkSize: opts.chunkSize ?? CONSISTENCY_CHUNK,
+      onChunk,
+    });
     const mismatches =
-      category === "orphan_legacy_pago"
-        ? await listLegacyOrphanPagos(tx, opts.page, opts.limit)
-        : pageOf(category, opts.page, opts.limit, rows);
+      category === "orphan_legacy_pago" ? await listLegacyOrphanPagos(tx, opts.page, opts.limit) : pageOf(category, opts.page, opts.limit, rows);
     const orphans = await orphanLegacyPagos(tx);
     return { summary: { ...toSummary(acc, orphans, checkedAt, started), comparedWith }, mismatches };
   }, READ_TX);

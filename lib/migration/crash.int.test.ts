@@ -58,7 +58,9 @@ afterAll(async () => {
 describe(`SIGKILL mid-run (${testDriver()})`, () => {
   it(`survives ${KILLS} kills at varied points: the last process finishes, nothing twice, nothing skipped, zero diffs`, async () => {
     const chaos = await killLoop(env, KILLS);
-    console.log(`[chaos ${testDriver()}] ${chaos.kills} kills (${chaos.killsMidRun} after a committed batch), ${chaos.children} children, child ms median ${chaos.childMs.sort((a, b) => a - b)[chaos.childMs.length >> 1]?.toFixed(0)}`);
+    console.log(
+      `[chaos ${testDriver()}] ${chaos.kills} kills (${chaos.killsMidRun} after a committed batch), ${chaos.children} children, child ms median ${chaos.childMs.sort((a, b) => a - b)[chaos.childMs.length >> 1]?.toFixed(0)}`,
+    );
     expect(chaos.lastLine).toMatch(/^ended finished$|^no-run$/);
     expect(chaos.kills).toBeGreaterThanOrEqual(KILLS);
     expect(chaos.killsMidRun).toBeGreaterThanOrEqual(Math.floor(KILLS / 2));

@@ -24,7 +24,6 @@ export interface Gate {
   why: string;
 }
 
-
 /** What the caller knows of things computed elsewhere (the route reads the consistency cache and the throttle). */
 export interface GateInputs {
   consistency: { summary: ConsistencySummary; ageMs: number } | null;
@@ -111,7 +110,10 @@ export async function archiveMismatches(db: Exec, limit = 20): Promise<{ count: 
  * application just added) is not counted: the switch drains the queue with writes held and then
  * re-checks counting them, refusing if any is left.
  */
-export async function stateFigures(db: Exec, opts: { countQueued: boolean } = { countQueued: false }): Promise<{ pending: number; failed: number; rolledBack: number }> {
+export async function stateFigures(
+  db: Exec,
+  opts: { countQueued: boolean } = { countQueued: false },
+): Promise<{ pending: number; failed: number; rolledBack: number }> {
   const row = await queryOne(
     db,
     sql`select count(*) filter (where s.legacy_id is null and (${opts.countQueued}::boolean or l.id not in (select prestamo_id from capture_changes)))::int as pending,
@@ -124,14 +126,25 @@ export async function stateFigures(db: Exec, opts: { countQueued: boolean } = { 
 
 function consistencyGate(input: GateInputs["consistency"]): Gate {
   const id = "consistency" as const;
-  if (!input) return { id, ok: false, figure: "not computed", why: "No consistency check has run yet: open the Consistency page (or GET …/consistency) and let it finish." };
+  if (!input)
+    return {
+      id,
+      ok: false,
+      figure: "not computed",
+      why: "No consistency check has run yet: open the Consistency page (or GET …/consistency) and let it finish.",
+    };
   const { summary: c, ageMs } = input;
   const minutes = Math.floor(ageMs / 60_000);
   const r = c.relationships;
-  const relationshipProblems = r.missingPagos + r.wrongPrestamoPagos + r.orphanNewPrestamos + r.orphanNewPagos + r.missingNewPrestamos + r.untrackedNewPrestamos;
+  const relationshipProblems =
+    r.missingPagos + r.wrongPrestamoPagos + r.orphanNewPrestamos + r.orphanNewPagos + r.missingNewPrestamos + r.untrackedNewPrestamos;
   const checks = [
     { name: "field match", ok: c.fieldMatch.mismatching === 0 && c.nowFails === 0, figure: `${c.fieldMatch.matchingPct ?? 100} %` },
-    { name: "payment totals", ok: c.paymentTotals.differenceCents === "0" && c.paymentTotals.prestamosDiffering === 0, figure: `${c.paymentTotals.accuracyPct} %` },
+    {
+      name: "payment totals",
+      ok: c.paymentTotals.differenceCents === "0" && c.paymentTotals.prestamosDiffering === 0,
+      figure: `${c.paymentTotals.accuracyPct} %`,
+    },
     { name: "status", ok: c.status.mismatching === 0, figure: `${plural(c.status.mismatching, "estado")} differing` },
     { name: "relationships", ok: relationshipProblems === 0, figure: `${plural(relationshipProblems, "problem")}` },
   ];
@@ -139,8 +152,15 @@ function consistencyGate(input: GateInputs["consistency"]): Gate {
   const failing = checks.filter((k) => !k.ok);
   const fresh = ageMs <= CUTOVER_DEFAULTS.consistencyMaxAgeMs;
   const figure = `${checks.map((k) => `${k.name} ${k.figure}`).join(", ")}; computed ${minutes === 0 ? "less than a minute" : plural(minutes, "minute")} ago`;
-  if (!fresh) return { id, ok: false, figure, why: "The last consistency check is older than 30 minutes: run it again so the cut-over relies on the data as it is." };
-  if (failing.length) return { id, ok: false, figure, why: `Not at 100 %: ${failing.map((k) => k.name).join(", ")}. Fix the mismatches first (orphan legacy pagos and the business warnings do not count).` };
+  if (!fresh)
+    return { id, ok: false, figure, why: "The last consistency check is older than 30 minutes: run it again so the cut-over relies on the data as it is." };
+  if (failing.length)
+    return {
+      id,
+      ok: false,
+      figure,
+      why: `Not at 100 %: ${failing.map((k) => k.name).join(", ")}. Fix the mismatches first (orphan legacy pagos and the business warnings do not count).`,
+    };
   return { id, ok: true, figure, why: "All four checks at 100 % (orphan legacy pagos and the business warnings are listed, not failures)." };
 }
 
@@ -185,12 +205,17 @@ export async function computeGates(db: Exec, inputs: GateInputs): Promise<Gate[]
       id: "throttle",
       ok: !throttle?.active,
       figure: throttle?.active ? `engaged: ${throttle.reasons.join("; ")}` : "not engaged",
-      why: throttle?.active ? "The database is under strain: the switch makes the application's writes wait, so wait until it is calm." : "The database is not under strain.",
+      why: throttle?.active
+        ? "The database is under strain: the switch makes the application's writes wait, so wait until it is calm."
+        : "The database is not under strain.",
     },
     {
       id: "way_back",
       ok: wayBack.count === 0,
-      figure: wayBack.count === 0 ? "every new row maps back" : `${plural(wayBack.count, "prestamo")} would not map back (${wayBack.sample.map((s) => `${s.legacyId}: ${s.why}`).join(", ")})`,
+      figure:
+        wayBack.count === 0
+          ? "every new row maps back"
+          : `${plural(wayBack.count, "prestamo")} would not map back (${wayBack.sample.map((s) => `${s.legacyId}: ${s.why}`).join(", ")})`,
       why:
         wayBack.count === 0
           ? "Mapping every new row back to the legacy shape and applying the rules again gives the same row: a revert loses nothing."

@@ -30,7 +30,12 @@ export interface ComparedWith {
   words: string;
 }
 
-const LEGACY: ComparedWith = { against: "legacy", prestamos: "prestamos", pagos: "pagos_prestamo", words: "The new tables against the legacy tables as they are now." };
+const LEGACY: ComparedWith = {
+  against: "legacy",
+  prestamos: "prestamos",
+  pagos: "pagos_prestamo",
+  words: "The new tables against the legacy tables as they are now.",
+};
 
 /**
  * Inside the check's transaction, before its first read: in phase cut_over or finalized, points
@@ -45,7 +50,11 @@ export async function compareAgainstPhase(tx: Tx): Promise<ComparedWith> {
   );
   if (!row || row.phase === "legacy") return LEGACY;
   if (!row.lens) {
-    throw new AppError("CONFLICT", `The system is ${row.phase === "cut_over" ? "cut over" : "finalized"} and the archive has no lens to compare through (it was cut over by an older console): revert and cut over again to check the way back`, { phase: row.phase });
+    throw new AppError(
+      "CONFLICT",
+      `The system is ${row.phase === "cut_over" ? "cut over" : "finalized"} and the archive has no lens to compare through (it was cut over by an older console): revert and cut over again to check the way back`,
+      { phase: row.phase },
+    );
   }
   await tx.execute(sql`select set_config('search_path', ${`${ARCHIVE_LENS}, `} || current_setting('search_path'), true)`);
   const archive = { against: "archive" as const, prestamos: ARCHIVE.prestamos, pagos: ARCHIVE.pagos };

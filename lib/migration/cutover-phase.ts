@@ -42,7 +42,11 @@ export async function assertLegacyPhase(tx: Exec, what: string): Promise<void> {
   const row = await queryOne<{ phase: Phase }>(tx, sql`select phase from cutover_state where id = 1 for share`);
   const phase = row?.phase ?? "legacy";
   if (phase !== "legacy") {
-    throw new AppError("CONFLICT", `The system is ${phase === "cut_over" ? "cut over" : "finalized"}: the new tables are the source of truth, ${what} is not possible`, { phase });
+    throw new AppError(
+      "CONFLICT",
+      `The system is ${phase === "cut_over" ? "cut over" : "finalized"}: the new tables are the source of truth, ${what} is not possible`,
+      { phase },
+    );
   }
 }
 
@@ -98,8 +102,14 @@ const MEANING: Record<PhaseShown, { label: string; words: string }> = {
     label: "Cut over",
     words: `the new tables are the source of truth; prestamos and pagos_prestamo are views over them, and the archive (${ARCHIVE_NAMES}) follows through reverse capture as the way back.`,
   },
-  reverted: { label: "Reverted", words: "the legacy tables are the source of truth again, with every write made since the cut-over; capture keeps the new tables in step." },
-  finalized: { label: "Finalized", words: `the new tables are the only source of truth; there is no way back, and the archive (${ARCHIVE_NAMES}) is a copy as of that moment.` },
+  reverted: {
+    label: "Reverted",
+    words: "the legacy tables are the source of truth again, with every write made since the cut-over; capture keeps the new tables in step.",
+  },
+  finalized: {
+    label: "Finalized",
+    words: `the new tables are the only source of truth; there is no way back, and the archive (${ARCHIVE_NAMES}) is a copy as of that moment.`,
+  },
 };
 
 /** The phase and the switches, read cheaply (two small tables): what every page's phase line shows. */

@@ -64,7 +64,9 @@ async function readyToCutOver() {
   return { consistency: { summary, ageMs: 0 } };
 }
 
-const relkind = async (name: string) => (await queryOne<{ k: string }>(db.db, sql`select relkind::text as k from pg_class where relname = ${name} and relnamespace = current_schema()::regnamespace`))?.k ?? null;
+const relkind = async (name: string) =>
+  (await queryOne<{ k: string }>(db.db, sql`select relkind::text as k from pg_class where relname = ${name} and relnamespace = current_schema()::regnamespace`))
+    ?.k ?? null;
 const drainReverseAll = async () => {
   while ((await drainReverse(db.db)).entries > 0);
 };
@@ -91,16 +93,34 @@ describe("the gates", () => {
     expect(g0.all_migrated).toMatchObject({ ok: false, figure: "30 pending, 0 failed, 0 rolled back" });
     expect(g0.consistency.ok).toBe(false);
 
-    const refused = await call(cutoverRoute.POST, { method: "POST", path: "/api/prestamos/migration/cutover", token: adminToken, body: { confirm: "CUT OVER" } });
+    const refused = await call(cutoverRoute.POST, {
+      method: "POST",
+      path: "/api/prestamos/migration/cutover",
+      token: adminToken,
+      body: { confirm: "CUT OVER" },
+    });
     expect(refused.status).toBe(409);
     expect(byId(refused.json.error.details.gates).all_migrated.ok).toBe(false);
     expect(await relkind("prestamos")).toBe("r");
     expect(await getPhase(db.db)).toBe("legacy");
 
     // Wrong confirmation, unknown field, reviewer: refused before anything is measured.
-    expect((await call(cutoverRoute.POST, { method: "POST", path: "/api/prestamos/migration/cutover", token: adminToken, body: { confirm: "cut over" } })).status).toBe(400);
-    expect((await call(cutoverRoute.POST, { method: "POST", path: "/api/prestamos/migration/cutover", token: adminToken, body: { confirm: "CUT OVER", force: true } })).status).toBe(400);
-    expect((await call(cutoverRoute.POST, { method: "POST", path: "/api/prestamos/migration/cutover", token: reviewerToken, body: { confirm: "CUT OVER" } })).status).toBe(403);
+    expect(
+      (await call(cutoverRoute.POST, { method: "POST", path: "/api/prestamos/migration/cutover", token: adminToken, body: { confirm: "cut over" } })).status,
+    ).toBe(400);
+    expect(
+      (
+        await call(cutoverRoute.POST, {
+          method: "POST",
+          path: "/api/prestamos/migration/cutover",
+          token: adminToken,
+          body: { confirm: "CUT OVER", force: true },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await call(cutoverRoute.POST, { method: "POST", path: "/api/prestamos/migration/cutover", token: reviewerToken, body: { confirm: "CUT OVER" } })).status,
+    ).toBe(403);
 
     await readyToCutOver();
     const ready = byId((await call(cutoverRoute.GET, { path: "/api/prestamos/migration/cutover", token: reviewerToken })).json.gates);
@@ -143,7 +163,10 @@ describe("the switch, both application versions, and the way back", () => {
     expect(await relkind("prestamos_legacy")).toBe("r");
     expect(await isCaptureInstalled(db.db)).toBe(false);
     expect(Number((await queryOne<{ m: number }>(db.db, sql`select monto_cents::int as m from prestamos_new where legacy_id = 2`))!.m)).toBe(99999);
-    const audit = await queryOne<{ outcome: string }>(db.db, sql`select outcome from console_audit_log where action = 'migration.cutover' order by id desc limit 1`);
+    const audit = await queryOne<{ outcome: string }>(
+      db.db,
+      sql`select outcome from console_audit_log where action = 'migration.cutover' order by id desc limit 1`,
+    );
     expect(audit?.outcome).toBe("ok");
 
     // The old application, unchanged: INSERT … RETURNING id, reads in the legacy shape.
@@ -152,7 +175,12 @@ describe("the switch, both application versions, and the way back", () => {
       sql`insert into prestamos (cliente_nombre, monto, tasa_interes, plazo_meses, fecha_otorgamiento, estado, moneda) values (' Nuevo  Cliente ', 150.5, 12.5, 12, ' 1/2/2024 ', 'vigente', 'us$') returning id`,
     );
     expect(inserted!.id).toBe(maxBefore + 1);
-    expect(await queryOne(db.db, sql`select cliente_nombre, monto::text, tasa_interes::text, fecha_otorgamiento, estado, moneda from prestamos where id = ${inserted!.id}`)).toEqual({
+    expect(
+      await queryOne(
+        db.db,
+        sql`select cliente_nombre, monto::text, tasa_interes::text, fecha_otorgamiento, estado, moneda from prestamos where id = ${inserted!.id}`,
+      ),
+    ).toEqual({
       cliente_nombre: "Nuevo Cliente",
       monto: "150.50",
       tasa_interes: "12.500",
@@ -160,8 +188,15 @@ describe("the switch, both application versions, and the way back", () => {
       estado: "activo",
       moneda: "USD",
     });
-    const pago = await queryOne<{ id: number }>(db.db, sql`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (${inserted!.id}, 50, '3/3/2024', 'CASH') returning id`);
-    const totals = (id: number) => queryOne<{ t: number; n: number; s: number }>(db.db, sql`select total_pagado_cents::int as t, pagos_count as n, saldo_cents::int as s from prestamos_new where legacy_id = ${id}`);
+    const pago = await queryOne<{ id: number }>(
+      db.db,
+      sql`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (${inserted!.id}, 50, '3/3/2024', 'CASH') returning id`,
+    );
+    const totals = (id: number) =>
+      queryOne<{ t: number; n: number; s: number }>(
+        db.db,
+        sql`select total_pagado_cents::int as t, pagos_count as n, saldo_cents::int as s from prestamos_new where legacy_id = ${id}`,
+      );
     expect(await totals(inserted!.id)).toEqual({ t: 5000, n: 1, s: 10050 });
     // A pago moving between prestamos, an edit, a void, deletes.
     await db.db.execute(sql`update pagos_prestamo set prestamo_id = 3 where id = ${pago!.id}`);
@@ -174,12 +209,22 @@ describe("the switch, both application versions, and the way back", () => {
     await db.db.execute(sql`delete from prestamos where id = 9`);
 
     // What the rules refuse fails with check_violation naming the failure code, and changes nothing.
-    expect(await sqlError(`insert into prestamos (cliente_nombre, monto, tasa_interes, plazo_meses, fecha_otorgamiento, estado) values ('X', 0, 10, 12, '2024-01-01', 'activo')`)).toMatchObject({
+    expect(
+      await sqlError(
+        `insert into prestamos (cliente_nombre, monto, tasa_interes, plazo_meses, fecha_otorgamiento, estado) values ('X', 0, 10, 12, '2024-01-01', 'activo')`,
+      ),
+    ).toMatchObject({
       code: "23514",
       message: expect.stringContaining("INVALID_MONTO"),
     });
-    expect(await sqlError(`update prestamos set estado = 'raro' where id = 10`)).toMatchObject({ code: "23514", message: expect.stringContaining("UNKNOWN_ESTADO") });
-    expect(await sqlError(`insert into pagos_prestamo (prestamo_id, monto, fecha_pago) values (999999, 10, '2024-01-01')`)).toMatchObject({ code: "23514", message: expect.stringContaining("INVALID_PAGO") });
+    expect(await sqlError(`update prestamos set estado = 'raro' where id = 10`)).toMatchObject({
+      code: "23514",
+      message: expect.stringContaining("UNKNOWN_ESTADO"),
+    });
+    expect(await sqlError(`insert into pagos_prestamo (prestamo_id, monto, fecha_pago) values (999999, 10, '2024-01-01')`)).toMatchObject({
+      code: "23514",
+      message: expect.stringContaining("INVALID_PAGO"),
+    });
 
     // The new application writes the new tables; its rows get a legacy id from the same sequence.
     const fresh = await queryOne<{ legacy_id: number }>(
@@ -196,7 +241,10 @@ describe("the switch, both application versions, and the way back", () => {
     expect(await archiveMismatches(db.db)).not.toEqual({ count: 0, sample: [] });
     await drainReverseAll();
     expect(await archiveMismatches(db.db)).toEqual({ count: 0, sample: [] });
-    expect(await queryOne(db.db, sql`select id, monto::text from prestamos_legacy where id = ${fresh!.legacy_id}`)).toEqual({ id: fresh!.legacy_id, monto: "2000.00" });
+    expect(await queryOne(db.db, sql`select id, monto::text from prestamos_legacy where id = ${fresh!.legacy_id}`)).toEqual({
+      id: fresh!.legacy_id,
+      monto: "2000.00",
+    });
 
     // Runs, single and rollbacks answer 409 with the phase.
     for (const [handler, path] of [
@@ -216,7 +264,10 @@ describe("the switch, both application versions, and the way back", () => {
     expect(await relkind("prestamos")).toBe("r");
     expect(await relkind("prestamos_legacy")).toBeNull();
     expect(await isCaptureInstalled(db.db)).toBe(true);
-    expect(await queryOne(db.db, sql`select cliente_nombre, monto::text from prestamos where id = ${inserted!.id}`)).toEqual({ cliente_nombre: "Nuevo Cliente", monto: "150.50" });
+    expect(await queryOne(db.db, sql`select cliente_nombre, monto::text from prestamos where id = ${inserted!.id}`)).toEqual({
+      cliente_nombre: "Nuevo Cliente",
+      monto: "150.50",
+    });
     expect(await queryOne(db.db, sql`select prestamo_id from pagos_prestamo where id = ${pago!.id}`)).toEqual({ prestamo_id: 3 });
     expect(await queryOne(db.db, sql`select monto::text, updated_at::text from prestamos where id = 4`)).toMatchObject({ updated_at: "2025-01-01 10:00:00" });
     expect(await queryRows(db.db, sql`select id from prestamos where id = 9`)).toEqual([]);
@@ -228,7 +279,9 @@ describe("the switch, both application versions, and the way back", () => {
     await db.db.execute(sql`update prestamos set monto = 77 where id = 11`);
     await drainCapture(db.db);
     expect(Number((await queryOne<{ m: number }>(db.db, sql`select monto_cents::int as m from prestamos_new where legacy_id = 11`))!.m)).toBe(7700);
-    expect((await call(revertRoute.POST, { method: "POST", path: "/api/prestamos/migration/revert", token: adminToken, body: { confirm: "REVERT" } })).status).toBe(409);
+    expect(
+      (await call(revertRoute.POST, { method: "POST", path: "/api/prestamos/migration/revert", token: adminToken, body: { confirm: "REVERT" } })).status,
+    ).toBe(409);
     // A second cut-over after the round trip is possible.
     await cutOver(db.db, admin, { consistency: { summary: await getConsistencySummary(db.db), ageMs: 0 } });
     expect(await getPhase(db.db)).toBe("cut_over");
@@ -241,18 +294,30 @@ describe("finalize", () => {
     await seedLegacy(db.db, 20, 0);
     await cutOver(db.db, admin, await readyToCutOver());
     await db.db.execute(sql`update prestamos set monto = 321 where id = 1`);
-    expect((await call(finalizeRoute.POST, { method: "POST", path: "/api/prestamos/migration/finalize", token: adminToken, body: { confirm: "FINALISE" } })).status).toBe(400);
+    expect(
+      (await call(finalizeRoute.POST, { method: "POST", path: "/api/prestamos/migration/finalize", token: adminToken, body: { confirm: "FINALISE" } })).status,
+    ).toBe(400);
     const res = await call(finalizeRoute.POST, { method: "POST", path: "/api/prestamos/migration/finalize", token: adminToken, body: { confirm: "FINALIZE" } });
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ phase: "finalized", switch: { kind: "finalize", drainedPrestamos: 1 }, archive: { prestamos: "prestamos_legacy", pagos: "pagos_prestamo_legacy" } });
+    expect(res.json).toMatchObject({
+      phase: "finalized",
+      switch: { kind: "finalize", drainedPrestamos: 1 },
+      archive: { prestamos: "prestamos_legacy", pagos: "pagos_prestamo_legacy" },
+    });
     // The archive got the last change before the way back ended.
     expect(await queryOne(db.db, sql`select monto::text from prestamos_legacy where id = 1`)).toEqual({ monto: "321.00" });
     // Views still serve the old application; nothing is queued for an archive nobody follows.
     await db.db.execute(sql`update prestamos set monto = 400 where id = 2`);
     expect(await queryRows(db.db, sql`select 1 from reverse_changes`)).toEqual([]);
-    expect((await call(revertRoute.POST, { method: "POST", path: "/api/prestamos/migration/revert", token: adminToken, body: { confirm: "REVERT" } })).status).toBe(409);
+    expect(
+      (await call(revertRoute.POST, { method: "POST", path: "/api/prestamos/migration/revert", token: adminToken, body: { confirm: "REVERT" } })).status,
+    ).toBe(409);
     const status = await call(cutoverRoute.GET, { path: "/api/prestamos/migration/cutover", token: reviewerToken });
-    expect(status.json).toMatchObject({ phase: "finalized", reverse: { installed: false }, archive: { exists: true, dumpCommand: expect.stringContaining("pg_dump") } });
+    expect(status.json).toMatchObject({
+      phase: "finalized",
+      reverse: { installed: false },
+      archive: { exists: true, dumpCommand: expect.stringContaining("pg_dump") },
+    });
   });
 
   it("drops the views only with dropViews", async () => {
@@ -320,7 +385,9 @@ describe("the consistency check once the legacy names are views", () => {
     await db.db.execute(sql`update prestamos_legacy set monto = monto + 1 where id = 5`);
     const drifted = await freshConsistency();
     expect(drifted.summary.fieldMatch.mismatching).toBe(1);
-    expect(drifted.mismatches.items.filter((i: { category: string }) => i.category === "field")).toEqual([expect.objectContaining({ legacyId: 5, category: "field", columns: ["monto_cents", "saldo_cents"] })]);
+    expect(drifted.mismatches.items.filter((i: { category: string }) => i.category === "field")).toEqual([
+      expect.objectContaining({ legacyId: 5, category: "field", columns: ["monto_cents", "saldo_cents"] }),
+    ]);
     // A write through the view reaches the archive through reverse capture: in step again.
     await db.db.execute(sql`update prestamos set monto = monto where id = 5`);
     await drainReverseAll();

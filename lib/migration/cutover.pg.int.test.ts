@@ -112,7 +112,9 @@ describe("writes that queue behind the switch", () => {
     const update = app`update prestamos set monto = 555, updated_at = now() where id = 3`.execute();
     const insert = app`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (4, 12.34, '2024-04-04', 'tef') returning id`.execute();
     const move = app`update pagos_prestamo set prestamo_id = 7 where id = (select min(id) from pagos_prestamo where prestamo_id = 8)`.execute();
-    await until(`select count(*) >= 3 as ok from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query not ilike '%cutover_switches%'`);
+    await until(
+      `select count(*) >= 3 as ok from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query not ilike '%cutover_switches%'`,
+    );
     barrier.release();
     await barrier.done;
     await switching;
@@ -120,7 +122,12 @@ describe("writes that queue behind the switch", () => {
     await update;
     await move;
     expect(await queryOne(t.db, sql`select monto_cents::int as m from prestamos_new where legacy_id = 3`)).toEqual({ m: 55500 });
-    expect(await queryOne(t.db, sql`select g.monto_cents::int as m, p.legacy_id from pagos_prestamo_new g join prestamos_new p on p.id = g.prestamo_id where g.legacy_id = ${inserted.id}`)).toEqual({ m: 1234, legacy_id: 4 });
+    expect(
+      await queryOne(
+        t.db,
+        sql`select g.monto_cents::int as m, p.legacy_id from pagos_prestamo_new g join prestamos_new p on p.id = g.prestamo_id where g.legacy_id = ${inserted.id}`,
+      ),
+    ).toEqual({ m: 1234, legacy_id: 4 });
     while ((await drainReverse(t.db)).entries > 0);
     expect(await archiveMismatches(t.db)).toEqual({ count: 0, sample: [] });
 
@@ -138,8 +145,11 @@ describe("writes that queue behind the switch", () => {
     const reverting = revert(t.db, admin, { lockTimeoutMs: 20_000, budgetMs: 60_000 });
     await until(someoneWaitsOn("cutover_switches"));
     const update = app`update prestamos set monto = 777, updated_at = now() where id = 10`.execute();
-    const insert = app`insert into prestamos (cliente_nombre, monto, tasa_interes, plazo_meses, fecha_otorgamiento, estado) values ('Durante Revert', 10, 10, 12, '2024-01-01', 'activo') returning id`.execute();
-    await until(`select count(*) >= 2 as ok from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query not ilike '%cutover_switches%'`);
+    const insert =
+      app`insert into prestamos (cliente_nombre, monto, tasa_interes, plazo_meses, fecha_otorgamiento, estado) values ('Durante Revert', 10, 10, 12, '2024-01-01', 'activo') returning id`.execute();
+    await until(
+      `select count(*) >= 2 as ok from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query not ilike '%cutover_switches%'`,
+    );
     barrier.release();
     await barrier.done;
     await reverting;
@@ -148,7 +158,10 @@ describe("writes that queue behind the switch", () => {
     expect(await queryOne(t.db, sql`select monto::text from prestamos where id = 10`)).toEqual({ monto: "777.00" });
     expect(await queryOne(t.db, sql`select cliente_nombre from prestamos where id = ${row.id}`)).toEqual({ cliente_nombre: "Durante Revert" });
     // Forward capture was installed in the revert's transaction: both writes were captured.
-    const queued = await queryOne<{ n: number }>(t.db, sql`select count(distinct prestamo_id)::int as n from capture_changes where prestamo_id in (10, ${row.id})`);
+    const queued = await queryOne<{ n: number }>(
+      t.db,
+      sql`select count(distinct prestamo_id)::int as n from capture_changes where prestamo_id in (10, ${row.id})`,
+    );
     expect(queued!.n).toBe(2);
   });
 });
@@ -184,15 +197,23 @@ describe("an application role that is not the console", () => {
       const [p] = await asWriter`insert into prestamos (cliente_nombre, monto, tasa_interes, plazo_meses, fecha_otorgamiento, estado)
                                  values ('Rol De Aplicacion', 100, 10, 12, '2024-01-01', 'activo') returning id`;
       await asWriter`update prestamos set monto = 250, updated_at = now() where id = ${p.id}`;
-      const [g] = await asWriter`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (${p.id}, 5, '2024-02-02', 'efectivo') returning id`;
+      const [g] =
+        await asWriter`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (${p.id}, 5, '2024-02-02', 'efectivo') returning id`;
       await asWriter`delete from pagos_prestamo where id = ${g.id}`;
-      expect(await queryOne(t.db, sql`select monto_cents::int as m, pagos_count::int as n from prestamos_new where legacy_id = ${p.id}`)).toEqual({ m: 25000, n: 0 });
+      expect(await queryOne(t.db, sql`select monto_cents::int as m, pagos_count::int as n from prestamos_new where legacy_id = ${p.id}`)).toEqual({
+        m: 25000,
+        n: 0,
+      });
 
       // The reader could read prestamos and change only its monto: the same through the view.
       expect((await asReader`select count(*)::int as n from prestamos where id = ${p.id}`)[0]).toEqual({ n: 1 });
       await asReader`update prestamos set monto = 300 where id = ${p.id}`;
       expect(await queryOne(t.db, sql`select monto_cents::int as m from prestamos_new where legacy_id = ${p.id}`)).toEqual({ m: 30000 });
-      const denied = async (q: Promise<unknown>) => (await q.then(() => "allowed", (e: { code?: string }) => e.code));
+      const denied = async (q: Promise<unknown>) =>
+        await q.then(
+          () => "allowed",
+          (e: { code?: string }) => e.code,
+        );
       expect(await denied(asReader`delete from prestamos where id = ${p.id}`)).toBe("42501");
       expect(await denied(asReader`update prestamos set estado = 'pagado' where id = ${p.id}`)).toBe("42501");
       expect(await denied(asReader`select 1 from pagos_prestamo limit 1`)).toBe("42501");

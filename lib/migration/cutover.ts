@@ -28,7 +28,13 @@ export interface CutoverStatus {
   lastSwitch: SwitchDTO | null;
   switches: SwitchDTO[];
   reverse: { installed: boolean; backlog: number };
-  archive: { prestamos: string; pagos: string; exists: boolean; dumpCommand: string; mismatches: { count: number; sample: { legacyId: number; why: string }[] } | null };
+  archive: {
+    prestamos: string;
+    pagos: string;
+    exists: boolean;
+    dumpCommand: string;
+    mismatches: { count: number; sample: { legacyId: number; why: string }[] } | null;
+  };
 }
 
 type Exec = Tx;
@@ -42,7 +48,9 @@ export async function getCutoverStatus(db: Exec, inputs: GateInputs): Promise<Cu
   const phase = await getPhase(db);
   const switches = (await queryRows(db, sql`select * from cutover_switches order by id desc limit 20`)).map(toSwitchDTO);
   const archiveExists = (await queryOne<{ e: boolean }>(db, sql`select to_regclass(${ARCHIVE.prestamos}) is not null as e`))?.e === true;
-  const reverseInstalled = num((await queryOne(db, sql`select count(*)::int as n from pg_trigger where tgname in (${REVERSE_TRIGGERS.prestamos}, ${REVERSE_TRIGGERS.pagos})`))?.n) === 2;
+  const reverseInstalled =
+    num((await queryOne(db, sql`select count(*)::int as n from pg_trigger where tgname in (${REVERSE_TRIGGERS.prestamos}, ${REVERSE_TRIGGERS.pagos})`))?.n) ===
+    2;
   const db_ = (await queryOne<{ d: string }>(db, sql`select current_database() as d`))!.d;
   return {
     phase,
@@ -124,14 +132,7 @@ async function lockPhaseRow(tx: Exec, expected: Phase, what: string): Promise<vo
 }
 
 /** The switch's record, the new phase, its audit row and its webhook: the last writes before the commit. */
-async function recordSwitch(
-  tx: Db,
-  actor: Actor,
-  kind: SwitchDTO["kind"],
-  phase: Phase,
-  timing: Timing,
-  details: Record<string, unknown>,
-): Promise<SwitchDTO> {
+async function recordSwitch(tx: Db, actor: Actor, kind: SwitchDTO["kind"], phase: Phase, timing: Timing, details: Record<string, unknown>): Promise<SwitchDTO> {
   const now = Date.now();
   const startedAt = timing.startedAt;
   const attempts = timing.attempt;
@@ -166,7 +167,14 @@ async function drainForwardLocked(tx: Db, timing: Timing): Promise<number[]> {
   }
 }
 
-const finalSwitchTiming = (s: SwitchDTO) => ({ lockWaitMs: s.lockWaitMs, writesHeldMs: s.writesHeldMs, drainedEntries: s.drainedEntries, drainedPrestamos: s.drainedPrestamos, attempts: s.attempts, totalMs: s.totalMs });
+const finalSwitchTiming = (s: SwitchDTO) => ({
+  lockWaitMs: s.lockWaitMs,
+  writesHeldMs: s.writesHeldMs,
+  drainedEntries: s.drainedEntries,
+  drainedPrestamos: s.drainedPrestamos,
+  attempts: s.attempts,
+  totalMs: s.totalMs,
+});
 
 /**
  * The cut-over: refused (409 with the gates) while one fails; then the bounded switch. Returns the
@@ -205,9 +213,13 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
       throw new AppError("CONFLICT", "Cut-over refused: the last changes left prestamos without a new row", { ...states });
     }
     if (drained.length) {
-      const text = newRowsMismatchSql(`cand AS MATERIALIZED (SELECT l.* FROM prestamos l WHERE l.id = ANY('${intArrayLiteral(drained)}'::int[])),`, "pagos_prestamo");
+      const text = newRowsMismatchSql(
+        `cand AS MATERIALIZED (SELECT l.* FROM prestamos l WHERE l.id = ANY('${intArrayLiteral(drained)}'::int[])),`,
+        "pagos_prestamo",
+      );
       const bad = await queryRows<{ legacy_id: number; why: string }>(tx, sql.raw(text));
-      if (bad.length) throw new AppError("CONFLICT", `Cut-over refused: ${plural(bad.length, "drained prestamo")} do not match`, { mismatches: bad.slice(0, 20) });
+      if (bad.length)
+        throw new AppError("CONFLICT", `Cut-over refused: ${plural(bad.length, "drained prestamo")} do not match`, { mismatches: bad.slice(0, 20) });
     }
     mark("recheckMs", recheckFrom);
     const ddlFrom = Date.now();
@@ -230,7 +242,10 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
       await tx.execute(sql.raw(stmt));
     }
     // Whoever could write the legacy tables writes through the views (read once renamed).
-    for (const [table, view] of [[ARCHIVE.prestamos, "prestamos"], [ARCHIVE.pagos, "pagos_prestamo"]]) {
+    for (const [table, view] of [
+      [ARCHIVE.prestamos, "prestamos"],
+      [ARCHIVE.pagos, "pagos_prestamo"],
+    ]) {
       for (const stmt of await grantsLikeDdl(tx, `${schema}.${table}`, `${schema}.${view}`)) await tx.execute(sql.raw(stmt));
     }
     await tx.execute(sql`update capture_state set enabled = false, removed_at = now(), removed_by = ${`cut-over by ${actor.name}`} where id = 1`);
@@ -254,7 +269,10 @@ async function holdNewTablesAndApplyReverse(tx: Db, timing: Timing, what: string
   // not reads, and, unlike LOCK on a view, does not take the new tables with it); measured under
   // live writes, tables first then views deadlocked on every attempt.
   if (opts.dropViews) {
-    for (const stmt of [`DROP TRIGGER IF EXISTS ${VIEW_TRIGGERS.pagos} ON ${schema}.pagos_prestamo`, `DROP TRIGGER IF EXISTS ${VIEW_TRIGGERS.prestamos} ON ${schema}.prestamos`]) {
+    for (const stmt of [
+      `DROP TRIGGER IF EXISTS ${VIEW_TRIGGERS.pagos} ON ${schema}.pagos_prestamo`,
+      `DROP TRIGGER IF EXISTS ${VIEW_TRIGGERS.prestamos} ON ${schema}.prestamos`,
+    ]) {
       await tx.execute(sql.raw(stmt));
     }
   }
@@ -293,7 +311,12 @@ export async function revert(db: Db, actor: Actor, opts: SwitchOptions = {}): Pr
 }
 
 /** Finalize: ends the reverse capture (the way back); drops the views only when asked; never the archive. */
-export async function finalize(db: Db, actor: Actor, body: { dropViews?: boolean }, opts: SwitchOptions = {}): Promise<{ phase: Phase; switch: SwitchDTO; archive: { prestamos: string; pagos: string } }> {
+export async function finalize(
+  db: Db,
+  actor: Actor,
+  body: { dropViews?: boolean },
+  opts: SwitchOptions = {},
+): Promise<{ phase: Phase; switch: SwitchDTO; archive: { prestamos: string; pagos: string } }> {
   const result = await boundedSwitch(db, actor, opts, "Finalize", async (tx, timing) => {
     // The archive gets the last changes: a faithful copy as of this moment.
     const schema = await holdNewTablesAndApplyReverse(tx, timing, "Finalize", { dropViews: body.dropViews === true });

@@ -76,7 +76,10 @@ describe("a run", () => {
     expect(ended!.stopDetail).toBe(
       `halted: error rate ${((failedSoFar!.n / 1000) * 100).toFixed(2)} % (${failedSoFar!.n} of 1000) exceeds the threshold of 1 %`,
     );
-    const audit = await queryOne<{ n: number }>(db.db, sql`select count(*)::int as n from console_audit_log where action = 'migration.halt' and target = ${`run:${run.id}`}`);
+    const audit = await queryOne<{ n: number }>(
+      db.db,
+      sql`select count(*)::int as n from console_audit_log where action = 'migration.halt' and target = ${`run:${run.id}`}`,
+    );
     expect(audit!.n).toBe(1);
     expect((await getProgress(db.db)).state).toBe("halted");
 
@@ -86,7 +89,10 @@ describe("a run", () => {
     await rollbackOne(db.db, 2, admin);
     const plain = await startRun(db.db, { errorThresholdPct: 100 }, admin, W);
     await runToEnd(db.db, plain.id, W);
-    let states = await queryRows<{ legacy_id: number; state: string }>(db.db, sql`select legacy_id, state from migration_state where legacy_id in (2, ${failedOne!.legacy_id}) order by 1`);
+    let states = await queryRows<{ legacy_id: number; state: string }>(
+      db.db,
+      sql`select legacy_id, state from migration_state where legacy_id in (2, ${failedOne!.legacy_id}) order by 1`,
+    );
     expect(states.map((s) => s.state)).toEqual(["rolled_back", "failed"]); // without retry: left alone
     const stillFailed = await queryOne<{ n: number }>(db.db, sql`select count(*)::int as n from migration_state where state = 'failed'`);
     const retry = await startRun(db.db, { errorThresholdPct: 100, retry: true }, admin, W);
@@ -179,10 +185,16 @@ describe("parallel batch loops", () => {
     };
     const ends = await Promise.all([slot(0), slot(1), slot(2)]);
     expect(ends.filter((e) => e === "ended")).toHaveLength(1);
-    const ranges = await queryRows<{ lo: number; hi: number; worker: string }>(db.db, sql`select lo, hi, worker from migration_chunks where run_id = ${run.id} order by lo`);
+    const ranges = await queryRows<{ lo: number; hi: number; worker: string }>(
+      db.db,
+      sql`select lo, hi, worker from migration_chunks where run_id = ${run.id} order by lo`,
+    );
     for (let i = 1; i < ranges.length; i++) expect(ranges[i].lo).toBe(ranges[i - 1].hi); // contiguous, never overlapping
     expect(new Set(ranges.map((r) => r.worker)).size).toBeGreaterThan(1);
-    const done = await queryOne<{ processed: number; checkpoint: number; status: string }>(db.db, sql`select processed, checkpoint, status from migration_runs where id = ${run.id}`);
+    const done = await queryOne<{ processed: number; checkpoint: number; status: string }>(
+      db.db,
+      sql`select processed, checkpoint, status from migration_runs where id = ${run.id}`,
+    );
     expect(done).toEqual({ processed: 2000, checkpoint: 2000, status: "finished" });
     await expectZeroDiffs();
   });
@@ -200,7 +212,10 @@ describe("parallel batch loops", () => {
     await setRunPaused(db.db, false, admin);
     const ended = await runToEnd(db.db, run.id, W);
     expect(ended).toMatchObject({ status: "finished", processed: 300 });
-    const actions = await queryRows<{ action: string }>(db.db, sql`select action from console_audit_log where action in ('migration.pause','migration.tune','migration.resume_run') order by id`);
+    const actions = await queryRows<{ action: string }>(
+      db.db,
+      sql`select action from console_audit_log where action in ('migration.pause','migration.tune','migration.resume_run') order by id`,
+    );
     expect(actions.map((a) => a.action)).toEqual(["migration.pause", "migration.tune", "migration.resume_run"]);
   });
 });
@@ -221,8 +236,12 @@ describe("change capture", () => {
     await db.db.execute(sql`delete from pagos_prestamo where prestamo_id = 19`);
     await db.db.execute(sql`delete from prestamos where id = 19`);
     await db.db.execute(sql`update prestamos set estado = 'desconocido' where id = 21`); // now fails
-    await db.db.execute(sql`insert into prestamos (cliente_nombre, monto, tasa_interes, plazo_meses, fecha_otorgamiento, estado) values ('Nuevo', 10, 1, 1, '2024-01-01', 'activo')`);
-    await db.db.execute(sql`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (3, 1, '2024-01-02', 'cash'), (601, 2, '2024-01-03', null)`);
+    await db.db.execute(
+      sql`insert into prestamos (cliente_nombre, monto, tasa_interes, plazo_meses, fecha_otorgamiento, estado) values ('Nuevo', 10, 1, 1, '2024-01-01', 'activo')`,
+    );
+    await db.db.execute(
+      sql`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (3, 1, '2024-01-02', 'cash'), (601, 2, '2024-01-03', null)`,
+    );
     const backlog = (await getProgress(db.db)).capture.backlog;
     expect(backlog).toBeGreaterThan(10);
     await drainQueue();
@@ -264,7 +283,12 @@ describe("change capture", () => {
     // Prestamo 4 changed after capture ended: it differs, in exactly its two values, nothing else.
     const r = await independentCompare(db.db, "migrated");
     expect(r.columnDiffs.map((d) => `${d.legacyId}:${d.column}`).sort()).toEqual(["4:monto_cents", "4:saldo_cents"]);
-    expect({ pagos: r.pagoDiffs, missing: r.missing, unexpected: r.unexpected, duplicates: r.duplicates }).toEqual({ pagos: [], missing: [], unexpected: [], duplicates: 0 });
+    expect({ pagos: r.pagoDiffs, missing: r.missing, unexpected: r.unexpected, duplicates: r.duplicates }).toEqual({
+      pagos: [],
+      missing: [],
+      unexpected: [],
+      duplicates: 0,
+    });
   });
 });
 
@@ -290,7 +314,10 @@ describe("single and rollbacks", () => {
     await processBatch(db.db, run.id, W);
     const all = await rollbackAll(db.db, admin);
     expect(all.stoppedRunId).toBe(run.id);
-    const left = await queryOne<{ p: number; s: number }>(db.db, sql`select (select count(*) from prestamos_new)::int as p, (select count(*) from migration_state)::int as s`);
+    const left = await queryOne<{ p: number; s: number }>(
+      db.db,
+      sql`select (select count(*) from prestamos_new)::int as p, (select count(*) from migration_state)::int as s`,
+    );
     expect(left).toEqual({ p: 0, s: 0 });
     const progress = await getProgress(db.db);
     expect(progress.totals.pending).toBe(40);

@@ -90,7 +90,12 @@ describe(`the Overview's figures on ${driver}`, () => {
     await runJobs();
     await t.db.execute(sql`DELETE FROM prestamos WHERE id = ${p.id}`); // its pago becomes an orphan: seen at the next recount only
     const counted = await get(legacyCountsRoute, "/api/prestamos/migration/legacy-counts");
-    expect(counted.json).toMatchObject({ prestamos: 0, pagos: 3, orphans: { orphanPagos: 2, orphanPagosNull: 1, orphanPagosDangling: 1 }, freshness: { refreshing: false } });
+    expect(counted.json).toMatchObject({
+      prestamos: 0,
+      pagos: 3,
+      orphans: { orphanPagos: 2, orphanPagosNull: 1, orphanPagosDangling: 1 },
+      freshness: { refreshing: false },
+    });
     expect(counted.json.freshness.ageSeconds).toBeGreaterThanOrEqual(0);
     expect(Date.parse(counted.json.freshness.checkedAt)).toBeGreaterThan(Date.now() - 60_000);
   });

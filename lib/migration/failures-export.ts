@@ -21,9 +21,21 @@ export interface FailedRuleRow {
 
 export const FAILED_RULE_CSV_COLUMNS = ["legacy_id", "run_id", "failed_at", "code", "field", "pago_id", "value"] as const;
 
-export async function* iterateFailedRules(db: Pick<Db, "execute">, filter: { code?: FailureCode; legacyId?: number }, prestamosPerBatch = 500): AsyncGenerator<FailedRuleRow[]> {
-  for (let after = BEFORE_ANY_LEGACY_ID; ; ) {
-    const rows = await queryRows<{ legacy_id: number; run_id: number | null; updated_at: string; code: FailureCode | null; field: string | null; value: string | null; pago_id: number | null }>(
+export async function* iterateFailedRules(
+  db: Pick<Db, "execute">,
+  filter: { code?: FailureCode; legacyId?: number },
+  prestamosPerBatch = 500,
+): AsyncGenerator<FailedRuleRow[]> {
+  for (let after = BEFORE_ANY_LEGACY_ID; ;) {
+    const rows = await queryRows<{
+      legacy_id: number;
+      run_id: number | null;
+      updated_at: string;
+      code: FailureCode | null;
+      field: string | null;
+      value: string | null;
+      pago_id: number | null;
+    }>(
       db,
       sql`WITH ids AS (
             SELECT s.legacy_id, s.run_id, s.updated_at FROM migration_state s

@@ -45,10 +45,7 @@ export interface FailuresPage {
  * legacy_id) without a code, migration_failures (code, legacy_id) with one. The counts by code
  * read migration_failures joined to the failed states (failures are a small share of the table).
  */
-export async function listFailures(
-  db: Exec,
-  opts: { code?: FailureCode; page: number; limit: number; legacyId?: number },
-): Promise<FailuresPage> {
+export async function listFailures(db: Exec, opts: { code?: FailureCode; page: number; limit: number; legacyId?: number }): Promise<FailuresPage> {
   const { page, limit } = opts;
   const code = opts.code ?? null;
   const legacyId = opts.legacyId ?? null;

@@ -39,7 +39,10 @@ afterAll(async () => {
 const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(await other`select application_name, state, wait_event_type, wait_event, left(query, 60) as q from pg_stat_activity where datname = current_database()`)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}: ${JSON.stringify(await other`select application_name, state, wait_event_type, wait_event, left(query, 60) as q from pg_stat_activity where datname = current_database()`)}`,
+      );
     await new Promise((r) => setTimeout(r, 10));
   }
 };
@@ -75,7 +78,11 @@ describe("a frozen session (postgres)", () => {
     hold.release();
     await hold.done;
     const frozenSessions = async () =>
-      Number((await other`select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'prestamos-console' and state = 'idle in transaction'`)[0].n);
+      Number(
+        (
+          await other`select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'prestamos-console' and state = 'idle in transaction'`
+        )[0].n,
+      );
     await until("the frozen batch transaction", async () => (await frozenSessions()) === 1);
 
     // The application changes a prestamo; the drain must sync it without waiting in the lock queue.

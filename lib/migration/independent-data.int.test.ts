@@ -28,24 +28,51 @@ beforeEach(() => resetMigrationTables(t.db, ["test_data_rows", "test_data_sets",
 
 // MIGRATION-SPEC §3, copied from the spec: legacy spelling → value in the new tables.
 const ESTADOS: [string, string][] = [
-  ["activo", "activo"], ["vigente", "activo"], ["al dia", "activo"],
-  ["mora", "en_mora"], ["en mora", "en_mora"], ["en_mora", "en_mora"], ["moroso", "en_mora"], ["vencido", "en_mora"],
-  ["pagado", "pagado"], ["cancelado", "pagado"], ["liquidado", "pagado"],
-  ["castigado", "castigado"], ["anulado", "anulado"],
+  ["activo", "activo"],
+  ["vigente", "activo"],
+  ["al dia", "activo"],
+  ["mora", "en_mora"],
+  ["en mora", "en_mora"],
+  ["en_mora", "en_mora"],
+  ["moroso", "en_mora"],
+  ["vencido", "en_mora"],
+  ["pagado", "pagado"],
+  ["cancelado", "pagado"],
+  ["liquidado", "pagado"],
+  ["castigado", "castigado"],
+  ["anulado", "anulado"],
 ];
 const MONEDAS: [string | null, string][] = [
-  [null, "PEN"], ["", "PEN"], ["PEN", "PEN"], ["S/", "PEN"], ["S/.", "PEN"], ["SOLES", "PEN"],
-  ["USD", "USD"], ["US$", "USD"], ["DOLARES", "USD"],
+  [null, "PEN"],
+  ["", "PEN"],
+  ["PEN", "PEN"],
+  ["S/", "PEN"],
+  ["S/.", "PEN"],
+  ["SOLES", "PEN"],
+  ["USD", "USD"],
+  ["US$", "USD"],
+  ["DOLARES", "USD"],
 ];
 const METODOS: [string | null, string][] = [
-  ["efectivo", "efectivo"], ["cash", "efectivo"], ["transferencia", "transferencia"], ["transf", "transferencia"], ["tef", "transferencia"],
-  ["deposito", "deposito"], ["cheque", "cheque"], ["tarjeta", "otro"], [null, "otro"],
+  ["efectivo", "efectivo"],
+  ["cash", "efectivo"],
+  ["transferencia", "transferencia"],
+  ["transf", "transferencia"],
+  ["tef", "transferencia"],
+  ["deposito", "deposito"],
+  ["cheque", "cheque"],
+  ["tarjeta", "otro"],
+  [null, "otro"],
 ];
 /** What the application may have stored around a spelling: case and white space the spec's clean() removes. */
 const dirty = (s: string, i: number) => [s, ` ${s.toUpperCase()} `, `\t${s.charAt(0).toUpperCase()}${s.slice(1).replace(/ /g, "  ")}\n`][i % 3];
 
 /** lower(clean(x)) written here, apart from rules.ts: to list which spellings a data set holds. */
-const cleanLower = (s: string) => s.replace(/[ \t\n\r\f\v]+/g, " ").trim().toLowerCase();
+const cleanLower = (s: string) =>
+  s
+    .replace(/[ \t\n\r\f\v]+/g, " ")
+    .trim()
+    .toLowerCase();
 
 describe(`the independent comparison on generated dirty data on ${testDriver()}`, () => {
   it("a run over the generator's output ends at zero diffs, and that output holds every spelling the spec maps", async () => {
@@ -56,7 +83,8 @@ describe(`the independent comparison on generated dirty data on ${testDriver()}`
     expect(report.counts.legacyValid).toBe(report.counts.migrated);
     expect(report.counts.migrated).toBe(800 - made.set.summary!.brokenPrestamos);
 
-    const seen = async (q: ReturnType<typeof sql>) => new Set((await queryRows<{ v: string | null }>(t.db, q)).map((r) => (r.v === null ? null : cleanLower(r.v))));
+    const seen = async (q: ReturnType<typeof sql>) =>
+      new Set((await queryRows<{ v: string | null }>(t.db, q)).map((r) => (r.v === null ? null : cleanLower(r.v))));
     const estados = await seen(sql`select distinct estado as v from prestamos`);
     const monedas = await seen(sql`select distinct moneda as v from prestamos`);
     const metodos = await seen(sql`select distinct metodo as v from pagos_prestamo`);
@@ -74,11 +102,9 @@ describe(`the spec's synonyms, as literals, on ${testDriver()}`, () => {
       const [estado, estadoNew] = ESTADOS[i % ESTADOS.length];
       const [moneda, monedaNew] = MONEDAS[i % MONEDAS.length];
       const [metodo, metodoNew] = METODOS[i % METODOS.length];
-      const { id } = await insertPrestamo(
-        t.db,
-        { estado: dirty(estado, i), moneda: moneda === null ? null : dirty(moneda, i + 1) },
-        [{ metodo: metodo === null ? null : dirty(metodo, i + 2), monto: "1.00" }],
-      );
+      const { id } = await insertPrestamo(t.db, { estado: dirty(estado, i), moneda: moneda === null ? null : dirty(moneda, i + 1) }, [
+        { metodo: metodo === null ? null : dirty(metodo, i + 2), monto: "1.00" },
+      ]);
       want.push({ id, estado: estadoNew, moneda: monedaNew, metodo: metodoNew });
     }
     expect(await migrateAll(t.db)).toEqual({ migrated: n, failed: 0 });

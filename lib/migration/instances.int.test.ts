@@ -115,15 +115,19 @@ async function untilEachQueuesOnAClaim(instances: Instance[], leaseOwner: string
   const hold = holdTransaction(probe, (tx) => tx`lock table migration_runs in exclusive mode`);
   await hold.ready;
   try {
-    await until("each instance to queue on its lease claim", async () => {
-      // An instance that took the lease would drive batches instead of queuing again: say so.
-      const [run] = await probe`select lease_owner from migration_runs order by id desc limit 1`;
-      if (run.lease_owner !== leaseOwner) throw new Error(`the lease went from ${leaseOwner} to ${run.lease_owner} before it expired`);
-      const rows = await probe`select distinct application_name as name from pg_stat_activity
+    await until(
+      "each instance to queue on its lease claim",
+      async () => {
+        // An instance that took the lease would drive batches instead of queuing again: say so.
+        const [run] = await probe`select lease_owner from migration_runs order by id desc limit 1`;
+        if (run.lease_owner !== leaseOwner) throw new Error(`the lease went from ${leaseOwner} to ${run.lease_owner} before it expired`);
+        const rows = await probe`select distinct application_name as name from pg_stat_activity
                                where datname = current_database() and wait_event_type = 'Lock'
                                  and application_name = any(${names}) and query like '%update migration_runs r set%lease_owner%'`;
-      return rows.length === names.length;
-    }, 20_000);
+        return rows.length === names.length;
+      },
+      20_000,
+    );
   } finally {
     hold.release();
     await hold.done;
@@ -206,10 +210,16 @@ describe(`several instances on one database (${testDriver()})`, () => {
         await t.db.execute(sql`update migration_runs set lease_expires_at = now() - interval '1 second' where id = ${run.id}`);
         paths.leaseExpired++;
       } else paths.pidDead++;
-      takeoverMs.push(await until("another instance to take the run over", async () => {
-        const r = await getLatestRun(t.db);
-        return r!.leaseOwner !== owner && r!.leaseOwner !== null && r!.batches > 0;
-      }, 10_000));
+      takeoverMs.push(
+        await until(
+          "another instance to take the run over",
+          async () => {
+            const r = await getLatestRun(t.db);
+            return r!.leaseOwner !== owner && r!.leaseOwner !== null && r!.batches > 0;
+          },
+          10_000,
+        ),
+      );
       expect(Math.max(...takeoverMs)).toBeLessThan(LEASE_SECONDS * 1000);
     }
     if (pg) {
@@ -226,11 +236,15 @@ describe(`several instances on one database (${testDriver()})`, () => {
     expect(runs!.n).toBe(1);
     const states = await queryOne<{ n: number; d: number }>(t.db, sql`select count(*)::int as n, count(distinct legacy_id)::int as d from migration_state`);
     expect(states).toEqual({ n: ROWS, d: ROWS });
-    console.log(`[instances ${testDriver()}] takeovers after a kill: ${takeoverMs.map((m) => `${m} ms`).join(", ")} (pid-dead ${paths.pidDead}, lease-expired ${paths.leaseExpired})`);
+    console.log(
+      `[instances ${testDriver()}] takeovers after a kill: ${takeoverMs.map((m) => `${m} ms`).join(", ")} (pid-dead ${paths.pidDead}, lease-expired ${paths.leaseExpired})`,
+    );
 
     // Change capture drained by three live instances at once, 25 entries per sync transaction.
     for (const i of instances) if (i.alive()) i.kill();
-    const drainers = pg ? await Promise.all([0, 1, 2].map(() => spawnInstance(undefined, 25))) : [0, 1, 2].map((i) => inProcessInstance(`${here}:${process.pid}:d${i}`, 25));
+    const drainers = pg
+      ? await Promise.all([0, 1, 2].map(() => spawnInstance(undefined, 25)))
+      : [0, 1, 2].map((i) => inProcessInstance(`${here}:${process.pid}:d${i}`, 25));
     const since = (await queryOne<{ m: number }>(t.db, sql`select coalesce(max(id), 0)::int as m from migration_batches`))!.m;
     // One entry per prestamo: each of 1,200 migrated prestamos changes once.
     const changed = await queryRows<{ id: number }>(

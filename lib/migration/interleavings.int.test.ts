@@ -83,7 +83,7 @@ describe(`randomized interleavings on ${testDriver()}`, () => {
 
     const application = async () => {
       const r = prng(SEED);
-      const pick = <T,>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+      const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
       while (Date.now() < until) {
         const op = Math.floor(r() * 8);
         const p = 1 + Math.floor(r() * (await maxId("prestamos")));
@@ -94,13 +94,18 @@ describe(`randomized interleavings on ${testDriver()}`, () => {
                            values (${"  Cliente\t" + p}, ${r() < 0.1 ? 0 : 50 + p}, 24.5, ${1 + (p % 36)}, ${pick(FECHAS)}, ${pick(ESTADOS)}, ${pick(MONEDAS)})`),
           );
         else if (op === 1)
-          await step("app.update", () => db.execute(sql`update prestamos set estado = ${pick(ESTADOS)}, moneda = ${pick(MONEDAS)}, monto = monto + 1, updated_at = now() where id = ${p}`));
+          await step("app.update", () =>
+            db.execute(sql`update prestamos set estado = ${pick(ESTADOS)}, moneda = ${pick(MONEDAS)}, monto = monto + 1, updated_at = now() where id = ${p}`),
+          );
         else if (op === 2)
           await step("app.pago", () =>
-            db.execute(sql`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (${p}, ${r() < 0.05 ? -1 : 9.25}, ${pick(FECHAS)}, ${pick(METODOS)})`),
+            db.execute(
+              sql`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (${p}, ${r() < 0.05 ? -1 : 9.25}, ${pick(FECHAS)}, ${pick(METODOS)})`,
+            ),
           );
         else if (op === 3) await step("app.move_pago", () => db.execute(sql`update pagos_prestamo set prestamo_id = ${p} where id = ${g}`));
-        else if (op === 4) await step("app.void_pago", () => db.execute(sql`update pagos_prestamo set anulado = not anulado, metodo = ${pick(METODOS)} where id = ${g}`));
+        else if (op === 4)
+          await step("app.void_pago", () => db.execute(sql`update pagos_prestamo set anulado = not anulado, metodo = ${pick(METODOS)} where id = ${g}`));
         else if (op === 5) await step("app.delete_pago", () => db.execute(sql`delete from pagos_prestamo where id = ${g}`));
         else if (op === 6)
           await step("app.delete", () =>
@@ -149,7 +154,9 @@ describe(`randomized interleavings on ${testDriver()}`, () => {
           if (op === 5 && testDriver() === "postgres") {
             // Kill: terminate the session holding the writers' lock, inside its batch (if it gets there first).
             await step("kill_session", () =>
-              db.execute(sql`select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and objid = 727365001 and granted and pid <> pg_backend_pid()`),
+              db.execute(
+                sql`select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and objid = 727365001 and granted and pid <> pg_backend_pid()`,
+              ),
             );
           }
           await step("batch", () => batch);
@@ -183,9 +190,13 @@ describe(`randomized interleavings on ${testDriver()}`, () => {
     await drainAll(db);
     expect(await isCaptureInstalled(db)).toBe(true);
     await expectZeroDiffs(db, "all"); // with the state counts against real counts
-    const real = (await queryRows<{ state: string; n: number }>(db, sql`select coalesce(state, 'pending') as state, count(*)::int as n
-                                                                          from prestamos l left join migration_state s on s.legacy_id = l.id group by 1`))
-      .reduce<Record<string, number>>((acc, x) => ({ ...acc, [x.state]: Number(x.n) }), {});
+    const real = (
+      await queryRows<{ state: string; n: number }>(
+        db,
+        sql`select coalesce(state, 'pending') as state, count(*)::int as n
+                                                                          from prestamos l left join migration_state s on s.legacy_id = l.id group by 1`,
+      )
+    ).reduce<Record<string, number>>((acc, x) => ({ ...acc, [x.state]: Number(x.n) }), {});
     const totals = (await getProgress(db)).totals;
     expect({ migrated: totals.migrated, failed: totals.failed, rolledBack: totals.rolledBack, pending: totals.pending }).toEqual({
       migrated: real.migrated ?? 0,

@@ -70,7 +70,7 @@ export function freshnessOf(status: JobStatus): Freshness {
 type Row = Record<string, unknown>;
 
 function toView(r: Row): JobView {
-  const progress = r.progress == null ? null : (typeof r.progress === "string" ? JSON.parse(r.progress) : r.progress) as JobView["progress"];
+  const progress = r.progress == null ? null : ((typeof r.progress === "string" ? JSON.parse(r.progress) : r.progress) as JobView["progress"]);
   return {
     id: Number(r.id),
     kind: String(r.kind) as JobKind,
@@ -138,7 +138,10 @@ export async function getJobStatus<R>(db: Exec, kind: JobKind): Promise<JobStatu
       : null,
     running: slot("running") ? toView(slot("running")!) : null,
     queued: slot("queued") ? toView(slot("queued")!) : null,
-    lastFailure: failed && (!latest || Number(failed.id) > Number(latest.id)) ? { jobId: Number(failed.id), error: String(failed.error ?? ""), finishedAt: isoTime(failed.finished_at as string | null) } : null,
+    lastFailure:
+      failed && (!latest || Number(failed.id) > Number(latest.id))
+        ? { jobId: Number(failed.id), error: String(failed.error ?? ""), finishedAt: isoTime(failed.finished_at as string | null) }
+        : null,
   };
 }
 
@@ -156,7 +159,9 @@ export async function claimJob(db: Db, owner: string): Promise<JobView | null> {
           WHERE status = 'running' AND lease_expires_at < now() RETURNING kind, requested_by`,
     );
     for (const a of abandoned) {
-      await tx.execute(sql`INSERT INTO console_jobs (kind, requested_by) VALUES (${a.kind}, ${a.requested_by}) ON CONFLICT (kind) WHERE status = 'queued' DO NOTHING`);
+      await tx.execute(
+        sql`INSERT INTO console_jobs (kind, requested_by) VALUES (${a.kind}, ${a.requested_by}) ON CONFLICT (kind) WHERE status = 'queued' DO NOTHING`,
+      );
     }
     const claimed = await queryOne<Row>(
       tx,
@@ -192,9 +197,11 @@ export async function runJob(db: Db, job: JobView, owner: string, driver: Driver
     if (inFlight || Date.now() - last < 1000) return;
     last = Date.now();
     inFlight = db
-      .execute(sql`UPDATE console_jobs SET progress = ${JSON.stringify({ done, total })}::jsonb,
+      .execute(
+        sql`UPDATE console_jobs SET progress = ${JSON.stringify({ done, total })}::jsonb,
                      lease_expires_at = now() + make_interval(secs => ${JOB_LEASE_SECONDS})
-                   WHERE id = ${job.id} AND lease_owner = ${owner} AND status = 'running'`)
+                   WHERE id = ${job.id} AND lease_owner = ${owner} AND status = 'running'`,
+      )
       .catch(() => {})
       .finally(() => (inFlight = null));
   };

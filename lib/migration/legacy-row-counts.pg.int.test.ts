@@ -31,8 +31,10 @@ describe("legacy row counts (postgres)", () => {
   it("a TRUNCATE during a compaction in flight leaves the count at zero, as the table is (also after an upgrade in place)", async () => {
     await seedLegacy(t.db, 300, 0);
     // A console upgraded in place: its database still has the earlier body, without the lock.
-    await t.db.execute(sql.raw(`CREATE OR REPLACE FUNCTION console_legacy_rows_truncated() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-      SET search_path = pg_catalog, public AS $$ BEGIN DELETE FROM legacy_row_counts WHERE tbl = TG_ARGV[0]; RETURN NULL; END $$`));
+    await t.db.execute(
+      sql.raw(`CREATE OR REPLACE FUNCTION console_legacy_rows_truncated() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+      SET search_path = pg_catalog, public AS $$ BEGIN DELETE FROM legacy_row_counts WHERE tbl = TG_ARGV[0]; RETURN NULL; END $$`),
+    );
     await installLegacyRowCounts(t.db);
     await recountLegacy(t.db);
     // Deltas to fold: the application inserts pagos one statement at a time.

@@ -111,7 +111,12 @@ async function seedLegacyRowCounts(db: Db, opts: { orphans?: boolean } = {}): Pr
       return await db.transaction(
         async (tx) => {
           const counts = opts.orphans ? await getLegacyCounts(tx) : null;
-          const exact = counts ?? (await queryOne<{ prestamos: number; pagos: number }>(tx, sql`SELECT (SELECT count(*) FROM prestamos)::float8 AS prestamos, (SELECT count(*) FROM pagos_prestamo)::float8 AS pagos`));
+          const exact =
+            counts ??
+            (await queryOne<{ prestamos: number; pagos: number }>(
+              tx,
+              sql`SELECT (SELECT count(*) FROM prestamos)::float8 AS prestamos, (SELECT count(*) FROM pagos_prestamo)::float8 AS pagos`,
+            ));
           await tx.execute(sql`DELETE FROM legacy_row_counts`);
           await tx.execute(sql`INSERT INTO legacy_row_counts (tbl, delta) VALUES
             ('prestamos', ${Number(exact?.prestamos ?? 0)}), ('pagos_prestamo', ${Number(exact?.pagos ?? 0)}), ('seed:prestamos', 1), ('seed:pagos_prestamo', 1)`);

@@ -27,7 +27,16 @@ export interface BatchPoint {
 export interface Metrics {
   at: string;
   /** The run the series and the overall throughput are about: the one asked for, else the active one, else the latest. */
-  run: { id: number; status: string; startedAt: string | null; endedAt: string | null; processed: number; migrated: number; failed: number; pagos: number } | null;
+  run: {
+    id: number;
+    status: string;
+    startedAt: string | null;
+    endedAt: string | null;
+    processed: number;
+    migrated: number;
+    failed: number;
+    pagos: number;
+  } | null;
   /** Oldest first (for charts): the last `limit` batches of the run, or of every kind when there is no run. */
   batches: BatchPoint[];
   throughput: {
@@ -160,7 +169,11 @@ export async function getMetrics(db: Exec, opts: { runId?: number; limit: number
       : null,
     batches,
     throughput: {
-      last30s: { prestamosPerSec: round2(Number(recent?.prestamos ?? 0) / 30), pagosPerSec: round2(Number(recent?.pagos ?? 0) / 30), batches: Number(recent?.n ?? 0) },
+      last30s: {
+        prestamosPerSec: round2(Number(recent?.prestamos ?? 0) / 30),
+        pagosPerSec: round2(Number(recent?.pagos ?? 0) / 30),
+        batches: Number(recent?.n ?? 0),
+      },
       overall: runRow
         ? {
             prestamosPerSec: elapsed > 0 ? round2(Number(runRow.processed) / elapsed) : 0,

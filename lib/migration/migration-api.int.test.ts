@@ -55,7 +55,10 @@ async function migratedState(opts: { active?: boolean } = {}): Promise<void> {
 }
 
 const auditOf = (requestId: string) =>
-  queryOne<{ action: string; outcome: string; status: number; actor: string }>(db.db, sql`select action, outcome, status, actor from console_audit_log where request_id = ${requestId}`);
+  queryOne<{ action: string; outcome: string; status: number; actor: string }>(
+    db.db,
+    sql`select action, outcome, status, actor from console_audit_log where request_id = ${requestId}`,
+  );
 
 describe("the migration API, as a script drives it", () => {
   it("starts (202), refuses a second start (409), reports progress, stops, and audits each call", async () => {
@@ -110,7 +113,12 @@ describe("the migration API, as a script drives it", () => {
       expect(r.json.error.code).toBe("VALIDATION_ERROR");
     }
     expect(await checksum()).toEqual(before);
-    const all = await call(rollbackAll.POST, { method: "POST", path: "/api/prestamos/migration/rollback", token: adminToken, body: { confirm: "ROLLBACK ALL" } });
+    const all = await call(rollbackAll.POST, {
+      method: "POST",
+      path: "/api/prestamos/migration/rollback",
+      token: adminToken,
+      body: { confirm: "ROLLBACK ALL" },
+    });
     expect(all.status).toBe(200);
     expect((await queryOne<{ n: number }>(db.db, sql`select count(*)::int as n from migration_state`))!.n).toBe(0);
   });
@@ -198,7 +206,12 @@ describe("bad input changes nothing and says why", () => {
     const bad = await call(start.POST, { method: "POST", path: "/api/prestamos/migration/start", token: adminToken, body: "{batchSize:" });
     expect(bad.status).toBe(400);
     expect(bad.json.error.message).toMatch(/not valid JSON/);
-    const big = await call(start.POST, { method: "POST", path: "/api/prestamos/migration/start", token: adminToken, body: JSON.stringify({ pad: "x".repeat(1_100_000) }) });
+    const big = await call(start.POST, {
+      method: "POST",
+      path: "/api/prestamos/migration/start",
+      token: adminToken,
+      body: JSON.stringify({ pad: "x".repeat(1_100_000) }),
+    });
     expect(big.status).toBe(413);
     expect(big.json.error.code).toBe("PAYLOAD_TOO_LARGE");
   });

@@ -11,7 +11,6 @@ import { refreshPlannerStats } from "./planner-stats";
 import { CONSISTENCY_CHUNK, READ_TX, readOnlySetup, walk } from "./consistency-chunks";
 import { PAGO_COLUMNS, PRESTAMO_COLUMNS } from "./rules";
 
-
 /** What a category means, for summaries and the UI. */
 const CATEGORY_HELP: Readonly<Record<MismatchCategory, string>> = {
   field: "a column of prestamos_new or of one of its pagos differs from its rule applied to the legacy row",
@@ -117,10 +116,7 @@ export function pageOf(category: MismatchCategory | null, page: number, limit: n
  * a frequent category costs a few thousand prestamos; a rare category or a deep page walks as far
  * as its items are (at worst the whole check). orphan_legacy_pago: LIMIT/OFFSET in pago id order.
  */
-export async function listMismatches(
-  db: Db,
-  opts: { category?: MismatchCategory; page: number; limit: number; chunkSize?: number },
-): Promise<MismatchPage> {
+export async function listMismatches(db: Db, opts: { category?: MismatchCategory; page: number; limit: number; chunkSize?: number }): Promise<MismatchPage> {
   const { page, limit } = opts;
   const category = opts.category ?? null;
   if (category === "orphan_legacy_pago") return listLegacyOrphanPagos(db, page, limit);

@@ -39,13 +39,16 @@ function faultyDb(db: Db): { db: Db; dropConnections(): void; failed(): number }
     get(target, prop, receiver) {
       if (prop === "transaction") {
         return (fn: (tx: unknown) => Promise<unknown>, ...rest: unknown[]) =>
-          (target.transaction as (f: (tx: unknown) => Promise<unknown>, ...r: unknown[]) => Promise<unknown>)(async (tx) => {
-            if (Date.now() < failUntil) {
-              failed++;
-              throw Object.assign(new Error("terminating connection due to administrator command (simulated on PGlite)"), { code: "57P01" });
-            }
-            return fn(tx);
-          }, ...rest);
+          (target.transaction as (f: (tx: unknown) => Promise<unknown>, ...r: unknown[]) => Promise<unknown>)(
+            async (tx) => {
+              if (Date.now() < failUntil) {
+                failed++;
+                throw Object.assign(new Error("terminating connection due to administrator command (simulated on PGlite)"), { code: "57P01" });
+              }
+              return fn(tx);
+            },
+            ...rest,
+          );
       }
       return Reflect.get(target, prop, receiver);
     },
@@ -151,7 +154,9 @@ describe(`every connection dropped mid-run and mid-sync (${testDriver()})`, () =
       worker = undefined;
 
       const errors = events.filter((e) => e.msg === "worker error");
-      console.log(`[outage ${testDriver()}] dropped ${dropped} connections mid-run and ${syncDrops} mid-sync; ${errors.length} worker errors, e.g. ${String(errors[0]?.error).slice(0, 100)}`);
+      console.log(
+        `[outage ${testDriver()}] dropped ${dropped} connections mid-run and ${syncDrops} mid-sync; ${errors.length} worker errors, e.g. ${String(errors[0]?.error).slice(0, 100)}`,
+      );
       expect(errors.length).toBeGreaterThan(0);
       if (faulty) expect(faulty.failed()).toBeGreaterThanOrEqual(2);
 

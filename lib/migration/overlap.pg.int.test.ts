@@ -35,7 +35,12 @@ beforeEach(async () => {
 const FAILING = 29;
 
 const runById = async (id: number) => toRun(await queryOne(t.db, sql`select * from migration_runs where id = ${id}`));
-const toRun = (r: Record<string, unknown> | undefined) => ({ processed: Number(r?.processed), failed: Number(r?.failed), migrated: Number(r?.migrated), status: String(r?.status) });
+const toRun = (r: Record<string, unknown> | undefined) => ({
+  processed: Number(r?.processed),
+  failed: Number(r?.failed),
+  migrated: Number(r?.migrated),
+  status: String(r?.status),
+});
 
 describe("a batch of a run that ended while it ran", () => {
   it("is undone, so the next run taking the same prestamos records each failure once and counts only its own", async () => {

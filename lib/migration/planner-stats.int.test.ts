@@ -16,7 +16,14 @@ beforeAll(async () => {
 afterAll(async () => t?.dispose());
 
 const newRowsAsThePlannerSeesThem = async () =>
-  Number((await queryOne<{ n: number }>(t.db, sql`select reltuples::float8 as n from pg_class where relname = 'pagos_prestamo_new' and relnamespace = current_schema()::regnamespace`))?.n ?? -1);
+  Number(
+    (
+      await queryOne<{ n: number }>(
+        t.db,
+        sql`select reltuples::float8 as n from pg_class where relname = 'pagos_prestamo_new' and relnamespace = current_schema()::regnamespace`,
+      )
+    )?.n ?? -1,
+  );
 
 describe(`planner statistics after a run (${testDriver()})`, () => {
   it("the consistency check first refreshes the statistics of the tables the run filled", async () => {

@@ -18,7 +18,10 @@ export async function refreshPlannerStats(db: Exec): Promise<string[]> {
     db,
     sql`select c.relname from pg_class c
         where c.relnamespace = current_schema()::regnamespace and c.relkind = 'r'
-          and c.relname in (${sql.join(FILLED_BY_RUNS.map((t) => sql`${t}`), sql`, `)})
+          and c.relname in (${sql.join(
+            FILLED_BY_RUNS.map((t) => sql`${t}`),
+            sql`, `,
+          )})
           and abs(pg_relation_size(c.oid) / current_setting('block_size')::int - c.relpages) > greatest(10, c.relpages / 5)`,
   );
   const tables = stale.map((r) => r.relname).filter((t) => FILLED_BY_RUNS.includes(t));

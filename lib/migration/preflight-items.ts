@@ -13,7 +13,6 @@ import { RUN_DEFAULTS } from "./runs";
 import type { VerifyReport } from "./verify";
 import type { WriteRate } from "./write-samples";
 
-
 /** The legacy contract (../shared/legacy-schema.sql, db/migrate.ts LEGACY_SCHEMA_SQL): column → type and NOT NULL. */
 const LEGACY_COLUMNS: Readonly<Record<"prestamos" | "pagos_prestamo", readonly { name: string; type: string; notNull: boolean }[]>> = {
   prestamos: [
@@ -73,7 +72,9 @@ export async function databaseItems(db: Exec, driver: Driver, pool: number): Pro
                   AND application_name = current_setting('application_name'))::int AS ours`,
   );
   const version = String(row?.version ?? "");
-  const short = /PGlite/.test(version) ? version.replace(/^(PostgreSQL [\d.]+ \(PGlite [\d.]+\)).*$/s, "$1") : version.replace(/^(PostgreSQL [\d.]+).*$/s, "$1");
+  const short = /PGlite/.test(version)
+    ? version.replace(/^(PostgreSQL [\d.]+ \(PGlite [\d.]+\)).*$/s, "$1")
+    : version.replace(/^(PostgreSQL [\d.]+).*$/s, "$1");
   const num = Number(row?.num ?? 0);
   const items: CheckItem[] = [
     {
@@ -249,7 +250,12 @@ export async function quietItem(db: Exec, driver: Driver, settings: PreflightSet
   const base = { id: "quiet.write_rate", group: "Quiet period", label: "Legacy write rate (last minute)", why };
   const embedded = driver === "pglite";
   if (tc?.on === "off") {
-    return { ...base, state: "warn", figure: "not measurable: track_counts is off, so pg_stat_user_tables counts nothing", data: { ...rate, threshold: settings.maxWritesPerSecond } };
+    return {
+      ...base,
+      state: "warn",
+      figure: "not measurable: track_counts is off, so pg_stat_user_tables counts nothing",
+      data: { ...rate, threshold: settings.maxWritesPerSecond },
+    };
   }
   if (!rate.measurable) {
     return {
@@ -290,6 +296,13 @@ export function dryRunItem(verify: VerifyReport | null, error: string | null): C
       `${count(d.invalid)} of ${count(d.checked)} prestamos invalid (${pct.toFixed(2)} %${pct > RUN_DEFAULTS.errorThresholdPct ? `: above the default ${RUN_DEFAULTS.errorThresholdPct} % threshold, a run with it halts` : ""})` +
       `${codes.length ? ` — ${codes.join(", ")}` : ""}; ` +
       `${count(verify.legacy.orphanPagos)} orphan pagos (${count(verify.legacy.orphanPagosNull)} without prestamo_id, ${count(verify.legacy.orphanPagosDangling)} dangling)`,
-    data: { checked: d.checked, invalid: d.invalid, invalidPct: Number(pct.toFixed(4)), byCode: d.byCode, orphanPagos: verify.legacy.orphanPagos, checkedAt: verify.checkedAt },
+    data: {
+      checked: d.checked,
+      invalid: d.invalid,
+      invalidPct: Number(pct.toFixed(4)),
+      byCode: d.byCode,
+      orphanPagos: verify.legacy.orphanPagos,
+      checkedAt: verify.checkedAt,
+    },
   };
 }

@@ -150,7 +150,14 @@ export async function getPreflight(db: Db, ctx: PreflightContext, opts: { dryRun
   const items: CheckItem[] = [
     ...(await databaseItems(db, ctx.driver, ctx.poolSize ?? CONSOLE_POOL_SIZE)),
     ...(await legacyTableItems(db, verify?.report ?? null, ctx.driver).catch((err): CheckItem[] => [
-      { id: "legacy.tables", group: "Legacy tables", label: "Legacy tables", state: "fail", figure: `could not be read: ${message(err)}`, why: "The console migrates these tables." },
+      {
+        id: "legacy.tables",
+        group: "Legacy tables",
+        label: "Legacy tables",
+        state: "fail",
+        figure: `could not be read: ${message(err)}`,
+        why: "The console migrates these tables.",
+      },
     ])),
     await quietItem(db, ctx.driver, settings, rate),
     dryRunItem(verify?.report ?? null, dryError),
@@ -189,11 +196,10 @@ export function preflightGate(report: PreflightReport, confirm: string | undefin
   if (report.failing.length === 0) return toSnapshot(report, false);
   if (confirm !== START_ANYWAY) {
     const failing = report.items.filter((i) => i.state === "fail").map((i) => ({ id: i.id, label: i.label, figure: i.figure }));
-    throw new AppError(
-      "CONFLICT",
-      `Pre-flight fails (${report.failing.join(", ")}): fix it, or send confirmPreflight "${START_ANYWAY}" to start anyway`,
-      { failing, confirmPreflight: START_ANYWAY },
-    );
+    throw new AppError("CONFLICT", `Pre-flight fails (${report.failing.join(", ")}): fix it, or send confirmPreflight "${START_ANYWAY}" to start anyway`, {
+      failing,
+      confirmPreflight: START_ANYWAY,
+    });
   }
   return toSnapshot(report, true);
 }

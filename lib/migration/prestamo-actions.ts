@@ -74,7 +74,13 @@ export async function rollbackOne(db: Db, legacyId: number, actor: Actor): Promi
           select (select count(*) from pagos_prestamo_new g where g.prestamo_id in (select id from p))::int as n`,
     );
     await tx.execute(sql`update migration_state set state = 'rolled_back', run_id = null, updated_at = now() where legacy_id = ${legacyId}`);
-    await writeAudit(tx, actor, { action: "migration.rollback", target: `prestamo:${legacyId}`, outcome: "ok", status: 200, details: { pagosRemoved: removed?.n ?? 0 } });
+    await writeAudit(tx, actor, {
+      action: "migration.rollback",
+      target: `prestamo:${legacyId}`,
+      outcome: "ok",
+      status: 200,
+      details: { pagosRemoved: removed?.n ?? 0 },
+    });
     return { legacyId, state: "rolled_back" as const, pagosRemoved: removed?.n ?? 0 };
   });
 }
@@ -100,7 +106,10 @@ export async function rollbackAll(db: Db, actor: Actor): Promise<{ stoppedRunId:
           where status in ('running','paused') returning id`,
     );
     if (stopped) await emitRunEvent(tx, "run.stopped", { id: stopped.id }, { reason: "rollback of all", by: actor.name });
-    const counts = await queryOne<{ p: number; g: number }>(tx, sql`select (select count(*) from prestamos_new)::int as p, (select count(*) from pagos_prestamo_new)::int as g`);
+    const counts = await queryOne<{ p: number; g: number }>(
+      tx,
+      sql`select (select count(*) from prestamos_new)::int as p, (select count(*) from pagos_prestamo_new)::int as g`,
+    );
     await tx.execute(sql`truncate pagos_prestamo_new, prestamos_new, migration_state, migration_failures`);
     // Until the next start, syncs follow no pending prestamo (all are pending now), and no
     // re-sync is owed: nothing is left in the new tables to be stale.

@@ -11,7 +11,6 @@ import { AppError } from "@/lib/errors";
 import { PAGO_COLUMNS, PAGO_RULES, PRESTAMO_COLUMN_SOURCES, PRESTAMO_RULES, type ValueKind } from "./rules";
 import { expectedCtes } from "./sql-builder";
 
-
 /** SQL that renders a value for the DTO: dates 'YYYY-MM-DD', numeric as text, cents and ints as JSON numbers. */
 function render(kind: ValueKind, expr: string): string {
   switch (kind) {
@@ -101,7 +100,8 @@ const DIFF_SQL = (() => {
   const values = (alias: string, onlyRules = false) =>
     jsonObj(PRESTAMO_COLUMN_SOURCES.filter((c) => !onlyRules || ruleColumns.has(c.column)).map((c) => [c.column, render(c.kind, `${alias}.${c.column}`)]));
   const agree = jsonObj(PRESTAMO_COLUMN_SOURCES.map(({ column: c }) => [c, `n.${c} IS NOT DISTINCT FROM e.${c}`]));
-  const gValues = (alias: string) => jsonObj(PAGO_LINES.map((g) => [g.column, `CASE WHEN ${alias}.legacy_id IS NULL THEN NULL ELSE ${render(g.kind, `${alias}.${g.column}`)} END`]));
+  const gValues = (alias: string) =>
+    jsonObj(PAGO_LINES.map((g) => [g.column, `CASE WHEN ${alias}.legacy_id IS NULL THEN NULL ELSE ${render(g.kind, `${alias}.${g.column}`)} END`]));
   const gAgree = jsonObj(PAGO_LINES.map(({ column: c }) => [c, `e.legacy_id IS NOT NULL AND n.legacy_id IS NOT NULL AND n.${c} IS NOT DISTINCT FROM e.${c}`]));
   return {
     expected: sql.raw(expectedCtes({ contiguous: true })),

@@ -21,7 +21,6 @@ export interface PrestamoListQuery {
   limit: number;
 }
 
-
 export interface PrestamoListItem {
   id: number;
   clienteNombre: string | null;

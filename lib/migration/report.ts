@@ -105,9 +105,13 @@ export async function prepareReport(db: Db, ctx: PreflightContext, generatedBy: 
   // checklist says whether it still holds); without one there is nothing to report on yet.
   const latest = await latestConsistency<ConsistencySummary>(db);
   if (!latest) {
-    throw new AppError("CONFLICT", "No consistency check has finished yet: ask for one (POST /api/prestamos/migration/consistency/refresh), then download the report", {
-      consistency: null,
-    });
+    throw new AppError(
+      "CONFLICT",
+      "No consistency check has finished yet: ask for one (POST /api/prestamos/migration/consistency/refresh), then download the report",
+      {
+        consistency: null,
+      },
+    );
   }
   const consistency = latest.summary;
   const checklist = await getChecklist(db, { consistency: latest });

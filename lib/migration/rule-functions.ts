@@ -9,9 +9,7 @@ import { ESTADO_MAP, METODO_MAP, MONEDA_MAP } from "./legacy-values";
 
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const caseMap = (expr: string, map: ReadonlyMap<string, string>, otherwise: string) =>
-  `CASE ${expr} ${[...map]
-    .map(([k, v]) => `WHEN ${lit(k)} THEN ${lit(v)}`)
-    .join(" ")} ELSE ${otherwise} END`;
+  `CASE ${expr} ${[...map].map(([k, v]) => `WHEN ${lit(k)} THEN ${lit(v)}`).join(" ")} ELSE ${otherwise} END`;
 
 // The class of WHITESPACE_RUN as an SQL string (E'' strings know no \v: VT is \x0b).
 const WHITESPACE_SQL = "E' \\t\\n\\r\\f\\x0b'";

@@ -318,7 +318,11 @@ export interface Failure {
 }
 
 export type TransformResult =
-  | { ok: true; prestamo: Record<(typeof PRESTAMO_COLUMNS)[number], unknown>; pagos: { legacyId: number; values: Record<(typeof PAGO_COLUMNS)[number], unknown> }[] }
+  | {
+      ok: true;
+      prestamo: Record<(typeof PRESTAMO_COLUMNS)[number], unknown>;
+      pagos: { legacyId: number; values: Record<(typeof PAGO_COLUMNS)[number], unknown> }[];
+    }
   | { ok: false; failures: Failure[] };
 
 const rawText = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));

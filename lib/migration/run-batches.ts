@@ -30,7 +30,14 @@ type Claimed = { kind: "chunk"; chunkId: number; lo: number; hi: number };
 const checkpointOf = (runId: number, allClaimedTo: SQL) =>
   sql`coalesce((select min(c.lo) from migration_chunks c where c.run_id = ${runId} and c.status = 'claimed'), ${allClaimedTo})`;
 
-async function endRun(tx: Pick<Db, "execute" | "insert">, runId: number, status: "finished" | "halted" | "stopped", reason: string, detail: string, audit: boolean): Promise<RunDTO> {
+async function endRun(
+  tx: Pick<Db, "execute" | "insert">,
+  runId: number,
+  status: "finished" | "halted" | "stopped",
+  reason: string,
+  detail: string,
+  audit: boolean,
+): Promise<RunDTO> {
   const ended = await queryOne(
     tx,
     sql`update migration_runs r set status = ${status}, ended_at = now(), stop_reason = ${reason}, stop_detail = ${detail},
@@ -89,7 +96,9 @@ async function claimChunk(db: Db, runId: number, workerId: string, size: number)
     // A stop or a halt ends the run only once no batch of it is in flight (a batch holds its
     // chunk's row lock until it commits): the run's figures are then final, and no batch of an
     // ended run can overlap the next run's.
-    const ending = Boolean(run.stop_requested_by) || (Number(run.processed) >= THRESHOLD_MIN_PROCESSED && exceedsThreshold(Number(run.failed), Number(run.processed), Number(run.error_threshold_pct)));
+    const ending =
+      Boolean(run.stop_requested_by) ||
+      (Number(run.processed) >= THRESHOLD_MIN_PROCESSED && exceedsThreshold(Number(run.failed), Number(run.processed), Number(run.error_threshold_pct)));
     if (ending && (await batchesInFlight(tx, runId)) > 0) return { kind: "wait" as const };
     if (run.stop_requested_by) {
       const detail = `stopped by ${String(run.stop_requested_by)} after batch ${Number(run.batches)}`;
@@ -151,43 +160,57 @@ async function claimChunk(db: Db, runId: number, workerId: string, size: number)
  * chunks. Returns "not-ours" when this worker's instance no longer holds the run.
  */
 export async function processBatch(db: Db, runId: number, workerId: string, size?: number): Promise<BatchOutcome> {
-  const claimSize = size ?? Number((await queryOne<{ b: number }>(db, sql`select batch_size as b from migration_runs where id = ${runId}`))?.b ?? RUN_DEFAULTS.batchSize);
+  const claimSize =
+    size ?? Number((await queryOne<{ b: number }>(db, sql`select batch_size as b from migration_runs where id = ${runId}`))?.b ?? RUN_DEFAULTS.batchSize);
   const resync = await resyncBatch(db, runId, workerId, claimSize);
   if (resync) return resync;
   const claim = await claimChunk(db, runId, workerId, claimSize);
   if (claim.kind !== "chunk") return claim;
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
-  return db.transaction(async (tx) => {
-    await tx.execute(sql`set local lock_timeout = '5s'`);
-    // The writers' lock first, then the run row (rollback of all takes them in the same order).
-    await lockWriters(tx, "shared");
-    const run = await queryOne(tx, sql`select status, lease_owner, retry from migration_runs where id = ${runId}`);
-    if (!run || run.status !== "running" || run.lease_owner !== instanceOf(workerId)) return { kind: "not-ours" as const };
-    const mine = await queryOne(tx, sql`select id from migration_chunks where id = ${claim.chunkId} and status = 'claimed' and worker = ${workerId} for update`);
-    if (!mine) return { kind: "wait" as const }; // taken over meanwhile: never migrate a chunk twice
-    const counts = await migrateWindow(tx, { after: claim.lo, upTo: claim.hi, limit: claim.hi - claim.lo, runId, retry: Boolean(run.retry) });
-    await tx.execute(sql`update migration_chunks set status = 'done', done_at = now() where id = ${claim.chunkId}`);
-    const durationMs = performance.now() - t0;
-    await tx.execute(sql`insert into migration_batches (run_id, kind, started_at, duration_ms, from_id, to_id, prestamos, pagos, failures)
+  return db
+    .transaction(async (tx) => {
+      await tx.execute(sql`set local lock_timeout = '5s'`);
+      // The writers' lock first, then the run row (rollback of all takes them in the same order).
+      await lockWriters(tx, "shared");
+      const run = await queryOne(tx, sql`select status, lease_owner, retry from migration_runs where id = ${runId}`);
+      if (!run || run.status !== "running" || run.lease_owner !== instanceOf(workerId)) return { kind: "not-ours" as const };
+      const mine = await queryOne(
+        tx,
+        sql`select id from migration_chunks where id = ${claim.chunkId} and status = 'claimed' and worker = ${workerId} for update`,
+      );
+      if (!mine) return { kind: "wait" as const }; // taken over meanwhile: never migrate a chunk twice
+      const counts = await migrateWindow(tx, { after: claim.lo, upTo: claim.hi, limit: claim.hi - claim.lo, runId, retry: Boolean(run.retry) });
+      await tx.execute(sql`update migration_chunks set status = 'done', done_at = now() where id = ${claim.chunkId}`);
+      const durationMs = performance.now() - t0;
+      await tx.execute(sql`insert into migration_batches (run_id, kind, started_at, duration_ms, from_id, to_id, prestamos, pagos, failures)
                          values (${runId}, 'run', ${startedAt}, ${durationMs}, ${claim.lo + 1}, ${claim.hi}, ${counts.migrated + counts.failed}, ${counts.pagos}, ${counts.failed})`);
-    const updated = await queryOne(
-      tx,
-      sql`update migration_runs r set
+      const updated = await queryOne(
+        tx,
+        sql`update migration_runs r set
             processed = processed + ${counts.migrated + counts.failed}, failed = failed + ${counts.failed},
             migrated = migrated + ${counts.migrated}, pagos = pagos + ${counts.pagos}, batches = batches + 1,
             checkpoint = ${checkpointOf(runId, sql`r.claimed_to`)},
             lease_expires_at = now() + make_interval(secs => ${LEASE_SECONDS}), heartbeat_at = now()
           where id = ${runId} and status in ('running','paused') returning *`,
-    );
-    // Stopped at once (its lease had expired) or rolled back while this batch ran: its end and
-    // figures are written, and the next run may already be taking the same prestamos. Undo it.
-    if (!updated) throw new RunEndedMeanwhile();
-    return { kind: "batch" as const, run: toRunDTO(updated), migrated: counts.migrated, failed: counts.failed, pagos: counts.pagos, durationMs, size: claim.hi - claim.lo };
-  }).catch((err: unknown) => {
-    if (err instanceof RunEndedMeanwhile) return { kind: "not-ours" as const };
-    throw err;
-  });
+      );
+      // Stopped at once (its lease had expired) or rolled back while this batch ran: its end and
+      // figures are written, and the next run may already be taking the same prestamos. Undo it.
+      if (!updated) throw new RunEndedMeanwhile();
+      return {
+        kind: "batch" as const,
+        run: toRunDTO(updated),
+        migrated: counts.migrated,
+        failed: counts.failed,
+        pagos: counts.pagos,
+        durationMs,
+        size: claim.hi - claim.lo,
+      };
+    })
+    .catch((err: unknown) => {
+      if (err instanceof RunEndedMeanwhile) return { kind: "not-ours" as const };
+      throw err;
+    });
 }
 
 /**

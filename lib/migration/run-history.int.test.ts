@@ -155,7 +155,9 @@ describe("predicted failures", () => {
     expect(pages).toBeGreaterThan(3);
     expect(maxScanned).toBeLessThanOrEqual(PREDICTED_SCAN);
     expect(items[0]).toMatchObject({ legacyId: -5, codes: ["INVALID_MONTO"], rules: [{ code: "INVALID_MONTO", field: "monto", value: "0.00", pagoId: null }] });
-    expect(items.find((i) => i.legacyId === pagoOwner.id)?.rules).toEqual([expect.objectContaining({ code: "INVALID_PAGO", field: "monto", pagoId: expect.any(Number) })]);
+    expect(items.find((i) => i.legacyId === pagoOwner.id)?.rules).toEqual([
+      expect.objectContaining({ code: "INVALID_PAGO", field: "monto", pagoId: expect.any(Number) }),
+    ]);
     const ids = items.map((i) => i.legacyId);
     expect(new Set(ids).size).toBe(ids.length);
 
@@ -167,7 +169,9 @@ describe("predicted failures", () => {
       sql`select legacy_id, code, field, pago_id from migration_failures order by legacy_id, pago_id nulls first, code, field`,
     );
     const predictedRules = items.flatMap((i) => i.rules.map((r) => ({ legacy_id: i.legacyId, code: r.code, field: r.field, pago_id: r.pagoId })));
-    expect(predictedRules.filter((r) => r.legacy_id > 0)).toEqual(recorded.map((r) => ({ ...r, legacy_id: Number(r.legacy_id), pago_id: r.pago_id === null ? null : Number(r.pago_id) })).filter((r) => r.legacy_id > 0));
+    expect(predictedRules.filter((r) => r.legacy_id > 0)).toEqual(
+      recorded.map((r) => ({ ...r, legacy_id: Number(r.legacy_id), pago_id: r.pago_id === null ? null : Number(r.pago_id) })).filter((r) => r.legacy_id > 0),
+    );
   });
 
   it("rechecks the failed prestamos against their legacy rows as they stand now", async () => {

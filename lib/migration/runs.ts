@@ -168,14 +168,26 @@ export async function startRun(
       // The walk ends at the last id of now: capture is on, so a loan the application adds from
       // here lands through capture (it follows pending ones); chasing those ids kept a run under
       // a busy application going batch after tiny batch.
-      await tx.execute(sql`update migration_runs set settings = settings || jsonb_build_object('walkUpTo', (select max(id) from prestamos)) where id = ${row!.id}`);
+      await tx.execute(
+        sql`update migration_runs set settings = settings || jsonb_build_object('walkUpTo', (select max(id) from prestamos)) where id = ${row!.id}`,
+      );
       const run = toRunDTO(row!);
       await writeAudit(tx, actor, {
         action: "migration.start",
         target: `run:${run.id}`,
         outcome: "ok",
         status: 202,
-        details: { batchSize, errorThresholdPct: threshold, retry, targetBatchMs, pauseMs, workers, captureInstalled: capture.installed, resyncOwed: capture.resyncOwed, ...(opts.preflight === undefined ? {} : { preflight: opts.preflight }) },
+        details: {
+          batchSize,
+          errorThresholdPct: threshold,
+          retry,
+          targetBatchMs,
+          pauseMs,
+          workers,
+          captureInstalled: capture.installed,
+          resyncOwed: capture.resyncOwed,
+          ...(opts.preflight === undefined ? {} : { preflight: opts.preflight }),
+        },
       });
       await emitRunEvent(tx, "run.started", run); // webhook row commits with the start
       return run;
@@ -257,7 +269,9 @@ export async function claimActiveRun(db: Db, workerId: string): Promise<{ run: R
   const resumedFrom = previous !== workerId ? (previous ?? "unknown") : null;
   if (resumedFrom !== null) {
     await db.transaction(async (tx) => {
-      await tx.execute(sql`update migration_runs set last_error = ${`resumed from checkpoint ${Number(row.checkpoint)}: the worker ${resumedFrom} stopped renewing its lease`}, last_error_at = now() where id = ${Number(row.id)}`);
+      await tx.execute(
+        sql`update migration_runs set last_error = ${`resumed from checkpoint ${Number(row.checkpoint)}: the worker ${resumedFrom} stopped renewing its lease`}, last_error_at = now() where id = ${Number(row.id)}`,
+      );
       await writeAudit(tx, systemActor(), {
         action: "migration.resume",
         target: `run:${Number(row.id)}`,

@@ -9,7 +9,14 @@ import { DERIVED_PRESTAMO_COLUMNS, PAGO_COLUMNS, PAGO_RULES, PRESTAMO_COLUMNS, P
 const pRules = PRESTAMO_RULES;
 const gRules = PAGO_RULES;
 
-type SqlRule = { field: string; column: string; code?: string; sqlValue: string; sqlFails?: (raw: string, value: string) => string; back: { sql: string; type: string } };
+type SqlRule = {
+  field: string;
+  column: string;
+  code?: string;
+  sqlValue: string;
+  sqlFails?: (raw: string, value: string) => string;
+  back: { sql: string; type: string };
+};
 
 /** The legacy fields the rules read, as `raw_<field>` beside the computed values (read once, compared by the fail checks). */
 export const rawFieldsSql = (rules: readonly SqlRule[]) => [...new Set(rules.map((r) => r.field))].map((f) => `l.${f} AS raw_${f}`).join(", ");

@@ -57,7 +57,11 @@ describe("the self-check of the state counts", () => {
     } finally {
       await worker.stop();
     }
-    expect(logged.find((e) => e.msg === "state counts differed from migration_state")).toMatchObject({ kept: { rolledBack: 3 }, real: { rolledBack: 0 }, repaired: true });
+    expect(logged.find((e) => e.msg === "state counts differed from migration_state")).toMatchObject({
+      kept: { rolledBack: 3 },
+      real: { rolledBack: 0 },
+      repaired: true,
+    });
     expect((await getStateCounts(t.db)).rolledBack).toBe(0);
     // Checked at every idle turn here: the last result is the repair or a clean check after it.
     expect(await getLastStateCountsCheck(t.db)).toMatchObject({ real: { rolledBack: 0 } });

@@ -60,4 +60,3 @@ describe("state counts (postgres)", () => {
     expect((await checkStateCounts(t.db)).ok).toBe(true);
   });
 });
-

@@ -37,7 +37,8 @@ afterAll(async () => {
 });
 beforeEach(() => resetMigrationTables(t.db, ["console_audit_log"]));
 
-const montoNew = async (id: number) => Number((await queryOne<{ m: string }>(t.db, sql`select monto_cents::text as m from prestamos_new where legacy_id = ${id}`))!.m);
+const montoNew = async (id: number) =>
+  Number((await queryOne<{ m: string }>(t.db, sql`select monto_cents::text as m from prestamos_new where legacy_id = ${id}`))!.m);
 
 describe("a commit during a sync", () => {
   it("is not lost: the sync blocked mid-write sees the old row, the commit's entry survives, the next drain ends at zero diffs", async () => {

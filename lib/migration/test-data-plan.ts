@@ -73,8 +73,54 @@ const pick = (list: readonly (string | null)[], r: string) => `(${textArray(list
 /** CASE over a form index: branch i is forms[i]. */
 const caseForms = (index: string, forms: readonly string[]) => `CASE ${index} ${forms.map((f, i) => `WHEN ${i} THEN ${f}`).join(" ")} END`;
 
-const FIRST_NAMES = ["Juan", "María", "José", "Rosa", "Luis", "Carmen", "Jorge", "Ana", "Carlos", "Lucía", "Miguel", "Elena", "Pedro", "Sofía", "Víctor", "Teresa", "Raúl", "Julia", "César", "Patricia", "Ñuflo", "Gladys"];
-const LAST_NAMES = ["Quispe", "Flores", "Sánchez", "Rodríguez", "García", "Huamán", "Mamani", "Chávez", "Torres", "Ramírez", "Vásquez", "Mendoza", "Castillo", "Rojas", "Díaz", "Gutiérrez", "Núñez", "Paredes", "Salazar", "Cárdenas", "Ñahui", "O'Brien"];
+const FIRST_NAMES = [
+  "Juan",
+  "María",
+  "José",
+  "Rosa",
+  "Luis",
+  "Carmen",
+  "Jorge",
+  "Ana",
+  "Carlos",
+  "Lucía",
+  "Miguel",
+  "Elena",
+  "Pedro",
+  "Sofía",
+  "Víctor",
+  "Teresa",
+  "Raúl",
+  "Julia",
+  "César",
+  "Patricia",
+  "Ñuflo",
+  "Gladys",
+];
+const LAST_NAMES = [
+  "Quispe",
+  "Flores",
+  "Sánchez",
+  "Rodríguez",
+  "García",
+  "Huamán",
+  "Mamani",
+  "Chávez",
+  "Torres",
+  "Ramírez",
+  "Vásquez",
+  "Mendoza",
+  "Castillo",
+  "Rojas",
+  "Díaz",
+  "Gutiérrez",
+  "Núñez",
+  "Paredes",
+  "Salazar",
+  "Cárdenas",
+  "Ñahui",
+  "O'Brien",
+];
 
 /** Dates: YYYY-MM-DD and D/M/YYYY with 1- and 2-digit parts, with white space around (§3). */
 const dateForms = (d: string) => [
@@ -87,7 +133,18 @@ const dateForms = (d: string) => [
   `E' \\r\\n' || to_char(${d}, 'FMDD/FMMM/YYYY') || E'\\t '`,
 ];
 /** Valid but unusual dates: leap days, the limits of 1900..2100, a month's last day. */
-const SPECIAL_DATES = ["29/2/2024", "2024-02-29", " 29/02/2020 ", "29/2/2000", "1900-01-01", "1/1/1900", "31/12/2100", "2100-12-31", "31/1/2024", "\t30/4/2023\n"];
+const SPECIAL_DATES = [
+  "29/2/2024",
+  "2024-02-29",
+  " 29/02/2020 ",
+  "29/2/2000",
+  "1900-01-01",
+  "1/1/1900",
+  "31/12/2100",
+  "2100-12-31",
+  "31/1/2024",
+  "\t30/4/2023\n",
+];
 
 /** Accepted spellings of a map key: as is, upper, initcap, mixed vowels, white space around and inside. */
 const textForms = (x: string, pad: boolean) => [
@@ -95,7 +152,9 @@ const textForms = (x: string, pad: boolean) => [
   `upper(${x} COLLATE "C")`,
   `initcap(${x} COLLATE "C")`,
   `translate(${x}, 'aeiou', 'AEIOU')`,
-  ...(pad ? [`'  ' || ${x} || ' '`, `E'\\t' || upper(${x} COLLATE "C") || E'\\n'`, `' ' || replace(${x}, ' ', E' \\t ')`] : [`' ' || ${x}`, `lower(${x} COLLATE "C") || E'\\t'`]),
+  ...(pad
+    ? [`'  ' || ${x} || ' '`, `E'\\t' || upper(${x} COLLATE "C") || E'\\n'`, `' ' || replace(${x}, ' ', E' \\t ')`]
+    : [`' ' || ${x}`, `lower(${x} COLLATE "C") || E'\\t'`]),
 ];
 
 /**
@@ -107,7 +166,24 @@ const BROKEN_PRESTAMO_FORMS: Record<Exclude<FailureCode, "INVALID_PAGO">, readon
   INVALID_MONTO: ["NULL", "0", "-(m0::numeric / 100)", "-0.01"],
   INVALID_TASA: ["NULL", "-1.5", "200.001", "250", "-0.001"],
   INVALID_PLAZO: ["NULL", "0", "601", "-12", "1200"],
-  INVALID_FECHA: ["NULL", "''", "'31/02/2021'", "'29/2/2023'", "'1899-12-31'", "'2101-01-01'", "'N/A'", "'2021/03/15'", "'15-03-2021'", "'2021-3-5'", "'32/1/2020'", "'1/13/2020'", "' ayer '", "'00/00/0000'", "'   '", "'2021-02-29'"],
+  INVALID_FECHA: [
+    "NULL",
+    "''",
+    "'31/02/2021'",
+    "'29/2/2023'",
+    "'1899-12-31'",
+    "'2101-01-01'",
+    "'N/A'",
+    "'2021/03/15'",
+    "'15-03-2021'",
+    "'2021-3-5'",
+    "'32/1/2020'",
+    "'1/13/2020'",
+    "' ayer '",
+    "'00/00/0000'",
+    "'   '",
+    "'2021-02-29'",
+  ],
   UNKNOWN_ESTADO: ["NULL", "''", "' '", "'desconocido'", "' PENDIENTE '", "'refinanciado'", "'al  día'", "'en-mora'", "'pagada'", "'ANULADA'"],
   UNKNOWN_MONEDA: ["'EUR'", "'US'", "'$'", "'DÓLARES'", "'S'", "'nuevo sol'", "'usd$'", "'PEN.'"],
 };

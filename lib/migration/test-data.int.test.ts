@@ -17,7 +17,21 @@ import { brokenTarget, orphanTarget } from "./test-data-plan";
 
 // The spellings MIGRATION-SPEC §3 maps, copied from the spec (not from rules.ts): the generator
 // must produce every one of them.
-const SPEC_ESTADOS = ["activo", "vigente", "al dia", "mora", "en mora", "en_mora", "moroso", "vencido", "pagado", "cancelado", "liquidado", "castigado", "anulado"];
+const SPEC_ESTADOS = [
+  "activo",
+  "vigente",
+  "al dia",
+  "mora",
+  "en mora",
+  "en_mora",
+  "moroso",
+  "vencido",
+  "pagado",
+  "cancelado",
+  "liquidado",
+  "castigado",
+  "anulado",
+];
 const SPEC_MONEDAS = ["", "PEN", "S/", "S/.", "SOLES", "USD", "US$", "DOLARES"];
 const SPEC_METODOS = ["efectivo", "cash", "transferencia", "transf", "tef", "deposito", "cheque"];
 
@@ -29,7 +43,10 @@ const reset = () => resetMigrationTables(t.db, ["test_data_rows", "test_data_set
 /** A set's values in generation order, without ids or timestamps (pagos by their prestamo's position). */
 async function valuesOf(setId: number) {
   const prestamos = await readTestPrestamos(t.db, setId, 0, 1_000_000);
-  const pagos = await readPagosOf(t.db, prestamos.map((p) => p.id));
+  const pagos = await readPagosOf(
+    t.db,
+    prestamos.map((p) => p.id),
+  );
   return prestamos.map((p, i) => {
     const { id: _id, updated_at: _u, ...values } = p;
     return { n: i + 1, ...values, pagos: (pagos.get(p.id) ?? []).map(({ id: _gid, prestamo_id: _pid, ...g }) => g) };
@@ -39,7 +56,10 @@ async function valuesOf(setId: number) {
 /** Every raw legacy prestamo of a set and its pagos. */
 async function rawOf(setId: number) {
   const prestamos = await readTestPrestamos(t.db, setId, 0, 1_000_000);
-  const pagosBy = await readPagosOf(t.db, prestamos.map((p) => p.id));
+  const pagosBy = await readPagosOf(
+    t.db,
+    prestamos.map((p) => p.id),
+  );
   return { prestamos, pagosBy };
 }
 
@@ -88,7 +108,10 @@ describe(`test data generator on ${testDriver()}`, () => {
       t.db,
       sql`select count(*) filter (where kind = 'prestamo')::int as p, count(*) filter (where kind = 'pago')::int as g from test_data_rows where set_id = ${made.set.id}`,
     );
-    const legacy = await queryOne<{ p: number; g: number }>(t.db, sql`select (select count(*) from prestamos)::int as p, (select count(*) from pagos_prestamo)::int as g`);
+    const legacy = await queryOne<{ p: number; g: number }>(
+      t.db,
+      sql`select (select count(*) from prestamos)::int as p, (select count(*) from pagos_prestamo)::int as g`,
+    );
     expect(tracked).toStrictEqual({ p: 1000, g: made.pagos + made.orphans });
     expect(legacy).toStrictEqual(tracked);
     const orphanIds = await queryRows<{ prestamo_id: number | null }>(
@@ -112,7 +135,11 @@ describe(`test data generator on ${testDriver()}`, () => {
     const { prestamos, pagosBy } = await rawOf(made.set.id);
     const passing = prestamos.filter((p) => transformPrestamo(p, pagosBy.get(p.id) ?? []).ok);
     const passingPagos = passing.flatMap((p) => pagosBy.get(p.id) ?? []);
-    const some = (what: string, list: unknown[], pred: (x: never) => boolean) => expect(list.some((x) => pred(x as never)), what).toBe(true);
+    const some = (what: string, list: unknown[], pred: (x: never) => boolean) =>
+      expect(
+        list.some((x) => pred(x as never)),
+        what,
+      ).toBe(true);
     type P = (typeof prestamos)[number];
     type G = LegacyPago;
 
@@ -124,12 +151,21 @@ describe(`test data generator on ${testDriver()}`, () => {
     some("newline", passing, (p: P) => p.cliente_nombre!.includes("\n"));
     some("upper-case name", passing, (p: P) => /^[^a-z]*[A-Z]{3}/.test(p.cliente_nombre!.trim()));
     // Documentos: dots, dashes, spaces, lower case, NULL, empty, punctuation only.
-    for (const [what, re] of [["dots", /\./], ["dashes", /-/], ["spaces", / /], ["lower case", /[a-z]/]] as const) {
+    for (const [what, re] of [
+      ["dots", /\./],
+      ["dashes", /-/],
+      ["spaces", / /],
+      ["lower case", /[a-z]/],
+    ] as const) {
       some(`documento with ${what}`, passing, (p: P) => p.cliente_documento !== null && re.test(p.cliente_documento));
     }
     some("documento NULL", passing, (p: P) => p.cliente_documento === null);
     some("documento empty", passing, (p: P) => p.cliente_documento === "");
-    some("documento punctuation only", passing, (p: P) => p.cliente_documento !== null && p.cliente_documento !== "" && /^[^0-9A-Za-z]+$/.test(p.cliente_documento));
+    some(
+      "documento punctuation only",
+      passing,
+      (p: P) => p.cliente_documento !== null && p.cliente_documento !== "" && /^[^0-9A-Za-z]+$/.test(p.cliente_documento),
+    );
     // Dates: both forms, 1- and 2-digit parts, white space around, leap days, the year limits.
     const fechas = passing.map((p) => p.fecha_otorgamiento!).concat(passingPagos.map((g) => g.fecha_pago!));
     for (const [what, re] of [
@@ -186,7 +222,9 @@ describe(`test data generator on ${testDriver()}`, () => {
     for (const v of [null, "", "31/02/2021", "29/2/2023", "1899-12-31", "2101-01-01", "N/A"]) expect(has("fecha_otorgamiento", v), `fecha ${v}`).toBe(true);
     expect(has("estado", null)).toBe(true);
     expect(failing.some((p) => p.moneda !== null && !SPEC_MONEDAS.includes(asciiUpper(clean(p.moneda)!)))).toBe(true);
-    const badPagos = failing.flatMap((p) => pagosBy.get(p.id) ?? []).filter((g) => g.monto === null || Number(g.monto) <= 0 || parseDate(g.fecha_pago) === null);
+    const badPagos = failing
+      .flatMap((p) => pagosBy.get(p.id) ?? [])
+      .filter((g) => g.monto === null || Number(g.monto) <= 0 || parseDate(g.fecha_pago) === null);
     expect(badPagos.some((g) => g.monto === null || Number(g.monto) <= 0)).toBe(true);
     expect(badPagos.some((g) => parseDate(g.fecha_pago) === null)).toBe(true);
     expect(badPagos.some((g) => g.anulado)).toBe(true);
@@ -204,7 +242,9 @@ describe(`test data generator on ${testDriver()}`, () => {
     expect(vc).not.toStrictEqual(va);
     const differing = va.filter((row, i) => JSON.stringify(row) !== JSON.stringify(vc[i])).length;
     expect(differing).toBeGreaterThan(250);
-    expect(await designedFailures(t.db, { count: 300, dirtyPct: 20, seed: 8 })).not.toStrictEqual(await designedFailures(t.db, { count: 300, dirtyPct: 20, seed: 7 }));
+    expect(await designedFailures(t.db, { count: 300, dirtyPct: 20, seed: 8 })).not.toStrictEqual(
+      await designedFailures(t.db, { count: 300, dirtyPct: 20, seed: 7 }),
+    );
   });
 
   it("gives the same values on PGlite and on PostgreSQL (a fingerprint of seed 42)", async () => {
@@ -236,7 +276,10 @@ describe(`test data generator on ${testDriver()}`, () => {
       expect(err, JSON.stringify(bad)).toBeInstanceOf(AppError);
       expect((err as AppError).code).toBe("VALIDATION_ERROR");
     }
-    expect(await queryOne(t.db, sql`select (select count(*) from prestamos)::int as p, (select count(*) from test_data_sets)::int as s`)).toStrictEqual({ p: 0, s: 0 });
+    expect(await queryOne(t.db, sql`select (select count(*) from prestamos)::int as p, (select count(*) from test_data_sets)::int as s`)).toStrictEqual({
+      p: 0,
+      s: 0,
+    });
   });
 });
 
@@ -269,7 +312,9 @@ describe(`deleting test data on ${testDriver()}`, () => {
     const realOnly = async () => {
       const s = await snapshot();
       const isTestPrestamo = new Set(testIds);
-      const testPagos = new Set((await queryRows<{ id: number }>(t.db, sql`select legacy_id as id from test_data_rows where kind = 'pago'`)).map((r) => Number(r.id)));
+      const testPagos = new Set(
+        (await queryRows<{ id: number }>(t.db, sql`select legacy_id as id from test_data_rows where kind = 'pago'`)).map((r) => Number(r.id)),
+      );
       return {
         prestamos: s.prestamos.filter((r) => !isTestPrestamo.has(Number(r.id))),
         pagos: s.pagos.filter((r) => !testPagos.has(Number(r.id))),
@@ -298,7 +343,10 @@ describe(`deleting test data on ${testDriver()}`, () => {
 
     const after = await snapshot();
     expect(after).toStrictEqual(kept);
-    expect(await queryOne(t.db, sql`select (select count(*) from test_data_rows)::int as r, (select count(*) from test_data_sets)::int as s`)).toStrictEqual({ r: 0, s: 0 });
+    expect(await queryOne(t.db, sql`select (select count(*) from test_data_rows)::int as r, (select count(*) from test_data_sets)::int as s`)).toStrictEqual({
+      r: 0,
+      s: 0,
+    });
     expect((await listTestData(t.db)).sets).toEqual([]);
 
     const again = await deleteTestData(t.db, admin);

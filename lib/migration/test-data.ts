@@ -18,7 +18,6 @@ import { FAILURE_CODES, type FailureCode } from "./rules";
 import { checkParams, CHUNK, chunkSql, orphanSql, orphanTarget, type CreateTestDataOptions, type Sequences } from "./test-data-plan";
 import { intArrayLiteral, lockWriters } from "./write";
 
-
 /* ── DTOs ──────────────────────────────────────────────────────────────────────────── */
 
 export type BrokenCounts = Record<FailureCode, number>;
@@ -100,7 +99,11 @@ export async function createTestData(db: Db, opts: CreateTestDataOptions, actor:
       for (const c of FAILURE_CODES) broken[c] += n(c);
     }
     const o = await queryOne<Record<string, unknown>>(tx, orphanSql(p.seed, set.id, orphanTarget(p.count), seqs.pagos));
-    const orphans = { total: Number(o?.total ?? 0), nullPrestamo: Number(o?.null_prestamo ?? 0), dangling: Number(o?.total ?? 0) - Number(o?.null_prestamo ?? 0) };
+    const orphans = {
+      total: Number(o?.total ?? 0),
+      nullPrestamo: Number(o?.null_prestamo ?? 0),
+      dangling: Number(o?.total ?? 0) - Number(o?.null_prestamo ?? 0),
+    };
     const tookMs = Math.round(performance.now() - started);
     const summary: TestDataSummary = { prestamos, pagos, voidedPagos: voided, orphans, brokenPrestamos, broken, tookMs };
     await tx.execute(sql`update test_data_sets set summary = ${JSON.stringify(summary)}::jsonb where id = ${set.id}`);

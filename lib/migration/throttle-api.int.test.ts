@@ -35,9 +35,13 @@ beforeEach(async () => {
   await resetMigrationTables(db.db, ["console_settings"]);
 });
 
-const settingsRow = async () => (await queryOne<{ value: unknown }>(db.db, sql`select value from console_settings where key = 'throttle.signals'`))?.value ?? null;
+const settingsRow = async () =>
+  (await queryOne<{ value: unknown }>(db.db, sql`select value from console_settings where key = 'throttle.signals'`))?.value ?? null;
 const auditOf = (requestId: string) =>
-  queryOne<{ action: string; outcome: string; status: number; details: Record<string, unknown> }>(db.db, sql`select action, outcome, status, details from console_audit_log where request_id = ${requestId}`);
+  queryOne<{ action: string; outcome: string; status: number; details: Record<string, unknown> }>(
+    db.db,
+    sql`select action, outcome, status, details from console_audit_log where request_id = ${requestId}`,
+  );
 
 describe("the throttle's API", () => {
   it("answers every signal of §8 with its defaults, for a reviewer", async () => {
@@ -53,7 +57,8 @@ describe("the throttle's API", () => {
     expect(byId.active_sessions).toMatchObject({ enabled: true, threshold: 32, resume: 16, critical: 320 });
     expect(byId.wal_bytes_per_s).toMatchObject({ enabled: false });
     expect(byId.wal_unarchived).toMatchObject({ enabled: false });
-    for (const s of res.json.signals) expect(Object.keys(s)).toEqual(expect.arrayContaining(["id", "enabled", "applicable", "value", "threshold", "resume", "critical", "state"]));
+    for (const s of res.json.signals)
+      expect(Object.keys(s)).toEqual(expect.arrayContaining(["id", "enabled", "applicable", "value", "threshold", "resume", "critical", "state"]));
     if (testDriver() === "pglite") {
       expect(res.json.applicable).toBe(false);
       for (const s of res.json.signals) expect(s).toMatchObject({ applicable: false, value: null, state: "not_applicable" });
@@ -69,7 +74,12 @@ describe("the throttle's API", () => {
   });
 
   it("changes levels at once for an admin, audited with before and after; an unset resume follows the threshold", async () => {
-    const res = await call(throttle.PATCH, { method: "PATCH", path: PATH, token: adminToken, body: { lock_waits: { threshold: 2 }, standby_lag_bytes: { enabled: true, threshold: 8388608 }, wal_bytes_per_s: { enabled: true } } });
+    const res = await call(throttle.PATCH, {
+      method: "PATCH",
+      path: PATH,
+      token: adminToken,
+      body: { lock_waits: { threshold: 2 }, standby_lag_bytes: { enabled: true, threshold: 8388608 }, wal_bytes_per_s: { enabled: true } },
+    });
     expect(res.status).toBe(200);
     const byId = Object.fromEntries(res.json.signals.map((s: { id: string }) => [s.id, s]));
     expect(byId.lock_waits).toMatchObject({ threshold: 2, resume: 1, critical: 20 });

@@ -9,7 +9,6 @@ import { writeAudit, type Actor } from "@/lib/audit";
 import { AppError } from "@/lib/errors";
 import { SIGNAL_IDS, type SignalId, type ThrottlePatch as ThrottlePatchBody } from "./vocabulary";
 
-
 export interface SignalLevels {
   enabled: boolean;
   threshold: number;
@@ -39,7 +38,8 @@ const SETTINGS_KEY = "throttle.signals";
  * between the baseline (1×) and the threshold instead.
  */
 const resumeDefault = (id: SignalId, threshold: number) => (id === "app_latency" ? 1 + (threshold - 1) / 2 : threshold / 2);
-const criticalDefault = (id: SignalId, threshold: number) => (id === "standby_lag_ms" && threshold === DEFAULT_THRESHOLDS[id].threshold ? DEFAULT_THRESHOLDS[id].critical! : threshold * 10);
+const criticalDefault = (id: SignalId, threshold: number) =>
+  id === "standby_lag_ms" && threshold === DEFAULT_THRESHOLDS[id].threshold ? DEFAULT_THRESHOLDS[id].critical! : threshold * 10;
 
 export interface ThrottleSettings {
   signals: Record<SignalId, SignalLevels>;
@@ -72,7 +72,11 @@ async function readStored(db: Exec): Promise<{ stored: StoredSettings; updatedBy
     sql`select value, updated_by, updated_at::text as updated_at from console_settings where key = ${SETTINGS_KEY}`,
   );
   const raw = typeof row?.value === "string" ? JSON.parse(row.value) : row?.value;
-  return { stored: raw && typeof raw === "object" ? (raw as StoredSettings) : {}, updatedBy: row?.updated_by ?? null, updatedAt: isoTime(row?.updated_at ?? null) };
+  return {
+    stored: raw && typeof raw === "object" ? (raw as StoredSettings) : {},
+    updatedBy: row?.updated_by ?? null,
+    updatedAt: isoTime(row?.updated_at ?? null),
+  };
 }
 
 export async function getThrottleSettings(db: Exec): Promise<ThrottleSettings> {
@@ -102,20 +106,24 @@ export async function setThrottleSettings(db: Db, patch: ThrottlePatchBody, acto
     const bad = SIGNAL_IDS.filter((id) => {
       const s = after.signals[id];
       return !(s.resume <= s.threshold && s.threshold <= s.critical);
-    }).map((id) => ({ path: [id], message: `${id}: resume ≤ threshold ≤ critical must hold (resume ${after.signals[id].resume}, threshold ${after.signals[id].threshold}, critical ${after.signals[id].critical})` }));
+    }).map((id) => ({
+      path: [id],
+      message: `${id}: resume ≤ threshold ≤ critical must hold (resume ${after.signals[id].resume}, threshold ${after.signals[id].threshold}, critical ${after.signals[id].critical})`,
+    }));
     if (bad.length > 0) throw new AppError("VALIDATION_ERROR", bad.map((b) => b.message).join("; "), { issues: bad });
     await tx.execute(sql`insert into console_settings (key, value, updated_by, updated_at)
                          values (${SETTINGS_KEY}, ${JSON.stringify(next)}::jsonb, ${actor.name}, now())
                          on conflict (key) do update set value = excluded.value, updated_by = excluded.updated_by, updated_at = now()`);
-    const changed = Object.fromEntries(
-      SIGNAL_IDS.filter((id) => patch[id]).map((id) => [id, { from: before.signals[id], to: after.signals[id] }]),
-    );
+    const changed = Object.fromEntries(SIGNAL_IDS.filter((id) => patch[id]).map((id) => [id, { from: before.signals[id], to: after.signals[id] }]));
     await writeAudit(tx, actor, {
       action: "throttle.settings",
       target: SETTINGS_KEY,
       outcome: "ok",
       status: 200,
-      details: { ...changed, ...(patch.alertAfterSeconds !== undefined ? { alertAfterSeconds: { from: before.alertAfterSeconds, to: after.alertAfterSeconds } } : {}) },
+      details: {
+        ...changed,
+        ...(patch.alertAfterSeconds !== undefined ? { alertAfterSeconds: { from: before.alertAfterSeconds, to: after.alertAfterSeconds } } : {}),
+      },
     });
     return getThrottleSettings(tx);
   });

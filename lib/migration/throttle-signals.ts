@@ -8,7 +8,6 @@ import { queryOne, queryRows } from "@/db/sql";
 import { rootMessage } from "@/lib/errors";
 import { SIGNAL_IDS, type SignalId } from "./vocabulary";
 
-
 const MB = 1024 * 1024;
 /** A standby this close to the primary is caught up even when it reports no replay lag (idle). */
 const NEAR_ZERO_BYTES = MB;

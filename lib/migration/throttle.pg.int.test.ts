@@ -61,24 +61,38 @@ async function startSlowRun() {
     drainLimit: 200,
     throttle: { driver: "postgres", onTick: (x) => ticks.push({ at: Date.now(), views: x.views, t: x }) },
   });
-  await until("the first batches", async () => (await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from migration_chunks where run_id = ${run.id}`))!.n >= 3);
+  await until(
+    "the first batches",
+    async () => (await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from migration_chunks where run_id = ${run.id}`))!.n >= 3,
+  );
   return run;
 }
 
 const lastClaimMs = async (runId: number) =>
-  Number((await queryOne<{ at: number }>(t.db, sql`select (extract(epoch from max(claimed_at)) * 1000)::float8 as at from migration_chunks where run_id = ${runId}`))!.at);
+  Number(
+    (await queryOne<{ at: number }>(
+      t.db,
+      sql`select (extract(epoch from max(claimed_at)) * 1000)::float8 as at from migration_chunks where run_id = ${runId}`,
+    ))!.at,
+  );
 const claimsAfter = async (runId: number, ms: number) =>
-  (await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from migration_chunks where run_id = ${runId} and claimed_at > to_timestamp(${ms / 1000})`))!.n;
+  (await queryOne<{ n: number }>(
+    t.db,
+    sql`select count(*)::int as n from migration_chunks where run_id = ${runId} and claimed_at > to_timestamp(${ms / 1000})`,
+  ))!.n;
 
 /** The first reading at or over the threshold, and the first one back under the resume level. */
-const firstTick = (id: SignalId, pred: (v: SignalView) => boolean, after = 0) => ticks.find((x) => x.at >= after && x.views.some((v) => v.id === id && pred(v)));
+const firstTick = (id: SignalId, pred: (v: SignalView) => boolean, after = 0) =>
+  ticks.find((x) => x.at >= after && x.views.some((v) => v.id === id && pred(v)));
 
 /**
  * The run stops claiming within 2 s of the crossing, stays stopped while the condition lasts, and
  * claims again within 2 s of every signal being under its resume level once `release` ran.
  */
 async function expectThrottleCycle(runId: number, id: SignalId, release: () => Promise<void>, during?: () => Promise<void>) {
-  const crossing = await until(`${id} over its threshold`, async () => firstTick(id, (v) => v.state === "over" || v.state === "unknown" || v.state === "critical"));
+  const crossing = await until(`${id} over its threshold`, async () =>
+    firstTick(id, (v) => v.state === "over" || v.state === "unknown" || v.state === "critical"),
+  );
   await until("the throttle engaged", async () => (await getProgress(t.db)).throttle.active);
   // Batches in flight finish; after 2 s no chunk is claimed any more while the condition holds.
   await sleep(2000);
@@ -128,7 +142,10 @@ async function holdLock(statement: string, queued = 0) {
   const waiters = Array.from({ length: queued }, () => app.unsafe(statement).execute());
   if (queued > 0) {
     await until(`${queued} application sessions waiting on the lock`, async () => {
-      const r = await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from pg_stat_activity where application_name = 'loans-app' and wait_event_type = 'Lock' and datname = current_database()`);
+      const r = await queryOne<{ n: number }>(
+        t.db,
+        sql`select count(*)::int as n from pg_stat_activity where application_name = 'loans-app' and wait_event_type = 'Lock' and datname = current_database()`,
+      );
       return r!.n === queued;
     });
   }
@@ -141,7 +158,10 @@ async function holdLock(statement: string, queued = 0) {
   };
 }
 
-const events = async () => (await queryRows<{ event: string; payload: { data: Record<string, unknown> } }>(t.db, sql`select event, payload from console_webhook_deliveries order by id`)).map((r) => r.event);
+const events = async () =>
+  (
+    await queryRows<{ event: string; payload: { data: Record<string, unknown> } }>(t.db, sql`select event, payload from console_webhook_deliveries order by id`)
+  ).map((r) => r.event);
 
 beforeAll(async () => {
   t = await openTestDb();
@@ -154,7 +174,9 @@ afterAll(async () => {
 beforeEach(async () => {
   await resetMigrationTables(t.db, ["console_webhook_deliveries", "console_webhooks", "console_settings"]);
   await seedLegacy(t.db, 20_000, 0);
-  await t.db.execute(sql`insert into console_webhooks (url, secret, events, created_by) values ('http://127.0.0.1:9/hook', 'whsec-test-0123456789', '{}', 'test')`);
+  await t.db.execute(
+    sql`insert into console_webhooks (url, secret, events, created_by) values ('http://127.0.0.1:9/hook', 'whsec-test-0123456789', '{}', 'test')`,
+  );
 });
 /** Releases whatever a failed case left held, so the next case starts clean. */
 let releaseAll: (() => void)[] = [];
@@ -171,23 +193,18 @@ describe("the throttle on PostgreSQL (MIGRATION-SPEC §8)", () => {
     const run = await startSlowRun();
     // One application transaction holds a row; two more sessions queue behind it.
     const lock = await holdLock("update prestamos set monto = monto + 1, updated_at = now() where id = 7", 2);
-    const { episode } = await expectThrottleCycle(
-      run.id,
-      "lock_waits",
-      lock.release,
-      async () => {
-        // Past the 2 s alert limit: said once (webhook, progress, Prometheus), and still throttled.
-        await until("the long-throttle alert", async () => (await getProgress(t.db)).throttle.long);
-        resetPrometheus();
-        const text = (await scrape(t.db)).body;
-        const prom = parseExposition(text);
-        expect(valueOf(prom, "prestamos_throttle_active")).toBe(1);
-        expect(valueOf(prom, "prestamos_throttle_long")).toBe(1);
-        expect(valueOf(prom, "prestamos_throttle_signal", { signal: "lock_waits" })).toBe(2);
-        expect(valueOf(prom, "prestamos_throttle_signal_threshold", { signal: "lock_waits" })).toBe(2);
-        expect((await getProgress(t.db)).throttle.active).toBe(true);
-      },
-    );
+    const { episode } = await expectThrottleCycle(run.id, "lock_waits", lock.release, async () => {
+      // Past the 2 s alert limit: said once (webhook, progress, Prometheus), and still throttled.
+      await until("the long-throttle alert", async () => (await getProgress(t.db)).throttle.long);
+      resetPrometheus();
+      const text = (await scrape(t.db)).body;
+      const prom = parseExposition(text);
+      expect(valueOf(prom, "prestamos_throttle_active")).toBe(1);
+      expect(valueOf(prom, "prestamos_throttle_long")).toBe(1);
+      expect(valueOf(prom, "prestamos_throttle_signal", { signal: "lock_waits" })).toBe(2);
+      expect(valueOf(prom, "prestamos_throttle_signal_threshold", { signal: "lock_waits" })).toBe(2);
+      expect((await getProgress(t.db)).throttle.active).toBe(true);
+    });
     expect(episode.worst.lock_waits).toBe(2);
     // Metrics and the report list the episode with its run and its worst values.
     const metrics = await getMetrics(t.db, { runId: run.id, limit: 5 });
@@ -209,7 +226,10 @@ describe("the throttle on PostgreSQL (MIGRATION-SPEC §8)", () => {
         throw new Error(`no standby on ${STANDBY_URL} (start it with: source .ci/lib.sh && ensure_standby): ${String(err)}`);
       });
       expect(inRecovery[0].r).toBe(true);
-      await until("the standby streaming", async () => (await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from pg_stat_replication where state = 'streaming'`))!.n >= 1);
+      await until(
+        "the standby streaming",
+        async () => (await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from pg_stat_replication where state = 'streaming'`))!.n >= 1,
+      );
       await onlySignals({ standby_lag_ms: { threshold: 1500, resume: 750 } });
       const run = await startSlowRun();
       await standby`select pg_wal_replay_pause()`;
@@ -253,7 +273,10 @@ describe("the throttle on PostgreSQL (MIGRATION-SPEC §8)", () => {
     const run = await startSlowRun();
     const lock = await holdLock("select 1 from throttle_heartbeat where id = 1 for update");
     await expectThrottleCycle(run.id, "app_latency", lock.release);
-    const episode = await queryOne<{ reasons: { signal: string; value: number | null; why?: string }[] }>(t.db, sql`select reasons from throttle_episodes order by id desc limit 1`);
+    const episode = await queryOne<{ reasons: { signal: string; value: number | null; why?: string }[] }>(
+      t.db,
+      sql`select reasons from throttle_episodes order by id desc limit 1`,
+    );
     expect(episode!.reasons[0]).toMatchObject({ signal: "app_latency", value: null });
     expect(episode!.reasons[0].why).toMatch(/probe has waited/);
   });
@@ -264,14 +287,20 @@ describe("the throttle on PostgreSQL (MIGRATION-SPEC §8)", () => {
     const lock = await holdLock("update pagos_prestamo set monto = monto + 1 where id = 3", 2);
     try {
       const halted = await until("the run halted", async () => {
-        const r = await queryOne<{ status: string; stop_reason: string; stop_detail: string }>(t.db, sql`select status, stop_reason, stop_detail from migration_runs where id = ${run.id}`);
+        const r = await queryOne<{ status: string; stop_reason: string; stop_detail: string }>(
+          t.db,
+          sql`select status, stop_reason, stop_detail from migration_runs where id = ${run.id}`,
+        );
         return r!.status === "halted" ? r : undefined;
       });
       expect(halted).toMatchObject({ stop_reason: "throttle_critical" });
       expect(halted.stop_detail).toBe("halted by the throttle: sessions waiting on locks 2 ≥ 2 (critical)");
       expect((await getProgress(t.db)).stop).toMatchObject({ reason: "throttle_critical" });
       expect(await events()).toEqual(expect.arrayContaining(["run.throttled", "run.halted"]));
-      const audit = await queryOne<{ details: { reason: string } }>(t.db, sql`select details from console_audit_log where action = 'migration.halt' order by id desc limit 1`);
+      const audit = await queryOne<{ details: { reason: string } }>(
+        t.db,
+        sql`select details from console_audit_log where action = 'migration.halt' order by id desc limit 1`,
+      );
       expect(audit!.details.reason).toBe("throttle_critical");
     } finally {
       await lock.release();
@@ -291,7 +320,10 @@ describe("the throttle on PostgreSQL (MIGRATION-SPEC §8)", () => {
       await app`update prestamos set updated_at = now() where id between 1000 and 3999`;
       const from = Date.now();
       await sleep(3000);
-      const syncs = await queryOne<{ n: number }>(t.db, sql`select count(*)::int as n from migration_batches where kind = 'sync' and finished_at > to_timestamp(${from / 1000})`);
+      const syncs = await queryOne<{ n: number }>(
+        t.db,
+        sql`select count(*)::int as n from migration_batches where kind = 'sync' and finished_at > to_timestamp(${from / 1000})`,
+      );
       expect(syncs!.n).toBeGreaterThanOrEqual(1);
       expect(syncs!.n).toBeLessThanOrEqual(4);
       expect((await getProgress(t.db)).capture.backlog).toBeGreaterThan(0);

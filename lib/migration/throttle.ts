@@ -14,7 +14,14 @@ import { getThrottleSettings, APP_LATENCY_FLOOR_MS, type SignalLevels, type Thro
 import type { Reading } from "./throttle-signals";
 import { describeReason, SIGNAL_IDS, SIGNAL_META, type SignalId, type SignalState, type ThrottleReason } from "./vocabulary";
 
-export { APP_LATENCY_FLOOR_MS, DEFAULT_ALERT_AFTER_SECONDS, getThrottleSettings, setThrottleSettings, type SignalLevels, type ThrottleSettings } from "./throttle-settings";
+export {
+  APP_LATENCY_FLOOR_MS,
+  DEFAULT_ALERT_AFTER_SECONDS,
+  getThrottleSettings,
+  setThrottleSettings,
+  type SignalLevels,
+  type ThrottleSettings,
+} from "./throttle-settings";
 export { lastProbeFigures, newProbeMemory, probeBaseline, probeOnce, readSignals, type ProbeMemory, type Reading } from "./throttle-signals";
 
 /* ── Deciding ─────────────────────────────────────────────────────────────────────── */
@@ -45,7 +52,12 @@ export function evaluate(readings: Reading[], settings: ThrottleSettings, latenc
   return readings.map((r) => ({ ...r, ...settings.signals[r.id], state: signalState(r, settings.signals[r.id], latencyExtraMs) }));
 }
 
-const reasonOf = (s: SignalView): ThrottleReason => ({ signal: s.id, value: s.value, threshold: s.state === "critical" ? s.critical : s.threshold, ...(s.why ? { why: s.why } : {}) });
+const reasonOf = (s: SignalView): ThrottleReason => ({
+  signal: s.id,
+  value: s.value,
+  threshold: s.state === "critical" ? s.critical : s.threshold,
+  ...(s.why ? { why: s.why } : {}),
+});
 
 export interface TickOutcome {
   engaged: boolean;
@@ -62,14 +74,24 @@ export interface TickOutcome {
  * alert once, and halts the active run at a critical level. Any instance may run it; the open
  * episode is one row (partial unique index), locked here.
  */
-export async function recordTick(db: Db, views: SignalView[], settings: ThrottleSettings, opts: { instance: string } = { instance: "console" }): Promise<TickOutcome> {
+export async function recordTick(
+  db: Db,
+  views: SignalView[],
+  settings: ThrottleSettings,
+  opts: { instance: string } = { instance: "console" },
+): Promise<TickOutcome> {
   const over = views.filter((v) => holdsThrottle(v.state));
   const stillHeld = views.some((v) => holdsThrottle(v.state) || v.state === "elevated");
   const critical = views.filter((v) => v.state === "critical");
   return db.transaction(async (tx) => {
-    await tx.execute(sql`insert into throttle_samples (signals) values (${JSON.stringify(views.map((v) => ({ id: v.id, value: v.value, state: v.state, ...(v.why ? { why: v.why } : {}) })))}::jsonb)`);
+    await tx.execute(
+      sql`insert into throttle_samples (signals) values (${JSON.stringify(views.map((v) => ({ id: v.id, value: v.value, state: v.state, ...(v.why ? { why: v.why } : {}) })))}::jsonb)`,
+    );
     await tx.execute(sql`delete from throttle_samples where at < now() - interval '10 minutes'`);
-    const run = await queryOne<{ id: number; status: string }>(tx, sql`select id, status from migration_runs where status in ('running','paused') order by id desc limit 1`);
+    const run = await queryOne<{ id: number; status: string }>(
+      tx,
+      sql`select id, status from migration_runs where status in ('running','paused') order by id desc limit 1`,
+    );
     let open = await queryOne<{ id: number; started_at: string; worst: unknown; alerted_at: string | null; outcome: string | null; elapsed: number }>(
       tx,
       sql`select id, started_at::text, worst, alerted_at::text, outcome, extract(epoch from now() - started_at)::float8 as elapsed
@@ -86,7 +108,12 @@ export async function recordTick(db: Db, views: SignalView[], settings: Throttle
       );
       if (open) {
         result.opened = true;
-        await writeAudit(tx, systemActor(), { action: "throttle.engaged", target: run ? `run:${run.id}` : null, outcome: "ok", details: { episode: Number(open.id), reasons, by: opts.instance } });
+        await writeAudit(tx, systemActor(), {
+          action: "throttle.engaged",
+          target: run ? `run:${run.id}` : null,
+          outcome: "ok",
+          details: { episode: Number(open.id), reasons, by: opts.instance },
+        });
         const data = { episode: Number(open.id), reasons, words: reasons.map(describeReason) };
         if (run) await emitRunEvent(tx, "run.throttled", { id: run.id }, data);
         else await emitEvent(tx, "run.throttled", { run: null, ...data });
@@ -95,10 +122,18 @@ export async function recordTick(db: Db, views: SignalView[], settings: Throttle
     if (!open) return result;
     const episodeId = Number(open.id);
     const worst = { ...((typeof open.worst === "string" ? JSON.parse(open.worst) : open.worst) as Record<string, number>) };
-    for (const v of views) if (v.value !== null && v.state !== "not_applicable" && v.state !== "disabled") worst[v.id] = Math.max(worst[v.id] ?? -Infinity, v.value);
+    for (const v of views)
+      if (v.value !== null && v.state !== "not_applicable" && v.state !== "disabled") worst[v.id] = Math.max(worst[v.id] ?? -Infinity, v.value);
     if (!stillHeld) {
-      await tx.execute(sql`update throttle_episodes set ended_at = now(), worst = ${JSON.stringify(worst)}::jsonb, outcome = coalesce(outcome, 'resumed') where id = ${episodeId}`);
-      await writeAudit(tx, systemActor(), { action: "throttle.released", target: run ? `run:${run.id}` : null, outcome: "ok", details: { episode: episodeId, seconds: Number(open.elapsed) } });
+      await tx.execute(
+        sql`update throttle_episodes set ended_at = now(), worst = ${JSON.stringify(worst)}::jsonb, outcome = coalesce(outcome, 'resumed') where id = ${episodeId}`,
+      );
+      await writeAudit(tx, systemActor(), {
+        action: "throttle.released",
+        target: run ? `run:${run.id}` : null,
+        outcome: "ok",
+        details: { episode: episodeId, seconds: Number(open.elapsed) },
+      });
       const data = { episode: episodeId, seconds: Math.round(Number(open.elapsed) * 10) / 10 };
       if (run) await emitRunEvent(tx, "run.resumed_from_throttle", { id: run.id }, data);
       else await emitEvent(tx, "run.resumed_from_throttle", { run: null, ...data });
@@ -119,7 +154,12 @@ export async function recordTick(db: Db, views: SignalView[], settings: Throttle
       if (halted) {
         outcome = "halted";
         result.halted = run.id;
-        await writeAudit(tx, systemActor(), { action: "migration.halt", target: `run:${run.id}`, outcome: "ok", details: { reason: "throttle_critical", critical: critical.map(reasonOf), episode: episodeId } });
+        await writeAudit(tx, systemActor(), {
+          action: "migration.halt",
+          target: `run:${run.id}`,
+          outcome: "ok",
+          details: { reason: "throttle_critical", critical: critical.map(reasonOf), episode: episodeId },
+        });
         await emitRunEvent(tx, "run.halted", toRunDTO(halted), { reason: "throttle_critical", detail });
       }
     }
@@ -208,7 +248,15 @@ export async function listEpisodes(db: Exec, opts: { runId?: number; limit?: num
 
 /** The cheap part progress carries: whether the run is throttled, since when, why (the latest reading's reasons). */
 export async function getThrottleSummary(db: Exec): Promise<ThrottleSummary> {
-  const row = await queryOne<{ started_at: string; reasons: unknown; alerted_at: string | null; sample: unknown; fresh: boolean; limit_s: number | null; elapsed: number }>(
+  const row = await queryOne<{
+    started_at: string;
+    reasons: unknown;
+    alerted_at: string | null;
+    sample: unknown;
+    fresh: boolean;
+    limit_s: number | null;
+    elapsed: number;
+  }>(
     db,
     sql`select e.started_at::text, e.reasons, e.alerted_at::text, extract(epoch from now() - e.started_at)::float8 as elapsed,
                s.signals as sample, coalesce(s.at > now() - make_interval(secs => ${STALE_SAMPLE_SECONDS}), false) as fresh
@@ -222,9 +270,19 @@ export async function getThrottleSummary(db: Exec): Promise<ThrottleSummary> {
   const live = settings
     ? ((json(row.sample) as SampleSignal[]) ?? [])
         .filter((s) => holdsThrottle(s.state))
-        .map((s) => ({ signal: s.id, value: s.value, threshold: s.state === "critical" ? settings.signals[s.id].critical : settings.signals[s.id].threshold, ...(s.why ? { why: s.why } : {}) }))
+        .map((s) => ({
+          signal: s.id,
+          value: s.value,
+          threshold: s.state === "critical" ? settings.signals[s.id].critical : settings.signals[s.id].threshold,
+          ...(s.why ? { why: s.why } : {}),
+        }))
     : [];
-  return { active: true, since: isoTime(row.started_at), reasons: live.length > 0 ? live : ((json(row.reasons) as ThrottleReason[]) ?? []), long: row.alerted_at !== null };
+  return {
+    active: true,
+    since: isoTime(row.started_at),
+    reasons: live.length > 0 ? live : ((json(row.reasons) as ThrottleReason[]) ?? []),
+    long: row.alerted_at !== null,
+  };
 }
 
 /** GET …/throttle: the signals as last read with their levels and states, the episode, the history. */
@@ -232,7 +290,10 @@ export async function getThrottle(db: Exec, driver: Driver): Promise<ThrottleDTO
   const [settings, summary, latest, history, episodes] = await Promise.all([
     getThrottleSettings(db),
     getThrottleSummary(db),
-    queryOne<{ at: string; signals: unknown; age: number }>(db, sql`select at::text, signals, extract(epoch from now() - at)::float8 as age from throttle_samples order by id desc limit 1`),
+    queryOne<{ at: string; signals: unknown; age: number }>(
+      db,
+      sql`select at::text, signals, extract(epoch from now() - at)::float8 as age from throttle_samples order by id desc limit 1`,
+    ),
     queryRows<{ at: string; signals: unknown }>(db, sql`select at::text, signals from throttle_samples where at > now() - interval '5 minutes' order by id`),
     listEpisodes(db, { limit: 20 }),
   ]);
@@ -240,7 +301,9 @@ export async function getThrottle(db: Exec, driver: Driver): Promise<ThrottleDTO
   const applicable = driver !== "pglite";
   const fresh = latest && Number(latest.age) <= STALE_SAMPLE_SECONDS;
   const sample = new Map(((fresh ? json(latest.signals) : []) as SampleSignal[]).map((s) => [s.id, s]));
-  const staleWhy = latest ? `no reading for ${Math.round(Number(latest.age))} s: is the console's worker running?` : "not read yet: is the console's worker running?";
+  const staleWhy = latest
+    ? `no reading for ${Math.round(Number(latest.age))} s: is the console's worker running?`
+    : "not read yet: is the console's worker running?";
   const signals = SIGNAL_IDS.map((id) => {
     const levels = settings.signals[id];
     const s = sample.get(id);
@@ -250,7 +313,8 @@ export async function getThrottle(db: Exec, driver: Driver): Promise<ThrottleDTO
         ? { id, applicable: s.state !== "not_applicable", value: s.value, ...(s.why ? { why: s.why } : {}) }
         : { id, applicable: true, value: null, why: staleWhy };
     // The state as the reader decided it (it knows the latency floor); levels changed since apply at the next read.
-    const state: SignalState = s && applicable ? (levels.enabled ? (s.state === "disabled" ? signalState(reading, levels) : s.state) : "disabled") : signalState(reading, levels);
+    const state: SignalState =
+      s && applicable ? (levels.enabled ? (s.state === "disabled" ? signalState(reading, levels) : s.state) : "disabled") : signalState(reading, levels);
     return { ...reading, ...levels, state, label: SIGNAL_META[id].label, unit: SIGNAL_META[id].unit };
   });
   return {

@@ -8,7 +8,17 @@ import { sql } from "drizzle-orm";
 import type { Db, Driver } from "@/db/client";
 import { queryOne } from "@/db/sql";
 import { rootMessage } from "@/lib/errors";
-import { evaluate, getThrottleSettings, lastProbeFigures, newProbeMemory, probeOnce, readSignals, recordTick, type ProbeMemory, type TickOutcome } from "./throttle";
+import {
+  evaluate,
+  getThrottleSettings,
+  lastProbeFigures,
+  newProbeMemory,
+  probeOnce,
+  readSignals,
+  recordTick,
+  type ProbeMemory,
+  type TickOutcome,
+} from "./throttle";
 
 export interface ThrottlerOptions {
   driver: Driver;
@@ -92,7 +102,13 @@ export function startThrottler(db: Db, opts: ThrottlerOptions): ThrottlerHandle 
         engagedSince = engaged ? (engagedSince ?? Date.now()) : null;
         decidedAt = Date.now();
         failures = 0;
-        if (t.opened) log({ msg: "throttle engaged", reasons: views.filter((v) => v.state === "over" || v.state === "critical" || v.state === "unknown").map((v) => ({ id: v.id, value: v.value, why: v.why })) });
+        if (t.opened)
+          log({
+            msg: "throttle engaged",
+            reasons: views
+              .filter((v) => v.state === "over" || v.state === "critical" || v.state === "unknown")
+              .map((v) => ({ id: v.id, value: v.value, why: v.why })),
+          });
         if (t.resumed) log({ msg: "throttle released" });
         if (t.halted !== null) log({ msg: "run halted by the throttle", runId: t.halted });
         if (t.alerted) log({ msg: "throttle lasting past its alert limit" });

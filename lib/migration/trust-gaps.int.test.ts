@@ -60,18 +60,39 @@ describe(`a rolled back prestamo on ${testDriver()}`, () => {
 
 describe(`consistency catches direct edits of the new tables on ${testDriver()}`, () => {
   const cases: { name: string; column: string; tamper: (legacyId: number) => ReturnType<typeof sql> }[] = [
-    { name: "new pago's amount", column: "pagos.monto_cents", tamper: (id) => sql`update pagos_prestamo_new set monto_cents = monto_cents + 1 where id = (select min(g.id) from pagos_prestamo_new g join prestamos_new p on p.id = g.prestamo_id where p.legacy_id = ${id})` },
-    { name: "new pago's date", column: "pagos.fecha_pago", tamper: (id) => sql`update pagos_prestamo_new set fecha_pago = fecha_pago + 1 where id = (select min(g.id) from pagos_prestamo_new g join prestamos_new p on p.id = g.prestamo_id where p.legacy_id = ${id})` },
-    { name: "fecha_vencimiento", column: "fecha_vencimiento", tamper: (id) => sql`update prestamos_new set fecha_vencimiento = fecha_vencimiento + 1 where legacy_id = ${id}` },
+    {
+      name: "new pago's amount",
+      column: "pagos.monto_cents",
+      tamper: (id) =>
+        sql`update pagos_prestamo_new set monto_cents = monto_cents + 1 where id = (select min(g.id) from pagos_prestamo_new g join prestamos_new p on p.id = g.prestamo_id where p.legacy_id = ${id})`,
+    },
+    {
+      name: "new pago's date",
+      column: "pagos.fecha_pago",
+      tamper: (id) =>
+        sql`update pagos_prestamo_new set fecha_pago = fecha_pago + 1 where id = (select min(g.id) from pagos_prestamo_new g join prestamos_new p on p.id = g.prestamo_id where p.legacy_id = ${id})`,
+    },
+    {
+      name: "fecha_vencimiento",
+      column: "fecha_vencimiento",
+      tamper: (id) => sql`update prestamos_new set fecha_vencimiento = fecha_vencimiento + 1 where legacy_id = ${id}`,
+    },
     { name: "pagos_count", column: "pagos_count", tamper: (id) => sql`update prestamos_new set pagos_count = pagos_count + 1 where legacy_id = ${id}` },
     { name: "ultimo_pago", column: "ultimo_pago", tamper: (id) => sql`update prestamos_new set ultimo_pago = ultimo_pago - 1 where legacy_id = ${id}` },
-    { name: "total_pagado_cents", column: "total_pagado_cents", tamper: (id) => sql`update prestamos_new set total_pagado_cents = total_pagado_cents + 100 where legacy_id = ${id}` },
+    {
+      name: "total_pagado_cents",
+      column: "total_pagado_cents",
+      tamper: (id) => sql`update prestamos_new set total_pagado_cents = total_pagado_cents + 100 where legacy_id = ${id}`,
+    },
     { name: "saldo_cents", column: "saldo_cents", tamper: (id) => sql`update prestamos_new set saldo_cents = saldo_cents - 100 where legacy_id = ${id}` },
   ];
 
   for (const c of cases) {
     it(`an altered ${c.name} is a mismatch naming that column`, async () => {
-      const a = await insertPrestamo(t.db, {}, [{ monto: "10", fecha_pago: "2024-02-10" }, { monto: "20", fecha_pago: "2024-03-10" }]);
+      const a = await insertPrestamo(t.db, {}, [
+        { monto: "10", fecha_pago: "2024-02-10" },
+        { monto: "20", fecha_pago: "2024-03-10" },
+      ]);
       const b = await insertPrestamo(t.db, {}, [{ monto: "30" }]);
       await runAll();
       expect((await getConsistencySummary(t.db)).fieldMatch).toEqual({ matching: 2, mismatching: 0, matchingPct: 100 });
@@ -119,16 +140,34 @@ describe(`single on a migrated prestamo that changed since on ${testDriver()}`, 
     await runAll();
     // Changed after a cleanup, so capture does not bring it over: single must.
     await endCapture(t.db, admin);
-    await t.db.execute(sql`update prestamos set cliente_nombre = '  Ana  María ', monto = 2500.50, estado = 'en mora', moneda = 'US$', updated_at = now() where id = ${a.id}`);
+    await t.db.execute(
+      sql`update prestamos set cliente_nombre = '  Ana  María ', monto = 2500.50, estado = 'en mora', moneda = 'US$', updated_at = now() where id = ${a.id}`,
+    );
     await t.db.execute(sql`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (${a.id}, 40, '2024-05-05', 'transf')`);
     expect((await getConsistencySummary(t.db)).fieldMatch.mismatching).toBe(1); // the change is there to be seen
     const out = await migrateSingle(t.db, a.id, admin);
     expect(out).toMatchObject({ legacyId: a.id, state: "migrated", outcome: "migrated", pagos: 2, failures: [] });
-    const row = await queryOne<{ cliente_nombre: string; monto_cents: string; estado: string; moneda: string; total_pagado_cents: string; pagos_count: number; ultimo_pago: string }>(
+    const row = await queryOne<{
+      cliente_nombre: string;
+      monto_cents: string;
+      estado: string;
+      moneda: string;
+      total_pagado_cents: string;
+      pagos_count: number;
+      ultimo_pago: string;
+    }>(
       t.db,
       sql`select cliente_nombre, monto_cents::text, estado, moneda, total_pagado_cents::text, pagos_count, ultimo_pago::text from prestamos_new where legacy_id = ${a.id}`,
     );
-    expect(row).toEqual({ cliente_nombre: "Ana María", monto_cents: "250050", estado: "en_mora", moneda: "USD", total_pagado_cents: "14000", pagos_count: 2, ultimo_pago: "2024-05-05" });
+    expect(row).toEqual({
+      cliente_nombre: "Ana María",
+      monto_cents: "250050",
+      estado: "en_mora",
+      moneda: "USD",
+      total_pagado_cents: "14000",
+      pagos_count: 2,
+      ultimo_pago: "2024-05-05",
+    });
     expect(await newRowCount(a.id)).toBe(1);
     await expectZeroDiffs(t.db, "all");
     expect((await getConsistencySummary(t.db)).fieldMatch).toEqual({ matching: 1, mismatching: 0, matchingPct: 100 });

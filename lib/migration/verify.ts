@@ -75,7 +75,7 @@ export async function dryRun(db: Exec, opts: { chunkSize?: number; onChunk?: (ch
   const size = opts.chunkSize ?? DRY_RUN_CHUNK;
   const byCode = Object.fromEntries(FAILURE_CODES.map((c) => [c, 0])) as Record<FailureCode, number>;
   const out = { checked: 0, valid: 0, invalid: 0, failingRules: 0, pagosOfPrestamos: 0, pagosOfValid: 0, chunks: 0 };
-  for (let after = BEFORE_ANY_LEGACY_ID; ; ) {
+  for (let after = BEFORE_ANY_LEGACY_ID; ;) {
     const r = await queryOne<Record<string, unknown>>(
       db,
       sql`WITH cand AS MATERIALIZED (SELECT l.* FROM prestamos l WHERE l.id > ${after}::bigint ORDER BY l.id LIMIT ${size}),${sql.raw(EXPECTED)},

@@ -37,10 +37,19 @@ export type MismatchCategory = (typeof MISMATCH_CATEGORIES)[number];
 
 /** What the engine announces (./events.ts); webhooks subscribe to these names. */
 export const ENGINE_EVENTS = [
-  "run.started", "run.halted", "run.stopped", "run.finished", "run.resumed", "consistency.below_100",
+  "run.started",
+  "run.halted",
+  "run.stopped",
+  "run.finished",
+  "run.resumed",
+  "consistency.below_100",
   // The throttle (MIGRATION-SPEC §8): engaged, released, and lasting past its alert limit.
-  "run.throttled", "run.resumed_from_throttle", "run.throttled_long",
-  "cutover.completed", "cutover.reverted", "cutover.finalized",
+  "run.throttled",
+  "run.resumed_from_throttle",
+  "run.throttled_long",
+  "cutover.completed",
+  "cutover.reverted",
+  "cutover.finalized",
 ] as const;
 export type EngineEvent = (typeof ENGINE_EVENTS)[number];
 

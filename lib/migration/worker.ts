@@ -162,7 +162,10 @@ export function startWorker(db: Db, opts: WorkerOptions = {}): WorkerHandle {
         // be dead too, and a run that lost its connections must not end looking as if nothing happened.
         if (runId !== null) {
           for (let attempt = 1; attempt <= 3; attempt++) {
-            const recorded = await recordRunError(db, runId, message).then(() => true, () => false);
+            const recorded = await recordRunError(db, runId, message).then(
+              () => true,
+              () => false,
+            );
             if (recorded) break;
             await sleep(100 * attempt, signal);
           }
@@ -190,7 +193,11 @@ const globalForWorker = globalThis as unknown as { __prestamosWorker?: WorkerHan
 /** The process's one worker and its job runner (the long reads), started at boot (lib/server/boot.ts). */
 export function startBackgroundWorkers(db: Db, opts: WorkerOptions & { driver?: Driver } = {}): WorkerHandle {
   globalForWorker.__prestamosWorker ??= startWorker(db, opts);
-  globalForWorker.__prestamosJobRunner ??= startJobRunner(db, { owner: globalForWorker.__prestamosWorker.workerId, driver: opts.driver ?? "postgres", log: opts.log });
+  globalForWorker.__prestamosJobRunner ??= startJobRunner(db, {
+    owner: globalForWorker.__prestamosWorker.workerId,
+    driver: opts.driver ?? "postgres",
+    log: opts.log,
+  });
   return globalForWorker.__prestamosWorker;
 }
 

@@ -34,7 +34,12 @@ export async function lockWritersExclusiveBounded(tx: Tx, budgetMs = DRAIN_LOCK_
     const row = await queryOne<{ ok: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${WRITERS_LOCK_KEY}) as ok`);
     if (row?.ok) return;
     if (Date.now() + pause > deadline) {
-      throw new AppError("UNAVAILABLE", `Another session of the console has held the writers' lock for ${budgetMs / 1000} s (a batch in flight, or a frozen one until the server ends it): the change backlog is synced on the next try.`, { retryAfterSeconds: 5 }, { "Retry-After": "5" });
+      throw new AppError(
+        "UNAVAILABLE",
+        `Another session of the console has held the writers' lock for ${budgetMs / 1000} s (a batch in flight, or a frozen one until the server ends it): the change backlog is synced on the next try.`,
+        { retryAfterSeconds: 5 },
+        { "Retry-After": "5" },
+      );
     }
     await new Promise((r) => setTimeout(r, pause));
   }

@@ -12,7 +12,15 @@ export const esc = (v: unknown): string =>
   String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 const int = new Intl.NumberFormat("en-US");
 const fmt = (n: number | null | undefined) => (n === null || n === undefined ? "—" : int.format(n));
-const when = (iso: string | null | undefined) => (iso ? esc(iso.replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC")) : "—");
+const when = (iso: string | null | undefined) =>
+  iso
+    ? esc(
+        iso
+          .replace("T", " ")
+          .replace(/\.\d+Z$/, " UTC")
+          .replace(/Z$/, " UTC"),
+      )
+    : "—";
 const STATE_CLASS: Record<string, string> = { pass: "pass", confirmed: "confirmed", warn: "warn", fail: "fail", unmeasured: "warn" };
 
 /** A line or bar chart as inline SVG: no script, no external file (prints as is). */
@@ -26,7 +34,10 @@ export function svgChart(values: number[], opts: { title: string; unit: string; 
   const x = (i: number) => pad.l + (values.length <= 1 ? iw / 2 : (i / (values.length - 1)) * iw);
   const y = (v: number) => pad.t + ih - (v / max) * ih;
   const grid = [0, 0.5, 1]
-    .map((f) => `<line x1="${pad.l}" x2="${W - pad.r}" y1="${y(max * f)}" y2="${y(max * f)}" class="grid"/><text x="${pad.l - 6}" y="${y(max * f) + 4}" text-anchor="end" class="tick">${esc(int.format(Math.round(max * f * 10) / 10))}</text>`)
+    .map(
+      (f) =>
+        `<line x1="${pad.l}" x2="${W - pad.r}" y1="${y(max * f)}" y2="${y(max * f)}" class="grid"/><text x="${pad.l - 6}" y="${y(max * f) + 4}" text-anchor="end" class="tick">${esc(int.format(Math.round(max * f * 10) / 10))}</text>`,
+    )
     .join("");
   let marks = "";
   if (values.length === 0) marks = `<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="tick">no batches</text>`;
@@ -35,7 +46,11 @@ export function svgChart(values: number[], opts: { title: string; unit: string; 
   else {
     const bw = Math.max(1, iw / values.length - 1);
     marks = values
-      .map((v, i) => (v > 0 ? `<rect x="${(pad.l + (i * iw) / values.length).toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(pad.t + ih - y(v)).toFixed(1)}" fill="${opts.color}"/>` : ""))
+      .map((v, i) =>
+        v > 0
+          ? `<rect x="${(pad.l + (i * iw) / values.length).toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(pad.t + ih - y(v)).toFixed(1)}" fill="${opts.color}"/>`
+          : "",
+      )
       .join("");
   }
   return (
@@ -64,7 +79,12 @@ tr{break-inside:avoid}thead{display:table-header-group}code,.mono{font-family:ui
 function checkTable(items: { id: string; label: string; state: string; figure: string }[]): string {
   return (
     `<table><thead><tr><th>Item</th><th>State</th><th>Figure</th></tr></thead><tbody>` +
-    items.map((i) => `<tr><td>${esc(i.label)}<br><span class="mono">${esc(i.id)}</span></td><td><span class="state ${STATE_CLASS[i.state] ?? ""}">${esc(i.state)}</span></td><td>${esc(i.figure)}</td></tr>`).join("") +
+    items
+      .map(
+        (i) =>
+          `<tr><td>${esc(i.label)}<br><span class="mono">${esc(i.id)}</span></td><td><span class="state ${STATE_CLASS[i.state] ?? ""}">${esc(i.state)}</span></td><td>${esc(i.figure)}</td></tr>`,
+      )
+      .join("") +
     `</tbody></table>`
   );
 }
@@ -76,7 +96,8 @@ export async function* htmlParts(db: Exec, head: ReportHead, opts: ReportOptions
   yield `<h1>Prestamos migration report</h1><p class="meta">Generated ${when(head.generatedAt)} by ${esc(head.generatedBy)} · database ${esc(head.database.driver)} — ${esc(head.database.version.split(" on ")[0])}</p>`;
   yield `<p><b>Phase:</b> ${esc(phaseSentence(head.cutover))}</p>${head.cutover.switches.map((s) => `<p class="meta">${esc(switchWords(s))}</p>`).join("")}`;
   yield `<p class="meta">Audit period ${when(head.period.from)} → ${when(head.period.to)} (${esc(head.period.rule)})</p>`;
-  yield `<div class="cards" style="margin-top:14px">` +
+  yield (
+    `<div class="cards" style="margin-top:14px">` +
     [
       ["Runs", fmt(head.runs.length)],
       ["Migrated", fmt(c.migrated)],
@@ -89,15 +110,18 @@ export async function* htmlParts(db: Exec, head: ReportHead, opts: ReportOptions
     ]
       .map(([k, v]) => `<div class="card">${esc(k)}<b>${esc(v)}</b></div>`)
       .join("") +
-    `</div>`;
+    `</div>`
+  );
 
   yield `<h2>Runs</h2><table id="runs"><thead><tr><th class="n">#</th><th>Started by</th><th>Settings</th><th>Start</th><th>End</th><th class="n">Processed</th><th class="n">Migrated</th><th class="n">Failed</th><th class="n">Pagos</th><th class="n">Prestamos/s</th><th class="n">Pagos/s</th><th>How it ended</th><th>Pre-flight</th></tr></thead><tbody>`;
   for (const r of head.runs) {
     const pf = r.preflight as { overall?: string; failing?: string[]; override?: boolean } | null;
-    yield `<tr><td class="n">${r.id}</td><td>${esc(r.startedBy)}</td><td class="mono">batch ${fmt(r.batchSize)}, threshold ${esc(r.errorThresholdPct)} %${r.retry ? ", retry" : ""}</td>` +
+    yield (
+      `<tr><td class="n">${r.id}</td><td>${esc(r.startedBy)}</td><td class="mono">batch ${fmt(r.batchSize)}, threshold ${esc(r.errorThresholdPct)} %${r.retry ? ", retry" : ""}</td>` +
       `<td>${when(r.startedAt)}</td><td>${when(r.endedAt)}</td><td class="n">${fmt(r.processed)}</td><td class="n">${fmt(r.migrated)}</td><td class="n">${fmt(r.failed)}</td><td class="n">${fmt(r.pagos)}</td>` +
       `<td class="n">${fmt(r.prestamosPerSec)}</td><td class="n">${fmt(r.pagosPerSec)}</td><td><span class="state ${r.status === "finished" ? "pass" : r.active ? "confirmed" : "warn"}">${esc(r.status)}</span> ${esc(r.stopDetail ?? "")}${r.lastError ? `<br><span class="mono">last error: ${esc(r.lastError)}</span>` : ""}</td>` +
-      `<td>${pf ? `<span class="state ${STATE_CLASS[pf.overall ?? ""] ?? ""}">${esc(pf.overall)}</span>${pf.failing?.length ? ` failing: ${esc(pf.failing.join(", "))}` : ""}${pf.override ? " — started with START ANYWAY" : ""}` : "not recorded"}</td></tr>`;
+      `<td>${pf ? `<span class="state ${STATE_CLASS[pf.overall ?? ""] ?? ""}">${esc(pf.overall)}</span>${pf.failing?.length ? ` failing: ${esc(pf.failing.join(", "))}` : ""}${pf.override ? " — started with START ANYWAY" : ""}` : "not recorded"}</td></tr>`
+    );
   }
   yield `</tbody></table>`;
   for (const r of head.runs) {
@@ -111,35 +135,60 @@ export async function* htmlParts(db: Exec, head: ReportHead, opts: ReportOptions
 
   yield `<h2>Pre-flight</h2><p class="meta">Checked ${when(head.preflight.checkedAt)} — overall <span class="state ${head.preflight.overall}">${esc(head.preflight.overall)}</span></p>${checkTable(head.preflight.items)}`;
   yield `<h2>Post-migration checklist</h2><p class="meta">Checked ${when(head.checklist.checkedAt)} — overall <span class="state ${head.checklist.overall}">${esc(head.checklist.overall)}</span></p>${checkTable(head.checklist.items)}`;
-  yield `<h3>Confirmations (withdrawn ones included)</h3><table><thead><tr><th>Phase</th><th>Item</th><th>Confirmed by</th><th>At</th><th>Reference</th><th>Withdrawn</th></tr></thead><tbody>` +
+  yield (
+    `<h3>Confirmations (withdrawn ones included)</h3><table><thead><tr><th>Phase</th><th>Item</th><th>Confirmed by</th><th>At</th><th>Reference</th><th>Withdrawn</th></tr></thead><tbody>` +
     (head.confirmations.length
       ? head.confirmations
-          .map((k) => `<tr><td>${esc(k.phase)}</td><td class="mono">${esc(k.item)}</td><td>${esc(k.confirmedBy)}</td><td>${when(k.confirmedAt)}</td><td>${esc(k.reference ?? "")}</td><td>${k.withdrawnAt ? `${when(k.withdrawnAt)} by ${esc(k.withdrawnBy)}` : ""}</td></tr>`)
+          .map(
+            (k) =>
+              `<tr><td>${esc(k.phase)}</td><td class="mono">${esc(k.item)}</td><td>${esc(k.confirmedBy)}</td><td>${when(k.confirmedAt)}</td><td>${esc(k.reference ?? "")}</td><td>${k.withdrawnAt ? `${when(k.withdrawnAt)} by ${esc(k.withdrawnBy)}` : ""}</td></tr>`,
+          )
           .join("")
       : `<tr><td colspan="6">none</td></tr>`) +
-    `</tbody></table>`;
+    `</tbody></table>`
+  );
 
   const t = c.paymentTotals;
-  yield `<h2>Consistency</h2><p class="meta">Checked ${when(c.checkedAt)}</p><table><tbody>` +
+  yield (
+    `<h2>Consistency</h2><p class="meta">Checked ${when(c.checkedAt)}</p><table><tbody>` +
     `<tr><th>Migrated prestamos</th><td class="n">${fmt(c.migrated)}</td></tr>` +
     `<tr><th>Field match</th><td class="n">${c.fieldMatch.matchingPct ?? "—"} % (${fmt(c.fieldMatch.matching)} match, ${fmt(c.fieldMatch.mismatching)} do not)</td></tr>` +
     `<tr><th>Payment totals (cents)</th><td class="n">legacy ${esc(t.legacyTotalCents)} · new ${esc(t.newTotalCents)} · difference ${esc(t.differenceCents)} · accuracy ${t.accuracyPct} %</td></tr>` +
     `<tr><th>Status mismatches</th><td class="n">${fmt(c.status.mismatching)}</td></tr>` +
-    `<tr><th>Warnings</th><td class="n">${Object.entries(c.status.warnings).map(([k, v]) => `${esc(k)} ${fmt(v)}`).join(" · ")}</td></tr>` +
-    `<tr><th>Relationships</th><td class="n">${Object.entries(c.relationships).map(([k, v]) => `${esc(k)} ${fmt(v)}`).join(" · ")}</td></tr>` +
-    `</tbody></table>`;
+    `<tr><th>Warnings</th><td class="n">${Object.entries(c.status.warnings)
+      .map(([k, v]) => `${esc(k)} ${fmt(v)}`)
+      .join(" · ")}</td></tr>` +
+    `<tr><th>Relationships</th><td class="n">${Object.entries(c.relationships)
+      .map(([k, v]) => `${esc(k)} ${fmt(v)}`)
+      .join(" · ")}</td></tr>` +
+    `</tbody></table>`
+  );
 
-  yield `<h2>Throttle episodes</h2><table><thead><tr><th class="n">Run</th><th>Started</th><th>Ended</th><th class="n">Seconds</th><th>Outcome</th><th>Why</th><th>Worst</th></tr></thead><tbody>` +
+  yield (
+    `<h2>Throttle episodes</h2><table><thead><tr><th class="n">Run</th><th>Started</th><th>Ended</th><th class="n">Seconds</th><th>Outcome</th><th>Why</th><th>Worst</th></tr></thead><tbody>` +
     (head.throttleEpisodes.length
       ? head.throttleEpisodes
-          .map((e) => `<tr><td class="n">${e.runId ?? ""}</td><td>${when(e.startedAt)}</td><td>${e.endedAt ? when(e.endedAt) : "open"}</td><td class="n">${fmt(e.seconds)}</td><td>${esc(e.outcome)}</td><td>${esc(e.reasons.map(describeReason).join("; "))}</td><td class="mono">${esc(Object.entries(e.worst).map(([k, v]) => `${k} ${v}`).join(", "))}</td></tr>`)
+          .map(
+            (e) =>
+              `<tr><td class="n">${e.runId ?? ""}</td><td>${when(e.startedAt)}</td><td>${e.endedAt ? when(e.endedAt) : "open"}</td><td class="n">${fmt(e.seconds)}</td><td>${esc(e.outcome)}</td><td>${esc(e.reasons.map(describeReason).join("; "))}</td><td class="mono">${esc(
+                Object.entries(e.worst)
+                  .map(([k, v]) => `${k} ${v}`)
+                  .join(", "),
+              )}</td></tr>`,
+          )
           .join("")
       : `<tr><td colspan="7">none: the throttle never held a run</td></tr>`) +
-    `</tbody></table>`;
+    `</tbody></table>`
+  );
 
-  yield `<h2>Failures by code</h2><table><thead><tr><th>Code</th><th class="n">Prestamos</th><th class="n">Rules</th></tr></thead><tbody>` +
-    FAILURE_CODES.map((k) => `<tr><td class="mono">${k}</td><td class="n">${fmt(head.failuresByCode[k].prestamos)}</td><td class="n">${fmt(head.failuresByCode[k].rules)}</td></tr>`).join("") +
-    `</tbody></table>`;
+  yield (
+    `<h2>Failures by code</h2><table><thead><tr><th>Code</th><th class="n">Prestamos</th><th class="n">Rules</th></tr></thead><tbody>` +
+    FAILURE_CODES.map(
+      (k) =>
+        `<tr><td class="mono">${k}</td><td class="n">${fmt(head.failuresByCode[k].prestamos)}</td><td class="n">${fmt(head.failuresByCode[k].rules)}</td></tr>`,
+    ).join("") +
+    `</tbody></table>`
+  );
   yield `<h3>Every failing prestamo and rule (${fmt(head.failedPrestamos)} prestamos)</h3><table id="failures"><thead><tr><th class="n">Legacy id</th><th>Code</th><th>Field</th><th>Offending value</th><th class="n">Pago id</th><th class="n">Run</th></tr></thead><tbody>`;
   let lastId = -1;
   let failureRows = 0;

@@ -91,7 +91,12 @@ export function boot(): Promise<BootSummary> {
     // The engine's worker: drives the active run (resuming one whose lease expired) and drains
     // the change-capture queue. Started once per process; stopped before the database closes.
     // PGlite has one connection: several batch loops would only take turns on it.
-    startBackgroundWorkers(handle.db, { log: logWorkerEvent, maxSlots: handle.driver === "pglite" ? 1 : undefined, throttle: { driver: handle.driver }, driver: handle.driver });
+    startBackgroundWorkers(handle.db, {
+      log: logWorkerEvent,
+      maxSlots: handle.driver === "pglite" ? 1 : undefined,
+      throttle: { driver: handle.driver },
+      driver: handle.driver,
+    });
     // sends queued webhook deliveries (claimed with SKIP LOCKED: safe with several instances).
     startWebhookDeliverer(handle.db);
     startRateLimitPruning(handle.db, (err) => logger().warn({ err: String((err as Error)?.message ?? err) }, "rate-limit pruning failed"));

@@ -59,7 +59,9 @@ describe("parseEnv", () => {
   });
 
   it("holds the admin password and every secret to one minimum each (the users' password rule, 32 for secrets)", () => {
-    expect(() => parseEnv({ ADMIN_EMAIL: "a@b.co", ADMIN_PASSWORD: "x".repeat(PASSWORD_MIN_LENGTH - 1) })).toThrow(new RegExp(`ADMIN_PASSWORD must be at least ${PASSWORD_MIN_LENGTH}`));
+    expect(() => parseEnv({ ADMIN_EMAIL: "a@b.co", ADMIN_PASSWORD: "x".repeat(PASSWORD_MIN_LENGTH - 1) })).toThrow(
+      new RegExp(`ADMIN_PASSWORD must be at least ${PASSWORD_MIN_LENGTH}`),
+    );
     expect(parseEnv({ ADMIN_EMAIL: "a@b.co", ADMIN_PASSWORD: "x".repeat(PASSWORD_MIN_LENGTH) }).admin).toBeDefined();
     for (const name of ["NEXTAUTH_SECRET", "PROMETHEUS_SCRAPE_TOKEN"]) {
       expect(() => parseEnv({ [name]: "s".repeat(SECRET_MIN_LENGTH - 1) })).toThrow(new RegExp(`${name} must be at least ${SECRET_MIN_LENGTH}`));

@@ -12,7 +12,9 @@ const blankAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ?
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankAsUnset, schema.optional());
 
 // A Map: `"constructor" in {}` is true.
-const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map(Object.entries({ "1": true, true: true, on: true, yes: true, "0": false, false: false, off: false, no: false }));
+const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map(
+  Object.entries({ "1": true, true: true, on: true, yes: true, "0": false, false: false, off: false, no: false }),
+);
 
 const onOff = z
   .string()
@@ -43,10 +45,20 @@ export const EnvSchema = z
   })
   // A production console on the lender's database sends its session cookie only over https (Secure
   // cookie, HSTS). The embedded demo and the e2e server (no DATABASE_URL) run on plain http.
-  .refine((e) => !(e.NODE_ENV === "production" && e.DATABASE_URL && !e.NEXTAUTH_URL?.startsWith("https://") && !(e.ALLOW_INSECURE_HTTP && BOOLEAN_WORDS.get(e.ALLOW_INSECURE_HTTP))), {
-    message: "must be an https:// URL in production with DATABASE_URL (sessions would travel without a Secure cookie); set ALLOW_INSECURE_HTTP=1 to run on http anyway",
-    path: ["NEXTAUTH_URL"],
-  });
+  .refine(
+    (e) =>
+      !(
+        e.NODE_ENV === "production" &&
+        e.DATABASE_URL &&
+        !e.NEXTAUTH_URL?.startsWith("https://") &&
+        !(e.ALLOW_INSECURE_HTTP && BOOLEAN_WORDS.get(e.ALLOW_INSECURE_HTTP))
+      ),
+    {
+      message:
+        "must be an https:// URL in production with DATABASE_URL (sessions would travel without a Secure cookie); set ALLOW_INSECURE_HTTP=1 to run on http anyway",
+      path: ["NEXTAUTH_URL"],
+    },
+  );
 
 export interface ServerEnv {
   /** "embedded": PGlite in a data folder of the project; "postgres": DATABASE_URL. */
@@ -104,7 +116,11 @@ export function testDataAllowed(env: Record<string, string | undefined> = proces
 
 export function assertTestDataAllowed(env: Record<string, string | undefined> = process.env): void {
   if (!testDataAllowed(env)) {
-    throw new AppError("FORBIDDEN", "Test data is turned off on this console: it would write into the loans database. Set ALLOW_TEST_DATA=on to allow it (off by default with DATABASE_URL).", { reason: "TEST_DATA_OFF" });
+    throw new AppError(
+      "FORBIDDEN",
+      "Test data is turned off on this console: it would write into the loans database. Set ALLOW_TEST_DATA=on to allow it (off by default with DATABASE_URL).",
+      { reason: "TEST_DATA_OFF" },
+    );
   }
 }
 

@@ -49,4 +49,3 @@ export async function loadRoutes(): Promise<RouteFile[]> {
   }
   return out;
 }
-

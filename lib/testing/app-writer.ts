@@ -5,7 +5,7 @@ import { queryOne } from "@/db/sql";
 /** Small deterministic PRNG so a failure can be replayed. */
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /**
@@ -20,7 +20,8 @@ export async function applicationWrites(
   opts: { until: () => boolean; seed: number; /** Each write's latency (ms), for percentiles. */ onWrite?: (ms: number) => void },
 ): Promise<number> {
   const r = rng(opts.seed);
-  const max = async (table: "prestamos" | "pagos_prestamo") => Number((await queryOne<{ m: number }>(db, sql.raw(`select coalesce(max(id), 1)::int as m from ${table}`)))?.m ?? 1);
+  const max = async (table: "prestamos" | "pagos_prestamo") =>
+    Number((await queryOne<{ m: number }>(db, sql.raw(`select coalesce(max(id), 1)::int as m from ${table}`)))?.m ?? 1);
   let maxPrestamo = await max("prestamos");
   let maxPago = await max("pagos_prestamo");
   const prestamo = () => 1 + Math.floor(r() * maxPrestamo);
@@ -39,7 +40,10 @@ export async function applicationWrites(
     } else if (op === 1) {
       await db.execute(sql`update prestamos set monto = monto + 1, updated_at = now() where id = ${prestamo()}`);
     } else if (op === 2) {
-      const row = await queryOne<{ id: number }>(db, sql`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (${prestamo()}, 7.5, '2024-03-03', 'CASH') returning id`);
+      const row = await queryOne<{ id: number }>(
+        db,
+        sql`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (${prestamo()}, 7.5, '2024-03-03', 'CASH') returning id`,
+      );
       maxPago = Math.max(maxPago, Number(row?.id ?? 0));
     } else if (op === 3) {
       await db.execute(sql`update pagos_prestamo set prestamo_id = ${prestamo()} where id = ${pago()}`);

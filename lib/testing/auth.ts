@@ -23,7 +23,12 @@ export async function makeUser(db: Db, role: Role, overrides: { email?: string; 
   if (!hashes.has(password)) hashes.set(password, hashPassword(password));
   const [row] = await db
     .insert(users)
-    .values({ email: normalizeEmail(overrides.email ?? `${role}${++seq}-${Date.now()}@test.local`), name: overrides.name?.trim() ?? "", role, passwordHash: await hashes.get(password)! })
+    .values({
+      email: normalizeEmail(overrides.email ?? `${role}${++seq}-${Date.now()}@test.local`),
+      name: overrides.name?.trim() ?? "",
+      role,
+      passwordHash: await hashes.get(password)!,
+    })
     .returning();
   return toUserDto(row);
 }

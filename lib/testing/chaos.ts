@@ -112,7 +112,11 @@ export interface ChaosReport {
  * Up to `kills` SIGKILLs, then one child that runs to the end. Stops killing early when the run
  * ended (the table was too small for the number of kills): the caller asserts the count.
  */
-export async function killLoop(env: Record<string, string>, kills: number, opts: { randomStartupMs?: number; log?: (s: string) => void } = {}): Promise<ChaosReport> {
+export async function killLoop(
+  env: Record<string, string>,
+  kills: number,
+  opts: { randomStartupMs?: number; log?: (s: string) => void } = {},
+): Promise<ChaosReport> {
   const report: ChaosReport = { kills: 0, killsMidRun: 0, children: 0, lastLine: undefined, childMs: [] };
   // An embedded folder takes seconds to open (a kill there tests the folder); PostgreSQL opens in ms.
   const startupMs = opts.randomStartupMs ?? (env.PGLITE_DATA_DIR ? 3000 : 150);
@@ -158,7 +162,10 @@ export interface RunAudit {
 /** What must hold after the last restart: finished, every prestamo once, ranges contiguous, zero diffs. */
 export async function auditRun(db: Db): Promise<RunAudit> {
   const run = await getLatestRun(db);
-  const states = (await queryOne<{ n: number; distinct_ids: number }>(db, sql`select count(*)::int as n, count(distinct legacy_id)::int as distinct_ids from migration_state`))!;
+  const states = (await queryOne<{ n: number; distinct_ids: number }>(
+    db,
+    sql`select count(*)::int as n, count(distinct legacy_id)::int as distinct_ids from migration_state`,
+  ))!;
   const legacy = await queryOne<{ n: number }>(db, sql`select count(*)::int as n from prestamos`);
   const batchRows = await queryOne<{ rows: number }>(db, sql`select coalesce(sum(prestamos), 0)::int as rows from migration_batches where kind = 'run'`);
   return {

@@ -45,11 +45,7 @@ export const VALID_PAGO: Required<PagoFields> = { monto: "100.00", fecha_pago: "
 const txt = (v: string | number | null | undefined) => (v === null || v === undefined ? null : String(v));
 
 /** Inserts one legacy prestamo and its pagos; returns the ids. */
-export async function insertPrestamo(
-  db: Exec,
-  fields: PrestamoFields = {},
-  pagos: PagoFields[] = [],
-): Promise<{ id: number; pagoIds: number[] }> {
+export async function insertPrestamo(db: Exec, fields: PrestamoFields = {}, pagos: PagoFields[] = []): Promise<{ id: number; pagoIds: number[] }> {
   const p = { ...VALID_PRESTAMO, ...fields };
   const row = await queryOne<{ id: number }>(
     db,

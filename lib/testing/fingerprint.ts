@@ -17,9 +17,11 @@ export async function fingerprint(db: Exec): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const { t } of tables) {
     const expr = t === "console_api_tokens" ? `(to_jsonb(x) - 'last_used_at')::text` : `x::text`;
-    const row = await queryOne<{ h: string }>(db, sql.raw(`select count(*) || ':' || coalesce(md5(string_agg(${expr}, '|' order by ${expr})), '') as h from "${t}" x`));
+    const row = await queryOne<{ h: string }>(
+      db,
+      sql.raw(`select count(*) || ':' || coalesce(md5(string_agg(${expr}, '|' order by ${expr})), '') as h from "${t}" x`),
+    );
     out[t] = row!.h;
   }
   return out;
 }
-

@@ -78,18 +78,32 @@ export interface IndependentReport {
 }
 
 const COLUMNS = [
-  "cliente_nombre", "cliente_documento", "monto_cents", "tasa_anual", "plazo_meses", "fecha_otorgamiento", "fecha_vencimiento",
-  "estado", "moneda", "total_pagado_cents", "pagos_count", "ultimo_pago", "saldo_cents", "legacy_updated_at",
+  "cliente_nombre",
+  "cliente_documento",
+  "monto_cents",
+  "tasa_anual",
+  "plazo_meses",
+  "fecha_otorgamiento",
+  "fecha_vencimiento",
+  "estado",
+  "moneda",
+  "total_pagado_cents",
+  "pagos_count",
+  "ultimo_pago",
+  "saldo_cents",
+  "legacy_updated_at",
 ];
 
 /** Compares the new tables with the independent expectation. `scope: "all"`: every valid legacy prestamo must be migrated. */
 export async function independentCompare(db: Exec, scope: "all" | "migrated" = "all"): Promise<IndependentReport> {
   // Every valid date in every accepted spelling, once per test database (73,000 days × 5 forms).
-  await db.execute(sql.raw(`CREATE TABLE IF NOT EXISTS test_valid_dates AS SELECT d::date AS d, to_char(d, 'YYYY-MM-DD') AS t FROM generate_series('1900-01-01'::date, '2100-12-31'::date, '1 day') d
+  await db.execute(
+    sql.raw(`CREATE TABLE IF NOT EXISTS test_valid_dates AS SELECT d::date AS d, to_char(d, 'YYYY-MM-DD') AS t FROM generate_series('1900-01-01'::date, '2100-12-31'::date, '1 day') d
     UNION ALL SELECT d::date, to_char(d, 'FMDD/FMMM/YYYY') FROM generate_series('1900-01-01'::date, '2100-12-31'::date, '1 day') d
     UNION ALL SELECT d::date, to_char(d, 'DD/MM/YYYY') FROM generate_series('1900-01-01'::date, '2100-12-31'::date, '1 day') d WHERE extract(day from d) < 10 OR extract(month from d) < 10
     UNION ALL SELECT d::date, to_char(d, 'FMDD/MM/YYYY') FROM generate_series('1900-01-01'::date, '2100-12-31'::date, '1 day') d WHERE extract(day from d) < 10 AND extract(month from d) < 10
-    UNION ALL SELECT d::date, to_char(d, 'DD/FMMM/YYYY') FROM generate_series('1900-01-01'::date, '2100-12-31'::date, '1 day') d WHERE extract(day from d) < 10 AND extract(month from d) < 10`));
+    UNION ALL SELECT d::date, to_char(d, 'DD/FMMM/YYYY') FROM generate_series('1900-01-01'::date, '2100-12-31'::date, '1 day') d WHERE extract(day from d) < 10 AND extract(month from d) < 10`),
+  );
   await db.execute(sql.raw(`CREATE INDEX IF NOT EXISTS test_valid_dates_t ON test_valid_dates (t)`));
   // Planner statistics of the tables read (autovacuum may be off, as it is on the CI machine).
   await db.execute(sql.raw(`ANALYZE test_valid_dates, prestamos, pagos_prestamo, prestamos_new, pagos_prestamo_new`));

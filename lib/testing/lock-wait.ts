@@ -12,7 +12,8 @@ export async function waitForLockWaiters(conn: postgres.Sql, count: number, time
                              where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock'`;
     if (row.n >= count) return;
     if (Date.now() > deadline) {
-      const seen = await conn`select pid, state, wait_event_type, wait_event, left(query, 80) as query from pg_stat_activity where datname = current_database()`;
+      const seen =
+        await conn`select pid, state, wait_event_type, wait_event, left(query, 80) as query from pg_stat_activity where datname = current_database()`;
       throw new Error(`expected ${count} sessions waiting for a lock, saw ${row.n}: ${JSON.stringify(seen)}`);
     }
     await new Promise((r) => setTimeout(r, 10));

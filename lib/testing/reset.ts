@@ -37,7 +37,8 @@ async function resetCutover(db: Exec): Promise<void> {
   if (state?.views) for (const stmt of dropViewsDdl(schema)) await db.execute(sql.raw(stmt));
   for (const stmt of dropArchiveLensDdl) await db.execute(sql.raw(stmt));
   if (state?.archived) {
-    for (const stmt of [`alter table ${ARCHIVE.prestamos} rename to prestamos`, `alter table ${ARCHIVE.pagos} rename to pagos_prestamo`]) await db.execute(sql.raw(stmt));
+    for (const stmt of [`alter table ${ARCHIVE.prestamos} rename to prestamos`, `alter table ${ARCHIVE.pagos} rename to pagos_prestamo`])
+      await db.execute(sql.raw(stmt));
   }
   for (const stmt of [...dropReverseCaptureDdl(schema), ...dropNewDefaultsDdl(schema)]) await db.execute(sql.raw(stmt));
   await db.execute(sql`update cutover_state set phase = 'legacy', changed_at = null, changed_by = null where id = 1`);

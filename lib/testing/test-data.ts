@@ -46,7 +46,10 @@ export async function evaluateTestData(db: Executor, setId: number): Promise<Tes
     const prestamos = await readTestPrestamos(db, setId, after, 5000);
     if (prestamos.length === 0) break;
     after = prestamos[prestamos.length - 1].id;
-    const pagos = await readPagosOf(db, prestamos.map((x) => x.id));
+    const pagos = await readPagosOf(
+      db,
+      prestamos.map((x) => x.id),
+    );
     for (const pr of prestamos) {
       const r = transformPrestamo(pr, pagos.get(pr.id) ?? []);
       out.prestamos++;
@@ -134,10 +137,7 @@ export async function designedFailures(db: Executor, opts: CreateTestDataOptions
   const p = checkParams(opts);
   const last = Math.min(p.count, to ?? p.count);
   if (!Number.isInteger(from) || from < 1 || from > last) return [];
-  const rows = await queryRows<{ n: number; c1: number | null; c2: number | null }>(
-    db,
-    sql`select n, c1, c2 from (${designSql(p, from, last)}) d order by n`,
-  );
+  const rows = await queryRows<{ n: number; c1: number | null; c2: number | null }>(db, sql`select n, c1, c2 from (${designSql(p, from, last)}) d order by n`);
   return rows.map((r) =>
     [r.c1, r.c2]
       .filter((c): c is number => c !== null && c !== undefined)

@@ -21,5 +21,8 @@ const worker = startWorker(handle.db, {
 });
 process.stdout.write(`worker ${worker.workerId}\n`);
 process.on("SIGTERM", () => {
-  void worker.stop().then(() => handle.close()).then(() => process.exit(0));
+  void worker
+    .stop()
+    .then(() => handle.close())
+    .then(() => process.exit(0));
 });

@@ -177,7 +177,11 @@ export async function deliverDue(db: Db, opts: DeliverOptions = {}): Promise<Del
       const out = await send(d, { timeoutMs: opts.timeoutMs ?? SEND_TIMEOUT_MS, policy: opts.policy ?? defaultTargetPolicy() });
       const state = await record(db, d, out);
       result[state]++;
-      if (!out.ok) logger().warn({ component: "webhooks", deliveryId: Number(d.id), event: d.event, attempt: d.attempts, outcome: state, statusCode: out.status, error: out.error }, "webhook delivery failed");
+      if (!out.ok)
+        logger().warn(
+          { component: "webhooks", deliveryId: Number(d.id), event: d.event, attempt: d.attempts, outcome: state, statusCode: out.status, error: out.error },
+          "webhook delivery failed",
+        );
     }),
   );
   return result;

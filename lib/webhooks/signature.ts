@@ -19,7 +19,13 @@ export function signPayload(secret: string, body: string, unixSeconds = Math.flo
 }
 
 /** True when `header` signs `body` with `secret` and its t is within `toleranceSeconds` of now. */
-export function verifySignature(secret: string, body: string, header: string | null | undefined, toleranceSeconds = 300, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
+export function verifySignature(
+  secret: string,
+  body: string,
+  header: string | null | undefined,
+  toleranceSeconds = 300,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): boolean {
   if (!header) return false;
   const parts = Object.fromEntries(header.split(",").map((kv) => kv.trim().split("=", 2) as [string, string]));
   const t = Number(parts.t);

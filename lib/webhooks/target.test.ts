@@ -31,9 +31,12 @@ describe("refusedBecause", () => {
     expect(refusedBecause(address)).toBe(why);
   });
 
-  it.each(["8.8.8.8", "1.1.1.1", "93.184.215.14", "172.32.0.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "2a00:1450:4001::200e"])("lets %s through", (address) => {
-    expect(refusedBecause(address)).toBeNull();
-  });
+  it.each(["8.8.8.8", "1.1.1.1", "93.184.215.14", "172.32.0.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "2a00:1450:4001::200e"])(
+    "lets %s through",
+    (address) => {
+      expect(refusedBecause(address)).toBeNull();
+    },
+  );
 });
 
 describe("resolveWebhookTarget", () => {
@@ -55,17 +58,32 @@ describe("resolveWebhookTarget", () => {
     "http://[fd12::1]:8080/",
     "http://[fe80::1]/",
   ])("refuses %s without looking anything up", async (url) => {
-    await expect(resolveWebhookTarget(url, policy())).rejects.toMatchObject({ code: "VALIDATION_ERROR", message: expect.stringMatching(/must reach a public address/) });
+    await expect(resolveWebhookTarget(url, policy())).rejects.toMatchObject({
+      code: "VALIDATION_ERROR",
+      message: expect.stringMatching(/must reach a public address/),
+    });
   });
 
   it("refuses a name when any of its addresses is refused, and one that does not resolve", async () => {
-    const lookup = async (host: string) => (host === "mixed.test" ? [{ address: "93.184.215.14", family: 4 }, { address: "10.0.0.7", family: 4 }] : []);
-    await expect(resolveWebhookTarget("https://mixed.test/h", policy("", lookup))).rejects.toMatchObject({ message: expect.stringMatching(/mixed\.test resolves to 10\.0\.0\.7, which is private/) });
-    await expect(resolveWebhookTarget("https://nowhere.test/h", policy("", lookup))).rejects.toMatchObject({ message: expect.stringMatching(/does not resolve/) });
+    const lookup = async (host: string) =>
+      host === "mixed.test"
+        ? [
+            { address: "93.184.215.14", family: 4 },
+            { address: "10.0.0.7", family: 4 },
+          ]
+        : [];
+    await expect(resolveWebhookTarget("https://mixed.test/h", policy("", lookup))).rejects.toMatchObject({
+      message: expect.stringMatching(/mixed\.test resolves to 10\.0\.0\.7, which is private/),
+    });
+    await expect(resolveWebhookTarget("https://nowhere.test/h", policy("", lookup))).rejects.toMatchObject({
+      message: expect.stringMatching(/does not resolve/),
+    });
     const failing = async () => {
       throw Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" });
     };
-    await expect(resolveWebhookTarget("https://gone.test/h", policy("", failing))).rejects.toMatchObject({ message: "The webhook host gone.test does not resolve" });
+    await expect(resolveWebhookTarget("https://gone.test/h", policy("", failing))).rejects.toMatchObject({
+      message: "The webhook host gone.test does not resolve",
+    });
   });
 
   it("lets allow-listed addresses and ranges through, and answers the address to connect to", async () => {

@@ -110,7 +110,10 @@ export function refusedBecause(address: string): string | null {
 /** WEBHOOK_ALLOWED_ADDRESSES parsed: addresses and CIDR ranges let through despite refusedBecause(). */
 export function allowedAddresses(value: string | undefined): net.BlockList {
   const list = new net.BlockList();
-  for (const raw of (value ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [address, bits] = raw.split("/");
     const family = net.isIP(address);
     if (family === 0) continue;

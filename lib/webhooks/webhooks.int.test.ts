@@ -75,25 +75,45 @@ describe("webhook configuration API", () => {
     const refused = await call(hooks.POST, { method: "POST", path: "/api/webhooks", token: reviewer, body: { url: "https://x.example.com" } });
     expect(refused.status).toBe(403);
 
-    for (const body of [{ url: "ftp://x.example.com/h" }, { url: "javascript:alert(1)" }, { url: "https://u:p@x.example.com" }, { url: "https://x.example.com", events: ["run.nope"] }, { url: "https://x.example.com", extra: 1 }]) {
+    for (const body of [
+      { url: "ftp://x.example.com/h" },
+      { url: "javascript:alert(1)" },
+      { url: "https://u:p@x.example.com" },
+      { url: "https://x.example.com", events: ["run.nope"] },
+      { url: "https://x.example.com", extra: 1 },
+    ]) {
       const bad = await call(hooks.POST, { method: "POST", path: "/api/webhooks", token: admin, body });
       expect(bad.status, JSON.stringify(body)).toBe(400);
     }
 
     const id = String(webhook.id);
-    const patched = await call(hook.PATCH, { method: "PATCH", path: `/api/webhooks/${id}`, token: admin, params: { id }, body: { enabled: false, events: [] } });
+    const patched = await call(hook.PATCH, {
+      method: "PATCH",
+      path: `/api/webhooks/${id}`,
+      token: admin,
+      params: { id },
+      body: { enabled: false, events: [] },
+    });
     expect(patched.status).toBe(200);
     expect(patched.json.webhook).toMatchObject({ enabled: false, events: [] });
     expect((await call(hook.PATCH, { method: "PATCH", path: `/api/webhooks/${id}`, token: admin, params: { id }, body: {} })).status).toBe(400);
-    expect((await call(hook.PATCH, { method: "PATCH", path: "/api/webhooks/999", token: admin, params: { id: "999" }, body: { enabled: true } })).status).toBe(404);
+    expect((await call(hook.PATCH, { method: "PATCH", path: "/api/webhooks/999", token: admin, params: { id: "999" }, body: { enabled: true } })).status).toBe(
+      404,
+    );
     expect((await call(hook.DELETE, { method: "DELETE", path: `/api/webhooks/${id}`, token: reviewer, params: { id } })).status).toBe(403);
     expect((await call(hook.DELETE, { method: "DELETE", path: `/api/webhooks/${id}`, token: admin, params: { id } })).status).toBe(200);
     expect((await call(hook.DELETE, { method: "DELETE", path: `/api/webhooks/${id}`, token: admin, params: { id } })).status).toBe(404);
 
-    const audit = await queryRows<{ action: string; outcome: string }>(db.db, sql`select action, outcome from console_audit_log where action like 'webhook.%' order by id`);
+    const audit = await queryRows<{ action: string; outcome: string }>(
+      db.db,
+      sql`select action, outcome from console_audit_log where action like 'webhook.%' order by id`,
+    );
     expect(audit.filter((a) => a.outcome === "ok").map((a) => a.action)).toEqual(["webhook.create", "webhook.update", "webhook.delete"]);
     expect(audit.filter((a) => a.outcome === "refused").length).toBeGreaterThanOrEqual(8);
-    const secretInAudit = await queryOne<{ n: number }>(db.db, sql`select count(*)::int as n from console_audit_log where details::text like ${"%" + secret + "%"}`);
+    const secretInAudit = await queryOne<{ n: number }>(
+      db.db,
+      sql`select count(*)::int as n from console_audit_log where details::text like ${"%" + secret + "%"}`,
+    );
     expect(secretInAudit!.n).toBe(0);
   });
 });
@@ -135,16 +155,33 @@ describe("run events → deliveries → signed POSTs", () => {
       const finished = receiver.received.map((g) => JSON.parse(g.body)).find((b) => b.event === "run.finished");
       expect(finished.data.run).toMatchObject({ status: "finished", processed: 25, migrated: 25 });
 
-      const listed = await call(deliveriesRoute.GET, { path: `/api/webhooks/${all.webhook.id}/deliveries`, token: reviewer, params: { id: String(all.webhook.id) } });
+      const listed = await call(deliveriesRoute.GET, {
+        path: `/api/webhooks/${all.webhook.id}/deliveries`,
+        token: reviewer,
+        params: { id: String(all.webhook.id) },
+      });
       expect(listed.status).toBe(200);
       expect(listed.json.total).toBe(2);
       // The receiver's answer is for admins; reviewers get the status code.
-      for (const d of listed.json.deliveries) expect(d).toMatchObject({ status: "delivered", attempts: 1, lastStatusCode: 200, lastResponse: null, lastError: null });
-      const asAdmin = await call(deliveriesRoute.GET, { path: `/api/webhooks/${all.webhook.id}/deliveries`, token: admin, params: { id: String(all.webhook.id) } });
+      for (const d of listed.json.deliveries)
+        expect(d).toMatchObject({ status: "delivered", attempts: 1, lastStatusCode: 200, lastResponse: null, lastError: null });
+      const asAdmin = await call(deliveriesRoute.GET, {
+        path: `/api/webhooks/${all.webhook.id}/deliveries`,
+        token: admin,
+        params: { id: String(all.webhook.id) },
+      });
       for (const d of asAdmin.json.deliveries) expect(d).toMatchObject({ lastResponse: "thanks" });
       expect(listed.text).not.toContain(all.secret);
       expect((await call(deliveriesRoute.GET, { path: "/api/webhooks/77/deliveries", token: reviewer, params: { id: "77" } })).status).toBe(404);
-      expect((await call(deliveriesRoute.GET, { path: `/api/webhooks/${all.webhook.id}/deliveries?status=failed`, token: reviewer, params: { id: String(all.webhook.id) } })).json.total).toBe(0);
+      expect(
+        (
+          await call(deliveriesRoute.GET, {
+            path: `/api/webhooks/${all.webhook.id}/deliveries?status=failed`,
+            token: reviewer,
+            params: { id: String(all.webhook.id) },
+          })
+        ).json.total,
+      ).toBe(0);
 
       // Nothing is due any more: a second pass sends nothing.
       expect((await deliverDue(db.db)).claimed).toBe(0);
@@ -174,7 +211,8 @@ describe("run events → deliveries → signed POSTs", () => {
     // consistency.below_100: migrate, then damage a new row behind the console's back.
     const s4 = await call(start.POST, { method: "POST", path: "/api/prestamos/migration/start", token: admin, body: { errorThresholdPct: 100 } });
     const ended = await runToEnd(db.db, s4.json.run.id, s4.json.run.leaseOwner);
-    const belowEvents = async () => (await queryOne<{ n: number }>(db.db, sql`select count(*)::int as n from console_webhook_deliveries where event = 'consistency.below_100'`))!.n;
+    const belowEvents = async () =>
+      (await queryOne<{ n: number }>(db.db, sql`select count(*)::int as n from console_webhook_deliveries where event = 'consistency.below_100'`))!.n;
     expect((await checkConsistencyAfterRun(db.db, ended!)).matchingPct).toBe(100);
     expect(await belowEvents()).toBe(0); // 100 %: nothing
     await db.db.execute(sql`update prestamos_new set cliente_nombre = 'tampered' where legacy_id = (select min(legacy_id) from prestamos_new)`);
@@ -187,10 +225,15 @@ describe("run events → deliveries → signed POSTs", () => {
       sql`select event, payload from console_webhook_deliveries where webhook_id = ${h.webhook.id} order by id`,
     );
     expect(rows.map((r) => r.event)).toEqual([
-      "run.started", "run.halted",
-      "run.started", "run.stopped",
-      "run.started", "run.resumed", "run.stopped",
-      "run.started", "run.finished",
+      "run.started",
+      "run.halted",
+      "run.started",
+      "run.stopped",
+      "run.started",
+      "run.resumed",
+      "run.stopped",
+      "run.started",
+      "run.finished",
       "consistency.below_100",
     ]);
     const resumed = rows.find((r) => r.event === "run.resumed")!;
@@ -200,7 +243,13 @@ describe("run events → deliveries → signed POSTs", () => {
 
   it("a disabled webhook gets no new events; one subscribed to other events neither", async () => {
     const off = await createHook("http://127.0.0.1:9/off");
-    await call(hook.PATCH, { method: "PATCH", path: `/api/webhooks/${off.webhook.id}`, token: admin, params: { id: String(off.webhook.id) }, body: { enabled: false } });
+    await call(hook.PATCH, {
+      method: "PATCH",
+      path: `/api/webhooks/${off.webhook.id}`,
+      token: admin,
+      params: { id: String(off.webhook.id) },
+      body: { enabled: false },
+    });
     await createHook("http://127.0.0.1:9/other", ["consistency.below_100"]);
     await seedLegacy(db.db, 5);
     expect((await call(start.POST, { method: "POST", path: "/api/prestamos/migration/start", token: admin, body: {} })).status).toBe(202);
@@ -239,7 +288,11 @@ describe("the deliverer", () => {
       expect(receiver.received).toHaveLength(MAX_ATTEMPTS);
       await makeDue();
       expect((await deliverDue(db.db)).claimed).toBe(0); // failed is final
-      const listed = await call(deliveriesRoute.GET, { path: `/api/webhooks/${h.webhook.id}/deliveries`, token: reviewer, params: { id: String(h.webhook.id) } });
+      const listed = await call(deliveriesRoute.GET, {
+        path: `/api/webhooks/${h.webhook.id}/deliveries`,
+        token: reviewer,
+        params: { id: String(h.webhook.id) },
+      });
       expect(listed.json.deliveries[0]).toMatchObject({ status: "failed", attempts: 5, lastStatusCode: 500, nextAttemptAt: null });
     } finally {
       await receiver.close();
@@ -251,7 +304,10 @@ describe("the deliverer", () => {
     await queueDeliveries(db.db, "run.finished", { run: { id: 1 } });
     const r = await deliverDue(db.db, { timeoutMs: 2000 });
     expect(r).toMatchObject({ claimed: 1, retrying: 1 });
-    const row = await queryOne<{ status: string; last_status_code: number | null; last_error: string }>(db.db, sql`select status, last_status_code, last_error from console_webhook_deliveries`);
+    const row = await queryOne<{ status: string; last_status_code: number | null; last_error: string }>(
+      db.db,
+      sql`select status, last_status_code, last_error from console_webhook_deliveries`,
+    );
     expect(row).toMatchObject({ status: "pending", last_status_code: null });
     // A summary, not the error's text (which can name internal hosts and ports).
     expect(row!.last_error).toBe("connection refused");
@@ -276,7 +332,10 @@ describe("the deliverer", () => {
       const ids = receiver.received.map((g) => g.headers[DELIVERY_HEADER.toLowerCase()] as string);
       expect(ids).toHaveLength(40);
       expect(new Set(ids).size).toBe(40);
-      const states = await queryRows<{ status: string; attempts: number; n: number }>(db.db, sql`select status, attempts, count(*)::int as n from console_webhook_deliveries group by 1, 2`);
+      const states = await queryRows<{ status: string; attempts: number; n: number }>(
+        db.db,
+        sql`select status, attempts, count(*)::int as n from console_webhook_deliveries group by 1, 2`,
+      );
       expect(states).toEqual([{ status: "delivered", attempts: 1, n: 40 }]);
     } finally {
       await other?.close();
@@ -341,7 +400,9 @@ describe("server-side request forgery", () => {
 
   it("checks again when sending: a webhook whose address became internal (or was stored before the check) is refused without a connection", async () => {
     // Stored directly, as an older console or a hand-written row would have.
-    await db.db.execute(sql`insert into console_webhooks (url, secret, events, created_by) values ('http://169.254.169.254/latest/meta-data', 'whsec_x', '{}', 'test'), ('http://rebind.test:9/hook', 'whsec_y', '{}', 'test')`);
+    await db.db.execute(
+      sql`insert into console_webhooks (url, secret, events, created_by) values ('http://169.254.169.254/latest/meta-data', 'whsec_x', '{}', 'test'), ('http://rebind.test:9/hook', 'whsec_y', '{}', 'test')`,
+    );
     await queueDeliveries(db.db, "run.started", { run: { id: 1 } });
     // rebind.test answered a public address when it was saved; now it answers an internal one.
     const policy = { allowed: allowedAddresses("127.0.0.1"), lookup: async () => [{ address: "10.0.0.1", family: 4 }] };
@@ -351,7 +412,10 @@ describe("server-side request forgery", () => {
     });
     expect(result).toMatchObject({ claimed: 2, delivered: 0, retrying: 2 });
     expect(connections).toEqual([]);
-    const errors = await queryRows<{ last_error: string; last_response: string | null }>(db.db, sql`select last_error, last_response from console_webhook_deliveries order by id`);
+    const errors = await queryRows<{ last_error: string; last_response: string | null }>(
+      db.db,
+      sql`select last_error, last_response from console_webhook_deliveries order by id`,
+    );
     expect(errors).toEqual([
       { last_error: "refused: the host is not a public address", last_response: null },
       { last_error: "refused: the host is not a public address", last_response: null },

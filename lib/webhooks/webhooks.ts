@@ -79,13 +79,27 @@ export async function listWebhooks(db: Db, viewer: Viewer): Promise<WebhookDTO[]
 }
 
 /** Refuses (400) a URL that does not reach a public address (target.ts), before anything is stored. */
-export async function createWebhook(db: Db, body: CreateWebhookBody, actor: Actor, policy: TargetPolicy = defaultTargetPolicy()): Promise<{ webhook: WebhookDTO; secret: string }> {
+export async function createWebhook(
+  db: Db,
+  body: CreateWebhookBody,
+  actor: Actor,
+  policy: TargetPolicy = defaultTargetPolicy(),
+): Promise<{ webhook: WebhookDTO; secret: string }> {
   await resolveWebhookTarget(body.url, policy);
   const secret = newWebhookSecret();
   return db.transaction(async (tx) => {
-    const [row] = await tx.insert(webhooks).values({ url: body.url, secret, events: body.events ?? [], createdBy: actor.name }).returning(publicColumns);
+    const [row] = await tx
+      .insert(webhooks)
+      .values({ url: body.url, secret, events: body.events ?? [], createdBy: actor.name })
+      .returning(publicColumns);
     const webhook = toDTO(row);
-    await writeAudit(tx, actor, { action: "webhook.create", target: `webhook:${webhook.id}`, outcome: "ok", status: 201, details: { url: webhook.url, events: webhook.events } });
+    await writeAudit(tx, actor, {
+      action: "webhook.create",
+      target: `webhook:${webhook.id}`,
+      outcome: "ok",
+      status: 201,
+      details: { url: webhook.url, events: webhook.events },
+    });
     return { webhook, secret };
   });
 }
@@ -127,12 +141,23 @@ export const toDeliveryDTO = (d: DeliveryRow, viewer: Viewer = ADMIN_VIEW): Deli
 });
 
 /** One webhook's deliveries, newest first; 404 for an unknown webhook. */
-export async function listDeliveries(db: Db, webhookId: number, q: DeliveriesQuery, viewer: Viewer): Promise<{ webhook: WebhookDTO; deliveries: DeliveryDTO[]; page: number; limit: number; total: number }> {
+export async function listDeliveries(
+  db: Db,
+  webhookId: number,
+  q: DeliveriesQuery,
+  viewer: Viewer,
+): Promise<{ webhook: WebhookDTO; deliveries: DeliveryDTO[]; page: number; limit: number; total: number }> {
   const [hook] = await db.select(publicColumns).from(webhooks).where(eq(webhooks.id, webhookId));
   if (!hook) throw notFound(`Webhook ${webhookId}`);
   const where = q.status ? and(eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.status, q.status)) : eq(webhookDeliveries.webhookId, webhookId);
   const [rows, [{ n }]] = await Promise.all([
-    db.select().from(webhookDeliveries).where(where).orderBy(desc(webhookDeliveries.id)).limit(q.limit).offset((q.page - 1) * q.limit),
+    db
+      .select()
+      .from(webhookDeliveries)
+      .where(where)
+      .orderBy(desc(webhookDeliveries.id))
+      .limit(q.limit)
+      .offset((q.page - 1) * q.limit),
     db.select({ n: count() }).from(webhookDeliveries).where(where),
   ]);
   return { webhook: toDTO(hook, viewer), deliveries: rows.map((d) => toDeliveryDTO(d, viewer)), page: q.page, limit: q.limit, total: Number(n) };

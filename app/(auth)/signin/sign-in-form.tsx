@@ -70,7 +70,16 @@ export function SignInForm({ callbackUrl, initialError, demoUsers }: { callbackU
           <label htmlFor="email" className="block text-sm font-medium text-zinc-700">
             E-mail
           </label>
-          <input id="email" name="email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} className={inputClass} />
+          <input
+            id="email"
+            name="email"
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            className={inputClass}
+          />
         </div>
         <div className="space-y-1.5">
           <label htmlFor="password" className="block text-sm font-medium text-zinc-700">

@@ -70,7 +70,11 @@ function Prose({ text }: { text: string }) {
 
 const ALL_ERROR_STATUSES = [...new Set(API_OPERATIONS.flatMap(errorStatuses))].sort((a, b) => a - b);
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
 const tagAnchor = (tag: string) => slug(tag);
 const opAnchor = (o: ApiOperation) => `${o.method}-${slug(o.path)}`;
 
@@ -78,7 +82,8 @@ function curlFor(o: ApiOperation): string {
   const path = o.path.replace(/\{(\w+)\}/g, (_m, n: string) => (n === "id" ? "1" : `<${n}>`));
   const parts = [`curl -sS`];
   if (o.method !== "get") parts.push(`-X ${o.method.toUpperCase()}`);
-  if (o.role !== "public") parts.push(o.path === "/api/metrics/prometheus" ? `-H "Authorization: Bearer $PROMETHEUS_SCRAPE_TOKEN"` : `-H "Authorization: Bearer $TOKEN"`);
+  if (o.role !== "public")
+    parts.push(o.path === "/api/metrics/prometheus" ? `-H "Authorization: Bearer $PROMETHEUS_SCRAPE_TOKEN"` : `-H "Authorization: Bearer $TOKEN"`);
   if (o.body && o.example !== undefined) parts.push(`-H 'content-type: application/json' -d '${JSON.stringify(o.example)}'`);
   parts.push(`"$BASE${path}"`);
   return parts.join(" \\\n  ");
@@ -95,8 +100,12 @@ export default async function ApiDocsPage() {
         description={
           <>
             Every endpoint of the console, generated from the zod schemas the routes validate with. Scripts send{" "}
-            <code className="font-mono">Authorization: Bearer $TOKEN</code> (Tokens page or <code className="font-mono">npm run token</code>); reviewers may call GET, admins
-            everything. Machine-readable: <a className="underline" href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1).
+            <code className="font-mono">Authorization: Bearer $TOKEN</code> (Tokens page or <code className="font-mono">npm run token</code>); reviewers may
+            call GET, admins everything. Machine-readable:{" "}
+            <a className="underline" href="/api/openapi.json">
+              /api/openapi.json
+            </a>{" "}
+            (OpenAPI 3.1).
           </>
         }
       />
@@ -117,7 +126,10 @@ export default async function ApiDocsPage() {
                 <ol className="mt-1 space-y-0.5 border-l border-zinc-200 pl-2">
                   {API_OPERATIONS.filter((o) => o.tag === tag).map((o) => (
                     <li key={opAnchor(o)}>
-                      <a href={`#${opAnchor(o)}`} className="flex gap-1.5 rounded px-1 py-0.5 text-[13px] leading-snug text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900">
+                      <a
+                        href={`#${opAnchor(o)}`}
+                        className="flex gap-1.5 rounded px-1 py-0.5 text-[13px] leading-snug text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900"
+                      >
                         <span className="w-9 shrink-0 font-mono text-[10px] uppercase leading-5 text-zinc-400">{o.method}</span>
                         <span className="min-w-0">{o.summary.replaceAll("`", "")}</span>
                       </a>
@@ -133,7 +145,9 @@ export default async function ApiDocsPage() {
             id="errors"
             className="scroll-mt-6"
             title="Errors"
-            description={<Prose text="Every error answers the same JSON envelope, `{error: {code, message, details?, requestId}}`, with an `x-request-id` header. Each endpoint lists the statuses it may answer." />}
+            description={
+              <Prose text="Every error answers the same JSON envelope, `{error: {code, message, details?, requestId}}`, with an `x-request-id` header. Each endpoint lists the statuses it may answer." />
+            }
           >
             <dl className="grid grid-cols-[4rem_1fr] gap-x-3 gap-y-1 text-sm">
               {ALL_ERROR_STATUSES.map((st) => (

@@ -76,7 +76,12 @@ export function AuditClient({
         }
       />
 
-      <form method="get" action="/audit" className="grid grid-cols-3 gap-3 rounded-xl border border-zinc-200 bg-white px-5 py-4 shadow-sm xl:grid-cols-7" aria-label="Filter the audit log">
+      <form
+        method="get"
+        action="/audit"
+        className="grid grid-cols-3 gap-3 rounded-xl border border-zinc-200 bg-white px-5 py-4 shadow-sm xl:grid-cols-7"
+        aria-label="Filter the audit log"
+      >
         <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700">
           Actor
           <input name="actor" defaultValue={raw.actor ?? ""} placeholder="admin@…" className={inputClass} />
@@ -100,11 +105,27 @@ export function AuditClient({
         </label>
         <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700">
           From
-          <input name="from" defaultValue={raw.from ?? ""} placeholder="YYYY-MM-DD" inputMode="numeric" pattern={ISO_DATE_PATTERN} title="An ISO date, YYYY-MM-DD (or an ISO time)" className={cn(inputClass, "tabular")} />
+          <input
+            name="from"
+            defaultValue={raw.from ?? ""}
+            placeholder="YYYY-MM-DD"
+            inputMode="numeric"
+            pattern={ISO_DATE_PATTERN}
+            title="An ISO date, YYYY-MM-DD (or an ISO time)"
+            className={cn(inputClass, "tabular")}
+          />
         </label>
         <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700">
           To
-          <input name="to" defaultValue={raw.to ?? ""} placeholder="YYYY-MM-DD" inputMode="numeric" pattern={ISO_DATE_PATTERN} title="An ISO date, YYYY-MM-DD (or an ISO time)" className={cn(inputClass, "tabular")} />
+          <input
+            name="to"
+            defaultValue={raw.to ?? ""}
+            placeholder="YYYY-MM-DD"
+            inputMode="numeric"
+            pattern={ISO_DATE_PATTERN}
+            title="An ISO date, YYYY-MM-DD (or an ISO time)"
+            className={cn(inputClass, "tabular")}
+          />
         </label>
         <div className="flex items-end gap-2">
           <Button type="submit" variant="secondary">
@@ -124,7 +145,10 @@ export function AuditClient({
       )}
 
       {d.items.length === 0 ? (
-        <EmptyState title={filtered ? "No entry matches these filters" : "The audit log is empty"} description={filtered ? "Widen the dates or clear a filter." : "Entries appear as soon as someone acts."} />
+        <EmptyState
+          title={filtered ? "No entry matches these filters" : "The audit log is empty"}
+          description={filtered ? "Widen the dates or clear a filter." : "Entries appear as soon as someone acts."}
+        />
       ) : (
         <Table caption="Audit log">
           <THead>
@@ -200,4 +224,3 @@ export function AuditClient({
     </div>
   );
 }
-

@@ -19,7 +19,15 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   await connection();
   const sp = await searchParams;
   await requirePagePrincipal({ callbackUrl: "/audit" });
-  const raw = { page: one(sp.page), actor: one(sp.actor), action: one(sp.action), outcome: one(sp.outcome), target: one(sp.target), from: one(sp.from), to: one(sp.to) };
+  const raw = {
+    page: one(sp.page),
+    actor: one(sp.actor),
+    action: one(sp.action),
+    outcome: one(sp.outcome),
+    target: one(sp.target),
+    from: one(sp.from),
+    to: one(sp.to),
+  };
   const parsed = AuditQuery.safeParse(raw);
   // Drop only the invalid fields and keep the rest applied.
   const bad = new Set(parsed.success ? [] : parsed.error.issues.map((i) => String(i.path[0] ?? "")));

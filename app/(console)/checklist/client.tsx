@@ -10,7 +10,6 @@ import { keys, paths, pollMs, useChecklist } from "@/lib/api/queries";
 import type { Checklist } from "@/lib/migration/checklist";
 import { CheckItems, Summary } from "../preflight/check-items";
 
-
 export function ChecklistClient({ initialData, isAdmin }: { initialData: Checklist; isAdmin: boolean }) {
   const qc = useQueryClient();
   const q = useChecklist(initialData);
@@ -33,7 +32,13 @@ export function ChecklistClient({ initialData, isAdmin }: { initialData: Checkli
         data-testid="checklist-overall"
         data-state={c.overall}
       >
-        <p className="text-sm font-semibold">{done ? "Every measured item passes." : failing.length ? `Not done: ${failing.join(", ")}.` : "Nothing fails, but not everything can be measured yet."}</p>
+        <p className="text-sm font-semibold">
+          {done
+            ? "Every measured item passes."
+            : failing.length
+              ? `Not done: ${failing.join(", ")}.`
+              : "Nothing fails, but not everything can be measured yet."}
+        </p>
         {unmeasured.length > 0 && <p className="mt-1 text-sm">Not measurable yet: {unmeasured.join(", ")}.</p>}
         <div className="mt-3">
           <Summary items={c.items} />

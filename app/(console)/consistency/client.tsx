@@ -48,8 +48,18 @@ function SummaryCards({ s }: { s: ConsistencySummary }) {
             tone={t.differenceCents !== "0" ? "danger" : "success"}
             hint={`${fmtInt(t.prestamosDiffering)} prestamos differ in count or total`}
           />
-          <Stat label="Status mismatches" value={fmtInt(s.status.mismatching)} tone={s.status.mismatching > 0 ? "danger" : "success"} hint="estado vs the mapped legacy estado" />
-          <Stat label="Now fail the rules" value={fmtInt(s.nowFails)} tone={s.nowFails > 0 ? "warning" : "neutral"} hint="migrated, but the legacy row changed" />
+          <Stat
+            label="Status mismatches"
+            value={fmtInt(s.status.mismatching)}
+            tone={s.status.mismatching > 0 ? "danger" : "success"}
+            hint="estado vs the mapped legacy estado"
+          />
+          <Stat
+            label="Now fail the rules"
+            value={fmtInt(s.nowFails)}
+            tone={s.nowFails > 0 ? "warning" : "neutral"}
+            hint="migrated, but the legacy row changed"
+          />
         </dl>
       )}
 
@@ -61,7 +71,9 @@ function SummaryCards({ s }: { s: ConsistencySummary }) {
             <dt className="text-zinc-500">New total</dt>
             <dd className="tabular text-right text-zinc-900">{fmtCents(t.newTotalCents, null)}</dd>
             <dt className="text-zinc-500">Difference</dt>
-            <dd className={cn("tabular text-right", t.differenceCents === "0" ? "text-zinc-900" : "font-medium text-red-700")}>{fmtCents(t.differenceCents, null)}</dd>
+            <dd className={cn("tabular text-right", t.differenceCents === "0" ? "text-zinc-900" : "font-medium text-red-700")}>
+              {fmtCents(t.differenceCents, null)}
+            </dd>
             <dt className="mt-2 text-zinc-500">Legacy pagos (live)</dt>
             <dd className="tabular mt-2 text-right text-zinc-900">
               {fmtInt(t.legacyPagos)} ({fmtInt(t.legacyLivePagos)})
@@ -110,24 +122,25 @@ function SummaryCards({ s }: { s: ConsistencySummary }) {
           </dl>
         </Card>
       </div>
-
     </>
   );
 }
-
 
 /** Orphan pagos are errors the mismatch list cannot show among prestamos (they have none): said first, with a way to them. */
 function OrphansCallout({ s }: { s: ConsistencySummary }) {
   const r = s.relationships;
   return (
-    <section aria-labelledby="orphans" className="flex flex-wrap items-center gap-3 rounded-xl bg-red-50 px-5 py-3 text-sm text-red-900 ring-1 ring-inset ring-red-200">
+    <section
+      aria-labelledby="orphans"
+      className="flex flex-wrap items-center gap-3 rounded-xl bg-red-50 px-5 py-3 text-sm text-red-900 ring-1 ring-inset ring-red-200"
+    >
       <h2 id="orphans" className="font-semibold">
         <span aria-hidden="true">✕ </span>
         {fmtInt(r.orphanLegacyPagos)} orphan legacy {r.orphanLegacyPagos === 1 ? "pago" : "pagos"}
       </h2>
       <span>
-        {fmtInt(r.orphanLegacyPagosNullPrestamo)} with no prestamo_id, {fmtInt(r.orphanLegacyPagosDangling)} naming a prestamo that does not exist: they are never migrated, and their money is in no
-        prestamo&apos;s total.
+        {fmtInt(r.orphanLegacyPagosNullPrestamo)} with no prestamo_id, {fmtInt(r.orphanLegacyPagosDangling)} naming a prestamo that does not exist: they are
+        never migrated, and their money is in no prestamo&apos;s total.
       </span>
       <Link href={href("orphan_legacy_pago", 1)} className={buttonClass("secondary", "sm", "ml-auto")}>
         List them
@@ -181,7 +194,10 @@ export function ConsistencyClient({
   const warningCats = cats.filter((c) => c.category.startsWith("warning:"));
   const chip = (c: (typeof cats)[number]) => (
     <FilterChip key={c.category} href={href(c.category, 1)} active={query.category === c.category}>
-      <span title={c.category}>{categoryText(c.category)}</span> <span className={cn("tabular", c.prestamos > 0 && !c.category.startsWith("warning:") ? "font-semibold text-red-700" : "opacity-70")}>{fmtInt(c.prestamos)}</span>
+      <span title={c.category}>{categoryText(c.category)}</span>{" "}
+      <span className={cn("tabular", c.prestamos > 0 && !c.category.startsWith("warning:") ? "font-semibold text-red-700" : "opacity-70")}>
+        {fmtInt(c.prestamos)}
+      </span>
     </FilterChip>
   );
 
@@ -195,7 +211,9 @@ export function ConsistencyClient({
       {badQuery && <p className="-mt-3 text-sm text-amber-800">The address held an invalid category or page; showing the first page of every category.</p>}
 
       <JobFreshness f={q.data.freshness} askPath={paths.consistency({ ...query, fresh: 1 })} onAsked={q.refetch} what="check" />
-      {s ? <SummaryCards s={s} /> : (
+      {s ? (
+        <SummaryCards s={s} />
+      ) : (
         <EmptyState
           title={q.data.freshness.refreshing ? "The first consistency check is running" : "No consistency check has finished yet"}
           description="The check walks every migrated prestamo, so it runs in the background, one at a time; this page shows its latest result and how old it is. One is run after every run ends."
@@ -229,7 +247,11 @@ export function ConsistencyClient({
         {m.items.length === 0 ? (
           <p className="rounded-xl border border-dashed border-zinc-300 bg-white px-5 py-8 text-center text-sm text-zinc-500">
             <span aria-hidden="true">✓ </span>
-            {query.page > 1 ? "No more mismatches on this page." : query.category ? `Nothing in “${categoryText(query.category)}”.` : "No mismatch: every migrated prestamo agrees with its legacy rows."}
+            {query.page > 1
+              ? "No more mismatches on this page."
+              : query.category
+                ? `Nothing in “${categoryText(query.category)}”.`
+                : "No mismatch: every migrated prestamo agrees with its legacy rows."}
           </p>
         ) : (
           <Table caption="Mismatches">

@@ -21,5 +21,7 @@ export default async function ConsistencyPage({ searchParams }: { searchParams: 
   const db = await getDb();
   // The same read as the API (the background check's latest result, the page under the cap).
   const initial: ConsistencyResponse = await readConsistency(db, { category: query.category, page: query.page, limit: query.limit, fresh: null });
-  return <ConsistencyClient initialData={initial} query={{ category: query.category ?? null, page: query.page, limit: query.limit }} badQuery={!parsed.success} />;
+  return (
+    <ConsistencyClient initialData={initial} query={{ category: query.category ?? null, page: query.page, limit: query.limit }} badQuery={!parsed.success} />
+  );
 }

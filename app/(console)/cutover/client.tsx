@@ -14,7 +14,6 @@ import { paths, pollMs, useCutover, useSwitch, type SwitchInput } from "@/lib/ap
 import { CUTOVER_CONFIRMATION, FINALIZE_CONFIRMATION, REVERT_CONFIRMATION } from "@/lib/migration/vocabulary";
 import type { CutoverStatus, Gate, Phase, SwitchDTO } from "@/lib/migration/cutover";
 
-
 const PHASE_LOOK: Record<Phase, { label: string; text: string; className: string }> = {
   legacy: {
     label: "Legacy",
@@ -75,7 +74,8 @@ function Gates({ gates }: { gates: Gate[] }) {
 }
 
 function Switches({ switches }: { switches: SwitchDTO[] }) {
-  if (switches.length === 0) return <p className="text-sm text-zinc-500">No switch yet. Each cut-over, revert and finalize is listed here with what it cost the application.</p>;
+  if (switches.length === 0)
+    return <p className="text-sm text-zinc-500">No switch yet. Each cut-over, revert and finalize is listed here with what it cost the application.</p>;
   return (
     <div className="overflow-x-auto">
       <table className="w-full text-sm" data-testid="switches">
@@ -151,8 +151,23 @@ function TypedAction({
       data-testid={testId}
     >
       <p className="text-sm text-zinc-600">{explain}</p>
-      <Field label={<span>Type <code className="rounded bg-zinc-100 px-1">{phrase}</code> to confirm</span>} className="max-w-xs">
-        <input id={id} className={inputClass} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} data-testid={`${testId}-input`} />
+      <Field
+        label={
+          <span>
+            Type <code className="rounded bg-zinc-100 px-1">{phrase}</code> to confirm
+          </span>
+        }
+        className="max-w-xs"
+      >
+        <input
+          id={id}
+          className={inputClass}
+          value={typed}
+          onChange={(e) => setTyped(e.target.value)}
+          autoComplete="off"
+          spellCheck={false}
+          data-testid={`${testId}-input`}
+        />
       </Field>
       {extra && (
         <label className="flex items-center gap-2 text-sm text-zinc-700">
@@ -165,7 +180,11 @@ function TypedAction({
           {m.isPending ? `${title}…` : title}
         </Button>
       </div>
-      {m.isPending && <Notice tone="warning">Switching: the application&apos;s writes queue for the moments of the switch (each lock wait is bounded to 500 ms and retried).</Notice>}
+      {m.isPending && (
+        <Notice tone="warning">
+          Switching: the application&apos;s writes queue for the moments of the switch (each lock wait is bounded to 500 ms and retried).
+        </Notice>
+      )}
       {m.error && <Refusal error={m.error} testId={`${testId}-error`} />}
     </form>
   );
@@ -196,29 +215,40 @@ export function CutoverClient({ initialData, isAdmin }: { initialData: CutoverSt
         {s.phase === "cut_over" && (
           <p className="tabular mt-2 text-sm" data-testid="reverse">
             Reverse capture {s.reverse.installed ? "on" : "OFF"}: {s.reverse.backlog.toLocaleString("en-US")} changes waiting for the archive
-            {s.archive.mismatches && (s.archive.mismatches.count === 0 ? "; the archive matches the new tables." : `; ${s.archive.mismatches.count.toLocaleString("en-US")} prestamos differ between the archive and the new tables.`)}
+            {s.archive.mismatches &&
+              (s.archive.mismatches.count === 0
+                ? "; the archive matches the new tables."
+                : `; ${s.archive.mismatches.count.toLocaleString("en-US")} prestamos differ between the archive and the new tables.`)}
           </p>
         )}
       </div>
 
       {done && (
         <Notice tone="ok" testId="switch-done">
-          {{ cut_over: "Cut over", revert: "Reverted", finalize: "Finalized" }[done.kind]}: writes held {ms(done.writesHeldMs)}, lock wait {ms(done.lockWaitMs)}, drained {done.drainedEntries.toLocaleString("en-US")} entries in{" "}
-          {done.attempts} attempt{done.attempts === 1 ? "" : "s"}.
+          {{ cut_over: "Cut over", revert: "Reverted", finalize: "Finalized" }[done.kind]}: writes held {ms(done.writesHeldMs)}, lock wait {ms(done.lockWaitMs)}
+          , drained {done.drainedEntries.toLocaleString("en-US")} entries in {done.attempts} attempt{done.attempts === 1 ? "" : "s"}.
         </Notice>
       )}
 
       {s.phase === "legacy" && (
         <>
           <div
-            className={cn("rounded-xl border px-5 py-3 text-sm font-semibold", failing.length ? "border-red-200 bg-red-50 text-red-900" : "border-emerald-200 bg-emerald-50 text-emerald-900")}
+            className={cn(
+              "rounded-xl border px-5 py-3 text-sm font-semibold",
+              failing.length ? "border-red-200 bg-red-50 text-red-900" : "border-emerald-200 bg-emerald-50 text-emerald-900",
+            )}
             data-testid="gates-summary"
           >
-            {failing.length ? `Cut-over refused while ${failing.length} gate${failing.length === 1 ? "" : "s"} fail${failing.length === 1 ? "s" : ""}: ${failing.map((g) => GATE_LABEL[g.id].toLowerCase()).join("; ")}.` : "Every gate passes."}
+            {failing.length
+              ? `Cut-over refused while ${failing.length} gate${failing.length === 1 ? "" : "s"} fail${failing.length === 1 ? "s" : ""}: ${failing.map((g) => GATE_LABEL[g.id].toLowerCase()).join("; ")}.`
+              : "Every gate passes."}
           </div>
           <Gates gates={s.gates} />
           {isAdmin && (
-            <Card title="Cut over" description="One transaction: the legacy tables locked against writes (reads go on), the backlog drained and re-checked, the legacy tables renamed to the archive, views and reverse capture installed.">
+            <Card
+              title="Cut over"
+              description="One transaction: the legacy tables locked against writes (reads go on), the backlog drained and re-checked, the legacy tables renamed to the archive, views and reverse capture installed."
+            >
               <TypedAction
                 title="Cut over"
                 phrase={CUTOVER_CONFIRMATION}
@@ -226,7 +256,11 @@ export function CutoverClient({ initialData, isAdmin }: { initialData: CutoverSt
                 tone="primary"
                 testId="cutover"
                 onDone={onDone}
-                explain={failing.length ? "The console refuses while a gate fails; the refusal lists them." : "The application's writes wait for the moments of the switch, never longer than the lock timeout per attempt."}
+                explain={
+                  failing.length
+                    ? "The console refuses while a gate fails; the refusal lists them."
+                    : "The application's writes wait for the moments of the switch, never longer than the lock timeout per attempt."
+                }
               />
             </Card>
           )}
@@ -235,8 +269,19 @@ export function CutoverClient({ initialData, isAdmin }: { initialData: CutoverSt
 
       {s.phase === "cut_over" && isAdmin && (
         <div className="grid gap-6 lg:grid-cols-2">
-          <Card title="Revert" description="Back to the legacy tables: the reverse backlog drained with writes held, the views dropped, the archive renamed back, change capture on again.">
-            <TypedAction title="Revert" phrase={REVERT_CONFIRMATION} path={paths.revert} tone="danger" testId="revert" onDone={onDone} explain="Every write made through either name since the cut-over is in the legacy tables afterwards." />
+          <Card
+            title="Revert"
+            description="Back to the legacy tables: the reverse backlog drained with writes held, the views dropped, the archive renamed back, change capture on again."
+          >
+            <TypedAction
+              title="Revert"
+              phrase={REVERT_CONFIRMATION}
+              path={paths.revert}
+              tone="danger"
+              testId="revert"
+              onDone={onDone}
+              explain="Every write made through either name since the cut-over is in the legacy tables afterwards."
+            />
           </Card>
           <Card title="Finalize" description="Ends the way back: reverse capture stops. The archive tables are never dropped by the console.">
             <TypedAction

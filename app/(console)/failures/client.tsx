@@ -18,7 +18,6 @@ import { fmtId, fmtInt, fmtTime } from "@/lib/format";
 import type { FailuresPage } from "@/lib/migration/failures";
 import type { FailureCode } from "@/lib/migration/rules";
 
-
 function href(code: string | null, page: number): string {
   const u = new URLSearchParams();
   if (code) u.set("code", code);
@@ -47,7 +46,10 @@ export function FailuresClient({
     onSuccess: (r, id) =>
       setResults((x) => ({
         ...x,
-        [id]: r.outcome === "migrated" ? { ok: true, text: `✓ Migrated with ${fmtInt(r.pagos)} pagos` } : { ok: false, text: `✕ Still fails: ${[...new Set(r.failures.map((f) => f.code))].join(", ")}` },
+        [id]:
+          r.outcome === "migrated"
+            ? { ok: true, text: `✓ Migrated with ${fmtInt(r.pagos)} pagos` }
+            : { ok: false, text: `✕ Still fails: ${[...new Set(r.failures.map((f) => f.code))].join(", ")}` },
       })),
     onError: (err, id) => setResults((x) => ({ ...x, [id]: { ok: false, text: `✕ Refused: ${errorMessage(err)}` } })),
     onSettled: () => setPendingId(null),
@@ -92,7 +94,8 @@ export function FailuresClient({
 
       {query.code && (
         <p className="-mt-3 text-sm text-zinc-600">
-          <span className="font-mono text-[12px] text-zinc-500">{query.code}</span> — {FAILURE_CODE_TEXT[query.code as FailureCode].rule} {FAILURE_CODE_TEXT[query.code as FailureCode].fix}
+          <span className="font-mono text-[12px] text-zinc-500">{query.code}</span> — {FAILURE_CODE_TEXT[query.code as FailureCode].rule}{" "}
+          {FAILURE_CODE_TEXT[query.code as FailureCode].fix}
         </p>
       )}
 
@@ -191,7 +194,9 @@ function CodeLegend({ counts, active }: { counts: FailuresPage["countsByCode"]; 
       <h2 id="codes" className="text-lg font-semibold text-zinc-900">
         What each code means
       </h2>
-      <p className="-mt-1 text-sm text-zinc-500">The rule a prestamo failed, and what its legacy row needs. A fixed row is brought over by change capture, with no retry.</p>
+      <p className="-mt-1 text-sm text-zinc-500">
+        The rule a prestamo failed, and what its legacy row needs. A fixed row is brought over by change capture, with no retry.
+      </p>
       <Table caption="Failure codes">
         <THead>
           <tr>
@@ -251,7 +256,12 @@ function RetryAll({ totalFailed }: { totalFailed: number }) {
         </p>
       )}
       {r && !retryAll.isSuccess && (
-        <div className={cn("rounded-lg px-3 py-3 text-sm ring-1 ring-inset", r.stillFailing > 0 ? "bg-amber-50 text-amber-950 ring-amber-200" : "bg-emerald-50 text-emerald-900 ring-emerald-200")}>
+        <div
+          className={cn(
+            "rounded-lg px-3 py-3 text-sm ring-1 ring-inset",
+            r.stillFailing > 0 ? "bg-amber-50 text-amber-950 ring-amber-200" : "bg-emerald-50 text-emerald-900 ring-emerald-200",
+          )}
+        >
           <p data-testid="retry-recheck">
             {r.stillFailing > 0
               ? `${fmtInt(r.stillFailing)} of the ${fmtInt(r.checked)} failed prestamos checked${r.checked < r.failed ? ` (the first ${fmtInt(r.checked)} of ${fmtInt(r.failed)})` : ""} still fail their rules now: a retry marks them failed again.`
@@ -259,8 +269,8 @@ function RetryAll({ totalFailed }: { totalFailed: number }) {
           </p>
           {r.stillFailing > 0 && (
             <p className="mt-1">
-              Fixing means correcting their legacy rows in the application (each code below says what the rule wants). Change capture then brings every fixed prestamo over by
-              itself, with no retry.
+              Fixing means correcting their legacy rows in the application (each code below says what the rule wants). Change capture then brings every fixed
+              prestamo over by itself, with no retry.
             </p>
           )}
           <div className="mt-2 flex gap-2">
@@ -275,7 +285,10 @@ function RetryAll({ totalFailed }: { totalFailed: number }) {
       )}
       {retryAll.isSuccess && (
         <span role="status" className="text-sm text-emerald-800">
-          ✓ Run #{fmtId(retryAll.data.run.id)} started. <Link href="/migration" className="underline underline-offset-2">Follow it</Link>
+          ✓ Run #{fmtId(retryAll.data.run.id)} started.{" "}
+          <Link href="/migration" className="underline underline-offset-2">
+            Follow it
+          </Link>
         </span>
       )}
       {retryAll.isError && (

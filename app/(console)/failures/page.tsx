@@ -20,6 +20,11 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
   const query = parsed.success ? parsed.data : FailuresQuery.parse({});
   const data = await listFailures(await getDb(), query);
   return (
-    <FailuresClient initialData={data} query={{ code: query.code ?? null, page: query.page, limit: query.limit }} badQuery={!parsed.success} isAdmin={principal.role === "admin"} />
+    <FailuresClient
+      initialData={data}
+      query={{ code: query.code ?? null, page: query.page, limit: query.limit }}
+      badQuery={!parsed.success}
+      isAdmin={principal.role === "admin"}
+    />
   );
 }

@@ -35,14 +35,27 @@ export function MetricsClient({ initialData, limit }: { initialData: Metrics; li
       />
 
       <dl className="grid grid-cols-2 gap-4 xl:grid-cols-4">
-        <Stat label="Prestamos / s (30 s)" value={fmtDec1(m.throughput.last30s.prestamosPerSec)} hint={`${fmtDec1(m.throughput.last30s.pagosPerSec)} pagos/s · ${fmtInt(m.throughput.last30s.batches)} batches`} />
+        <Stat
+          label="Prestamos / s (30 s)"
+          value={fmtDec1(m.throughput.last30s.prestamosPerSec)}
+          hint={`${fmtDec1(m.throughput.last30s.pagosPerSec)} pagos/s · ${fmtInt(m.throughput.last30s.batches)} batches`}
+        />
         <Stat
           label="Prestamos / s (run)"
           value={m.throughput.overall ? fmtDec1(m.throughput.overall.prestamosPerSec) : "—"}
           hint={m.throughput.overall ? `${fmtDec1(m.throughput.overall.pagosPerSec)} pagos/s over ${fmtDuration(m.throughput.overall.elapsedSec)}` : "no run"}
         />
-        <Stat label="Error rate" value={fmtPct(m.errorRatePct)} tone={m.errorRatePct > 0 ? "warning" : "neutral"} hint="failures / prestamos over the batches shown" />
-        <Stat label="Processed (run)" value={m.run ? fmtInt(m.run.processed) : "—"} hint={m.run ? `${fmtInt(m.run.migrated)} migrated · ${fmtInt(m.run.failed)} failed` : "no run"} />
+        <Stat
+          label="Error rate"
+          value={fmtPct(m.errorRatePct)}
+          tone={m.errorRatePct > 0 ? "warning" : "neutral"}
+          hint="failures / prestamos over the batches shown"
+        />
+        <Stat
+          label="Processed (run)"
+          value={m.run ? fmtInt(m.run.processed) : "—"}
+          hint={m.run ? `${fmtInt(m.run.migrated)} migrated · ${fmtInt(m.run.failed)} failed` : "no run"}
+        />
       </dl>
 
       {points.length === 0 ? (

@@ -19,7 +19,13 @@ export interface ChartPoint extends BatchPoint {
 export function toPoints(batches: BatchPoint[]): ChartPoint[] {
   return batches.map((b, i) => {
     const secs = Math.max(b.durationMs, 1) / 1000;
-    return { ...b, n: i + 1, t: timeLabel(b.finishedAt), prestamosPerSec: Math.round((b.prestamos / secs) * 10) / 10, pagosPerSec: Math.round((b.pagos / secs) * 10) / 10 };
+    return {
+      ...b,
+      n: i + 1,
+      t: timeLabel(b.finishedAt),
+      prestamosPerSec: Math.round((b.prestamos / secs) * 10) / 10,
+      pagosPerSec: Math.round((b.pagos / secs) * 10) / 10,
+    };
   });
 }
 
@@ -63,11 +69,43 @@ export function ThroughputChart({ data }: { data: ChartPoint[] }) {
         {grid}
         {batchAxis(data)}
         {legend}
-        <YAxis yAxisId="p" tick={axis} width={56} tickFormatter={(v: number) => fmtInt(v)} label={{ value: "prestamos/s", angle: -90, position: "insideLeft", style: axis }} />
-        <YAxis yAxisId="g" orientation="right" tick={axis} width={56} tickFormatter={(v: number) => fmtInt(v)} label={{ value: "pagos/s", angle: 90, position: "insideRight", style: axis }} />
+        <YAxis
+          yAxisId="p"
+          tick={axis}
+          width={56}
+          tickFormatter={(v: number) => fmtInt(v)}
+          label={{ value: "prestamos/s", angle: -90, position: "insideLeft", style: axis }}
+        />
+        <YAxis
+          yAxisId="g"
+          orientation="right"
+          tick={axis}
+          width={56}
+          tickFormatter={(v: number) => fmtInt(v)}
+          label={{ value: "pagos/s", angle: 90, position: "insideRight", style: axis }}
+        />
         <Tooltip formatter={(v, name) => [`${fmtDec1(Number(v))} /s`, String(name)]} labelFormatter={tooltipLabel(data)} />
-        <Line yAxisId="p" type="linear" dataKey="prestamosPerSec" name="Prestamos / s (left)" stroke="#0f766e" strokeWidth={2} dot={dotsFor(data)} isAnimationActive={false} />
-        <Line yAxisId="g" type="linear" dataKey="pagosPerSec" name="Pagos / s (right)" stroke="#6366f1" strokeWidth={2} strokeDasharray="5 3" dot={dotsFor(data)} isAnimationActive={false} />
+        <Line
+          yAxisId="p"
+          type="linear"
+          dataKey="prestamosPerSec"
+          name="Prestamos / s (left)"
+          stroke="#0f766e"
+          strokeWidth={2}
+          dot={dotsFor(data)}
+          isAnimationActive={false}
+        />
+        <Line
+          yAxisId="g"
+          type="linear"
+          dataKey="pagosPerSec"
+          name="Pagos / s (right)"
+          stroke="#6366f1"
+          strokeWidth={2}
+          strokeDasharray="5 3"
+          dot={dotsFor(data)}
+          isAnimationActive={false}
+        />
       </ComposedChart>
     </ChartFrame>
   );
@@ -84,7 +122,12 @@ export function DurationChart({ data, targetMs }: { data: ChartPoint[]; targetMs
         <Tooltip formatter={(v) => [`${fmtInt(Number(v))} ms`, "Duration"]} labelFormatter={tooltipLabel(data)} />
         <Area type="linear" dataKey="durationMs" name="Duration (ms)" stroke="#0369a1" fill="#e0f2fe" dot={dotsFor(data)} isAnimationActive={false} />
         {targetMs !== undefined && targetMs > 0 && (
-          <ReferenceLine y={targetMs} stroke="#0369a1" strokeDasharray="4 4" label={{ value: `target ${fmtInt(targetMs)} ms`, position: "insideTopRight", style: axis }} />
+          <ReferenceLine
+            y={targetMs}
+            stroke="#0369a1"
+            strokeDasharray="4 4"
+            label={{ value: `target ${fmtInt(targetMs)} ms`, position: "insideTopRight", style: axis }}
+          />
         )}
       </ComposedChart>
     </ChartFrame>
@@ -100,15 +143,37 @@ export function FailuresChart({ data, thresholdPct }: { data: ChartPoint[]; thre
         {batchAxis(data)}
         {legend}
         <YAxis yAxisId="n" tick={axis} width={40} allowDecimals={false} label={{ value: "failed", angle: -90, position: "insideLeft", style: axis }} />
-        <YAxis yAxisId="pct" orientation="right" tick={axis} width={56} tickFormatter={(v: number) => `${v} %`} domain={[0, (max: number) => Math.max(max, (thresholdPct ?? 0) * 1.5, 1)]} />
+        <YAxis
+          yAxisId="pct"
+          orientation="right"
+          tick={axis}
+          width={56}
+          tickFormatter={(v: number) => `${v} %`}
+          domain={[0, (max: number) => Math.max(max, (thresholdPct ?? 0) * 1.5, 1)]}
+        />
         <Tooltip
           formatter={(v, name) => (String(name).startsWith("Error rate") ? [`${Number(v).toFixed(2)} %`, String(name)] : [fmtInt(Number(v)), String(name)])}
           labelFormatter={tooltipLabel(data)}
         />
         <Bar yAxisId="n" dataKey="failures" name="Failed prestamos (left)" fill="#fca5a5" maxBarSize={28} isAnimationActive={false} />
-        <Line yAxisId="pct" type="linear" dataKey="errorRatePct" name="Error rate, % of the batch (right)" stroke="#b91c1c" strokeWidth={2} dot={dotsFor(data)} isAnimationActive={false} />
+        <Line
+          yAxisId="pct"
+          type="linear"
+          dataKey="errorRatePct"
+          name="Error rate, % of the batch (right)"
+          stroke="#b91c1c"
+          strokeWidth={2}
+          dot={dotsFor(data)}
+          isAnimationActive={false}
+        />
         {thresholdPct !== undefined && (
-          <ReferenceLine yAxisId="pct" y={thresholdPct} stroke="#7f1d1d" strokeDasharray="6 3" label={{ value: `threshold ${fmtPct(thresholdPct)}`, position: "insideTopLeft", style: { ...axis, fill: "#7f1d1d" } }} />
+          <ReferenceLine
+            yAxisId="pct"
+            y={thresholdPct}
+            stroke="#7f1d1d"
+            strokeDasharray="6 3"
+            label={{ value: `threshold ${fmtPct(thresholdPct)}`, position: "insideTopLeft", style: { ...axis, fill: "#7f1d1d" } }}
+          />
         )}
       </ComposedChart>
     </ChartFrame>

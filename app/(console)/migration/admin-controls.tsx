@@ -25,7 +25,8 @@ export function AdminControls({ p, defaults, form, setForm }: { p: ProgressDTO; 
         <EndCaptureCard enabled={p.capture.enabled} backlog={p.capture.backlog} />
       </div>
       <p className="text-sm text-zinc-500">
-        Every action is recorded in the <Link href="/audit" className="font-medium text-zinc-700 underline underline-offset-2 hover:text-zinc-900">
+        Every action is recorded in the{" "}
+        <Link href="/audit" className="font-medium text-zinc-700 underline underline-offset-2 hover:text-zinc-900">
           audit log
         </Link>
         .

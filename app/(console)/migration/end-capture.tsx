@@ -12,7 +12,10 @@ export function EndCaptureCard({ enabled, backlog }: { enabled: boolean; backlog
   const [confirming, setConfirming] = useState(false);
   const cleanup = useEndCapture();
   return (
-    <Card title="End change capture" description="Drops the triggers on the legacy tables once the new schema has taken over. Not possible while a run is active.">
+    <Card
+      title="End change capture"
+      description="Drops the triggers on the legacy tables once the new schema has taken over. Not possible while a run is active."
+    >
       {!confirming ? (
         <Button variant="secondary" onClick={() => setConfirming(true)} disabled={!enabled || cleanup.isPending}>
           End change capture…

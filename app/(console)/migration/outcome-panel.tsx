@@ -37,11 +37,14 @@ export function OutcomePanel({ p, onRaiseThreshold }: { p: ProgressDTO; onRaiseT
       <p className="mt-1 text-sm text-zinc-800" data-testid="outcome-text">
         {run.status === "halted" && (
           <>
-            {fmtPctOf(run.failed, run.processed, "prestamos it processed")} failed ({fmtInt(run.failed)}), above its threshold of {fmtPct(run.errorThresholdPct)}. {fmtInt(run.migrated)} were
-            migrated; the rest are still pending. Change capture stays on, so those already migrated keep in step.
+            {fmtPctOf(run.failed, run.processed, "prestamos it processed")} failed ({fmtInt(run.failed)}), above its threshold of{" "}
+            {fmtPct(run.errorThresholdPct)}. {fmtInt(run.migrated)} were migrated; the rest are still pending. Change capture stays on, so those already
+            migrated keep in step.
           </>
         )}
-        {run.status === "failed" && <>It ended on an error{run.lastError ? `: ${run.lastError}` : ""}. What it migrated stays migrated; a new start goes on from where the data stands.</>}
+        {run.status === "failed" && (
+          <>It ended on an error{run.lastError ? `: ${run.lastError}` : ""}. What it migrated stays migrated; a new start goes on from where the data stands.</>
+        )}
         {run.status === "stopped" && (
           <>
             {run.stopDetail ?? "Stopped"}

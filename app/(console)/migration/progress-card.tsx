@@ -24,7 +24,11 @@ export function ProgressCard({ p }: { p: ProgressDTO }) {
       description={
         t.total === 0 ? (
           <>
-            The legacy table is empty. <Link className="underline underline-offset-2" href="/test-data">Test data</Link> can fill it.
+            The legacy table is empty.{" "}
+            <Link className="underline underline-offset-2" href="/test-data">
+              Test data
+            </Link>{" "}
+            can fill it.
           </>
         ) : (
           `${fmtInt(t.total)} legacy prestamos; every share below is of all of them. Done = total − remaining${active && p.run?.retry ? " (this run retries failed and rolled back ones)" : ""}.`
@@ -69,7 +73,11 @@ export function ProgressCard({ p }: { p: ProgressDTO }) {
       <dl className="mt-4 grid grid-cols-2 gap-3 border-t border-zinc-100 pt-4 md:grid-cols-4">
         <Figure label="Prestamos / s" value={active ? fmtDec1(p.rate.prestamosPerSecond) : "—"} hint={`over the last ${p.rate.windowSeconds} s`} />
         <Figure label="Pagos / s" value={active ? fmtDec1(p.rate.pagosPerSecond) : "—"} hint={`over the last ${p.rate.windowSeconds} s`} />
-        <Figure label="ETA" value={p.etaSeconds === null ? "—" : fmtDuration(p.etaSeconds)} hint={active ? (p.etaSeconds === null ? "measuring the rate…" : "at the current rate") : "no active run"} />
+        <Figure
+          label="ETA"
+          value={p.etaSeconds === null ? "—" : fmtDuration(p.etaSeconds)}
+          hint={active ? (p.etaSeconds === null ? "measuring the rate…" : "at the current rate") : "no active run"}
+        />
         <Figure label="Change backlog" value={fmtInt(p.capture.backlog)} hint={p.capture.enabled ? "changes waiting to sync" : "capture is off"} />
       </dl>
       <CountsCheckLine check={p.countsCheck} />
@@ -80,13 +88,19 @@ export function ProgressCard({ p }: { p: ProgressDTO }) {
 /** The worker's last self-check of the kept state counts: a difference stays visible after its repair. */
 function CountsCheckLine({ check }: { check: ProgressDTO["countsCheck"] }) {
   if (!check) return <p className="mt-3 text-xs text-zinc-500">State counts not self-checked yet (the worker checks them when idle).</p>;
-  if (check.ok) return <p className="mt-3 text-xs text-zinc-500" data-testid="counts-check">State counts self-checked {fmtTime(check.checkedAt)}: equal to the real counts.</p>;
+  if (check.ok)
+    return (
+      <p className="mt-3 text-xs text-zinc-500" data-testid="counts-check">
+        State counts self-checked {fmtTime(check.checkedAt)}: equal to the real counts.
+      </p>
+    );
   const k = check.kept;
   const r = check.real;
   return (
     <p className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900" role="status" data-testid="counts-check">
-      Self-check {fmtTime(check.checkedAt)}: the kept state counts differed from the real ones (kept {fmtInt(k.migrated)} / {fmtInt(k.failed)} / {fmtInt(k.rolledBack)}, real{" "}
-      {fmtInt(r.migrated)} / {fmtInt(r.failed)} / {fmtInt(r.rolledBack)} migrated / failed / rolled back){check.repaired ? " and were rebuilt from them." : "; they are rebuilt at the next check."}
+      Self-check {fmtTime(check.checkedAt)}: the kept state counts differed from the real ones (kept {fmtInt(k.migrated)} / {fmtInt(k.failed)} /{" "}
+      {fmtInt(k.rolledBack)}, real {fmtInt(r.migrated)} / {fmtInt(r.failed)} / {fmtInt(r.rolledBack)} migrated / failed / rolled back)
+      {check.repaired ? " and were rebuilt from them." : "; they are rebuilt at the next check."}
     </p>
   );
 }

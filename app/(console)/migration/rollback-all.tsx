@@ -16,7 +16,12 @@ export function RollbackAllCard() {
   const rollback = useRollbackAll();
   const confirmed = confirmText === ROLLBACK_ALL_CONFIRMATION;
   return (
-    <Card id="rollback-all" title="Roll back everything" description="Stops the active run, empties the new tables and marks every prestamo pending. The legacy tables are not touched." className="scroll-mt-6 border-red-200">
+    <Card
+      id="rollback-all"
+      title="Roll back everything"
+      description="Stops the active run, empties the new tables and marks every prestamo pending. The legacy tables are not touched."
+      className="scroll-mt-6 border-red-200"
+    >
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -28,7 +33,14 @@ export function RollbackAllCard() {
           <span>
             Type <code className="rounded bg-zinc-100 px-1 font-mono text-[13px]">{ROLLBACK_ALL_CONFIRMATION}</code> to confirm
           </span>
-          <input id={`${id}-rb`} className={cn(inputClass, "font-mono")} autoComplete="off" spellCheck={false} value={confirmText} onChange={(e) => setConfirmText(e.target.value)} />
+          <input
+            id={`${id}-rb`}
+            className={cn(inputClass, "font-mono")}
+            autoComplete="off"
+            spellCheck={false}
+            value={confirmText}
+            onChange={(e) => setConfirmText(e.target.value)}
+          />
         </label>
         <div>
           <Button type="submit" variant="danger" disabled={!confirmed || rollback.isPending}>
@@ -38,7 +50,11 @@ export function RollbackAllCard() {
       </form>
       <ActionResult
         m={rollback}
-        ok={rollback.data ? `Rolled back: ${fmtInt(rollback.data.prestamosRemoved)} prestamos and ${fmtInt(rollback.data.pagosRemoved)} pagos removed from the new tables.` : "Rolled back."}
+        ok={
+          rollback.data
+            ? `Rolled back: ${fmtInt(rollback.data.prestamosRemoved)} prestamos and ${fmtInt(rollback.data.pagosRemoved)} pagos removed from the new tables.`
+            : "Rolled back."
+        }
       />
     </Card>
   );

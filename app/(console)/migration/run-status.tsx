@@ -87,7 +87,10 @@ export function CaptureCard({ p }: { p: ProgressDTO }) {
         <dd className="tabular text-right text-zinc-900">{p.capture.oldestAgeSeconds === null ? "—" : fmtDuration(p.capture.oldestAgeSeconds)}</dd>
         {p.capture.resync.owed && (
           <>
-            <dt className="text-zinc-500" title="Capture had a gap: every migrated prestamo is compared with legacy, and rewritten when it no longer matches, before the run copies on">
+            <dt
+              className="text-zinc-500"
+              title="Capture had a gap: every migrated prestamo is compared with legacy, and rewritten when it no longer matches, before the run copies on"
+            >
               Re-sync after a gap
             </dt>
             <dd className="tabular text-right font-medium text-amber-700" data-testid="capture-resync">
@@ -109,25 +112,36 @@ export function RunFacts({ run }: { run: RunDTO }) {
       <dd className="break-all text-zinc-900">{run.startedBy}</dd>
       <dt className="text-zinc-500">{run.active ? "Heartbeat" : "Ended"}</dt>
       <dd className="tabular text-zinc-900">{fmtTime(run.active ? run.heartbeatAt : run.endedAt)}</dd>
-      <dt className="text-zinc-500" title={run.targetBatchMs > 0 ? "The size the batches adapted to last" : "Fixed by the operator"}>Batch size</dt>
+      <dt className="text-zinc-500" title={run.targetBatchMs > 0 ? "The size the batches adapted to last" : "Fixed by the operator"}>
+        Batch size
+      </dt>
       <dd className="tabular text-zinc-900">{fmtInt(run.batchSize)}</dd>
       <dt className="text-zinc-500">Processed</dt>
       <dd className="tabular text-zinc-900">{fmtInt(run.processed)}</dd>
-      <dt className="text-zinc-500" title="The run halts itself when failed ÷ processed exceeds it">Threshold</dt>
+      <dt className="text-zinc-500" title="The run halts itself when failed ÷ processed exceeds it">
+        Threshold
+      </dt>
       <dd className="tabular text-zinc-900">{fmtPct(run.errorThresholdPct)}</dd>
       <dt className="text-zinc-500">Error rate</dt>
-      <dd className={cn("tabular", run.errorRatePct > run.errorThresholdPct ? "font-medium text-red-700" : "text-zinc-900")} title="failed ÷ processed by this run">
+      <dd
+        className={cn("tabular", run.errorRatePct > run.errorThresholdPct ? "font-medium text-red-700" : "text-zinc-900")}
+        title="failed ÷ processed by this run"
+      >
         {fmtPctOf(run.failed, run.processed, "processed")}
       </dd>
       <dt className="text-zinc-500">Retry</dt>
-      <dd className="text-zinc-900" title={run.retry ? "Failed and rolled back prestamos are taken too" : undefined}>{run.retry ? "yes" : "no"}</dd>
+      <dd className="text-zinc-900" title={run.retry ? "Failed and rolled back prestamos are taken too" : undefined}>
+        {run.retry ? "yes" : "no"}
+      </dd>
       <dt className="text-zinc-500">Batches</dt>
       <dd className="tabular text-zinc-900">{fmtInt(run.batches)}</dd>
       <dt className="text-zinc-500">Checkpoint</dt>
       <dd className="tabular text-zinc-900" title="Every legacy id up to this one is done">
         {run.checkpoint < -2147483648 ? "none yet" : `id ${fmtId(run.checkpoint)}`}
       </dd>
-      <dt className="text-zinc-500" title="Batch size adapts so a batch takes about this long">Target batch</dt>
+      <dt className="text-zinc-500" title="Batch size adapts so a batch takes about this long">
+        Target batch
+      </dt>
       <dd className="tabular text-zinc-900" data-testid="run-target-batch-ms">
         {run.targetBatchMs > 0 ? `adaptive, ${fmtInt(run.targetBatchMs)} ms` : "fixed size"}
       </dd>
@@ -135,7 +149,9 @@ export function RunFacts({ run }: { run: RunDTO }) {
       <dd className="tabular text-zinc-900" data-testid="run-workers">
         {fmtInt(run.workers)}
       </dd>
-      <dt className="text-zinc-500" title="Pause between batches">Pause</dt>
+      <dt className="text-zinc-500" title="Pause between batches">
+        Pause
+      </dt>
       <dd className="tabular text-zinc-900" data-testid="run-pause-ms">
         {run.pauseMs > 0 ? `${fmtInt(run.pauseMs)} ms` : "none"}
       </dd>

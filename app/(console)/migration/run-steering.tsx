@@ -26,13 +26,17 @@ export function RunSteering({ run }: { run: RunDTO }) {
   const lastToggle = [pause, resume].filter((m) => m.submittedAt > 0).sort((a, b) => b.submittedAt - a.submittedAt)[0];
 
   return (
-    <Card title={`Steer run #${run.id}`} description="Pause holds the run after the batches in flight; resume goes on from the checkpoint. Tuning applies from the next batch, no restart.">
+    <Card
+      title={`Steer run #${run.id}`}
+      description="Pause holds the run after the batches in flight; resume goes on from the checkpoint. Tuning applies from the next batch, no restart."
+    >
       <div className="flex flex-wrap items-center gap-3">
         <Button variant="secondary" onClick={() => toggle.mutate(undefined)} disabled={toggle.isPending}>
           {paused ? (resume.isPending ? "Resuming…" : "Resume run") : pause.isPending ? "Pausing…" : "Pause run"}
         </Button>
         <span className="text-sm text-zinc-500">
-          Now: target {run.targetBatchMs > 0 ? `${fmtInt(run.targetBatchMs)} ms` : "off"}, {fmtInt(run.workers)} {run.workers === 1 ? "worker" : "workers"}, pause {fmtInt(run.pauseMs)} ms, batch {fmtInt(run.batchSize)}.
+          Now: target {run.targetBatchMs > 0 ? `${fmtInt(run.targetBatchMs)} ms` : "off"}, {fmtInt(run.workers)} {run.workers === 1 ? "worker" : "workers"},
+          pause {fmtInt(run.pauseMs)} ms, batch {fmtInt(run.batchSize)}.
         </span>
       </div>
       {lastToggle && <ActionResult m={lastToggle} ok={lastToggle === pause ? "Pause requested." : "Resumed."} />}
@@ -68,7 +72,14 @@ export function RunSteering({ run }: { run: RunDTO }) {
           </Button>
         </div>
       </form>
-      <ActionResult m={tune} ok={tune.data ? `Run #${tune.data.run.id}: target ${fmtInt(tune.data.run.targetBatchMs)} ms, ${fmtInt(tune.data.run.workers)} ${tune.data.run.workers === 1 ? "worker" : "workers"}, pause ${fmtInt(tune.data.run.pauseMs)} ms.` : "Applied."} />
+      <ActionResult
+        m={tune}
+        ok={
+          tune.data
+            ? `Run #${tune.data.run.id}: target ${fmtInt(tune.data.run.targetBatchMs)} ms, ${fmtInt(tune.data.run.workers)} ${tune.data.run.workers === 1 ? "worker" : "workers"}, pause ${fmtInt(tune.data.run.pauseMs)} ms.`
+            : "Applied."
+        }
+      />
     </Card>
   );
 }

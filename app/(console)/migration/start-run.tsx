@@ -34,17 +34,7 @@ function preflightFailing(err: unknown): FailingItem[] | null {
  * (prestamos taken, the dry run's invalid share against the threshold, capture turning on), a
  * confirmation when the run is predicted to halt, and the typed override when pre-flight fails.
  */
-export function StartRunCard({
-  p,
-  defaults,
-  form,
-  setForm,
-}: {
-  p: ProgressDTO;
-  defaults: StartDefaults;
-  form: StartForm;
-  setForm: (f: StartForm) => void;
-}) {
+export function StartRunCard({ p, defaults, form, setForm }: { p: ProgressDTO; defaults: StartDefaults; form: StartForm; setForm: (f: StartForm) => void }) {
   const active = p.run?.active ?? false;
   const ids = useId();
   const [anyway, setAnyway] = useState("");
@@ -80,14 +70,30 @@ export function StartRunCard({
         <div className="grid grid-cols-2 gap-3">
           <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700" htmlFor={`${ids}-bs`}>
             Batch size
-            <input id={`${ids}-bs`} className={inputClass} inputMode="numeric" placeholder={`adaptive, from ${fmtInt(defaults.batchSize)}`} value={form.batchSize} onChange={set("batchSize")} aria-describedby={`${ids}-bs-h`} />
+            <input
+              id={`${ids}-bs`}
+              className={inputClass}
+              inputMode="numeric"
+              placeholder={`adaptive, from ${fmtInt(defaults.batchSize)}`}
+              value={form.batchSize}
+              onChange={set("batchSize")}
+              aria-describedby={`${ids}-bs-h`}
+            />
             <span id={`${ids}-bs-h`} className="text-xs font-normal text-zinc-500">
               blank: adapts so a batch takes about {fmtInt(defaults.targetBatchMs)} ms; a number fixes it (1–50,000)
             </span>
           </label>
           <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700" htmlFor={`${ids}-th`}>
             Error threshold (%)
-            <input id={`${ids}-th`} className={inputClass} inputMode="decimal" placeholder={`${defaults.errorThresholdPct} (default)`} value={form.errorThresholdPct} onChange={set("errorThresholdPct")} aria-describedby={`${ids}-th-h`} />
+            <input
+              id={`${ids}-th`}
+              className={inputClass}
+              inputMode="decimal"
+              placeholder={`${defaults.errorThresholdPct} (default)`}
+              value={form.errorThresholdPct}
+              onChange={set("errorThresholdPct")}
+              aria-describedby={`${ids}-th-h`}
+            />
             <span id={`${ids}-th-h`} className="text-xs font-normal text-zinc-500">
               halts when failed ÷ processed exceeds it, checked from 1,000 processed (or all it takes, if fewer)
             </span>
@@ -105,11 +111,23 @@ export function StartRunCard({
           <div className="mt-3 grid grid-cols-3 gap-3">
             <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700">
               Target batch (ms)
-              <input className={inputClass} inputMode="numeric" placeholder={`${defaults.targetBatchMs} (default)`} value={form.targetBatchMs} onChange={set("targetBatchMs")} />
+              <input
+                className={inputClass}
+                inputMode="numeric"
+                placeholder={`${defaults.targetBatchMs} (default)`}
+                value={form.targetBatchMs}
+                onChange={set("targetBatchMs")}
+              />
             </label>
             <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700">
               Workers
-              <input className={inputClass} inputMode="numeric" placeholder={`${defaults.workers} (default here)`} value={form.workers} onChange={set("workers")} />
+              <input
+                className={inputClass}
+                inputMode="numeric"
+                placeholder={`${defaults.workers} (default here)`}
+                value={form.workers}
+                onChange={set("workers")}
+              />
             </label>
             <label className="flex flex-col gap-1 text-sm font-medium text-zinc-700">
               Pause (ms)
@@ -117,8 +135,8 @@ export function StartRunCard({
             </label>
           </div>
           <p className="mt-2 text-xs text-zinc-500">
-            Blank = the default. A target batch time of 0 keeps the batch size fixed. Workers run batches side by side (1–8); the pause between batches leaves room for the
-            application. All three can be changed while the run runs.
+            Blank = the default. A target batch time of 0 keeps the batch size fixed. Workers run batches side by side (1–8); the pause between batches leaves
+            room for the application. All three can be changed while the run runs.
           </p>
         </details>
         <StartSummary p={p} preview={preview.data} error={preview.error} form={form} defaults={defaults} onComputed={() => void preview.refetch()} />
@@ -148,7 +166,14 @@ export function StartRunCard({
         )}
       </form>
       {failing ? (
-        <PreflightRefusal failing={failing} message={errorMessage(start.error)} value={anyway} onChange={setAnyway} pending={start.isPending} onConfirm={() => send({ confirmPreflight: START_ANYWAY })} />
+        <PreflightRefusal
+          failing={failing}
+          message={errorMessage(start.error)}
+          value={anyway}
+          onChange={setAnyway}
+          pending={start.isPending}
+          onConfirm={() => send({ confirmPreflight: START_ANYWAY })}
+        />
       ) : (
         <ActionResult m={start} ok={started} />
       )}
@@ -186,7 +211,11 @@ function StartSummary({
   };
   const workers = form.workers.trim() || String(defaults.workers);
   return (
-    <section aria-label="What this start will do" data-testid="start-summary" className="rounded-lg bg-zinc-50 px-3 py-2.5 text-sm ring-1 ring-inset ring-zinc-200">
+    <section
+      aria-label="What this start will do"
+      data-testid="start-summary"
+      className="rounded-lg bg-zinc-50 px-3 py-2.5 text-sm ring-1 ring-inset ring-zinc-200"
+    >
       <h3 className="text-xs font-semibold uppercase tracking-wide text-zinc-500">What this start will do</h3>
       {error ? (
         <p className="mt-1 text-red-800">The summary could not be loaded: {errorMessage(error)}</p>
@@ -225,7 +254,8 @@ function StartSummary({
               : "Change capture is on already and stays on."}
           </li>
           <li className="text-zinc-600">
-            Batches {batchingInWords(form, defaults)}; {workers} {workers === "1" ? "worker" : "workers"}; {form.pauseMs.trim() && form.pauseMs.trim() !== "0" ? `${form.pauseMs.trim()} ms pause` : "no pause"}.
+            Batches {batchingInWords(form, defaults)}; {workers} {workers === "1" ? "worker" : "workers"};{" "}
+            {form.pauseMs.trim() && form.pauseMs.trim() !== "0" ? `${form.pauseMs.trim()} ms pause` : "no pause"}.
           </li>
         </ul>
       )}
@@ -249,13 +279,19 @@ function HaltConfirmation({
 }) {
   const d = preview.dryRun!;
   return (
-    <div role="alertdialog" aria-labelledby="halt-confirm-title" data-testid="halt-confirmation" className="rounded-lg bg-red-50 px-3 py-3 text-sm text-red-900 ring-1 ring-inset ring-red-200">
+    <div
+      role="alertdialog"
+      aria-labelledby="halt-confirm-title"
+      data-testid="halt-confirmation"
+      className="rounded-lg bg-red-50 px-3 py-3 text-sm text-red-900 ring-1 ring-inset ring-red-200"
+    >
       <p id="halt-confirm-title" className="font-medium">
         This run is predicted to halt.
       </p>
       <p className="mt-1">
-        {fmtPctOf(d.expectedFailures, preview.toTake, "prestamos it takes")} are expected to fail, above the {fmtPct(preview.errorThresholdPct)} threshold. It would stop after
-        about {fmtInt(Math.min(preview.thresholdAfter, preview.toTake))} prestamos{preview.capture.turnsOn ? ", with change capture installed on the legacy tables" : ""}.
+        {fmtPctOf(d.expectedFailures, preview.toTake, "prestamos it takes")} are expected to fail, above the {fmtPct(preview.errorThresholdPct)} threshold. It
+        would stop after about {fmtInt(Math.min(preview.thresholdAfter, preview.toTake))} prestamos
+        {preview.capture.turnsOn ? ", with change capture installed on the legacy tables" : ""}.
       </p>
       <div className="mt-3 flex flex-wrap gap-2">
         <Button variant="danger" onClick={onStart} disabled={pending}>

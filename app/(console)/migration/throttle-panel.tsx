@@ -31,7 +31,14 @@ const STATE_LOOK: Record<SignalState, { tone: BadgeTone; label: string }> = {
   not_applicable: { tone: "neutral", label: "not applicable" },
 };
 
-const UNIT_HINT: Record<Signal["unit"], string> = { ms: "ms", bytes: "bytes", ratio: "× baseline", count: "sessions", "bytes/s": "bytes/s", segments: "segments" };
+const UNIT_HINT: Record<Signal["unit"], string> = {
+  ms: "ms",
+  bytes: "bytes",
+  ratio: "× baseline",
+  count: "sessions",
+  "bytes/s": "bytes/s",
+  segments: "segments",
+};
 
 export function ThrottlePanel({ isAdmin }: { isAdmin: boolean }) {
   const q = useThrottle();
@@ -111,12 +118,14 @@ function ThrottleSummaryLine({ t, stale }: { t: ThrottleDTO; stale: boolean }) {
       )}
       {t.long && (
         <Notice tone="warning" testId="throttle-long">
-          Throttled for longer than {fmtDuration(t.alertAfterSeconds)}: the alert went out (webhook, Prometheus). The run stays throttled until the signals recover, or an admin changes the levels.
+          Throttled for longer than {fmtDuration(t.alertAfterSeconds)}: the alert went out (webhook, Prometheus). The run stays throttled until the signals
+          recover, or an admin changes the levels.
         </Notice>
       )}
       {!t.active && unknown.length > 0 && (
         <Notice tone="warning">
-          {unknown.length === 1 ? "A signal is" : `${unknown.length} signals are`} unknown ({unknown.map((s) => `${s.label}: ${s.why ?? "not read"}`).join("; ")}): a run would be throttled.
+          {unknown.length === 1 ? "A signal is" : `${unknown.length} signals are`} unknown (
+          {unknown.map((s) => `${s.label}: ${s.why ?? "not read"}`).join("; ")}): a run would be throttled.
         </Notice>
       )}
       {stale && <Notice tone="warning">The last refresh failed; the figures below may be old.</Notice>}
@@ -172,7 +181,9 @@ function SignalTile({ s, history }: { s: Signal; history: ThrottleDTO["history"]
 
 type Draft = Record<SignalId, { enabled: boolean; threshold: string; resume: string; critical: string }>;
 const draftOf = (t: ThrottleDTO): Draft =>
-  Object.fromEntries(t.signals.map((s) => [s.id, { enabled: s.enabled, threshold: String(s.threshold), resume: String(s.resume), critical: String(s.critical) }])) as Draft;
+  Object.fromEntries(
+    t.signals.map((s) => [s.id, { enabled: s.enabled, threshold: String(s.threshold), resume: String(s.resume), critical: String(s.critical) }]),
+  ) as Draft;
 
 function LevelsEditor({ t, isAdmin }: { t: ThrottleDTO; isAdmin: boolean }) {
   const [draft, setDraft] = useState<Draft | null>(null);
@@ -196,7 +207,12 @@ function LevelsEditor({ t, isAdmin }: { t: ThrottleDTO; isAdmin: boolean }) {
     <details className="rounded-lg border border-zinc-200" open={draft !== null}>
       <summary className="cursor-pointer px-3 py-2 text-sm font-medium text-zinc-700">
         Levels {isAdmin ? "(edit)" : "(read-only: an admin changes them)"}
-        {t.settingsUpdatedBy && <span className="font-normal text-zinc-500"> — last changed by {t.settingsUpdatedBy}, {fmtTime(t.settingsUpdatedAt)}</span>}
+        {t.settingsUpdatedBy && (
+          <span className="font-normal text-zinc-500">
+            {" "}
+            — last changed by {t.settingsUpdatedBy}, {fmtTime(t.settingsUpdatedAt)}
+          </span>
+        )}
       </summary>
       <form
         className="overflow-x-auto px-3 pb-3"
@@ -226,7 +242,13 @@ function LevelsEditor({ t, isAdmin }: { t: ThrottleDTO; isAdmin: boolean }) {
                     <span className="block text-xs text-zinc-500">{UNIT_HINT[s.unit]}</span>
                   </td>
                   <td className="py-1 pr-2">
-                    <input type="checkbox" aria-label={`${s.id} enabled`} checked={d.enabled} disabled={!isAdmin} onChange={(e) => set("enabled", e.target.checked)} />
+                    <input
+                      type="checkbox"
+                      aria-label={`${s.id} enabled`}
+                      checked={d.enabled}
+                      disabled={!isAdmin}
+                      onChange={(e) => set("enabled", e.target.checked)}
+                    />
                   </td>
                   {(["threshold", "resume", "critical"] as const).map((k) => (
                     <td key={k} className="py-1 pr-2">
@@ -294,7 +316,10 @@ function Episodes({ t }: { t: ThrottleDTO }) {
                   {e.reasons.map(describeReason).join("; ")}
                   {Object.keys(e.worst).length > 0 && (
                     <span className="block text-xs text-zinc-500">
-                      worst: {Object.entries(e.worst).map(([id, v]) => `${id} ${formatSignalValue(id as SignalId, v ?? null)}`).join(", ")}
+                      worst:{" "}
+                      {Object.entries(e.worst)
+                        .map(([id, v]) => `${id} ${formatSignalValue(id as SignalId, v ?? null)}`)
+                        .join(", ")}
                     </span>
                   )}
                 </td>

@@ -47,14 +47,16 @@ export function Summary({ items }: { items: CheckItem[] }) {
   const count = (s: ItemState) => items.filter((i) => i.state === s).length;
   return (
     <ul className="flex flex-wrap gap-2 text-sm" aria-label="Items by state">
-      {(["fail", "unmeasured", "warn", "pass", "confirmed"] as const).filter((s) => s !== "unmeasured" || count(s) > 0).map((s) => (
-        <li key={s} className="flex items-center gap-1.5 rounded-lg bg-white px-3 py-1.5 shadow-sm ring-1 ring-zinc-200">
-          <span className="tabular font-semibold text-zinc-900" data-testid={`count-${s}`}>
-            {count(s)}
-          </span>
-          <span className="text-zinc-600">{STATE_LOOK[s].label.toLowerCase()}</span>
-        </li>
-      ))}
+      {(["fail", "unmeasured", "warn", "pass", "confirmed"] as const)
+        .filter((s) => s !== "unmeasured" || count(s) > 0)
+        .map((s) => (
+          <li key={s} className="flex items-center gap-1.5 rounded-lg bg-white px-3 py-1.5 shadow-sm ring-1 ring-zinc-200">
+            <span className="tabular font-semibold text-zinc-900" data-testid={`count-${s}`}>
+              {count(s)}
+            </span>
+            <span className="text-zinc-600">{STATE_LOOK[s].label.toLowerCase()}</span>
+          </li>
+        ))}
     </ul>
   );
 }
@@ -141,7 +143,14 @@ function ConfirmControl({ phase, item, confirmed, onChanged }: { phase: ConfirmP
           <label htmlFor={`${id}-ref`} className="sr-only">
             Reference (optional)
           </label>
-          <input id={`${id}-ref`} className={inputClass} placeholder={PLACEHOLDER[item] ?? "Reference (optional)"} maxLength={500} value={reference} onChange={(e) => setReference(e.target.value)} />
+          <input
+            id={`${id}-ref`}
+            className={inputClass}
+            placeholder={PLACEHOLDER[item] ?? "Reference (optional)"}
+            maxLength={500}
+            value={reference}
+            onChange={(e) => setReference(e.target.value)}
+          />
           <Button size="sm" type="submit" disabled={m.isPending}>
             {m.isPending ? "Confirming…" : "Confirm"}
           </Button>

@@ -15,7 +15,6 @@ import { fmtTime } from "@/lib/format";
 import type { PreflightReport } from "@/lib/migration/preflight";
 import { CheckItems, Summary } from "./check-items";
 
-
 const OVERALL = {
   pass: { cls: "border-emerald-200 bg-emerald-50 text-emerald-900", text: "Every measured item passes. A run can start." },
   warn: { cls: "border-amber-200 bg-amber-50 text-amber-900", text: "Warnings only: a run can start; read them first." },
@@ -55,7 +54,9 @@ export function PreflightClient({ initialData, isAdmin }: { initialData: Preflig
       <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
         <Card
           title="Dry run"
-          description={r.dryRun ? `Computed ${fmtTime(r.dryRun.checkedAt)}; the page reuses it for a minute (it scans the whole legacy table).` : "Not computed yet."}
+          description={
+            r.dryRun ? `Computed ${fmtTime(r.dryRun.checkedAt)}; the page reuses it for a minute (it scans the whole legacy table).` : "Not computed yet."
+          }
           actions={
             <Button size="sm" variant="secondary" onClick={() => refresh.mutate()} disabled={refresh.isPending}>
               {refresh.isPending ? "Scanning…" : "Recompute now"}
@@ -63,7 +64,11 @@ export function PreflightClient({ initialData, isAdmin }: { initialData: Preflig
           }
         >
           <p className="text-sm text-zinc-600">
-            The full result, with the counts by failure code, is on <Link className="underline underline-offset-2" href="/verify">Verify</Link>.
+            The full result, with the counts by failure code, is on{" "}
+            <Link className="underline underline-offset-2" href="/verify">
+              Verify
+            </Link>
+            .
           </p>
           {refresh.isError && (
             <p role="alert" className="mt-2 text-sm text-red-700">
@@ -74,8 +79,14 @@ export function PreflightClient({ initialData, isAdmin }: { initialData: Preflig
         <ThresholdCard r={r} isAdmin={isAdmin} onChanged={invalidate} />
       </div>
 
-      <Card title="Backing up the legacy tables" description={r.backup.kind === "pg_dump" ? "With the configured connection; the password is masked." : "Embedded database."}>
-        <pre className="overflow-x-auto whitespace-pre-wrap break-all rounded-lg bg-zinc-950 px-4 py-3 font-mono text-[13px] text-zinc-100" data-testid="backup-command">
+      <Card
+        title="Backing up the legacy tables"
+        description={r.backup.kind === "pg_dump" ? "With the configured connection; the password is masked." : "Embedded database."}
+      >
+        <pre
+          className="overflow-x-auto whitespace-pre-wrap break-all rounded-lg bg-zinc-950 px-4 py-3 font-mono text-[13px] text-zinc-100"
+          data-testid="backup-command"
+        >
           {r.backup.command}
         </pre>
         <p className="mt-2 text-sm text-zinc-600">{r.backup.note}</p>

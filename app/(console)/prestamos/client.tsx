@@ -56,7 +56,12 @@ export function PrestamosClient({ query, initialData, dropped }: { query: Presta
         aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={pollMs.prestamos} isFetching={q.isFetching} />}
       />
 
-      <form method="get" action="/prestamos" aria-label="Search and filter prestamos" className="flex flex-wrap items-end gap-3 rounded-xl border border-zinc-200 bg-white px-5 py-4 shadow-sm">
+      <form
+        method="get"
+        action="/prestamos"
+        aria-label="Search and filter prestamos"
+        className="flex flex-wrap items-end gap-3 rounded-xl border border-zinc-200 bg-white px-5 py-4 shadow-sm"
+      >
         <label className="flex min-w-[16rem] flex-1 flex-col gap-1 text-sm font-medium text-zinc-700">
           Search
           <input

@@ -13,7 +13,6 @@ import type { RunsPage } from "@/lib/migration/run-history";
 import { RunStateBadge } from "../migration/run-status";
 import { settingsInWords } from "./run-words";
 
-
 export function RunsClient({ initialData, query, badQuery }: { initialData: RunsPage; query: { before: number | null; limit: number }; badQuery: boolean }) {
   const q = useRuns(query, initialData);
   const d = q.data;
@@ -78,9 +77,7 @@ export function RunsClient({ initialData, query, badQuery }: { initialData: Runs
                     {r.processed ? fmtPctOf(r.failed, r.processed, "processed") : "—"}
                   </span>
                 </Td>
-                <Td className="align-top text-sm">
-                  {r.active ? "still running" : (r.stopDetail ?? r.stopReason ?? "—")}
-                </Td>
+                <Td className="align-top text-sm">{r.active ? "still running" : (r.stopDetail ?? r.stopReason ?? "—")}</Td>
                 <Td className="align-top text-xs text-zinc-600">
                   {settingsInWords(r)}
                   <span className="block">threshold {fmtPct(r.errorThresholdPct)}</span>

@@ -42,7 +42,11 @@ export function TestDataClient({
         <Stat label="Sets" value={fmtInt(t.sets)} />
         <Stat label="Tracked prestamos" value={fmtInt(t.prestamos)} hint={`${fmtInt(t.presentPrestamos)} still in the legacy table`} />
         <Stat label="Tracked pagos" value={fmtInt(t.pagos)} hint="orphans included" />
-        <Stat label="Migrated" value={fmtInt(t.migratedPrestamos)} hint={t.presentPrestamos ? `${fmtPct((t.migratedPrestamos / t.presentPrestamos) * 100)} of those present` : "—"} />
+        <Stat
+          label="Migrated"
+          value={fmtInt(t.migratedPrestamos)}
+          hint={t.presentPrestamos ? `${fmtPct((t.migratedPrestamos / t.presentPrestamos) * 100)} of those present` : "—"}
+        />
       </dl>
       {isAdmin ? (
         <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
@@ -50,7 +54,9 @@ export function TestDataClient({
           <RemoveData hasData={t.sets > 0} />
         </div>
       ) : (
-        <p className="rounded-xl border border-zinc-200 bg-zinc-50 px-5 py-3 text-sm text-zinc-600">You are signed in as a reviewer: you see the sets, and an admin creates or removes them.</p>
+        <p className="rounded-xl border border-zinc-200 bg-zinc-50 px-5 py-3 text-sm text-zinc-600">
+          You are signed in as a reviewer: you see the sets, and an admin creates or removes them.
+        </p>
       )}
       <section aria-labelledby="sets" className="flex flex-col gap-3">
         <h2 id="sets" className="text-sm font-semibold uppercase tracking-wide text-zinc-500">
@@ -98,8 +104,15 @@ export function TestDataClient({
         )}
       </section>
       <p className="text-sm text-zinc-500">
-        Migrate them on the <Link href="/migration" className="font-medium text-zinc-700 underline underline-offset-2 hover:text-zinc-900">Migration</Link> page; what fails and why is on{" "}
-        <Link href="/failures" className="font-medium text-zinc-700 underline underline-offset-2 hover:text-zinc-900">Failures</Link>.
+        Migrate them on the{" "}
+        <Link href="/migration" className="font-medium text-zinc-700 underline underline-offset-2 hover:text-zinc-900">
+          Migration
+        </Link>{" "}
+        page; what fails and why is on{" "}
+        <Link href="/failures" className="font-medium text-zinc-700 underline underline-offset-2 hover:text-zinc-900">
+          Failures
+        </Link>
+        .
       </p>
     </div>
   );
@@ -142,7 +155,8 @@ function CreateData({ defaults, maxCount }: { defaults: { count: number; dirtyPc
       {create.isError && <Refusal error={create.error} className="mt-3" testId="create-data-result" />}
       {create.isSuccess && (
         <Notice tone="ok" className="mt-3" testId="create-data-result">
-          Set #{create.data.set.id}: {fmtInt(create.data.prestamos)} prestamos, {fmtInt(create.data.pagos)} pagos, {fmtInt(create.data.orphans)} orphans; {fmtInt(create.data.brokenPrestamos)} broken on purpose (
+          Set #{create.data.set.id}: {fmtInt(create.data.prestamos)} prestamos, {fmtInt(create.data.pagos)} pagos, {fmtInt(create.data.orphans)} orphans;{" "}
+          {fmtInt(create.data.brokenPrestamos)} broken on purpose (
           {Object.entries(create.data.broken)
             .filter(([, n]) => n > 0)
             .map(([c, n]) => `${c} ${fmtInt(n)}`)
@@ -158,7 +172,11 @@ function RemoveData({ hasData }: { hasData: boolean }) {
   const [confirm, setConfirm] = useState("");
   const remove = useRemoveTestData({ onSuccess: () => setConfirm("") });
   return (
-    <Card title="Remove all test data" description="Deletes exactly the tracked rows: legacy prestamos and pagos of every set (the demo data is a set too), their new rows, states and failures. Other rows are untouched." className="border-red-200">
+    <Card
+      title="Remove all test data"
+      description="Deletes exactly the tracked rows: legacy prestamos and pagos of every set (the demo data is a set too), their new rows, states and failures. Other rows are untouched."
+      className="border-red-200"
+    >
       <form
         className="flex flex-col gap-3"
         onSubmit={(e) => {
@@ -185,8 +203,9 @@ function RemoveData({ hasData }: { hasData: boolean }) {
       {remove.isError && <Refusal error={remove.error} className="mt-3" testId="remove-data-result" />}
       {remove.isSuccess && (
         <Notice tone="ok" className="mt-3" testId="remove-data-result">
-          Removed {remove.data.sets.length} {remove.data.sets.length === 1 ? "set" : "sets"}: {fmtInt(remove.data.prestamos)} prestamos and {fmtInt(remove.data.pagos)} pagos from the legacy tables,{" "}
-          {fmtInt(remove.data.newPrestamos)} prestamos and {fmtInt(remove.data.newPagos)} pagos from the new tables, {fmtInt(remove.data.failures)} failure records.
+          Removed {remove.data.sets.length} {remove.data.sets.length === 1 ? "set" : "sets"}: {fmtInt(remove.data.prestamos)} prestamos and{" "}
+          {fmtInt(remove.data.pagos)} pagos from the legacy tables, {fmtInt(remove.data.newPrestamos)} prestamos and {fmtInt(remove.data.newPagos)} pagos from
+          the new tables, {fmtInt(remove.data.failures)} failure records.
         </Notice>
       )}
     </Card>

@@ -29,13 +29,17 @@ export function TokensClient({ initialTokens }: { initialTokens: TokenDto[] }) {
         aside={<LiveStatus updatedAt={q.dataUpdatedAt} error={q.error} intervalMs={pollMs.tokens} isFetching={q.isFetching} />}
       />
       <div className="rounded-xl border border-sky-200 bg-sky-50/60 px-5 py-3 text-sm text-sky-900">
-        <strong className="font-semibold">Creating tokens from a shell?</strong> With the embedded database (no <code className="font-mono text-[13px]">DATABASE_URL</code>),{" "}
-        <code className="font-mono text-[13px]">npm run token</code> cannot open the data folder while the console runs (the folder is locked by this process), so this page is the way. With PostgreSQL the CLI works at any time.
+        <strong className="font-semibold">Creating tokens from a shell?</strong> With the embedded database (no{" "}
+        <code className="font-mono text-[13px]">DATABASE_URL</code>), <code className="font-mono text-[13px]">npm run token</code> cannot open the data folder
+        while the console runs (the folder is locked by this process), so this page is the way. With PostgreSQL the CLI works at any time.
       </div>
       <CreateToken />
       <section aria-labelledby="token-list" className="flex flex-col gap-3">
         <h2 id="token-list" className="text-sm font-semibold uppercase tracking-wide text-zinc-500">
-          Tokens <span className="font-normal normal-case tracking-normal">· {live} active, {tokens.length - live} revoked or expired</span>
+          Tokens{" "}
+          <span className="font-normal normal-case tracking-normal">
+            · {live} active, {tokens.length - live} revoked or expired
+          </span>
         </h2>
         {tokens.length === 0 ? (
           <EmptyState title="No tokens yet" description="Create one above for a script or a CI job." />
@@ -129,7 +133,8 @@ function NewToken({ t, onDismiss }: { t: CreatedToken; onDismiss: () => void }) 
         <span aria-hidden="true">⚠ </span>Copy this token now: it is shown only once.
       </p>
       <p className="mt-0.5 text-sm text-amber-900">
-        “{t.name}”, role {t.role}, {t.expiresAt ? `expires ${fmtTime(t.expiresAt)}` : "never expires"}. The console keeps only its hash; if it is lost, revoke it and create another.
+        “{t.name}”, role {t.role}, {t.expiresAt ? `expires ${fmtTime(t.expiresAt)}` : "never expires"}. The console keeps only its hash; if it is lost, revoke
+        it and create another.
       </p>
       <div className="mt-3 flex gap-2">
         <input

@@ -53,7 +53,8 @@ export function UsersClient({ initialUsers, isAdmin, me }: { initialUsers: UserD
         </TBody>
       </Table>
       <p className="text-sm text-zinc-500">
-        {users.length} {users.length === 1 ? "user" : "users"}, {activeAdmins} active {activeAdmins === 1 ? "admin" : "admins"}. Every change is in the audit log (user.create, user.update).
+        {users.length} {users.length === 1 ? "user" : "users"}, {activeAdmins} active {activeAdmins === 1 ? "admin" : "admins"}. Every change is in the audit
+        log (user.create, user.update).
       </p>
     </div>
   );
@@ -94,7 +95,18 @@ function CreateUser() {
             <option value="admin">admin</option>
           </select>
         </Field>
-        <Field label="Password" hint={short ? <span className="text-red-700">{password.length} of {MIN_PASSWORD} characters</span> : `${MIN_PASSWORD} characters or more`}>
+        <Field
+          label="Password"
+          hint={
+            short ? (
+              <span className="text-red-700">
+                {password.length} of {MIN_PASSWORD} characters
+              </span>
+            ) : (
+              `${MIN_PASSWORD} characters or more`
+            )
+          }
+        >
           <input className={inputClass} type="password" required autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
         </Field>
         <div className="md:pt-6">
@@ -126,7 +138,13 @@ function UserRow({ u, isAdmin, isMe, lastAdmin }: { u: UserDto; isAdmin: boolean
     },
     onSuccess: (_r, patch) => {
       setDone(
-        patch.password !== undefined ? "Password reset." : patch.role !== undefined ? `Role changed to ${patch.role}.` : patch.disabled ? "Disabled: this user can no longer sign in." : "Enabled.",
+        patch.password !== undefined
+          ? "Password reset."
+          : patch.role !== undefined
+            ? `Role changed to ${patch.role}.`
+            : patch.disabled
+              ? "Disabled: this user can no longer sign in."
+              : "Enabled.",
       );
       if (patch.password !== undefined) {
         setPassword("");
@@ -166,7 +184,13 @@ function UserRow({ u, isAdmin, isMe, lastAdmin }: { u: UserDto; isAdmin: boolean
         {isAdmin && (
           <Td>
             <div className="flex items-center gap-2 whitespace-nowrap">
-              <Button size="sm" variant="secondary" disabled={update.isPending} onClick={() => (u.disabled ? update.mutate({ disabled: false }) : setAsking({ disabled: true }))} title={lastAdmin && !u.disabled ? "The last active admin: the API refuses (409)" : undefined}>
+              <Button
+                size="sm"
+                variant="secondary"
+                disabled={update.isPending}
+                onClick={() => (u.disabled ? update.mutate({ disabled: false }) : setAsking({ disabled: true }))}
+                title={lastAdmin && !u.disabled ? "The last active admin: the API refuses (409)" : undefined}
+              >
                 {u.disabled ? "Enable" : "Disable"}
               </Button>
               <Button size="sm" variant="ghost" aria-expanded={resetting} onClick={() => setResetting((r) => !r)}>
@@ -180,7 +204,11 @@ function UserRow({ u, isAdmin, isMe, lastAdmin }: { u: UserDto; isAdmin: boolean
         <tr>
           <td colSpan={cols} className="bg-zinc-50/60 px-4 py-3">
             {asking && (
-              <div role="group" aria-label={`Confirm the change to ${u.email}`} className="mb-2 flex flex-wrap items-center gap-2 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-950 ring-1 ring-inset ring-amber-200">
+              <div
+                role="group"
+                aria-label={`Confirm the change to ${u.email}`}
+                className="mb-2 flex flex-wrap items-center gap-2 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-950 ring-1 ring-inset ring-amber-200"
+              >
                 <span>
                   {"role" in asking
                     ? `Make ${u.email} ${asking.role === "admin" ? "an admin: they may start, stop and roll back runs and manage users" : "a reviewer: they keep reading everything but can no longer change anything"}?`

@@ -14,8 +14,6 @@ import { FAILURE_CODE_TEXT } from "@/components/console/failure-codes";
 import { fmtDuration, fmtInt, fmtPct, fmtTime } from "@/lib/format";
 import type { VerifyReport } from "@/lib/migration/verify";
 
-
-
 export function VerifyClient({ initialData }: { initialData: VerifyResponse }) {
   const q = useVerify(initialData);
   return (

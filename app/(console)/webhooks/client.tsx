@@ -13,7 +13,15 @@ import type { DeliveryDTO, WebhookDTO } from "@/lib/webhooks/webhooks";
 
 const STATUS_TONE: Record<DeliveryDTO["status"], BadgeTone> = { pending: "warning", delivered: "success", failed: "danger" };
 
-export function WebhooksClient({ initialWebhooks, initialDeliveries, isAdmin }: { initialWebhooks: WebhookDTO[]; initialDeliveries: DeliveryDTO[]; isAdmin: boolean }) {
+export function WebhooksClient({
+  initialWebhooks,
+  initialDeliveries,
+  isAdmin,
+}: {
+  initialWebhooks: WebhookDTO[];
+  initialDeliveries: DeliveryDTO[];
+  isAdmin: boolean;
+}) {
   const hooks = useWebhooks(initialWebhooks);
   const deliveries = useDeliveries(hooks.data, initialDeliveries);
   const [url, setUrl] = useState("");
@@ -60,7 +68,11 @@ export function WebhooksClient({ initialWebhooks, initialDeliveries, isAdmin }: 
               <legend className="mb-1 text-zinc-700">Events</legend>
               {ENGINE_EVENTS.map((ev) => (
                 <label key={ev} className="inline-flex items-center gap-1.5">
-                  <input type="checkbox" checked={events.includes(ev)} onChange={(e) => setEvents(e.target.checked ? [...events, ev] : events.filter((x) => x !== ev))} />
+                  <input
+                    type="checkbox"
+                    checked={events.includes(ev)}
+                    onChange={(e) => setEvents(e.target.checked ? [...events, ev] : events.filter((x) => x !== ev))}
+                  />
                   <code className="font-mono text-xs">{ev}</code>
                 </label>
               ))}

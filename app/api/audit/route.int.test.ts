@@ -63,7 +63,17 @@ describe(`GET /api/audit on ${testDriver()}`, () => {
   });
 
   it("validates the query: limit ≤ 200, page ≥ 1, ISO times, known outcomes and fields", async () => {
-    for (const qs of ["?limit=201", "?limit=0", "?page=0", "?page=abc", "?from=yesterday", "?outcome=maybe", "?sort=asc", "?from=2026-02-01&to=2026-01-01", "?format=xml"]) {
+    for (const qs of [
+      "?limit=201",
+      "?limit=0",
+      "?page=0",
+      "?page=abc",
+      "?from=yesterday",
+      "?outcome=maybe",
+      "?sort=asc",
+      "?from=2026-02-01&to=2026-01-01",
+      "?format=xml",
+    ]) {
       const res = await get(qs);
       expect(res.status, qs).toBe(400);
       expect(res.json.error.code).toBe("VALIDATION_ERROR");
@@ -81,7 +91,9 @@ describe(`GET /api/audit on ${testDriver()}`, () => {
     expect(lines).toHaveLength(6);
     expect(lines[1]).toContain(",system,system,migration.start,user:29,ok,200,,");
     expect(lines[1]).toContain('"{""note"":""=cmd|\\""/c calc\\""!A1, and \\""quotes\\""""}"');
-    await t.db.insert(auditLog).values({ actor: '=HYPERLINK("http://evil")', actorKind: "user", action: "csv.check", target: "@SUM(A1)", outcome: "ok", details: ["-1"] });
+    await t.db
+      .insert(auditLog)
+      .values({ actor: '=HYPERLINK("http://evil")', actorKind: "user", action: "csv.check", target: "@SUM(A1)", outcome: "ok", details: ["-1"] });
     const hostile = (await get("?format=csv&action=csv.")).text.split("\r\n")[1];
     expect(hostile).toMatch(/^\d+,[^,]+,"'=HYPERLINK\(""http:\/\/evil""\)",user,csv\.check,'@SUM\(A1\),ok,,,"\[""-1""\]"$/);
     await t.db.delete(auditLog).where(eq(auditLog.action, "csv.check"));

@@ -14,7 +14,14 @@ export async function GET(req?: Request): Promise<Response> {
   // Each check is a database round trip: an address gets HEALTH_RATE_LIMIT_PER_MINUTE of them.
   const wait = hitHealthLimit(req ? clientIp(req.headers) : null);
   if (wait !== null) {
-    return errorResponse("RATE_LIMITED", 429, `Too many health checks: at most ${HEALTH_RATE_LIMIT_PER_MINUTE} a minute per address. Retry in ${wait} s.`, randomUUID(), { retryAfterSeconds: wait }, { "Retry-After": String(wait) });
+    return errorResponse(
+      "RATE_LIMITED",
+      429,
+      `Too many health checks: at most ${HEALTH_RATE_LIMIT_PER_MINUTE} a minute per address. Retry in ${wait} s.`,
+      randomUUID(),
+      { retryAfterSeconds: wait },
+      { "Retry-After": String(wait) },
+    );
   }
   const report = await checkHealth(getDbHandle);
   return Response.json(report, {

@@ -28,7 +28,12 @@ afterAll(async () => {
 
 describe(`/api/tokens on ${testDriver()}`, () => {
   it("creates a token shown once, lists it without secret, and revokes it (then 401 with it)", async () => {
-    const created = await call(createTokenRoute, { method: "POST", path: "/api/tokens", token: adminToken, body: { name: " nightly check ", role: "reviewer" } });
+    const created = await call(createTokenRoute, {
+      method: "POST",
+      path: "/api/tokens",
+      token: adminToken,
+      body: { name: " nightly check ", role: "reviewer" },
+    });
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({ name: "nightly check", role: "reviewer", createdBy: "token:admin-script", revokedAt: null });
     const token = created.json.token as string;
@@ -44,16 +49,28 @@ describe(`/api/tokens on ${testDriver()}`, () => {
     expect(list.text).not.toContain(token);
     expect(list.text).not.toContain(row.tokenHash);
 
-    const revoked = await call(revokeTokenRoute, { method: "DELETE", path: `/api/tokens/${created.json.id}`, token: adminToken, params: { id: String(created.json.id) } });
+    const revoked = await call(revokeTokenRoute, {
+      method: "DELETE",
+      path: `/api/tokens/${created.json.id}`,
+      token: adminToken,
+      params: { id: String(created.json.id) },
+    });
     expect(revoked.status).toBe(200);
     expect(revoked.json.revokedAt).not.toBeNull();
     const after = await call(readAuditRoute, { path: "/api/audit", token });
     expect(after.status).toBe(401);
     expect(after.json.error.code).toBe("UNAUTHENTICATED");
-    expect((await call(revokeTokenRoute, { method: "DELETE", path: `/api/tokens/${created.json.id}`, token: adminToken, params: { id: String(created.json.id) } })).status).toBe(409);
+    expect(
+      (await call(revokeTokenRoute, { method: "DELETE", path: `/api/tokens/${created.json.id}`, token: adminToken, params: { id: String(created.json.id) } }))
+        .status,
+    ).toBe(409);
     expect((await call(revokeTokenRoute, { method: "DELETE", path: "/api/tokens/424242", token: adminToken, params: { id: "424242" } })).status).toBe(404);
 
-    const audit = await t.db.select().from(auditLog).where(eq(auditLog.target, `token:${created.json.id}`)).orderBy(auditLog.id);
+    const audit = await t.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.target, `token:${created.json.id}`))
+      .orderBy(auditLog.id);
     expect(audit.map((a) => [a.action, a.outcome])).toEqual([
       ["token.create", "ok"],
       ["token.revoke", "ok"],
@@ -83,7 +100,12 @@ describe(`/api/tokens on ${testDriver()}`, () => {
       const bySession = await call(createTokenRoute, { method: "POST", path: "/api/tokens", cookie, body: { name: "admin's script", role: "admin" } });
       expect(bySession.status).toBe(201);
       // A token made with that admin's token is the admin's too.
-      const byToken = await call(createTokenRoute, { method: "POST", path: "/api/tokens", token: bySession.json.token, body: { name: "made by the script", role: "reviewer" } });
+      const byToken = await call(createTokenRoute, {
+        method: "POST",
+        path: "/api/tokens",
+        token: bySession.json.token,
+        body: { name: "made by the script", role: "reviewer" },
+      });
       expect(byToken.status).toBe(201);
       for (const tok of [bySession.json.token, byToken.json.token]) expect((await call(readAuditRoute, { path: "/api/audit", token: tok })).status).toBe(200);
 
@@ -93,26 +115,47 @@ describe(`/api/tokens on ${testDriver()}`, () => {
         expect(res.status, reason).toBe(401);
         expect(res.json.error.code).toBe("UNAUTHENTICATED");
       }
-      const rows = await t.db.select().from(apiTokens).where(inArray(apiTokens.id, [bySession.json.id, byToken.json.id]));
+      const rows = await t.db
+        .select()
+        .from(apiTokens)
+        .where(inArray(apiTokens.id, [bySession.json.id, byToken.json.id]));
       expect(rows.every((r) => r.revokedAt !== null)).toBe(true);
-      const revokes = await t.db.select().from(auditLog).where(and(eq(auditLog.action, "token.revoke"), eq(auditLog.target, `token:${bySession.json.id}`)));
+      const revokes = await t.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, "token.revoke"), eq(auditLog.target, `token:${bySession.json.id}`)));
       expect(revokes[0].details).toMatchObject({ reason });
     }
     // The other admin's tokens were not touched.
-    const mine = await call(createTokenRoute, { method: "POST", path: "/api/tokens", cookie: await sessionCookie(other), body: { name: "other's", role: "reviewer" } });
+    const mine = await call(createTokenRoute, {
+      method: "POST",
+      path: "/api/tokens",
+      cookie: await sessionCookie(other),
+      body: { name: "other's", role: "reviewer" },
+    });
     expect((await call(readAuditRoute, { path: "/api/audit", token: mine.json.token })).status).toBe(200);
   });
 
   it("refuses an admin token whose creator lost the admin role by any path, and a reviewer token whose creator was disabled", async () => {
     const admin = await makeUser(t.db, "admin");
-    const made = await call(createTokenRoute, { method: "POST", path: "/api/tokens", cookie: await sessionCookie(admin), body: { name: "direct", role: "admin" } });
+    const made = await call(createTokenRoute, {
+      method: "POST",
+      path: "/api/tokens",
+      cookie: await sessionCookie(admin),
+      body: { name: "direct", role: "admin" },
+    });
     // Not through updateUser (e.g. by hand in SQL): the token still dies with its creator's role.
     await t.db.update(users).set({ role: "reviewer" }).where(eq(users.id, admin.id));
     expect((await call(readAuditRoute, { path: "/api/audit", token: made.json.token })).status).toBe(401);
   });
 
   it("expires a token created with expiresInDays (401 after), shows the expiry, and keeps tokens without it", async () => {
-    const res = await call(createTokenRoute, { method: "POST", path: "/api/tokens", token: adminToken, body: { name: "short-lived", role: "reviewer", expiresInDays: 30 } });
+    const res = await call(createTokenRoute, {
+      method: "POST",
+      path: "/api/tokens",
+      token: adminToken,
+      body: { name: "short-lived", role: "reviewer", expiresInDays: 30 },
+    });
     expect(res.status).toBe(201);
     const days = (Date.parse(res.json.expiresAt) - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(29.9);

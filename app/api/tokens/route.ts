@@ -13,6 +13,16 @@ export const POST = route({
   body: CreateTokenBody,
   status: 201,
   handler: async ({ db, body, actor, principal }) =>
-    createToken(db, { name: body.name, role: body.role, expiresInDays: body.expiresInDays, createdBy: actor.name, createdByUserId: principal ? await userIdBehind(db, principal) : null }, actor),
+    createToken(
+      db,
+      {
+        name: body.name,
+        role: body.role,
+        expiresInDays: body.expiresInDays,
+        createdBy: actor.name,
+        createdByUserId: principal ? await userIdBehind(db, principal) : null,
+      },
+      actor,
+    ),
 });
 export const { PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET", "POST");

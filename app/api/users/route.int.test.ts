@@ -29,11 +29,15 @@ afterAll(async () => {
   await t?.dispose();
 });
 
-const patch = (id: number, body: unknown, token = adminToken) => call(patchUserRoute, { method: "PATCH", path: `/api/users/${id}`, token, body, params: { id: String(id) } });
+const patch = (id: number, body: unknown, token = adminToken) =>
+  call(patchUserRoute, { method: "PATCH", path: `/api/users/${id}`, token, body, params: { id: String(id) } });
 const del = (id: number, token = adminToken) => call(deleteUserRoute, { method: "DELETE", path: `/api/users/${id}`, token, params: { id: String(id) } });
 
 async function activeAdmins() {
-  const rows = await t.db.select().from(users).where(and(eq(users.role, "admin"), eq(users.disabled, false)));
+  const rows = await t.db
+    .select()
+    .from(users)
+    .where(and(eq(users.role, "admin"), eq(users.disabled, false)));
   return rows.map((r) => r.id);
 }
 
@@ -46,7 +50,12 @@ async function onlyAdmins(ids: number[]) {
 describe(`/api/users on ${testDriver()}`, () => {
   it("creates, lists, reads, updates and deletes users, never returning a password hash, auditing each change", async () => {
     await makeUser(t.db, "admin"); // so that Ana, made admin below, is not the last admin when deleted
-    const created = await call(createUserRoute, { method: "POST", path: "/api/users", token: adminToken, body: { email: "Ana@Example.com", name: "Ana", role: "reviewer", password: "a long password 1" } });
+    const created = await call(createUserRoute, {
+      method: "POST",
+      path: "/api/users",
+      token: adminToken,
+      body: { email: "Ana@Example.com", name: "Ana", role: "reviewer", password: "a long password 1" },
+    });
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({ email: "ana@example.com", name: "Ana", role: "reviewer", disabled: false });
     const id = created.json.id as number;
@@ -67,13 +76,22 @@ describe(`/api/users on ${testDriver()}`, () => {
     expect(updated.json).toMatchObject({ role: "admin", name: "Ana B" });
     expect(updated.text).not.toMatch(/scrypt|password/i);
 
-    const dup = await call(createUserRoute, { method: "POST", path: "/api/users", token: adminToken, body: { email: "ana@example.com", role: "reviewer", password: "a long password 1" } });
+    const dup = await call(createUserRoute, {
+      method: "POST",
+      path: "/api/users",
+      token: adminToken,
+      body: { email: "ana@example.com", role: "reviewer", password: "a long password 1" },
+    });
     expect(dup.status).toBe(409);
 
     expect((await del(id)).json).toEqual({ deleted: true, id });
     expect((await del(id)).status).toBe(404);
 
-    const audit = await t.db.select().from(auditLog).where(eq(auditLog.target, `user:${id}`)).orderBy(auditLog.id);
+    const audit = await t.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.target, `user:${id}`))
+      .orderBy(auditLog.id);
     expect(audit.map((a) => [a.action, a.outcome, a.actor])).toEqual([
       ["user.create", "ok", "token:admin-script"],
       ["user.update", "ok", "token:admin-script"],
@@ -102,7 +120,9 @@ describe(`/api/users on ${testDriver()}`, () => {
     expect((await patch(u.id, { password: "short" })).json.error.code).toBe("VALIDATION_ERROR");
     expect((await patch(u.id, { email: "new@example.com" })).json.error.code).toBe("VALIDATION_ERROR");
     for (const bad of ["0", "1e3", "-1", "abc", "2147483648"]) {
-      expect((await call(patchUserRoute, { method: "PATCH", path: `/api/users/${bad}`, token: adminToken, body: { name: "x" }, params: { id: bad } })).status).toBe(400);
+      expect(
+        (await call(patchUserRoute, { method: "PATCH", path: `/api/users/${bad}`, token: adminToken, body: { name: "x" }, params: { id: bad } })).status,
+      ).toBe(400);
     }
   });
 
@@ -111,9 +131,17 @@ describe(`/api/users on ${testDriver()}`, () => {
     const res = await patch(u.id, { role: "admin" }, reviewerToken);
     expect(res.status).toBe(403);
     expect(res.json.error.code).toBe("FORBIDDEN");
-    const create = await call(createUserRoute, { method: "POST", path: "/api/users", token: reviewerToken, body: { email: "r@example.com", role: "admin", password: "a long password 1" } });
+    const create = await call(createUserRoute, {
+      method: "POST",
+      path: "/api/users",
+      token: reviewerToken,
+      body: { email: "r@example.com", role: "admin", password: "a long password 1" },
+    });
     expect(create.status).toBe(403);
-    const [row] = await t.db.select().from(auditLog).where(and(eq(auditLog.target, `user:${u.id}`), eq(auditLog.outcome, "refused")));
+    const [row] = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.target, `user:${u.id}`), eq(auditLog.outcome, "refused")));
     expect(row).toMatchObject({ action: "user.update", actor: "token:reviewer-script", actorKind: "token", status: 403 });
     expect((await t.db.select().from(users).where(eq(users.id, u.id)))[0].role).toBe("reviewer");
   });
@@ -136,11 +164,28 @@ describe(`/api/users on ${testDriver()}`, () => {
     const admin = await makeUser(t.db, "admin");
     const u = await makeUser(t.db, "reviewer");
     const cookie = await sessionCookie(admin);
-    const ok = await call(patchUserRoute, { method: "PATCH", path: `/api/users/${u.id}`, cookie, headers: { origin: "http://localhost", host: "localhost" }, body: { name: "Renamed" }, params: { id: String(u.id) } });
+    const ok = await call(patchUserRoute, {
+      method: "PATCH",
+      path: `/api/users/${u.id}`,
+      cookie,
+      headers: { origin: "http://localhost", host: "localhost" },
+      body: { name: "Renamed" },
+      params: { id: String(u.id) },
+    });
     expect(ok.status).toBe(200);
-    const [audit] = await t.db.select().from(auditLog).where(and(eq(auditLog.target, `user:${u.id}`), eq(auditLog.action, "user.update")));
+    const [audit] = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.target, `user:${u.id}`), eq(auditLog.action, "user.update")));
     expect(audit).toMatchObject({ actor: admin.email, actorKind: "user", outcome: "ok" });
-    const cross = await call(patchUserRoute, { method: "PATCH", path: `/api/users/${u.id}`, cookie, headers: { origin: "http://evil.example", host: "localhost" }, body: { name: "Evil" }, params: { id: String(u.id) } });
+    const cross = await call(patchUserRoute, {
+      method: "PATCH",
+      path: `/api/users/${u.id}`,
+      cookie,
+      headers: { origin: "http://evil.example", host: "localhost" },
+      body: { name: "Evil" },
+      params: { id: String(u.id) },
+    });
     expect(cross.status).toBe(403);
   });
 
@@ -168,8 +213,14 @@ describe(`/api/users on ${testDriver()}`, () => {
       const b = await makeUser(t.db, "admin");
       await onlyAdmins([a.id, b.id]);
       const results = await Promise.all([
-        updateUser(t.db, a.id, { role: "reviewer" }, systemActor()).then(() => 200, (e) => e.status as number),
-        updateUser(t.db, b.id, { role: "reviewer" }, systemActor()).then(() => 200, (e) => e.status as number),
+        updateUser(t.db, a.id, { role: "reviewer" }, systemActor()).then(
+          () => 200,
+          (e) => e.status as number,
+        ),
+        updateUser(t.db, b.id, { role: "reviewer" }, systemActor()).then(
+          () => 200,
+          (e) => e.status as number,
+        ),
       ]);
       expect(results.sort()).toEqual([200, 409]);
       expect((await activeAdmins()).length).toBe(1);

@@ -23,15 +23,17 @@ function href(code: string | null, after: number | null): string {
 
 /** The dry run opened: each legacy prestamo the rules refuse now, page by page in legacy id order. Read-only. */
 export function PredictedFailuresClient({ data: d, badQuery }: { data: PredictedFailuresPage; badQuery: boolean }) {
-  const range = d.scanned.prestamos ? `legacy ids ${d.after === null ? "from the first" : `after ${fmtId(d.after)}`} up to ${fmtId(d.scanned.to)}` : "no legacy prestamo";
+  const range = d.scanned.prestamos
+    ? `legacy ids ${d.after === null ? "from the first" : `after ${fmtId(d.after)}`} up to ${fmtId(d.scanned.to)}`
+    : "no legacy prestamo";
   return (
     <div className="flex flex-col gap-6">
       <PageHeader
         title="Predicted failures"
         description={
           <>
-            Legacy prestamos that fail the rules now, as a run would find them: each failing rule with its field and the value as stored. Nothing here has run yet; failures a run
-            recorded are on{" "}
+            Legacy prestamos that fail the rules now, as a run would find them: each failing rule with its field and the value as stored. Nothing here has run
+            yet; failures a run recorded are on{" "}
             <Link href="/failures" className="underline underline-offset-2">
               Failures
             </Link>

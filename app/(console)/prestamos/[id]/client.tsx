@@ -20,7 +20,17 @@ import { PlainValue, VisibleText, WhitespaceLegend } from "@/components/console/
 
 const CENT_COLUMNS = new Set(["monto_cents", "total_pagado_cents", "saldo_cents"]);
 
-export function PrestamoClient({ id, initialDiff, initialAudit, isAdmin }: { id: number; initialDiff: PrestamoDiff; initialAudit: AuditPage; isAdmin: boolean }) {
+export function PrestamoClient({
+  id,
+  initialDiff,
+  initialAudit,
+  isAdmin,
+}: {
+  id: number;
+  initialDiff: PrestamoDiff;
+  initialAudit: AuditPage;
+  isAdmin: boolean;
+}) {
   const diffQ = usePrestamoDiff(id, initialDiff);
   const target = `prestamo:${id}`;
   const auditQ = useAuditOf(target, initialAudit);
@@ -164,7 +174,13 @@ function Actions({ id, d }: { id: number; d: PrestamoDiff }) {
         </span>
       </div>
       {last === single && single.isSuccess && (
-        <p role="status" className={cn("mt-3 rounded-lg px-3 py-2 text-sm ring-1 ring-inset", single.data.outcome === "migrated" ? "bg-emerald-50 text-emerald-800 ring-emerald-200" : "bg-red-50 text-red-800 ring-red-200")}>
+        <p
+          role="status"
+          className={cn(
+            "mt-3 rounded-lg px-3 py-2 text-sm ring-1 ring-inset",
+            single.data.outcome === "migrated" ? "bg-emerald-50 text-emerald-800 ring-emerald-200" : "bg-red-50 text-red-800 ring-red-200",
+          )}
+        >
           <span aria-hidden="true">{single.data.outcome === "migrated" ? "✓ " : "✕ "}</span>
           {single.data.outcome === "migrated"
             ? `Migrated with ${fmtInt(single.data.pagos)} pagos.`
@@ -189,11 +205,7 @@ function Failures({ d }: { d: PrestamoDiff }) {
   return (
     <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
       <Card title="Rules failing now" description="The legacy rows as they are now, against the rules.">
-        {d.failingNow.length === 0 ? (
-          <p className="text-sm text-zinc-500">None: the legacy rows pass every rule.</p>
-        ) : (
-          <RuleList rules={d.failingNow} />
-        )}
+        {d.failingNow.length === 0 ? <p className="text-sm text-zinc-500">None: the legacy rows pass every rule.</p> : <RuleList rules={d.failingNow} />}
       </Card>
       <Card title="Recorded failures" description="What migration_failures holds from the last time it was taken.">
         {d.recordedFailures.length === 0 ? <p className="text-sm text-zinc-500">None recorded.</p> : <RuleList rules={d.recordedFailures} />}
@@ -264,42 +276,44 @@ function DiffTable({
         {lines.map((l) => {
           const fails = l.legacy.some((s) => failing.has(s.field));
           return (
-          <Tr key={l.column} className={cn(((compared && !l.agree) || fails) && "bg-red-50/70 hover:bg-red-50")}>
-            <Td className="align-top">
-              <span className="font-mono text-[13px] text-zinc-900">{l.column}</span>
-              <span className="block text-xs text-zinc-500">{l.legacyField}</span>
-              {fails && (
-                <Badge tone="danger" className="mt-1">
-                  fails a rule
-                </Badge>
-              )}
-            </Td>
-            <Td className="align-top">
-              {l.legacy.length === 0 ? (
-                <span className="text-xs italic text-zinc-400">no legacy value</span>
-              ) : (
-                <ul className="flex flex-col gap-0.5">
-                  {l.legacy.map((s) => (
-                    <li key={s.field} className="grid grid-cols-[minmax(0,10rem)_minmax(0,1fr)] items-baseline gap-2">
-                      <span className="truncate text-xs text-zinc-500" title={s.field}>
-                        {s.field.replace(/^pagos_prestamo\[(\d+)\]\./, "pago $1 · ")}
-                      </span>
-                      <span className={cn("justify-self-start rounded px-1", failing.has(s.field) ? "bg-red-100 ring-1 ring-inset ring-red-300" : "bg-zinc-100")}>
-                        <VisibleText value={s.value} />
-                      </span>
-                    </li>
-                  ))}
-                </ul>
-              )}
-            </Td>
-            <Td className="align-top">
-              <Value v={l.expected} column={l.column} moneda={moneda} />
-            </Td>
-            <Td className="align-top">
-              <Value v={l.actual} column={l.column} moneda={moneda} />
-            </Td>
-            <Td className="align-top">{compared ? <AgreeBadge agree={l.agree} /> : <span className="text-xs text-zinc-500">not migrated</span>}</Td>
-          </Tr>
+            <Tr key={l.column} className={cn(((compared && !l.agree) || fails) && "bg-red-50/70 hover:bg-red-50")}>
+              <Td className="align-top">
+                <span className="font-mono text-[13px] text-zinc-900">{l.column}</span>
+                <span className="block text-xs text-zinc-500">{l.legacyField}</span>
+                {fails && (
+                  <Badge tone="danger" className="mt-1">
+                    fails a rule
+                  </Badge>
+                )}
+              </Td>
+              <Td className="align-top">
+                {l.legacy.length === 0 ? (
+                  <span className="text-xs italic text-zinc-400">no legacy value</span>
+                ) : (
+                  <ul className="flex flex-col gap-0.5">
+                    {l.legacy.map((s) => (
+                      <li key={s.field} className="grid grid-cols-[minmax(0,10rem)_minmax(0,1fr)] items-baseline gap-2">
+                        <span className="truncate text-xs text-zinc-500" title={s.field}>
+                          {s.field.replace(/^pagos_prestamo\[(\d+)\]\./, "pago $1 · ")}
+                        </span>
+                        <span
+                          className={cn("justify-self-start rounded px-1", failing.has(s.field) ? "bg-red-100 ring-1 ring-inset ring-red-300" : "bg-zinc-100")}
+                        >
+                          <VisibleText value={s.value} />
+                        </span>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </Td>
+              <Td className="align-top">
+                <Value v={l.expected} column={l.column} moneda={moneda} />
+              </Td>
+              <Td className="align-top">
+                <Value v={l.actual} column={l.column} moneda={moneda} />
+              </Td>
+              <Td className="align-top">{compared ? <AgreeBadge agree={l.agree} /> : <span className="text-xs text-zinc-500">not migrated</span>}</Td>
+            </Tr>
           );
         })}
       </TBody>
@@ -333,7 +347,14 @@ function PagoBlock({ g, moneda, compared, failing }: { g: PagoDiff; moneda: stri
         </span>
       </summary>
       <div className="px-4 pb-4">
-        <DiffTable lines={g.lines} moneda={moneda} compared={compared} failing={failing} caption={`Field-level diff of pago ${g.legacyPagoId}`} className="mt-0" />
+        <DiffTable
+          lines={g.lines}
+          moneda={moneda}
+          compared={compared}
+          failing={failing}
+          caption={`Field-level diff of pago ${g.legacyPagoId}`}
+          className="mt-0"
+        />
       </div>
     </details>
   );
@@ -386,7 +407,11 @@ function AuditHistory({ page, error, target }: { page: AuditPage; error: unknown
           </TBody>
         </Table>
       )}
-      {page.hasMore && <p className="text-sm text-zinc-500">Showing the latest {page.items.length} of {fmtInt(page.total)} entries.</p>}
+      {page.hasMore && (
+        <p className="text-sm text-zinc-500">
+          Showing the latest {page.items.length} of {fmtInt(page.total)} entries.
+        </p>
+      )}
     </section>
   );
 }

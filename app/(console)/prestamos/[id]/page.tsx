@@ -30,7 +30,8 @@ export default async function PrestamoPage({ params }: { params: Promise<{ id: s
   try {
     diff = await getPrestamoDiff(db, id);
   } catch (err) {
-    if (err instanceof AppError && err.code === "NOT_FOUND") return <NotFound id={raw} reason="No prestamo has this id in the legacy table, and the new tables hold no row for it." />;
+    if (err instanceof AppError && err.code === "NOT_FOUND")
+      return <NotFound id={raw} reason="No prestamo has this id in the legacy table, and the new tables hold no row for it." />;
     throw err;
   }
   const audit = await queryAudit(db, { target: `prestamo:${id}`, page: 1, limit: 20 });

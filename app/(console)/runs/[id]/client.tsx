@@ -19,7 +19,17 @@ import { settingsInWords } from "../run-words";
 
 type Recent = { id: number; status: RunDTO["status"]; startedAt: string | null };
 
-export function RunDetailClient({ initialDetail, initialMetrics, recent, limit }: { initialDetail: RunDetail; initialMetrics: Metrics; recent: Recent[]; limit: number }) {
+export function RunDetailClient({
+  initialDetail,
+  initialMetrics,
+  recent,
+  limit,
+}: {
+  initialDetail: RunDetail;
+  initialMetrics: Metrics;
+  recent: Recent[];
+  limit: number;
+}) {
   const router = useRouter();
   const id = initialDetail.run.id;
   const dq = useRun(id, initialDetail);
@@ -100,13 +110,21 @@ export function RunDetailClient({ initialDetail, initialMetrics, recent, limit }
         <EmptyState title="No batches recorded" description="This run ended before its first batch, or its batches were removed with the test data." />
       ) : (
         <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
-          <Card title="Throughput per batch" description={`Batches #1–#${points.length}${mq.data.batches.length >= limit ? ` (the last ${fmtInt(limit)})` : ""}, in the order they finished.`}>
+          <Card
+            title="Throughput per batch"
+            description={`Batches #1–#${points.length}${mq.data.batches.length >= limit ? ` (the last ${fmtInt(limit)})` : ""}, in the order they finished.`}
+          >
             <ThroughputChart data={points} />
           </Card>
           <Card title="Failures per batch" description="Bars: failed prestamos of the batch. Line: its error rate, against the run's threshold (dashed).">
             <FailuresChart data={points} thresholdPct={run.errorThresholdPct} />
           </Card>
-          <Card title="Batch duration" description={run.targetBatchMs > 0 ? "Milliseconds per batch; dashed: the target the batch size adapts to." : "Milliseconds per batch (fixed size)."}>
+          <Card
+            title="Batch duration"
+            description={
+              run.targetBatchMs > 0 ? "Milliseconds per batch; dashed: the target the batch size adapts to." : "Milliseconds per batch (fixed size)."
+            }
+          >
             <DurationChart data={points} targetMs={run.targetBatchMs} />
           </Card>
           <Card title="Settings" description="As asked at start; the tunables may have been changed during the run (audit log).">
@@ -119,7 +137,9 @@ export function RunDetailClient({ initialDetail, initialMetrics, recent, limit }
               <dd className="text-zinc-900">{fmtPct(run.errorThresholdPct)}</dd>
               <dt className="text-zinc-500">Pre-flight</dt>
               <dd className="text-zinc-900">
-                {preflight ? `${preflight.overall}${preflight.override ? ", started anyway over failing items" : ""} (${fmtTime(preflight.checkedAt)})` : "not recorded"}
+                {preflight
+                  ? `${preflight.overall}${preflight.override ? ", started anyway over failing items" : ""} (${fmtTime(preflight.checkedAt)})`
+                  : "not recorded"}
               </dd>
               <dt className="text-zinc-500">Checkpoint</dt>
               <dd className="tabular text-zinc-900">id {fmtId(run.checkpoint)}</dd>
@@ -153,5 +173,11 @@ export function RunDetailClient({ initialDetail, initialMetrics, recent, limit }
 
 function settingsOf(s: Record<string, unknown>, run: RunDTO) {
   const num = (k: string, d: number) => (typeof s[k] === "number" ? (s[k] as number) : d);
-  return { targetBatchMs: num("targetBatchMs", run.targetBatchMs), batchSize: num("batchSize", run.batchSize), workers: num("workers", run.workers), pauseMs: num("pauseMs", run.pauseMs), retry: s.retry === true };
+  return {
+    targetBatchMs: num("targetBatchMs", run.targetBatchMs),
+    batchSize: num("batchSize", run.batchSize),
+    workers: num("workers", run.workers),
+    pauseMs: num("pauseMs", run.pauseMs),
+    retry: s.retry === true,
+  };
 }

@@ -31,5 +31,12 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   });
   if (!found) notFound();
   const [detail, metrics, recent] = found;
-  return <RunDetailClient initialDetail={detail} initialMetrics={metrics} recent={recent.items.map((r) => ({ id: r.id, status: r.status, startedAt: r.startedAt }))} limit={CHART_LIMIT} />;
+  return (
+    <RunDetailClient
+      initialDetail={detail}
+      initialMetrics={metrics}
+      recent={recent.items.map((r) => ({ id: r.id, status: r.status, startedAt: r.startedAt }))}
+      limit={CHART_LIMIT}
+    />
+  );
 }

@@ -57,7 +57,8 @@ export async function POST(req: Request, ctx: Ctx): Promise<Response> {
       if (email && !email.includes("\u0000")) await assertSignInAllowed(await getDb(), normalizeEmail(email), clientIp(req.headers));
     } catch (err) {
       const appErr = err instanceof AppError ? err : toAppError(err);
-      if (appErr.code === "INTERNAL") console.error(JSON.stringify({ level: "error", requestId, msg: "sign-in rate limit check failed", error: rootMessage(err) }));
+      if (appErr.code === "INTERNAL")
+        console.error(JSON.stringify({ level: "error", requestId, msg: "sign-in rate limit check failed", error: rootMessage(err) }));
       const message = appErr.code === "INTERNAL" ? `Internal error (request ${requestId})` : appErr.message;
       return errorResponse(appErr.code, appErr.status, message, requestId, appErr.details, appErr.headers);
     }

@@ -83,7 +83,10 @@ describe("GET /api/metrics/prometheus", () => {
       expect(e.types[name], name).toBe(type);
     }
 
-    const run = await queryOne<{ id: number; status: string; batches: number }>(db.db, sql`select id, status, batches from migration_runs order by id desc limit 1`);
+    const run = await queryOne<{ id: number; status: string; batches: number }>(
+      db.db,
+      sql`select id, status, batches from migration_runs order by id desc limit 1`,
+    );
     expect(run!.status).toBe("halted");
     expect(valueOf(e, "prestamos_migration_run_state", { state: "halted" })).toBe(1);
     for (const s of ["idle", "running", "finished", "stopped"]) expect(valueOf(e, "prestamos_migration_run_state", { state: s })).toBe(0);
@@ -93,9 +96,14 @@ describe("GET /api/metrics/prometheus", () => {
     const byState = Object.fromEntries(states.map((s) => [s.state, s.n]));
     expect(valueOf(e, "prestamos_migration_prestamos", { state: "migrated" })).toBe(byState.migrated ?? 0);
     expect(valueOf(e, "prestamos_migration_prestamos", { state: "failed" })).toBe(byState.failed ?? 0);
-    expect(valueOf(e, "prestamos_migration_prestamos", { state: "pending" })).toBe(40 - (byState.migrated ?? 0) - (byState.failed ?? 0) - (byState.rolled_back ?? 0));
+    expect(valueOf(e, "prestamos_migration_prestamos", { state: "pending" })).toBe(
+      40 - (byState.migrated ?? 0) - (byState.failed ?? 0) - (byState.rolled_back ?? 0),
+    );
 
-    const codes = await queryRows<{ code: string; n: number }>(db.db, sql`select code, count(distinct legacy_id)::int as n from migration_failures group by code`);
+    const codes = await queryRows<{ code: string; n: number }>(
+      db.db,
+      sql`select code, count(distinct legacy_id)::int as n from migration_failures group by code`,
+    );
     expect(codes.length).toBeGreaterThan(0);
     for (const c of codes) expect(valueOf(e, "prestamos_migration_failures", { code: c.code }), c.code).toBe(c.n);
 

@@ -36,7 +36,15 @@ afterAll(async () => {
   await db?.dispose();
 });
 beforeEach(async () => {
-  await resetMigrationTables(db.db, ["console_jobs", "migration_confirmations", "console_settings", "legacy_write_samples", "test_data_rows", "test_data_sets", "console_audit_log"]);
+  await resetMigrationTables(db.db, [
+    "console_jobs",
+    "migration_confirmations",
+    "console_settings",
+    "legacy_write_samples",
+    "test_data_rows",
+    "test_data_sets",
+    "console_audit_log",
+  ]);
   clearPreflightCache(db.db);
 });
 
@@ -91,7 +99,12 @@ describe("post-migration checklist", () => {
     expect(byId.new_tables.data).toMatchObject({ prestamos: 45 });
     expect(res.json.failing).toEqual([]);
 
-    const refused = await call(checklistConfirm.POST, { method: "POST", path: "/api/prestamos/migration/checklist/confirm", token: reviewerToken, body: { item: "final_backup_taken" } });
+    const refused = await call(checklistConfirm.POST, {
+      method: "POST",
+      path: "/api/prestamos/migration/checklist/confirm",
+      token: reviewerToken,
+      body: { item: "final_backup_taken" },
+    });
     expect(refused.status).toBe(403);
     expect((await queryRows(db.db, sql`select id from migration_confirmations`)).length).toBe(0);
     const ok = await call(checklistConfirm.POST, {
@@ -101,7 +114,10 @@ describe("post-migration checklist", () => {
       body: { item: "final_backup_taken", reference: "s3://backups/final.dump" },
     });
     expect(ok.status).toBe(200);
-    const audit = await queryOne<{ action: string; actor: string; outcome: string }>(db.db, sql`select action, actor, outcome from console_audit_log where request_id = ${ok.headers.get("x-request-id")}`);
+    const audit = await queryOne<{ action: string; actor: string; outcome: string }>(
+      db.db,
+      sql`select action, actor, outcome from console_audit_log where request_id = ${ok.headers.get("x-request-id")}`,
+    );
     expect(audit).toEqual({ action: "checklist.confirm", actor: "token:cl-admin", outcome: "ok" });
     const again = await call(checklistRoute.GET, { path: "/api/prestamos/migration/checklist", token: reviewerToken });
     expect(states(again.json.items)["confirm.final_backup_taken"]).toBe("confirmed");
@@ -146,7 +162,12 @@ describe("the migration report", () => {
     await db.db.execute(sql`insert into prestamos (cliente_nombre, monto, tasa_interes, plazo_meses, fecha_otorgamiento, estado, moneda)
                             values ('<script>alert(1)</script>', 100, 10, 12, '2024-01-01', '<b>raro</b>', 'PEN')`);
     await migrateAll(50);
-    await call(checklistConfirm.POST, { method: "POST", path: "/api/prestamos/migration/checklist/confirm", token: adminToken, body: { item: "issues_documented", reference: "JIRA-1" } });
+    await call(checklistConfirm.POST, {
+      method: "POST",
+      path: "/api/prestamos/migration/checklist/confirm",
+      token: adminToken,
+      body: { item: "issues_documented", reference: "JIRA-1" },
+    });
     const early = await call(reportRoute.GET, { path: "/api/prestamos/migration/report?format=json", token: reviewerToken });
     expect(early.status).toBe(409); // no check yet: a clear error at once, never the whole walk inside the request
     expect(early.json.error.message).toContain("consistency/refresh");
@@ -159,7 +180,9 @@ describe("the migration report", () => {
     const rep = res.json;
 
     const runs = await queryRows<{ id: number; started_by: string; status: string }>(db.db, sql`select id, started_by, status from migration_runs order by id`);
-    expect(rep.runs.map((r: { id: number; startedBy: string; status: string }) => [r.id, r.startedBy, r.status])).toEqual(runs.map((r) => [Number(r.id), r.started_by, r.status]));
+    expect(rep.runs.map((r: { id: number; startedBy: string; status: string }) => [r.id, r.startedBy, r.status])).toEqual(
+      runs.map((r) => [Number(r.id), r.started_by, r.status]),
+    );
     expect(rep.runs[0].settings).toMatchObject({ batchSize: 7, errorThresholdPct: 100, retry: false });
     expect(rep.runs[0].prestamosPerSec).toBeGreaterThan(0);
 
@@ -169,9 +192,15 @@ describe("the migration report", () => {
           join migration_state s on s.legacy_id = f.legacy_id and s.state = 'failed' order by f.legacy_id, f.id`,
     );
     expect(failures.length).toBeGreaterThan(10);
-    expect(rep.failures.map((f: { legacyId: number; code: string; field: string; value: string | null; pagoId: number | null }) => [f.legacyId, f.code, f.field, f.value, f.pagoId])).toEqual(
-      failures.map((f) => [Number(f.legacy_id), f.code, f.field, f.value, f.pago_id == null ? null : Number(f.pago_id)]),
-    );
+    expect(
+      rep.failures.map((f: { legacyId: number; code: string; field: string; value: string | null; pagoId: number | null }) => [
+        f.legacyId,
+        f.code,
+        f.field,
+        f.value,
+        f.pagoId,
+      ]),
+    ).toEqual(failures.map((f) => [Number(f.legacy_id), f.code, f.field, f.value, f.pago_id == null ? null : Number(f.pago_id)]));
     const failed = await queryOne<{ n: number }>(db.db, sql`select count(*)::int as n from migration_state where state = 'failed'`);
     expect(rep.failedPrestamos).toBe(failed!.n);
     expect(new Set(rep.failures.map((f: { legacyId: number }) => f.legacyId)).size).toBe(failed!.n);

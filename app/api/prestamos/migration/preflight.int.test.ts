@@ -109,7 +109,9 @@ describe("pre-flight items", () => {
   it("shows the dry run's invalid prestamos by code and the orphans, as the verify report counts them", async () => {
     await db.db.execute(sql`truncate prestamos, pagos_prestamo restart identity`);
     await seedLegacy(db.db, 80, 5);
-    await db.db.execute(sql`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (null, 5, '2024-01-01', 'cash'), (99999, 5, '2024-01-01', 'cash')`);
+    await db.db.execute(
+      sql`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (null, 5, '2024-01-01', 'cash'), (99999, 5, '2024-01-01', 'cash')`,
+    );
     const r = await getPreflight();
     const dry = item(r, "dry_run");
     const verify = await getVerifyReport(db.db);
@@ -132,15 +134,30 @@ describe("quiet period", () => {
     expect(item(r, "quiet.write_rate")).toMatchObject({ state: "warn" });
     expect(item(r, "quiet.write_rate").figure).toMatch(/^125 writes\/s .* threshold 50\/s/);
 
-    const refused = await call(settingsRoute.PUT, { method: "PUT", path: "/api/prestamos/migration/preflight/settings", token: reviewerToken, body: { maxWritesPerSecond: 500 } });
+    const refused = await call(settingsRoute.PUT, {
+      method: "PUT",
+      path: "/api/prestamos/migration/preflight/settings",
+      token: reviewerToken,
+      body: { maxWritesPerSecond: 500 },
+    });
     expect(refused.status).toBe(403);
     expect(await auditOf(refused.headers.get("x-request-id")!)).toMatchObject({ action: "preflight.settings", outcome: "refused", status: 403 });
     expect((await queryRows(db.db, sql`select * from console_settings`)).length).toBe(0);
 
-    const bad = await call(settingsRoute.PUT, { method: "PUT", path: "/api/prestamos/migration/preflight/settings", token: adminToken, body: { maxWritesPerSecond: -1 } });
+    const bad = await call(settingsRoute.PUT, {
+      method: "PUT",
+      path: "/api/prestamos/migration/preflight/settings",
+      token: adminToken,
+      body: { maxWritesPerSecond: -1 },
+    });
     expect(bad.status).toBe(400);
 
-    const ok = await call(settingsRoute.PUT, { method: "PUT", path: "/api/prestamos/migration/preflight/settings", token: adminToken, body: { maxWritesPerSecond: 500 } });
+    const ok = await call(settingsRoute.PUT, {
+      method: "PUT",
+      path: "/api/prestamos/migration/preflight/settings",
+      token: adminToken,
+      body: { maxWritesPerSecond: 500 },
+    });
     expect(ok.status).toBe(200);
     expect(ok.json).toMatchObject({ maxWritesPerSecond: 500, updatedBy: "token:pf-admin" });
     const audit = await auditOf(ok.headers.get("x-request-id")!);
@@ -164,7 +181,9 @@ describe("quiet period", () => {
     expect(second!.inserts - first!.inserts).toBeGreaterThanOrEqual(500);
     expect(second!.updates - first!.updates).toBeGreaterThanOrEqual(10);
     // Keep only the two samples, ten seconds apart.
-    await db.db.execute(sql`delete from legacy_write_samples where id not in ((select min(id) from legacy_write_samples), (select max(id) from legacy_write_samples))`);
+    await db.db.execute(
+      sql`delete from legacy_write_samples where id not in ((select min(id) from legacy_write_samples), (select max(id) from legacy_write_samples))`,
+    );
     await db.db.execute(sql`update legacy_write_samples set at = now() - interval '10 seconds' where id = (select min(id) from legacy_write_samples)`);
     const rate = await getWriteRate(db.db);
     expect(rate.measurable).toBe(true);
@@ -185,14 +204,29 @@ describe("quiet period", () => {
 
 describe("person-confirmed items", () => {
   it("an admin confirms with a reference (audited), cannot confirm twice, withdraws (audited); a reviewer is refused with nothing written", async () => {
-    const refused = await call(confirmRoute.POST, { method: "POST", path: "/api/prestamos/migration/preflight/confirm", token: reviewerToken, body: { item: "backup_taken" } });
+    const refused = await call(confirmRoute.POST, {
+      method: "POST",
+      path: "/api/prestamos/migration/preflight/confirm",
+      token: reviewerToken,
+      body: { item: "backup_taken" },
+    });
     expect(refused.status).toBe(403);
     expect(await auditOf(refused.headers.get("x-request-id")!)).toMatchObject({ action: "preflight.confirm", outcome: "refused", status: 403 });
     expect((await queryRows(db.db, sql`select * from migration_confirmations`)).length).toBe(0);
 
-    const unknown = await call(confirmRoute.POST, { method: "POST", path: "/api/prestamos/migration/preflight/confirm", token: adminToken, body: { item: "issues_documented" } });
+    const unknown = await call(confirmRoute.POST, {
+      method: "POST",
+      path: "/api/prestamos/migration/preflight/confirm",
+      token: adminToken,
+      body: { item: "issues_documented" },
+    });
     expect(unknown.status).toBe(400);
-    const extra = await call(confirmRoute.POST, { method: "POST", path: "/api/prestamos/migration/preflight/confirm", token: adminToken, body: { item: "backup_taken", by: "x" } });
+    const extra = await call(confirmRoute.POST, {
+      method: "POST",
+      path: "/api/prestamos/migration/preflight/confirm",
+      token: adminToken,
+      body: { item: "backup_taken", by: "x" },
+    });
     expect(extra.status).toBe(400);
 
     const ok = await call(confirmRoute.POST, {
@@ -202,7 +236,13 @@ describe("person-confirmed items", () => {
       body: { item: "backup_taken", reference: "  legacy-2026-01-31.dump " },
     });
     expect(ok.status).toBe(200);
-    expect(ok.json.confirmation).toMatchObject({ phase: "preflight", item: "backup_taken", confirmedBy: "token:pf-admin", reference: "legacy-2026-01-31.dump", withdrawnAt: null });
+    expect(ok.json.confirmation).toMatchObject({
+      phase: "preflight",
+      item: "backup_taken",
+      confirmedBy: "token:pf-admin",
+      reference: "legacy-2026-01-31.dump",
+      withdrawnAt: null,
+    });
     const audit = await auditOf(ok.headers.get("x-request-id")!);
     expect(audit).toMatchObject({ action: "preflight.confirm", outcome: "ok", actor: "token:pf-admin", target: "backup_taken" });
     expect(parse(audit!.details)).toMatchObject({ item: "backup_taken", reference: "legacy-2026-01-31.dump" });
@@ -210,17 +250,34 @@ describe("person-confirmed items", () => {
     expect(item(r, "confirm.backup_taken")).toMatchObject({ state: "confirmed" });
     expect(item(r, "confirm.backup_taken").figure).toContain("legacy-2026-01-31.dump");
 
-    const twice = await call(confirmRoute.POST, { method: "POST", path: "/api/prestamos/migration/preflight/confirm", token: adminToken, body: { item: "backup_taken" } });
+    const twice = await call(confirmRoute.POST, {
+      method: "POST",
+      path: "/api/prestamos/migration/preflight/confirm",
+      token: adminToken,
+      body: { item: "backup_taken" },
+    });
     expect(twice.status).toBe(409);
 
-    const w = await call(withdrawRoute.POST, { method: "POST", path: "/api/prestamos/migration/preflight/withdraw", token: adminToken, body: { item: "backup_taken" } });
+    const w = await call(withdrawRoute.POST, {
+      method: "POST",
+      path: "/api/prestamos/migration/preflight/withdraw",
+      token: adminToken,
+      body: { item: "backup_taken" },
+    });
     expect(w.status).toBe(200);
     expect(await auditOf(w.headers.get("x-request-id")!)).toMatchObject({ action: "preflight.withdraw", outcome: "ok" });
     expect(item(await getPreflight(), "confirm.backup_taken").state).toBe("warn");
-    const again = await call(withdrawRoute.POST, { method: "POST", path: "/api/prestamos/migration/preflight/withdraw", token: adminToken, body: { item: "backup_taken" } });
+    const again = await call(withdrawRoute.POST, {
+      method: "POST",
+      path: "/api/prestamos/migration/preflight/withdraw",
+      token: adminToken,
+      body: { item: "backup_taken" },
+    });
     expect(again.status).toBe(409);
     // Withdrawn confirmations stay for the record.
-    expect(await queryRows(db.db, sql`select item, withdrawn_by from migration_confirmations`)).toEqual([{ item: "backup_taken", withdrawn_by: "token:pf-admin" }]);
+    expect(await queryRows(db.db, sql`select item, withdrawn_by from migration_confirmations`)).toEqual([
+      { item: "backup_taken", withdrawn_by: "token:pf-admin" },
+    ]);
   });
 
   it("shows pg_dump for the two legacy tables with the password masked, and the folder copy for the embedded database", () => {
@@ -245,11 +302,21 @@ describe("starting a run against the pre-flight", () => {
     expect(refused.json.error.code).toBe("CONFLICT");
     expect(refused.json.error.details.failing.map((f: { id: string }) => f.id)).toEqual(["legacy.pagos_index"]);
     expect(await auditOf(refused.headers.get("x-request-id")!)).toMatchObject({ action: "migration.start", outcome: "refused", status: 409 });
-    const wrong = await call(start.POST, { method: "POST", path: "/api/prestamos/migration/start", token: adminToken, body: { confirmPreflight: "start anyway" } });
+    const wrong = await call(start.POST, {
+      method: "POST",
+      path: "/api/prestamos/migration/start",
+      token: adminToken,
+      body: { confirmPreflight: "start anyway" },
+    });
     expect(wrong.status).toBe(409);
     expect((await queryRows(db.db, sql`select id from migration_runs`)).length).toBe(0);
 
-    const started = await call(start.POST, { method: "POST", path: "/api/prestamos/migration/start", token: adminToken, body: { batchSize: 5, confirmPreflight: "START ANYWAY" } });
+    const started = await call(start.POST, {
+      method: "POST",
+      path: "/api/prestamos/migration/start",
+      token: adminToken,
+      body: { batchSize: 5, confirmPreflight: "START ANYWAY" },
+    });
     expect(started.status).toBe(202);
     const run = await queryOne<{ preflight: unknown }>(db.db, sql`select preflight from migration_runs where id = ${started.json.run.id}`);
     const snap = parse(run!.preflight);

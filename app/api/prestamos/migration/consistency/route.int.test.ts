@@ -48,7 +48,13 @@ describe(`read-side routes on ${testDriver()}`, () => {
     const body = r.json as { summary: { migrated: number; fieldMatch: { matchingPct: number } }; mismatches: Record<string, unknown> };
     expect(body.summary.migrated).toBe(2);
     expect(body.summary.fieldMatch.matchingPct).toBe(50);
-    expect(body.mismatches).toMatchObject({ category: "field", page: 1, limit: 10, hasMore: false, items: [{ legacyId: tampered, columns: ["cliente_documento"] }] });
+    expect(body.mismatches).toMatchObject({
+      category: "field",
+      page: 1,
+      limit: 10,
+      hasMore: false,
+      items: [{ legacyId: tampered, columns: ["cliente_documento"] }],
+    });
   });
 
   it("consistency: bad query values are 400, anonymous 401", async () => {
@@ -65,7 +71,14 @@ describe(`read-side routes on ${testDriver()}`, () => {
     expect(r.status).toBe(200);
     const lines = (r.json as { lines: { column: string; agree: boolean; legacy: unknown; expected: unknown; actual: unknown }[] }).lines;
     expect(lines.filter((l) => !l.agree)).toEqual([
-      { column: "cliente_documento", legacyField: "cliente_documento", legacy: [{ field: "cliente_documento", value: " 0012-34 " }], expected: "001234", actual: "X", agree: false },
+      {
+        column: "cliente_documento",
+        legacyField: "cliente_documento",
+        legacy: [{ field: "cliente_documento", value: " 0012-34 " }],
+        expected: "001234",
+        actual: "X",
+        agree: false,
+      },
     ]);
     for (const bad of ["abc", "-1", "0", "1e3", " 7", "99999999999", "2147483648", "7 "]) {
       const b = await get(diffRoute, `/api/prestamos/migration/consistency/${encodeURIComponent(bad)}`, reviewer, { id: bad });
@@ -75,7 +88,12 @@ describe(`read-side routes on ${testDriver()}`, () => {
     expect(nf.status).toBe(404);
     expect((nf.json as { error: { code: string } }).error.code).toBe("NOT_FOUND");
     expect((await get(diffRoute, `/api/prestamos/migration/consistency/${good}`, null, { id: String(good) })).status).toBe(401);
-    const post = await call(async (req) => diffPost(req), { method: "POST", path: `/api/prestamos/migration/consistency/${good}`, token: reviewer, params: { id: String(good) } });
+    const post = await call(async (req) => diffPost(req), {
+      method: "POST",
+      path: `/api/prestamos/migration/consistency/${good}`,
+      token: reviewer,
+      params: { id: String(good) },
+    });
     expect(post.status).toBe(405);
   });
 

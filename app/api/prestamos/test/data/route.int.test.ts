@@ -37,7 +37,18 @@ describe(`/api/prestamos/test on ${testDriver()}`, () => {
     expect(reviewer.status).toBe(403);
     expect(reviewer.json.error.code).toBe("FORBIDDEN");
 
-    for (const body of [{ count: 5, foo: 1 }, { count: 0 }, { count: 1_000_001 }, { count: 2.5 }, { count: "10" }, { dirtyPct: 101 }, { dirtyPct: -1 }, { seed: 2 ** 31 }, { seed: 1.5 }, [1]]) {
+    for (const body of [
+      { count: 5, foo: 1 },
+      { count: 0 },
+      { count: 1_000_001 },
+      { count: 2.5 },
+      { count: "10" },
+      { dirtyPct: 101 },
+      { dirtyPct: -1 },
+      { seed: 2 ** 31 },
+      { seed: 1.5 },
+      [1],
+    ]) {
       const res = await call(createRoute, { method: "POST", path: CREATE, token: adminToken, body });
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.json.error.code).toBe("VALIDATION_ERROR");
@@ -47,7 +58,12 @@ describe(`/api/prestamos/test on ${testDriver()}`, () => {
     const made = await call(createRoute, { method: "POST", path: CREATE, token: adminToken, body: { count: 120, dirtyPct: 10, seed: 9 } });
     expect(made.status).toBe(201);
     expect(made.headers.get("x-request-id")).toBeTruthy();
-    expect(made.json).toMatchObject({ prestamos: 120, brokenPrestamos: 12, orphans: 2, set: { seed: 9, count: 120, dirtyPct: 10, createdBy: "token:admin-script" } });
+    expect(made.json).toMatchObject({
+      prestamos: 120,
+      brokenPrestamos: 12,
+      orphans: 2,
+      set: { seed: 9, count: 120, dirtyPct: 10, createdBy: "token:admin-script" },
+    });
     expect(Object.keys(made.json.broken).sort()).toEqual([...FAILURE_CODES].sort());
 
     // Defaults: count 1000, dirtyPct 10, seed 42.
@@ -79,7 +95,10 @@ describe(`/api/prestamos/test on ${testDriver()}`, () => {
     expect(removed.status).toBe(200);
     expect(removed.json).toMatchObject({ prestamos: 1120 });
     expect(removed.json.sets).toHaveLength(2);
-    expect(await queryOne(t.db, sql`select (select count(*) from prestamos)::int as p, (select count(*) from pagos_prestamo)::int as g`)).toStrictEqual({ p: 0, g: 0 });
+    expect(await queryOne(t.db, sql`select (select count(*) from prestamos)::int as p, (select count(*) from pagos_prestamo)::int as g`)).toStrictEqual({
+      p: 0,
+      g: 0,
+    });
 
     const again = await call(deleteRoute, { method: "DELETE", path: DATA, token: adminToken });
     expect(again.status).toBe(200);
@@ -114,8 +133,9 @@ describe(`/api/prestamos/test on ${testDriver()}`, () => {
       expect(await legacyRows()).toBe(before + 5);
       expect((await call(deleteRoute, { method: "DELETE", path: DATA, token: adminToken })).status).toBe(200);
     } finally {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     }
   });
 });
