@@ -8,7 +8,7 @@ import { queryOne, queryRows } from "@/db/sql";
 import { captureBacklog, isCaptureInstalled } from "./capture";
 import type { ConsistencySummary } from "./consistency";
 import { ARCHIVE } from "./reverse-capture";
-import { newRowsMismatchSql, WAY_BACK_MISMATCH_SQL } from "./sql-builder";
+import { newRowsMismatchSql, wayBackMismatchSql } from "./sql-builder";
 import type { Exec as Tx } from "@/db/client";
 
 export const GATE_IDS = ["no_active_run", "capture_backlog", "all_migrated", "consistency", "throttle", "way_back", "no_dependents"] as const;
@@ -66,8 +66,7 @@ export async function wayBackMismatches(db: Exec, limit = 20): Promise<{ count: 
   let count = 0;
   const sample: { legacyId: number; why: string }[] = [];
   for (let lo = num(range.lo) - 1; lo < num(range.hi); lo += WAY_BACK_CHUNK) {
-    const text = WAY_BACK_MISMATCH_SQL.replaceAll("$LO", String(lo)).replaceAll("$HI", String(Math.min(lo + WAY_BACK_CHUNK, num(range.hi))));
-    const rows = await queryRows<{ legacy_id: number; why: string | null }>(db, sql.raw(text));
+    const rows = await queryRows<{ legacy_id: number; why: string | null }>(db, wayBackMismatchSql(lo, Math.min(lo + WAY_BACK_CHUNK, num(range.hi))));
     count += rows.length;
     for (const r of rows) if (sample.length < limit) sample.push({ legacyId: num(r.legacy_id), why: r.why ?? "differs" });
   }
@@ -90,13 +89,16 @@ export async function archiveMismatches(db: Exec, limit = 20): Promise<{ count: 
   const sample: { legacyId: number; why: string }[] = [];
   for (let lo = num(range.lo) - 1; lo < num(range.hi); lo += WAY_BACK_CHUNK) {
     const hi = Math.min(lo + WAY_BACK_CHUNK, num(range.hi));
-    const text = newRowsMismatchSql(`cand AS MATERIALIZED (SELECT l.* FROM ${ARCHIVE.prestamos} l WHERE l.id > ${lo} AND l.id <= ${hi}),`, ARCHIVE.pagos);
+    const archive = sql.raw(ARCHIVE.prestamos);
     const rows = [
-      ...(await queryRows<{ legacy_id: number; why: string | null }>(db, sql.raw(text))),
       ...(await queryRows<{ legacy_id: number; why: string | null }>(
         db,
-        sql.raw(`select n.legacy_id, 'not in the archive' as why from prestamos_new n
-                 where n.legacy_id > ${lo} and n.legacy_id <= ${hi} and not exists (select 1 from ${ARCHIVE.prestamos} a where a.id = n.legacy_id)`),
+        newRowsMismatchSql(sql`cand AS MATERIALIZED (SELECT l.* FROM ${archive} l WHERE l.id > ${lo}::bigint AND l.id <= ${hi}::bigint),`, ARCHIVE.pagos),
+      )),
+      ...(await queryRows<{ legacy_id: number; why: string | null }>(
+        db,
+        sql`select n.legacy_id, 'not in the archive' as why from prestamos_new n
+            where n.legacy_id > ${lo}::bigint and n.legacy_id <= ${hi}::bigint and not exists (select 1 from ${archive} a where a.id = n.legacy_id)`,
       )),
     ];
     count += rows.length;

@@ -213,11 +213,10 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
       throw new AppError("CONFLICT", "Cut-over refused: the last changes left prestamos without a new row", { ...states });
     }
     if (drained.length) {
-      const text = newRowsMismatchSql(
-        `cand AS MATERIALIZED (SELECT l.* FROM prestamos l WHERE l.id = ANY('${intArrayLiteral(drained)}'::int[])),`,
-        "pagos_prestamo",
+      const bad = await queryRows<{ legacy_id: number; why: string }>(
+        tx,
+        newRowsMismatchSql(sql`cand AS MATERIALIZED (SELECT l.* FROM prestamos l WHERE l.id = ANY(${intArrayLiteral(drained)}::int[])),`, "pagos_prestamo"),
       );
-      const bad = await queryRows<{ legacy_id: number; why: string }>(tx, sql.raw(text));
       if (bad.length)
         throw new AppError("CONFLICT", `Cut-over refused: ${plural(bad.length, "drained prestamo")} do not match`, { mismatches: bad.slice(0, 20) });
     }

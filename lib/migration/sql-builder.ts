@@ -204,15 +204,16 @@ export const LEGACY_PAGO_FIELDS = ["id", "prestamo_id", ...new Set(gRules.map((r
  * The prestamos of `cand` (legacy-shape rows, with their pagos in `pagosFrom`) whose new rows are
  * not exactly what the rules make of them: missing, failing a rule, another value, or a pago
  * missing, extra, under another prestamo or with another value. One row per prestamo with the
- * first reason. `ctes` defines `cand` (and whatever `pagosFrom` names), each followed by a comma.
+ * first reason. `ctes` defines `cand` (and whatever `pagosFrom` names), each followed by a comma,
+ * its values bound; `pagosFrom` is a table or CTE name of ours.
  */
-export function newRowsMismatchSql(ctes: string, pagosFrom: string): string {
+export function newRowsMismatchSql(ctes: SQL, pagosFrom: string): SQL {
   const cols = PRESTAMO_COLUMNS;
   const gCols = PAGO_COLUMNS;
   const differs = (a: string, b: string, list: readonly string[]) =>
     `CASE ${list.map((c) => `WHEN ${a}.${c} IS DISTINCT FROM ${b}.${c} THEN '${c}'`).join(" ")} END`;
   const anyDiffers = (a: string, b: string, list: readonly string[]) => list.map((c) => `${a}.${c} IS DISTINCT FROM ${b}.${c}`).join(" OR ");
-  return `WITH ${ctes}${expectedCtes({ pagosFrom })},
+  return sql`WITH ${ctes}${sql.raw(`${expectedCtes({ pagosFrom })},
   np AS MATERIALIZED (SELECT n.* FROM prestamos_new n WHERE n.legacy_id IN (SELECT id FROM cand)),
   ng AS MATERIALIZED (
     SELECT g.*, p.legacy_id AS prestamo_legacy_id FROM pagos_prestamo_new g JOIN np p ON p.id = g.prestamo_id
@@ -233,19 +234,20 @@ export function newRowsMismatchSql(ctes: string, pagosFrom: string): string {
     FROM ng FULL JOIN pg ON pg.id = ng.legacy_id
     WHERE ng.legacy_id IS NULL OR pg.id IS NULL OR ng.prestamo_legacy_id IS DISTINCT FROM pg.prestamo_id OR ${anyDiffers("ng", "pg", gCols)}
   )
-  SELECT legacy_id, min(why) AS why FROM (SELECT * FROM bad_p UNION ALL SELECT * FROM bad_g) b GROUP BY legacy_id ORDER BY legacy_id`;
+  SELECT legacy_id, min(why) AS why FROM (SELECT * FROM bad_p UNION ALL SELECT * FROM bad_g) b GROUP BY legacy_id ORDER BY legacy_id`)}`;
 }
 
 /**
- * The way back of every new prestamo with a legacy id in ($LO, $HI]: mapped to the legacy shape
+ * The way back of every new prestamo with a legacy id in (lo, hi]: mapped to the legacy shape
  * and through the rules again, it must give the same rows (§9 gate `way_back`).
  */
-export const WAY_BACK_MISMATCH_SQL = newRowsMismatchSql(
-  `cand AS MATERIALIZED (SELECT ${legacyPrestamoShape("n")} FROM prestamos_new n WHERE n.legacy_id > $LO AND n.legacy_id <= $HI),
+export const wayBackMismatchSql = (lo: number, hi: number): SQL =>
+  newRowsMismatchSql(
+    sql`cand AS MATERIALIZED (SELECT ${sql.raw(legacyPrestamoShape("n"))} FROM prestamos_new n WHERE n.legacy_id > ${lo}::bigint AND n.legacy_id <= ${hi}::bigint),
   back_pagos AS MATERIALIZED (
-    SELECT ${legacyPagoShape("g", "p")}
+    SELECT ${sql.raw(legacyPagoShape("g", "p"))}
     FROM pagos_prestamo_new g JOIN prestamos_new p ON p.id = g.prestamo_id
-    WHERE p.legacy_id > $LO AND p.legacy_id <= $HI
+    WHERE p.legacy_id > ${lo}::bigint AND p.legacy_id <= ${hi}::bigint
   ),`,
-  "back_pagos",
-);
+    "back_pagos",
+  );
