@@ -74,7 +74,7 @@ describe("a run", () => {
     expect(failedSoFar!.n).toBeGreaterThan(10);
     expect(ended!.failed).toBe(failedSoFar!.n);
     expect(ended!.stopDetail).toBe(
-      `halted: error rate ${((failedSoFar!.n / 1000) * 100).toFixed(2)} % (${failedSoFar!.n} of 1000) exceeds the threshold of 1 %`,
+      `halted: error rate ${((failedSoFar!.n / 1000) * 100).toFixed(2)} % (${failedSoFar!.n} of 1,000 processed) exceeds the threshold of 1 %`,
     );
     const audit = await queryOne<{ n: number }>(
       db.db,

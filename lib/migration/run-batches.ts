@@ -69,7 +69,7 @@ export function exceedsThreshold(failed: number, processed: number, thresholdPct
 }
 
 const haltDetail = (failed: number, processed: number, threshold: number) =>
-  `halted: error rate ${((failed / processed) * 100).toFixed(2)} % (${failed} of ${processed}) exceeds the threshold of ${threshold} %`;
+  `halted: error rate ${((failed / processed) * 100).toFixed(2)} % (${failed.toLocaleString("en-US")} of ${processed.toLocaleString("en-US")} processed) exceeds the threshold of ${threshold} %`;
 
 /** Claimed chunks of the run whose batch transaction is open right now (their rows are locked). */
 async function batchesInFlight(tx: Exec, runId: number): Promise<number> {

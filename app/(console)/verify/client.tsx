@@ -164,8 +164,9 @@ function VerifyBody({ r }: { r: VerifyReport }) {
             <dt className="text-zinc-500">Driver</dt>
             <dd className="text-right text-zinc-900">{r.database.driver === "pglite" ? "embedded (PGlite)" : "PostgreSQL"}</dd>
             <dt className="text-zinc-500">Version</dt>
-            <dd className="truncate text-right text-zinc-900" title={r.database.version}>
-              {r.database.version}
+            {/* version() names the compiler and platform too: the product and its number, the rest on hover. */}
+            <dd className="text-right text-zinc-900" title={r.database.version}>
+              {/^\S+ [\d.]+/.exec(r.database.version)?.[0] ?? r.database.version}
             </dd>
             <dt className="text-zinc-500">Dry run</dt>
             <dd className="tabular text-right text-zinc-900">
