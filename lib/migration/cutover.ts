@@ -196,6 +196,26 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
     const active = await queryOne<{ id: number }>(tx, sql`select id from migration_runs where status in ('running','paused') limit 1`);
     if (active) throw new AppError("CONFLICT", `Run ${active.id} started meanwhile: cut-over refused`, { runId: active.id });
     const schema = await consoleSchema(tx);
+    const seq = await queryOne<{ p: string | null; g: string | null }>(
+      tx,
+      sql`select pg_get_serial_sequence(${`${schema}.prestamos`}, 'id') as p, pg_get_serial_sequence(${`${schema}.pagos_prestamo`}, 'id') as g`,
+    );
+    if (!seq?.p || !seq.g) throw new AppError("CONFLICT", "Cut-over refused: the legacy ids do not come from a sequence the views could keep using", {});
+    // Forward capture ends and reverse capture begins in this transaction, before any write of the
+    // application can reach the new tables.
+    const ddl = [
+      `DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.prestamos} ON ${schema}.prestamos`,
+      `DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.pagos} ON ${schema}.pagos_prestamo`,
+      ...reverseCaptureDdl(schema),
+      `ALTER TABLE ${schema}.prestamos RENAME TO ${ARCHIVE.prestamos}`,
+      `ALTER TABLE ${schema}.pagos_prestamo RENAME TO ${ARCHIVE.pagos}`,
+      ...compatibilityDdl(schema, { prestamos: seq.p, pagos: seq.g }),
+      ...archiveLensDdl(schema),
+    ];
+    // The trigger functions lock no table and nothing calls them until their triggers exist: they
+    // are created before the writes are held, which then wait only for the DDL that needs them held.
+    const createsFunction = (stmt: string) => /^\s*CREATE OR REPLACE FUNCTION /.test(stmt);
+    for (const stmt of ddl.filter(createsFunction)) await tx.execute(sql.raw(stmt));
     // The application's writes queue from here; its reads go on until the renames.
     await tx.execute(sql.raw(`LOCK TABLE ${schema}.prestamos, ${schema}.pagos_prestamo IN EXCLUSIVE MODE`));
     timing.locked = Date.now();
@@ -222,24 +242,7 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
     }
     mark("recheckMs", recheckFrom);
     const ddlFrom = Date.now();
-    const seq = await queryOne<{ p: string | null; g: string | null }>(
-      tx,
-      sql`select pg_get_serial_sequence(${`${schema}.prestamos`}, 'id') as p, pg_get_serial_sequence(${`${schema}.pagos_prestamo`}, 'id') as g`,
-    );
-    if (!seq?.p || !seq.g) throw new AppError("CONFLICT", "Cut-over refused: the legacy ids do not come from a sequence the views could keep using", {});
-    // Forward capture ends and reverse capture begins in this transaction, before any write of the
-    // application can reach the new tables.
-    for (const stmt of [
-      `DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.prestamos} ON ${schema}.prestamos`,
-      `DROP TRIGGER IF EXISTS ${CAPTURE_TRIGGERS.pagos} ON ${schema}.pagos_prestamo`,
-      ...reverseCaptureDdl(schema),
-      `ALTER TABLE ${schema}.prestamos RENAME TO ${ARCHIVE.prestamos}`,
-      `ALTER TABLE ${schema}.pagos_prestamo RENAME TO ${ARCHIVE.pagos}`,
-      ...compatibilityDdl(schema, { prestamos: seq.p, pagos: seq.g }),
-      ...archiveLensDdl(schema),
-    ]) {
-      await tx.execute(sql.raw(stmt));
-    }
+    for (const stmt of ddl.filter((stmt) => !createsFunction(stmt))) await tx.execute(sql.raw(stmt));
     // Whoever could write the legacy tables writes through the views (read once renamed).
     for (const [table, view] of [
       [ARCHIVE.prestamos, "prestamos"],
