@@ -120,24 +120,22 @@ export async function syncPrestamos(
   if (ids.length === 0) return { candidates: 0, migrated: 0, failed: 0, pagos: 0, failureRows: 0, gone: 0 };
   const takeAll = opts.take === "all";
   // A pago that moved between loans is under one of them in legacy and under the other in the
-  // new tables: both are rewritten in this statement (and, transitively, whatever else such pagos
-  // link them to), so no commit leaves a loan's totals counting a pago now under another. Read
-  // with this statement's snapshot: a move committed after the queue entries were taken is seen
-  // here whole, on both sides.
-  const q: SQL = sql`WITH RECURSIVE
+  // new tables: both are rewritten in this statement, so no commit leaves a loan's totals counting
+  // a pago now under another. Read with this statement's snapshot, a move committed after the
+  // queue entries were taken is seen whole, on both sides. One hop: a chain of moves racing the
+  // same batch (a pago into the linked loan from a third) leaves that third loan to its own entry.
+  const q: SQL = sql`WITH
   asked AS (SELECT DISTINCT unnest(${intArrayLiteral(ids)}::int[]) AS id),
-  ids (id) AS (
+  ids AS (
     SELECT id FROM asked
     UNION
-    SELECT linked.id FROM ids k, LATERAL (
-      SELECT p.legacy_id AS id FROM pagos_prestamo lg
-        JOIN pagos_prestamo_new g ON g.legacy_id = lg.id JOIN prestamos_new p ON p.id = g.prestamo_id
-      WHERE lg.prestamo_id = k.id AND p.legacy_id <> k.id
-      UNION ALL
-      SELECT lg.prestamo_id FROM prestamos_new p
-        JOIN pagos_prestamo_new g ON g.prestamo_id = p.id JOIN pagos_prestamo lg ON lg.id = g.legacy_id
-      WHERE p.legacy_id = k.id AND lg.prestamo_id <> k.id
-    ) linked
+    SELECT p.legacy_id FROM pagos_prestamo lg
+      JOIN pagos_prestamo_new g ON g.legacy_id = lg.id JOIN prestamos_new p ON p.id = g.prestamo_id
+    WHERE lg.prestamo_id IN (SELECT id FROM asked) AND p.legacy_id <> lg.prestamo_id
+    UNION
+    SELECT lg.prestamo_id FROM prestamos_new p
+      JOIN pagos_prestamo_new g ON g.prestamo_id = p.id JOIN pagos_prestamo lg ON lg.id = g.legacy_id
+    WHERE p.legacy_id IN (SELECT id FROM asked) AND lg.prestamo_id <> p.legacy_id
   ),
   take AS MATERIALIZED (
     SELECT ids.id FROM ids LEFT JOIN migration_state s ON s.legacy_id = ids.id
