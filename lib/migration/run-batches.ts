@@ -68,8 +68,11 @@ export function exceedsThreshold(failed: number, processed: number, thresholdPct
   return processed > 0 && failed * 10_000 > thresholdBp * processed;
 }
 
+/** A count in the words a run's outcome is read in: "1,000". */
+const fmtCount = (n: number) => n.toLocaleString("en-US");
+
 const haltDetail = (failed: number, processed: number, threshold: number) =>
-  `halted: error rate ${((failed / processed) * 100).toFixed(2)} % (${failed.toLocaleString("en-US")} of ${processed.toLocaleString("en-US")} processed) exceeds the threshold of ${threshold} %`;
+  `halted: error rate ${((failed / processed) * 100).toFixed(2)} % (${fmtCount(failed)} of ${fmtCount(processed)} processed) exceeds the threshold of ${threshold} %`;
 
 /** Claimed chunks of the run whose batch transaction is open right now (their rows are locked). */
 async function batchesInFlight(tx: Exec, runId: number): Promise<number> {
@@ -135,7 +138,7 @@ async function claimChunk(db: Db, runId: number, workerId: string, size: number)
       if (exceedsThreshold(failed, processed, threshold)) {
         return { kind: "ended" as const, run: await endRun(tx, runId, "halted", "halted", haltDetail(failed, processed, threshold), true) };
       }
-      const detail = `finished: ${processed} processed, ${Number(run.migrated)} migrated, ${failed} failed`;
+      const detail = `finished: ${fmtCount(processed)} processed, ${fmtCount(Number(run.migrated))} migrated, ${fmtCount(failed)} failed`;
       return { kind: "ended" as const, run: await endRun(tx, runId, "finished", "finished", detail, true) };
     }
     const chunk = await queryOne<{ id: number }>(

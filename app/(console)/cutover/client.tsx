@@ -10,6 +10,7 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { Field, inputClass, Notice } from "@/components/ui/form";
+import { fmtTime } from "@/lib/format";
 import { paths, pollMs, useCutover, useSwitch, type SwitchInput } from "@/lib/api/queries";
 import { CUTOVER_CONFIRMATION, FINALIZE_CONFIRMATION, REVERT_CONFIRMATION } from "@/lib/migration/vocabulary";
 import type { CutoverStatus, Gate, Phase, SwitchDTO } from "@/lib/migration/cutover";
@@ -95,7 +96,7 @@ function Switches({ switches }: { switches: SwitchDTO[] }) {
             <tr key={s.id} className="tabular">
               <td className="py-2 pr-4 font-medium text-zinc-900">{{ cut_over: "Cut-over", revert: "Revert", finalize: "Finalize" }[s.kind]}</td>
               <td className="py-2 pr-4 text-zinc-600">
-                {s.actor}, {s.finishedAt ? new Date(s.finishedAt).toLocaleString("en-GB", { timeZone: "UTC" }) + " UTC" : "—"}
+                {s.actor}, {fmtTime(s.finishedAt)}
               </td>
               <td className="py-2 pr-4 text-right">{ms(s.lockWaitMs)}</td>
               <td className="py-2 pr-4 text-right font-semibold">{ms(s.writesHeldMs)}</td>

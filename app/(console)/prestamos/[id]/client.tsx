@@ -290,15 +290,16 @@ function DiffTable({
                 {l.legacy.length === 0 ? (
                   <span className="text-xs italic text-zinc-400">no legacy value</span>
                 ) : (
-                  <ul className="flex flex-col gap-0.5">
+                  <ul className="flex flex-col gap-1">
                     {l.legacy.map((s) => (
-                      <li key={s.field} className="grid grid-cols-[minmax(0,10rem)_minmax(0,1fr)] items-baseline gap-2">
-                        <span className="truncate text-xs text-zinc-500" title={s.field}>
-                          {s.field.replace(/^pagos_prestamo\[(\d+)\]\./, "pago $1 · ")}
-                        </span>
-                        <span
-                          className={cn("justify-self-start rounded px-1", failing.has(s.field) ? "bg-red-100 ring-1 ring-inset ring-red-300" : "bg-zinc-100")}
-                        >
+                      <li key={s.field} className="flex flex-col items-start">
+                        {/* One source is the field the Column cell already names: its value gets the whole width. */}
+                        {l.legacy.length > 1 && (
+                          <span className="max-w-full truncate text-xs text-zinc-500" title={s.field}>
+                            {s.field.replace(/^pagos_prestamo\[(\d+)\]\./, "pago $1 · ")}
+                          </span>
+                        )}
+                        <span className={cn("rounded px-1", failing.has(s.field) ? "bg-red-100 ring-1 ring-inset ring-red-300" : "bg-zinc-100")}>
                           <VisibleText value={s.value} />
                         </span>
                       </li>
