@@ -1,24 +1,14 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acquireDataDirLock } from "@/db/client";
+import { runTokenCli as runCli } from "@/lib/testing/token-cli";
 
 /**
  * `npm run token` refusing before it opens any database: the same whatever TEST_DB says, so on
  * the PGlite integration run only (the token itself, on each database: token.int.test.ts).
  */
-const root = path.resolve(__dirname, "../..");
-const tsx = path.join(root, "node_modules", ".bin", "tsx");
-
-function runCli(args: string[], extraEnv: Record<string, string>) {
-  const env = { ...process.env, ...extraEnv };
-  delete env.DATABASE_URL;
-  const r = spawnSync(tsx, ["lib/cli/token.ts", ...args], { cwd: root, env, encoding: "utf8", timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 let tmp: string;
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "token-cli-refusals-"));

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,22 +8,7 @@ import { apiTokens, auditLog } from "@/db/schema";
 import { principalFromBearer } from "@/lib/auth/principal";
 import { hashToken } from "@/lib/auth/token-hash";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
-
-/** `npm run token` spawned as a user would: stdout is the token line and nothing else. */
-const root = path.resolve(__dirname, "../..");
-const tsx = path.join(root, "node_modules", ".bin", "tsx");
-
-function env(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const e = { ...process.env, ...extra };
-  if (!("DATABASE_URL" in extra)) delete e.DATABASE_URL;
-  return e;
-}
-
-function runCli(args: string[], extraEnv: Record<string, string>, viaNpm = false) {
-  const [cmd, argv] = viaNpm ? ["npm", ["run", "token", "--", ...args]] : [tsx, ["lib/cli/token.ts", ...args]];
-  const r = spawnSync(cmd, argv as string[], { cwd: root, env: env(extraEnv), encoding: "utf8", timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { runTokenCli as runCli } from "@/lib/testing/token-cli";
 
 const TOKEN_LINE = /^pc_[A-Za-z0-9_-]{43}\n$/;
 
