@@ -3,6 +3,7 @@
  * and the checks of the way back: every new row maps back to the legacy shape, and, once cut
  * over, the archive is what the new tables map back to.
  */
+import { fmtCount } from "./vocabulary";
 import { sql } from "drizzle-orm";
 import { queryOne, queryRows } from "@/db/sql";
 import { captureBacklog, isCaptureInstalled } from "./capture";
@@ -33,7 +34,7 @@ export interface GateInputs {
 type Exec = Tx;
 
 const num = (v: unknown) => Number(v ?? 0);
-export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+export const plural = (n: number, one: string, many = `${one}s`) => `${fmtCount(n)} ${n === 1 ? one : many}`;
 
 /** Views, rules and foreign keys of others on the legacy tables: they would follow a rename to the archive. */
 export async function legacyDependents(db: Exec): Promise<string[]> {
@@ -190,13 +191,13 @@ export async function computeGates(db: Exec, inputs: GateInputs): Promise<Gate[]
       why: !installed
         ? "Without change capture the new tables miss the application's latest writes: start a run (it installs capture) and let it finish."
         : backlog.entries > CUTOVER_DEFAULTS.maxBacklog
-          ? `More than ${CUTOVER_DEFAULTS.maxBacklog.toLocaleString("en-US")} entries: the switch drains the backlog while the application's writes wait; let the background sync catch up first.`
+          ? `More than ${fmtCount(CUTOVER_DEFAULTS.maxBacklog)} entries: the switch drains the backlog while the application's writes wait; let the background sync catch up first.`
           : "Capture is on and the switch drains what is left while writes wait.",
     },
     {
       id: "all_migrated",
       ok: missing === 0,
-      figure: `${states.pending.toLocaleString("en-US")} pending, ${states.failed.toLocaleString("en-US")} failed, ${states.rolledBack.toLocaleString("en-US")} rolled back`,
+      figure: `${fmtCount(states.pending)} pending, ${fmtCount(states.failed)} failed, ${fmtCount(states.rolledBack)} rolled back`,
       why:
         missing === 0
           ? "Every legacy prestamo has its new row."

@@ -3,6 +3,7 @@
  * the checklist and the report say about where the system stands. Kept in `cutover_state` and
  * `cutover_switches`; written only by the switches (./cutover.ts).
  */
+import { fmtCount } from "./vocabulary";
 import { sql } from "drizzle-orm";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { AppError } from "@/lib/errors";
@@ -88,7 +89,7 @@ const ARCHIVE_NAMES = "prestamos_legacy and pagos_prestamo_legacy";
 const SWITCH_NAME: Record<SwitchDTO["kind"], string> = { cut_over: "Cut over", revert: "Reverted", finalize: "Finalized" };
 
 const switchTail = (s: SwitchDTO) =>
-  `${s.finishedAt ? `${s.finishedAt.slice(0, 16).replace("T", " ")} UTC` : "(time unknown)"} by ${s.actor} (writes held ${s.writesHeldMs.toLocaleString("en-US")} ms, ${s.drainedEntries.toLocaleString("en-US")} changes drained)`;
+  `${s.finishedAt ? `${s.finishedAt.slice(0, 16).replace("T", " ")} UTC` : "(time unknown)"} by ${s.actor} (writes held ${fmtCount(s.writesHeldMs)} ms, ${fmtCount(s.drainedEntries)} changes drained)`;
 
 /** One switch in words: "Cut over 2026-12-02 00:44 UTC by admin (writes held 154 ms, 45 changes drained)". */
 export const switchWords = (s: SwitchDTO) => `${SWITCH_NAME[s.kind]} ${switchTail(s)}`;

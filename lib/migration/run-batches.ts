@@ -5,6 +5,7 @@
  * Several workers run batches at once on disjoint chunks; the re-sync owed after a gap in capture
  * goes first. Starting, stopping, pausing and the lease are runs.ts.
  */
+import { fmtCount } from "./vocabulary";
 import { sql, type SQL } from "drizzle-orm";
 import type { Db, Exec } from "@/db/client";
 import { queryOne } from "@/db/sql";
@@ -67,9 +68,6 @@ export function exceedsThreshold(failed: number, processed: number, thresholdPct
   const thresholdBp = Math.round(thresholdPct * 100);
   return processed > 0 && failed * 10_000 > thresholdBp * processed;
 }
-
-/** A count in the words a run's outcome is read in: "1,000". */
-const fmtCount = (n: number) => n.toLocaleString("en-US");
 
 const haltDetail = (failed: number, processed: number, threshold: number) =>
   `halted: error rate ${((failed / processed) * 100).toFixed(2)} % (${fmtCount(failed)} of ${fmtCount(processed)} processed) exceeds the threshold of ${threshold} %`;

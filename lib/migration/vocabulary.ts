@@ -144,3 +144,6 @@ export function describeReason(r: ThrottleReason): string {
 /** The prestamo explorer's state filter (GET /api/prestamos). */
 export const PRESTAMO_LIST_STATES = ["pending", "migrated", "failed", "rolled_back", "stale"] as const;
 export type PrestamoListState = (typeof PRESTAMO_LIST_STATES)[number];
+
+/** A count in the engine's sentences (run outcomes, gate figures): grouped as the console prints it, "1,000". */
+export const fmtCount = (n: number): string => n.toLocaleString("en-US");
