@@ -3,13 +3,13 @@
  * and the checks of the way back: every new row maps back to the legacy shape, and, once cut
  * over, the archive is what the new tables map back to.
  */
-import { fmtCount } from "./vocabulary";
 import { sql } from "drizzle-orm";
 import { queryOne, queryRows } from "@/db/sql";
 import { captureBacklog, isCaptureInstalled } from "./capture";
 import type { ConsistencySummary } from "./consistency";
 import { ARCHIVE } from "./reverse-capture";
 import { newRowsMismatchSql, wayBackMismatchSql } from "./sql-builder";
+import { fmtCount } from "./vocabulary";
 import type { Exec as Tx } from "@/db/client";
 
 export const GATE_IDS = ["no_active_run", "capture_backlog", "all_migrated", "consistency", "throttle", "way_back", "no_dependents"] as const;

@@ -3,10 +3,10 @@
  * the checklist and the report say about where the system stands. Kept in `cutover_state` and
  * `cutover_switches`; written only by the switches (./cutover.ts).
  */
-import { fmtCount } from "./vocabulary";
 import { sql } from "drizzle-orm";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { AppError } from "@/lib/errors";
+import { fmtCount } from "./vocabulary";
 import type { Exec as Tx } from "@/db/client";
 
 export const PHASES = ["legacy", "cut_over", "finalized"] as const;

@@ -5,7 +5,6 @@
  * Several workers run batches at once on disjoint chunks; the re-sync owed after a gap in capture
  * goes first. Starting, stopping, pausing and the lease are runs.ts.
  */
-import { fmtCount } from "./vocabulary";
 import { sql, type SQL } from "drizzle-orm";
 import type { Db, Exec } from "@/db/client";
 import { queryOne } from "@/db/sql";
@@ -14,6 +13,7 @@ import { emitRunEvent } from "./events";
 import { resyncStep } from "./capture";
 import { BATCH_SIZE_BOUNDS, instanceOf, LEASE_SECONDS, RUN_DEFAULTS, THRESHOLD_MIN_PROCESSED, toRunDTO, type RunDTO } from "./runs";
 import { lockWriters, migrateWindow } from "./write";
+import { fmtCount } from "./vocabulary";
 
 export type BatchOutcome =
   | { kind: "batch"; run: RunDTO; migrated: number; failed: number; pagos: number; durationMs: number; size: number }
