@@ -108,6 +108,7 @@ export async function readSignals(db: Exec, driver: Driver, mem: ProbeMemory, no
       sql`with ours as (
             select c.oid from pg_class c
             where c.oid in (to_regclass('prestamos'), to_regclass('pagos_prestamo'), to_regclass('prestamos_new'), to_regclass('pagos_prestamo_new'))),
+          this_db as (select oid from pg_database where datname = current_database()),
           others as (
             select pid from pg_stat_activity
             where backend_type = 'client backend' and pid <> pg_backend_pid()
@@ -116,11 +117,14 @@ export async function readSignals(db: Exec, driver: Driver, mem: ProbeMemory, no
             (select count(*)::int from pg_stat_activity a join others o using (pid) where a.state = 'active') as active,
             -- A session queued on a row waits on the holder's transaction id, not on the table:
             -- it counts when it holds a lock on one of the tables (it opened it to write).
+            -- A relation's oid is unique only within its database: databases cloned from one
+            -- template share them, so a lock on another database's prestamos must not count.
             (select count(distinct l.pid)::int from pg_locks l join others o using (pid)
               where not l.granted
-                and (l.relation in (select oid from ours)
+                and ((l.database = (select oid from this_db) and l.relation in (select oid from ours))
                      or (l.locktype in ('transactionid', 'tuple')
-                         and exists (select 1 from pg_locks g where g.pid = l.pid and g.granted and g.relation in (select oid from ours))))) as lock_waits,
+                         and exists (select 1 from pg_locks g
+                                     where g.pid = l.pid and g.granted and g.database = (select oid from this_db) and g.relation in (select oid from ours))))) as lock_waits,
             case when pg_is_in_recovery() then null else pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 end as wal,
             current_setting('archive_mode') as archive_mode,
             pg_is_in_recovery() as in_recovery`,

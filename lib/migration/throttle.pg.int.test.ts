@@ -23,6 +23,7 @@ import { recordConsistencyCheck } from "./jobs";
 import { prepareReport } from "./report";
 import { startRun } from "./runs";
 import { setThrottleSettings, type SignalView, type TickOutcome } from "./throttle";
+import { newProbeMemory, readSignals } from "./throttle-signals";
 import { startWorker, type WorkerHandle } from "./worker";
 
 const admin = { name: "admin@test.local", kind: "user" as const };
@@ -254,15 +255,18 @@ describe("the throttle on PostgreSQL (MIGRATION-SPEC §8)", () => {
   it("a paused standby engages it on replay lag in bytes", async () => {
     const standby = postgres(STANDBY_URL, { max: 1, onnotice: () => {} });
     try {
-      // Above what the other databases of a shared server keep in flight to the standby.
-      await onlySignals({ standby_lag_bytes: { threshold: 2 * 1024 * 1024, resume: 1024 * 1024 } });
+      // Far above what the other databases of a shared server keep in flight to the standby (their
+      // tests write WAL too): the paused replay falls that far behind on WAL this case writes itself.
+      await onlySignals({ standby_lag_bytes: { threshold: 24 * 1024 * 1024, resume: 8 * 1024 * 1024 } });
       const run = await startSlowRun();
       await standby`select pg_wal_replay_pause()`;
+      await app`create table if not exists wal_filler (x text)`;
+      await app`insert into wal_filler select repeat(md5(g::text), 32) from generate_series(1, 40000) g`;
       try {
         const { episode } = await expectThrottleCycle(run.id, "standby_lag_bytes", async () => {
           await standby`select pg_wal_replay_resume()`;
         });
-        expect(episode.worst.standby_lag_bytes).toBeGreaterThanOrEqual(2 * 1024 * 1024);
+        expect(episode.worst.standby_lag_bytes).toBeGreaterThanOrEqual(24 * 1024 * 1024);
       } finally {
         await standby`select pg_wal_replay_resume()`;
       }
@@ -335,5 +339,46 @@ describe("the throttle on PostgreSQL (MIGRATION-SPEC §8)", () => {
       await lock.release();
     }
     await until("the backlog drained once released", async () => (await getProgress(t.db)).capture.backlog === 0);
+  });
+
+  it("counts only the lock waits of its own database: another database cloned from the same template has tables of the same oid", async () => {
+    const other = await openTestDb();
+    await seedLegacy(other.db, 20, 0);
+    const otherApp = postgres(other.url!, { max: 3, onnotice: () => {}, connection: { application_name: "loans-app" } });
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let held!: () => void;
+    const isHeld = new Promise<void>((r) => (held = r));
+    try {
+      const sameOid = `select 'prestamos'::regclass::oid::int as oid`;
+      expect((await otherApp.unsafe(sameOid))[0].oid).toBe((await app.unsafe(sameOid))[0].oid);
+      const holder = otherApp.begin(async (tx) => {
+        await tx.unsafe("update prestamos set monto = monto + 1 where id = 9");
+        held();
+        await released;
+      });
+      await isHeld;
+      const waiters = [1, 2].map(() => otherApp.unsafe("update prestamos set monto = monto + 1 where id = 9").execute());
+      await until("two sessions of the other database waiting on its row", async () => {
+        const r = await queryOne<{ n: number }>(
+          other.db,
+          sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        );
+        return r!.n === 2;
+      });
+      const lockWaits = async () => (await readSignals(t.db, "postgres", newProbeMemory())).find((r) => r.id === "lock_waits")!.value;
+      expect(await lockWaits()).toBe(0);
+      // The same wait in this database counts.
+      const ours = await holdLock("update prestamos set monto = monto + 1 where id = 9", 1);
+      expect(await lockWaits()).toBe(1);
+      await ours.release();
+      release();
+      await holder;
+      await Promise.all(waiters);
+    } finally {
+      release();
+      await otherApp.end();
+      await other.dispose();
+    }
   });
 });
