@@ -110,16 +110,13 @@ export async function archiveMismatches(db: Exec, limit = 20): Promise<{ count: 
 
 /**
  * Prestamos without a new row, by state. A pending one the capture queue names (a loan the
- * application just added) is not counted: the switch drains the queue with writes held and then
- * re-checks counting them, refusing if any is left.
+ * application just added) is not counted: the switch drains the queue and re-checks each drained
+ * prestamo with the writes held, refusing if one has no new row or does not match it.
  */
-export async function stateFigures(
-  db: Exec,
-  opts: { countQueued: boolean } = { countQueued: false },
-): Promise<{ pending: number; failed: number; rolledBack: number }> {
+export async function stateFigures(db: Exec): Promise<{ pending: number; failed: number; rolledBack: number }> {
   const row = await queryOne(
     db,
-    sql`select count(*) filter (where s.legacy_id is null and (${opts.countQueued}::boolean or l.id not in (select prestamo_id from capture_changes)))::int as pending,
+    sql`select count(*) filter (where s.legacy_id is null and l.id not in (select prestamo_id from capture_changes))::int as pending,
                count(*) filter (where s.state = 'failed')::int as failed,
                count(*) filter (where s.state = 'rolled_back')::int as rolled_back
         from prestamos l left join migration_state s on s.legacy_id = l.id`,

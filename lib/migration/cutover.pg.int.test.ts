@@ -14,6 +14,7 @@ import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
 import { isCaptureInstalled } from "./capture";
 import { getConsistencySummary } from "./consistency";
 import { archiveMismatches, cutOver, getPhase, revert } from "./cutover";
+import { rollbackOne } from "./prestamo-actions";
 import { drainReverse } from "./reverse-capture";
 import { startRun } from "./runs";
 import { runToEnd } from "@/lib/testing/run-to-end";
@@ -163,6 +164,69 @@ describe("writes that queue behind the switch", () => {
       sql`select count(distinct prestamo_id)::int as n from capture_changes where prestamo_id in (10, ${row.id})`,
     );
     expect(queued!.n).toBe(2);
+  });
+});
+
+describe("what changes between the gates and the writes held", () => {
+  const nothingChanged = async () => {
+    expect(await getPhase(t.db)).toBe("legacy");
+    expect((await queryOne<{ k: string }>(t.db, sql`select relkind::text as k from pg_class where relname = 'prestamos'`))!.k).toBe("r");
+    expect(await isCaptureInstalled(t.db)).toBe(true);
+    expect(await queryOne(t.db, sql`select count(*)::int as n from cutover_switches`)).toEqual({ n: 0 });
+  };
+
+  it("a rollback committed after the gates passed: the switch counts again before it holds the writes, and refuses", async () => {
+    // The switch's first lock, the phase row, waits behind a reader of it; a rollback (a reader of
+    // it too) commits meanwhile.
+    const barrier = holdAppTransaction(`select 1 from cutover_state where id = 1 for share`);
+    await barrier.isLocked;
+    const switching = cutOver(t.db, admin, await inputs(), { lockTimeoutMs: 20_000, budgetMs: 60_000 }).catch((e) => e);
+    await until(
+      `select exists (select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%from cutover_state%for update%') as ok`,
+    );
+    await rollbackOne(t.db, 20, admin);
+    barrier.release();
+    await barrier.done;
+    const err = await switching;
+    expect(err).toMatchObject({ code: "CONFLICT", status: 409, message: "Cut-over refused: some prestamos have no new row", details: { rolledBack: 1 } });
+    await nothingChanged();
+  });
+
+  it("a write the application commits while the switch waits for its lock is drained and checked: dirty data refuses it, the change stays queued", async () => {
+    const holder = holdAppTransaction(`update prestamos set estado = 'desconocido', updated_at = now() where id = 11`);
+    await holder.isLocked;
+    const switching = cutOver(t.db, admin, await inputs(), { lockTimeoutMs: 20_000, budgetMs: 60_000 }).catch((e) => e);
+    await until(someoneWaitsOn("prestamos"));
+    holder.release();
+    await holder.done;
+    const err = await switching;
+    expect(err).toMatchObject({ code: "CONFLICT", status: 409, message: "Cut-over refused: 1 drained prestamo do not match" });
+    expect(err.details.mismatches).toEqual([{ legacy_id: 11, why: expect.any(String) }]);
+    await nothingChanged();
+    expect(await queryOne(t.db, sql`select count(*)::int as n from capture_changes where prestamo_id = 11`)).toEqual({ n: 1 });
+  });
+
+  it("the switch keeps where its time went: the count and a first drain before the writes are held, the rest after", async () => {
+    // Checked just before the application's writes: one queued before the switch, one while it waits.
+    const checked = await inputs();
+    await app`update prestamos set monto = 4444, updated_at = now() where id = 12`;
+    const holder = holdAppTransaction(`update prestamos set monto = 3333, updated_at = now() where id = 13`);
+    await holder.isLocked;
+    const switching = cutOver(t.db, admin, checked, { lockTimeoutMs: 20_000, budgetMs: 60_000 }).finally(() => holder.release());
+    await until(someoneWaitsOn("prestamos"));
+    holder.release();
+    await holder.done;
+    const done = await switching;
+    const row = await queryOne<{ details: { drainedIds: number[]; steps: Record<string, number> } }>(
+      t.db,
+      sql`select details from cutover_switches where id = ${done.switch.id}`,
+    );
+    expect(row!.details.drainedIds).toEqual([12, 13]);
+    expect(Object.keys(row!.details.steps).sort()).toEqual(["checksAndDrainMs", "ddlMs", "preLockDrainMs", "recheckMs", "stateScanMs"]);
+    for (const ms of Object.values(row!.details.steps)) expect(ms).toBeGreaterThanOrEqual(0);
+    expect(done.switch.drainedPrestamos).toBe(2);
+    expect(await queryOne(t.db, sql`select monto_cents::int as m from prestamos_new where legacy_id = 12`)).toEqual({ m: 444400 });
+    expect(await queryOne(t.db, sql`select monto_cents::int as m from prestamos_new where legacy_id = 13`)).toEqual({ m: 333300 });
   });
 });
 

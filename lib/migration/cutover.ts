@@ -153,10 +153,17 @@ async function recordSwitch(tx: Db, actor: Actor, kind: SwitchDTO["kind"], phase
   return dto;
 }
 
-/** Drains the forward backlog inside the switch (writes are locked out): returns the prestamos it synced. */
-async function drainForwardLocked(tx: Db, timing: Timing): Promise<number[]> {
+/** Before the table locks, the drain stops once a pass takes fewer entries than this (or after three passes). */
+const PRE_LOCK_DRAIN_ENOUGH = 50;
+
+/**
+ * Drains the forward backlog inside the switch: "short" while the application still writes (a few
+ * passes, so that little is left for later), "empty" once its writes are held. Returns the
+ * prestamos it synced.
+ */
+async function drainForward(tx: Db, timing: Timing, until: "short" | "empty"): Promise<number[]> {
   const all: number[] = [];
-  for (;;) {
+  for (let pass = 1; ; pass++) {
     const taken = await queryRows<{ prestamo_id: number }>(tx, sql`delete from capture_changes returning prestamo_id`);
     if (taken.length === 0) return [...new Set(all)];
     const ids = [...new Set(taken.map((r) => num(r.prestamo_id)))].sort((a, b) => a - b);
@@ -164,6 +171,7 @@ async function drainForwardLocked(tx: Db, timing: Timing): Promise<number[]> {
     timing.drainedEntries += taken.length;
     timing.drainedPrestamos += ids.length;
     all.push(...ids);
+    if (until === "short" && (taken.length < PRE_LOCK_DRAIN_ENOUGH || pass >= 3)) return [...new Set(all)];
   }
 }
 
@@ -201,6 +209,21 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
       sql`select pg_get_serial_sequence(${`${schema}.prestamos`}, 'id') as p, pg_get_serial_sequence(${`${schema}.pagos_prestamo`}, 'id') as g`,
     );
     if (!seq?.p || !seq.g) throw new AppError("CONFLICT", "Cut-over refused: the legacy ids do not come from a sequence the views could keep using", {});
+    // Where the time goes, step by step, kept with the switch.
+    const steps: Record<string, number> = {};
+    const mark = (step: string, from: number) => (steps[step] = Date.now() - from);
+    // Every prestamo has its new row, counted before the writes are held (a whole-table scan):
+    // every console writer of migration_state is kept out by the writers' lock held from here, and
+    // whatever the application writes from now on is a queue entry, drained and checked below.
+    const scanFrom = Date.now();
+    const states = await stateFigures(tx);
+    if (states.pending + states.failed + states.rolledBack > 0) {
+      throw new AppError("CONFLICT", "Cut-over refused: some prestamos have no new row", { ...states });
+    }
+    mark("stateScanMs", scanFrom);
+    const preLockFrom = Date.now();
+    const drainedBefore = await drainForward(tx, timing, "short");
+    mark("preLockDrainMs", preLockFrom);
     // Forward capture ends and reverse capture begins in this transaction, before any write of the
     // application can reach the new tables.
     const ddl = [
@@ -222,16 +245,10 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
     const dependents = await legacyDependents(tx);
     if (dependents.length) throw new AppError("CONFLICT", `Cut-over refused: ${dependents.join(", ")} would follow the rename`, { dependents });
     if (!(await isCaptureInstalled(tx))) throw new AppError("CONFLICT", "Cut-over refused: change capture is off", {});
-    const drained = await drainForwardLocked(tx, timing);
-    // Where the writes-held time goes, step by step, kept with the switch.
-    const steps: Record<string, number> = { checksAndDrainMs: Date.now() - timing.locked };
-    const mark = (step: string, from: number) => (steps[step] = Date.now() - from);
+    const drained = [...new Set([...drainedBefore, ...(await drainForward(tx, timing, "empty"))])].sort((a, b) => a - b);
+    mark("checksAndDrainMs", timing.locked);
     const recheckFrom = Date.now();
-    // Re-check, with the writes held: every prestamo has its new row, and the drained ones match.
-    const states = await stateFigures(tx, { countQueued: true });
-    if (states.pending + states.failed + states.rolledBack > 0) {
-      throw new AppError("CONFLICT", "Cut-over refused: the last changes left prestamos without a new row", { ...states });
-    }
+    // Re-check, with the writes held: every drained prestamo has its new row and matches it.
     if (drained.length) {
       const bad = await queryRows<{ legacy_id: number; why: string }>(
         tx,
