@@ -330,6 +330,31 @@ describe("finalize", () => {
   });
 });
 
+describe("a reverse backlog larger than the passes before the lock can drain", () => {
+  it("refuses a revert with 503 rather than hold the writes while it drains; nothing changes; a drained backlog lets it through", async () => {
+    await seedLegacy(db.db, 200, 0);
+    await cutOver(db.db, admin, await readyToCutOver());
+    const montoOf7 = async () => Number((await queryOne<{ m: string }>(db.db, sql`select monto::text as m from prestamos where id = 7`))!.m);
+    const before = await montoOf7();
+    // Changes through the views (each writes its new row twice: the row, then its totals), and a
+    // budget already spent after the first pass.
+    for (let k = 0; k < 6; k++) await db.db.execute(sql`update prestamos set monto = monto + 1 where id <= 200`);
+    const backlog = Number((await queryOne<{ n: number }>(db.db, sql`select count(*)::int as n from reverse_changes`))!.n);
+    expect(backlog).toBeGreaterThan(1000);
+    const err = await revert(db.db, admin, { preLockDrainBudgetMs: 0 }).catch((e) => e);
+    expect(err).toMatchObject({ code: "UNAVAILABLE", status: 503, details: { lastPassEntries: backlog } });
+    expect(err.message).toMatch(/^A revert: the application's changes arrive faster than the switch drains them/);
+    expect(await getPhase(db.db)).toBe("cut_over");
+    expect(await queryOne(db.db, sql`select count(*)::int as n from reverse_changes`)).toEqual({ n: backlog });
+    // With the default budget the passes before the lock take all of it.
+    const back = await revert(db.db, admin);
+    expect(back.switch).toMatchObject({ drainedEntries: backlog, drainedPrestamos: 200 });
+    expect(await relkind("prestamos")).toBe("r");
+    expect(await montoOf7()).toBe(before + 6);
+    await expectZeroDiffs(db.db);
+  });
+});
+
 describe("the way back is total", () => {
   it("maps every valid new row of dirty generated data back to a legacy row that the rules turn into the same row", async () => {
     await createTestData(db.db, { count: 400, dirtyPct: 5, seed: 11 }, admin);

@@ -174,22 +174,50 @@ describe("what changes between the gates and the writes held", () => {
     expect(await isCaptureInstalled(t.db)).toBe(true);
     expect(await queryOne(t.db, sql`select count(*)::int as n from cutover_switches`)).toEqual({ n: 0 });
   };
-
-  it("a rollback committed after the gates passed: the switch counts again before it holds the writes, and refuses", async () => {
-    // The switch's first lock, the phase row, waits behind a reader of it; a rollback (a reader of
-    // it too) commits meanwhile.
+  /**
+   * A cut-over whose gates passed, held at its first lock (the phase row, behind a reader of it)
+   * while `meanwhile` runs; then let go. Resolves to what the cut-over threw.
+   */
+  const switchAfter = async (meanwhile: () => Promise<unknown>, opts: { preLockDrainBudgetMs?: number } = {}) => {
     const barrier = holdAppTransaction(`select 1 from cutover_state where id = 1 for share`);
     await barrier.isLocked;
-    const switching = cutOver(t.db, admin, await inputs(), { lockTimeoutMs: 20_000, budgetMs: 60_000 }).catch((e) => e);
+    const switching = cutOver(t.db, admin, await inputs(), { lockTimeoutMs: 20_000, budgetMs: 60_000, ...opts }).catch((e) => e);
     await until(
       `select exists (select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%from cutover_state%for update%') as ok`,
     );
-    await rollbackOne(t.db, 20, admin);
+    await meanwhile();
     barrier.release();
     await barrier.done;
-    const err = await switching;
+    return switching;
+  };
+
+  it("a rollback committed after the gates passed: the switch counts again before it holds the writes, and refuses", async () => {
+    // A rollback reads the phase row too: it commits while the switch waits.
+    const err = await switchAfter(() => rollbackOne(t.db, 20, admin));
     expect(err).toMatchObject({ code: "CONFLICT", status: 409, message: "Cut-over refused: some prestamos have no new row", details: { rolledBack: 1 } });
     await nothingChanged();
+  });
+
+  it("dirty data the application commits after the gates is refused before the writes are ever held", async () => {
+    const err = await switchAfter(() => app`update prestamos set estado = 'desconocido', updated_at = now() where id = 14`);
+    expect(err).toMatchObject({ code: "CONFLICT", message: "Cut-over refused: 1 drained prestamo do not match" });
+    expect(err.details.mismatches).toEqual([{ legacy_id: 14, why: expect.any(String) }]);
+    await nothingChanged();
+    expect(await queryOne(t.db, sql`select count(*)::int as n from capture_changes where prestamo_id = 14`)).toEqual({ n: 1 });
+  });
+
+  it("changes arriving faster than the passes before the lock drain them: 503, the writes never held, nothing changed", async () => {
+    // 1,200 entries after the gates, a budget already spent after the first pass.
+    const err = await switchAfter(
+      async () => {
+        for (let k = 0; k < 6; k++) await app`update prestamos set monto = monto where id <= 200`;
+      },
+      { preLockDrainBudgetMs: 0 },
+    );
+    expect(err).toMatchObject({ code: "UNAVAILABLE", status: 503, details: { lastPassEntries: 1200 } });
+    expect(err.message).toMatch(/^Cut-over: the application's changes arrive faster than the switch drains them \(1,200 entries in its last pass/);
+    await nothingChanged();
+    expect(await queryOne(t.db, sql`select count(*)::int as n from capture_changes`)).toEqual({ n: 1200 });
   });
 
   it("a write the application commits while the switch waits for its lock is drained and checked: dirty data refuses it, the change stays queued", async () => {
@@ -222,7 +250,7 @@ describe("what changes between the gates and the writes held", () => {
       sql`select details from cutover_switches where id = ${done.switch.id}`,
     );
     expect(row!.details.drainedIds).toEqual([12, 13]);
-    expect(Object.keys(row!.details.steps).sort()).toEqual(["checksAndDrainMs", "ddlMs", "preLockDrainMs", "recheckMs", "stateScanMs"]);
+    expect(Object.keys(row!.details.steps).sort()).toEqual(["ddlMs", "lockedDrainMs", "lockedRecheckMs", "preLockDrainMs", "stateScanMs"]);
     for (const ms of Object.values(row!.details.steps)) expect(ms).toBeGreaterThanOrEqual(0);
     expect(done.switch.drainedPrestamos).toBe(2);
     expect(await queryOne(t.db, sql`select monto_cents::int as m from prestamos_new where legacy_id = 12`)).toEqual({ m: 444400 });

@@ -17,6 +17,7 @@ import { getPhase, toSwitchDTO, type Phase, type SwitchDTO } from "./cutover-pha
 import { compatibilityDdl, dropNewDefaultsDdl, dropViewsDdl, VIEW_TRIGGERS } from "./cutover-sql";
 import { ARCHIVE, dropReverseCaptureDdl, reverseBacklog, reverseCaptureDdl, REVERSE_TRIGGERS, takeAndApply } from "./reverse-capture";
 import { newRowsMismatchSql } from "./sql-builder";
+import { fmtCount } from "./vocabulary";
 import { intArrayLiteral, lockWriters, syncPrestamos } from "./write";
 
 export { archiveMismatches, computeGates, CUTOVER_DEFAULTS, GATE_IDS, wayBackMismatches, type Gate, type GateId, type GateInputs } from "./cutover-gates";
@@ -75,6 +76,8 @@ export async function getCutoverStatus(db: Exec, inputs: GateInputs): Promise<Cu
 export interface SwitchOptions {
   lockTimeoutMs?: number;
   budgetMs?: number;
+  /** How long a switch's drain passes before the table locks may go on (default 30 s). */
+  preLockDrainBudgetMs?: number;
 }
 
 interface Timing {
@@ -153,26 +156,61 @@ async function recordSwitch(tx: Db, actor: Actor, kind: SwitchDTO["kind"], phase
   return dto;
 }
 
-/** Before the table locks, the drain stops once a pass takes fewer entries than this (or after three passes). */
-const PRE_LOCK_DRAIN_ENOUGH = 50;
+/**
+ * Before the table locks a switch drains in passes while the application still writes, until a
+ * pass takes fewer entries than this: what is left for the writes held is about one pass.
+ */
+const PRE_LOCK_DRAIN_ENOUGH = 100;
+/** How long those passes may go on; past it, a pass still this large refuses (503) rather than hold the writes for it. */
+const PRE_LOCK_DRAIN_BUDGET_MS = 30_000;
+const PRE_LOCK_MAX_LEFT = 1_000;
+
+/** Runs `pass` (which returns the entries it took) until the backlog is short, within the budget. */
+async function passesBeforeTheLock(what: string, pass: () => Promise<number>, budgetMs = PRE_LOCK_DRAIN_BUDGET_MS): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const entries = await pass();
+    if (entries < PRE_LOCK_DRAIN_ENOUGH) return;
+    if (Date.now() - started < budgetMs) continue;
+    if (entries <= PRE_LOCK_MAX_LEFT) return;
+    throw new AppError(
+      "UNAVAILABLE",
+      `${what}: the application's changes arrive faster than the switch drains them (${fmtCount(entries)} entries in its last pass after ${Math.round((Date.now() - started) / 1000)} s). Nothing changed; try again when the application writes less.`,
+      { lastPassEntries: entries, retryAfterSeconds: 30 },
+      { "Retry-After": "30" },
+    );
+  }
+}
 
 /**
- * Drains the forward backlog inside the switch: "short" while the application still writes (a few
- * passes, so that little is left for later), "empty" once its writes are held. Returns the
- * prestamos it synced.
+ * One pass over the forward backlog inside the cut-over. Refuses when a drained prestamo fails the
+ * rules (the application wrote dirty data since the gates). With the writes held ("rules"), what
+ * it synced is also compared field by field with the rules; before, a pass is a background sync,
+ * which the consistency gate stands for.
  */
-async function drainForward(tx: Db, timing: Timing, until: "short" | "empty"): Promise<number[]> {
-  const all: number[] = [];
-  for (let pass = 1; ; pass++) {
-    const taken = await queryRows<{ prestamo_id: number }>(tx, sql`delete from capture_changes returning prestamo_id`);
-    if (taken.length === 0) return [...new Set(all)];
-    const ids = [...new Set(taken.map((r) => num(r.prestamo_id)))].sort((a, b) => a - b);
-    await syncPrestamos(tx, ids, { take: "tracked", followPending: true });
-    timing.drainedEntries += taken.length;
-    timing.drainedPrestamos += ids.length;
-    all.push(...ids);
-    if (until === "short" && (taken.length < PRE_LOCK_DRAIN_ENOUGH || pass >= 3)) return [...new Set(all)];
-  }
+async function forwardPass(tx: Db, timing: Timing, check: "failures" | "rules"): Promise<{ ids: number[]; entries: number; checkMs: number }> {
+  const taken = await queryRows<{ prestamo_id: number }>(tx, sql`delete from capture_changes returning prestamo_id`);
+  if (taken.length === 0) return { ids: [], entries: 0, checkMs: 0 };
+  const ids = [...new Set(taken.map((r) => num(r.prestamo_id)))].sort((a, b) => a - b);
+  const counts = await syncPrestamos(tx, ids, { take: "tracked", followPending: true });
+  timing.drainedEntries += taken.length;
+  timing.drainedPrestamos += ids.length;
+  const from = Date.now();
+  const bad =
+    check === "rules"
+      ? await queryRows<{ legacy_id: number; why: string }>(
+          tx,
+          newRowsMismatchSql(sql`cand AS MATERIALIZED (SELECT l.* FROM prestamos l WHERE l.id = ANY(${intArrayLiteral(ids)}::int[])),`, "pagos_prestamo"),
+        )
+      : counts.failed > 0
+        ? await queryRows<{ legacy_id: number; why: string }>(
+            tx,
+            sql`select s.legacy_id, (select min(f.code) from migration_failures f where f.legacy_id = s.legacy_id) as why
+                from migration_state s where s.legacy_id = any(${intArrayLiteral(ids)}::int[]) and s.state = 'failed' order by s.legacy_id`,
+          )
+        : [];
+  if (bad.length) throw new AppError("CONFLICT", `Cut-over refused: ${plural(bad.length, "drained prestamo")} do not match`, { mismatches: bad.slice(0, 20) });
+  return { ids, entries: taken.length, checkMs: Date.now() - from };
 }
 
 const finalSwitchTiming = (s: SwitchDTO) => ({
@@ -222,7 +260,16 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
     }
     mark("stateScanMs", scanFrom);
     const preLockFrom = Date.now();
-    const drainedBefore = await drainForward(tx, timing, "short");
+    const drained: number[] = [];
+    await passesBeforeTheLock(
+      "Cut-over",
+      async () => {
+        const pass = await forwardPass(tx, timing, "failures");
+        drained.push(...pass.ids);
+        return pass.entries;
+      },
+      opts.preLockDrainBudgetMs,
+    );
     mark("preLockDrainMs", preLockFrom);
     // Forward capture ends and reverse capture begins in this transaction, before any write of the
     // application can reach the new tables.
@@ -245,19 +292,12 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
     const dependents = await legacyDependents(tx);
     if (dependents.length) throw new AppError("CONFLICT", `Cut-over refused: ${dependents.join(", ")} would follow the rename`, { dependents });
     if (!(await isCaptureInstalled(tx))) throw new AppError("CONFLICT", "Cut-over refused: change capture is off", {});
-    const drained = [...new Set([...drainedBefore, ...(await drainForward(tx, timing, "empty"))])].sort((a, b) => a - b);
-    mark("checksAndDrainMs", timing.locked);
-    const recheckFrom = Date.now();
-    // Re-check, with the writes held: every drained prestamo has its new row and matches it.
-    if (drained.length) {
-      const bad = await queryRows<{ legacy_id: number; why: string }>(
-        tx,
-        newRowsMismatchSql(sql`cand AS MATERIALIZED (SELECT l.* FROM prestamos l WHERE l.id = ANY(${intArrayLiteral(drained)}::int[])),`, "pagos_prestamo"),
-      );
-      if (bad.length)
-        throw new AppError("CONFLICT", `Cut-over refused: ${plural(bad.length, "drained prestamo")} do not match`, { mismatches: bad.slice(0, 20) });
+    steps.lockedRecheckMs = 0;
+    for (let pass = await forwardPass(tx, timing, "rules"); pass.entries > 0; pass = await forwardPass(tx, timing, "rules")) {
+      drained.push(...pass.ids);
+      steps.lockedRecheckMs += pass.checkMs;
     }
-    mark("recheckMs", recheckFrom);
+    mark("lockedDrainMs", timing.locked);
     const ddlFrom = Date.now();
     for (const stmt of ddl.filter((stmt) => !createsFunction(stmt))) await tx.execute(sql.raw(stmt));
     // Whoever could write the legacy tables writes through the views (read once renamed).
@@ -269,7 +309,11 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
     }
     await tx.execute(sql`update capture_state set enabled = false, removed_at = now(), removed_by = ${`cut-over by ${actor.name}`} where id = 1`);
     mark("ddlMs", ddlFrom);
-    return recordSwitch(tx, actor, "cut_over", "cut_over", timing, { sequences: seq, drainedIds: drained.slice(0, 100), steps });
+    return recordSwitch(tx, actor, "cut_over", "cut_over", timing, {
+      sequences: seq,
+      drainedIds: [...new Set(drained)].sort((a, b) => a - b).slice(0, 100),
+      steps,
+    });
   });
   return { phase: "cut_over", switch: result };
 }
@@ -278,11 +322,30 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
  * The start of a revert and of finalize, in phase cut_over: the writes through either name queue
  * while the reverse backlog is applied to the archive. Returns the console's schema.
  */
-async function holdNewTablesAndApplyReverse(tx: Db, timing: Timing, what: string, opts: { dropViews: boolean }): Promise<string> {
+async function holdNewTablesAndApplyReverse(
+  tx: Db,
+  timing: Timing,
+  what: string,
+  opts: { dropViews: boolean; preLockDrainBudgetMs?: number },
+): Promise<string> {
   await lockPhaseRow(tx, "cut_over", what);
   await lockCapture(tx);
   await lockWriters(tx, "exclusive");
   const schema = await consoleSchema(tx);
+  // The backlog first while the application still writes (what the background drain would do):
+  // the writes are then held for about one pass.
+  let drainedEntries = 0;
+  let drainedPrestamos = 0;
+  await passesBeforeTheLock(
+    what,
+    async () => {
+      const pass = await takeAndApply(tx);
+      drainedEntries += pass.entries;
+      drainedPrestamos += pass.prestamos;
+      return pass.entries;
+    },
+    opts.preLockDrainBudgetMs,
+  );
   // A write through a view holds the view's lock while its trigger waits for the new tables: the
   // views (to be dropped) are taken first, by dropping their triggers (that lock queues writes but
   // not reads, and, unlike LOCK on a view, does not take the new tables with it); measured under
@@ -298,8 +361,8 @@ async function holdNewTablesAndApplyReverse(tx: Db, timing: Timing, what: string
   await tx.execute(sql.raw(`LOCK TABLE ${schema}.prestamos_new, ${schema}.pagos_prestamo_new IN EXCLUSIVE MODE`));
   timing.locked = Date.now();
   const drained = await takeAndApply(tx);
-  timing.drainedEntries = drained.entries;
-  timing.drainedPrestamos = drained.prestamos;
+  timing.drainedEntries = drainedEntries + drained.entries;
+  timing.drainedPrestamos = drainedPrestamos + drained.prestamos;
   return schema;
 }
 
@@ -310,7 +373,7 @@ async function holdNewTablesAndApplyReverse(tx: Db, timing: Timing, what: string
  */
 export async function revert(db: Db, actor: Actor, opts: SwitchOptions = {}): Promise<{ phase: Phase; switch: SwitchDTO }> {
   const result = await boundedSwitch(db, actor, opts, "Revert", async (tx, timing) => {
-    const schema = await holdNewTablesAndApplyReverse(tx, timing, "A revert", { dropViews: true });
+    const schema = await holdNewTablesAndApplyReverse(tx, timing, "A revert", { dropViews: true, preLockDrainBudgetMs: opts.preLockDrainBudgetMs });
     for (const stmt of [
       ...dropViewsDdl(schema),
       ...dropArchiveLensDdl,
@@ -338,7 +401,10 @@ export async function finalize(
 ): Promise<{ phase: Phase; switch: SwitchDTO; archive: { prestamos: string; pagos: string } }> {
   const result = await boundedSwitch(db, actor, opts, "Finalize", async (tx, timing) => {
     // The archive gets the last changes: a faithful copy as of this moment.
-    const schema = await holdNewTablesAndApplyReverse(tx, timing, "Finalize", { dropViews: body.dropViews === true });
+    const schema = await holdNewTablesAndApplyReverse(tx, timing, "Finalize", {
+      dropViews: body.dropViews === true,
+      preLockDrainBudgetMs: opts.preLockDrainBudgetMs,
+    });
     for (const stmt of [...dropReverseCaptureDdl(schema), ...(body.dropViews ? dropViewsDdl(schema) : [])]) await tx.execute(sql.raw(stmt));
     return recordSwitch(tx, actor, "finalize", "finalized", timing, { dropViews: body.dropViews === true });
   });
