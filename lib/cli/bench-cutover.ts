@@ -13,6 +13,7 @@ import { drainAll } from "@/lib/migration/capture";
 import { getConsistencySummary } from "@/lib/migration/consistency";
 import { cutOver, revert, type SwitchDTO } from "@/lib/migration/cutover";
 import { listMismatches, type MismatchItem } from "@/lib/migration/mismatches";
+import { REVERSE_TRIGGERS, reverseBacklog } from "@/lib/migration/reverse-capture";
 import { startWorker } from "@/lib/migration/worker";
 
 interface Op {
@@ -32,6 +33,8 @@ export interface CutoverBench {
   /** The first mismatches after the revert, when there are any: what to look at. */
   mismatchesAfter: MismatchItem[];
   paymentDifferenceCents: string;
+  /** Single-row new-shape pago updates with the reverse triggers and without, interleaved, after the cut-over. */
+  reverseCaptureCost: { phases: { capture: boolean; opsPerSecond: number }[]; withoutCapture: number; withCapture: number; lossPct: number };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,7 +54,8 @@ export async function benchCutover(h: DbHandle, url: string, actor: Actor, secon
   const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)];
 
   // The background worker drains both queues, as in the console.
-  const worker = startWorker(h.db, { workerId: "bench-cutover", idleMs: 50, maxSlots: 1 });
+  const newWorker = () => startWorker(h.db, { workerId: "bench-cutover", idleMs: 50, maxSlots: 1 });
+  let worker = newWorker();
   const clients = Array.from({ length: 4 }, () => postgres(url, { max: 1, onnotice: () => {} }));
   const ops: Op[] = [];
   const errors: string[] = [];
@@ -106,6 +110,15 @@ export async function benchCutover(h: DbHandle, url: string, actor: Actor, secon
     const c1 = performance.now();
     const follow = Date.now() + seconds * 1000;
     await sleep(Math.max(0, follow - Date.now()));
+    // Measured as the forward capture was, with no worker applying the queue meanwhile; the
+    // worker then catches up before the old application's writers go on.
+    quiet = true;
+    await sleep(200);
+    await worker.stop();
+    const reverseCaptureCost = await measureReverseCaptureCost(h, clients, seconds);
+    worker = newWorker();
+    while ((await reverseBacklog(h.db)) > 100) await sleep(200);
+    quiet = false;
     const r0 = performance.now();
     const back = await revert(h.db, actor);
     const r1 = performance.now();
@@ -130,6 +143,7 @@ export async function benchCutover(h: DbHandle, url: string, actor: Actor, secon
       matchPctAfter: after.fieldMatch.matchingPct,
       mismatchesAfter,
       paymentDifferenceCents: after.paymentTotals.differenceCents,
+      reverseCaptureCost,
     };
   } finally {
     stop = true;
@@ -137,4 +151,35 @@ export async function benchCutover(h: DbHandle, url: string, actor: Actor, secon
     await Promise.all(clients.map((c) => c.end()));
     await worker.stop();
   }
+}
+
+/**
+ * What the reverse capture costs the new application's writes: single-row updates of random pagos
+ * of the new tables from the same 4 connections (the old application's loops are quiet),
+ * three phases with the reverse triggers and three without, interleaved. The updates change no
+ * value, so the archive misses nothing while its triggers are off.
+ */
+async function measureReverseCaptureCost(h: DbHandle, clients: postgres.Sql[], seconds: number) {
+  const range = (await queryRows<{ lo: number; hi: number }>(h.db, sql`select min(id)::int as lo, max(id)::int as hi from pagos_prestamo_new`))[0];
+  const phases: { capture: boolean; opsPerSecond: number }[] = [];
+  try {
+    for (const capture of [false, true, false, true, false, true]) {
+      await h.db.execute(sql.raw(`alter table pagos_prestamo_new ${capture ? "enable always" : "disable"} trigger ${REVERSE_TRIGGERS.pagos}`));
+      let ops = 0;
+      const until = Date.now() + seconds * 1000;
+      await Promise.all(
+        clients.map(async (c) => {
+          while (Date.now() < until) {
+            await c`update pagos_prestamo_new set metodo = metodo where id = ${range.lo + Math.floor(Math.random() * (range.hi - range.lo + 1))}`;
+            ops++;
+          }
+        }),
+      );
+      phases.push({ capture, opsPerSecond: Math.round(ops / seconds) });
+    }
+  } finally {
+    await h.db.execute(sql.raw(`alter table pagos_prestamo_new enable always trigger ${REVERSE_TRIGGERS.pagos}`));
+  }
+  const avg = (on: boolean) => phases.filter((p) => p.capture === on).reduce((sum, p) => sum + p.opsPerSecond, 0) / 3;
+  return { phases, withoutCapture: Math.round(avg(false)), withCapture: Math.round(avg(true)), lossPct: Math.round((1 - avg(true) / avg(false)) * 1000) / 10 };
 }

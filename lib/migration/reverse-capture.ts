@@ -34,10 +34,13 @@ export function reverseCaptureDdl(schema: string): string[] {
     `CREATE OR REPLACE FUNCTION ${schema}.console_reverse_pagos_fn() RETURNS trigger
      LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ${schema} AS $$
      BEGIN
-       INSERT INTO ${q} (prestamo_id)
-       SELECT p.legacy_id FROM ${schema}.prestamos_new p
-       WHERE p.id = CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW.prestamo_id END
-          OR p.id = CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE OLD.prestamo_id END;
+       -- One primary-key lookup each (an OR of the two costs a bitmap scan on every write).
+       IF TG_OP <> 'DELETE' THEN
+         INSERT INTO ${q} (prestamo_id) SELECT p.legacy_id FROM ${schema}.prestamos_new p WHERE p.id = NEW.prestamo_id;
+       END IF;
+       IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.prestamo_id IS DISTINCT FROM NEW.prestamo_id) THEN
+         INSERT INTO ${q} (prestamo_id) SELECT p.legacy_id FROM ${schema}.prestamos_new p WHERE p.id = OLD.prestamo_id;
+       END IF;
        RETURN NULL;
      END $$`,
     `CREATE TRIGGER ${REVERSE_TRIGGERS.prestamos} AFTER INSERT OR UPDATE OR DELETE ON ${schema}.prestamos_new
