@@ -60,7 +60,7 @@ function expected(err: unknown): boolean {
   if (err instanceof AppError) return ["CONFLICT", "NOT_FOUND", "UNAVAILABLE"].includes(err.code);
   const code = pgErrorCode(err);
   if (code === "55P03" || code === "57P01") return true; // lock_timeout; terminated by the kill step
-  return /terminat|connection|CONNECTION_(ENDED|CLOSED|DESTROYED)/i.test(rootMessage(err));
+  return /terminat|connection|ECONNRESET|CONNECTION_(ENDED|CLOSED|DESTROYED)/i.test(rootMessage(err));
 }
 
 describe(`randomized interleavings on ${testDriver()}`, () => {
