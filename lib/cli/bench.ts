@@ -36,10 +36,10 @@ import { DERIVED_PRESTAMO_COLUMNS, PAGO_COLUMNS, PAGO_RULES, PRESTAMO_RULES } fr
 import { failingRules, rawFieldsSql, valuesSql } from "@/lib/migration/sql-builder";
 import { getLatestRun, startRun } from "@/lib/migration/runs";
 import { startWorker } from "@/lib/migration/worker";
-import { createTestData } from "@/lib/migration/test-data";
 import { applicationWrites } from "@/lib/testing/app-writer";
 import { independentCompare } from "@/lib/testing/independent";
 import { benchCutover } from "./bench-cutover";
+import { freshPgDatabase, generateBenchData } from "./bench-data";
 
 // Strict: a mistyped option stops the bench instead of being ignored.
 const { values: cli } = parseArgs({
@@ -111,19 +111,14 @@ async function freshDatabase(): Promise<{ handle: DbHandle; url?: string; drop()
     const handle = await openDb({ dataDir: path.join(dir, "pglite") });
     return { handle, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
   }
-  const name = `prestamos_bench_${process.pid}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.unsafe(`CREATE DATABASE "${name}"`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  const handle = await openDb({ url: u.toString(), max: 4 });
+  const pg = await freshPgDatabase(adminUrl, `prestamos_bench_${process.pid}`);
+  const handle = await openDb({ url: pg.url, max: 4 });
   return {
     handle,
-    url: u.toString(),
+    url: pg.url,
     drop: async () => {
-      if (!cli.keep) await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.end();
+      if (!cli.keep) await pg.drop();
+      await pg.end();
     },
   };
 }
@@ -183,11 +178,7 @@ async function main() {
   const results: Record<string, unknown> = {};
   try {
     await prepareDatabase(h);
-    const [data, genMs] = await timed(() => createTestData(h.db, { count: scale, dirtyPct, seed: 7 }, actor));
-    await h.db.execute(sql`delete from test_data_rows`); // the bench's data is not "test data" to remove later
-    // A lived-in legacy table has been vacuumed: visibility map set, hint bits written. A freshly
-    // generated one has neither, and whichever phase read it first would pay for writing them.
-    await h.db.execute(sql`vacuum analyze prestamos, pagos_prestamo`);
+    const { data, generateMs: genMs } = await generateBenchData(h, { scale, dirtyPct }, actor);
     const pagosTotal = data.pagos + data.orphans;
     const settings = await queryRows<{ name: string; setting: string }>(
       h.db,
