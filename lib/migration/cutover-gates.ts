@@ -110,8 +110,8 @@ export async function archiveMismatches(db: Exec, limit = 20): Promise<{ count: 
 
 /**
  * Prestamos without a new row, by state. A pending one the capture queue names (a loan the
- * application just added) is not counted: the switch drains the queue and re-checks each drained
- * prestamo with the writes held, refusing if one has no new row or does not match it.
+ * application just added) is not counted: the switch drains the queue and refuses if a drained
+ * prestamo fails the rules (what it drains with the writes held is compared field by field).
  */
 export async function stateFigures(db: Exec): Promise<{ pending: number; failed: number; rolledBack: number }> {
   const row = await queryOne(

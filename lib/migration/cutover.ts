@@ -322,30 +322,20 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
  * The start of a revert and of finalize, in phase cut_over: the writes through either name queue
  * while the reverse backlog is applied to the archive. Returns the console's schema.
  */
-async function holdNewTablesAndApplyReverse(
-  tx: Db,
-  timing: Timing,
-  what: string,
-  opts: { dropViews: boolean; preLockDrainBudgetMs?: number },
-): Promise<string> {
+async function holdNewTablesAndApplyReverse(tx: Db, timing: Timing, what: string, opts: SwitchOptions & { dropViews: boolean }): Promise<string> {
   await lockPhaseRow(tx, "cut_over", what);
   await lockCapture(tx);
   await lockWriters(tx, "exclusive");
   const schema = await consoleSchema(tx);
   // The backlog first while the application still writes (what the background drain would do):
   // the writes are then held for about one pass.
-  let drainedEntries = 0;
-  let drainedPrestamos = 0;
-  await passesBeforeTheLock(
-    what,
-    async () => {
-      const pass = await takeAndApply(tx);
-      drainedEntries += pass.entries;
-      drainedPrestamos += pass.prestamos;
-      return pass.entries;
-    },
-    opts.preLockDrainBudgetMs,
-  );
+  const applyPass = async () => {
+    const pass = await takeAndApply(tx);
+    timing.drainedEntries += pass.entries;
+    timing.drainedPrestamos += pass.prestamos;
+    return pass.entries;
+  };
+  await passesBeforeTheLock(what, applyPass, opts.preLockDrainBudgetMs);
   // A write through a view holds the view's lock while its trigger waits for the new tables: the
   // views (to be dropped) are taken first, by dropping their triggers (that lock queues writes but
   // not reads, and, unlike LOCK on a view, does not take the new tables with it); measured under
@@ -360,9 +350,7 @@ async function holdNewTablesAndApplyReverse(
   }
   await tx.execute(sql.raw(`LOCK TABLE ${schema}.prestamos_new, ${schema}.pagos_prestamo_new IN EXCLUSIVE MODE`));
   timing.locked = Date.now();
-  const drained = await takeAndApply(tx);
-  timing.drainedEntries = drainedEntries + drained.entries;
-  timing.drainedPrestamos = drainedPrestamos + drained.prestamos;
+  await applyPass();
   return schema;
 }
 
@@ -373,7 +361,7 @@ async function holdNewTablesAndApplyReverse(
  */
 export async function revert(db: Db, actor: Actor, opts: SwitchOptions = {}): Promise<{ phase: Phase; switch: SwitchDTO }> {
   const result = await boundedSwitch(db, actor, opts, "Revert", async (tx, timing) => {
-    const schema = await holdNewTablesAndApplyReverse(tx, timing, "A revert", { dropViews: true, preLockDrainBudgetMs: opts.preLockDrainBudgetMs });
+    const schema = await holdNewTablesAndApplyReverse(tx, timing, "A revert", { ...opts, dropViews: true });
     for (const stmt of [
       ...dropViewsDdl(schema),
       ...dropArchiveLensDdl,
@@ -401,10 +389,7 @@ export async function finalize(
 ): Promise<{ phase: Phase; switch: SwitchDTO; archive: { prestamos: string; pagos: string } }> {
   const result = await boundedSwitch(db, actor, opts, "Finalize", async (tx, timing) => {
     // The archive gets the last changes: a faithful copy as of this moment.
-    const schema = await holdNewTablesAndApplyReverse(tx, timing, "Finalize", {
-      dropViews: body.dropViews === true,
-      preLockDrainBudgetMs: opts.preLockDrainBudgetMs,
-    });
+    const schema = await holdNewTablesAndApplyReverse(tx, timing, "Finalize", { ...opts, dropViews: body.dropViews === true });
     for (const stmt of [...dropReverseCaptureDdl(schema), ...(body.dropViews ? dropViewsDdl(schema) : [])]) await tx.execute(sql.raw(stmt));
     return recordSwitch(tx, actor, "finalize", "finalized", timing, { dropViews: body.dropViews === true });
   });
