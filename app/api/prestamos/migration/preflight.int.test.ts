@@ -172,9 +172,12 @@ describe("quiet period", () => {
     expect(first).not.toBeNull();
     await db.db.execute(sql`insert into prestamos (cliente_nombre) select 'x' from generate_series(1, 500)`);
     await db.db.execute(sql`update prestamos set estado = 'activo' where id <= 10`);
-    // The statistics are flushed lazily (at most once a second): sample until they show.
+    // The statistics are flushed lazily, per session: at most once a second after a transaction,
+    // and by an idle session only after 10 s. The two statements may have run on two sessions of
+    // the pool: sample until both show.
     let second = first;
-    for (let i = 0; i < 40 && second!.inserts < first!.inserts + 500; i++) {
+    const shown = () => second!.inserts >= first!.inserts + 500 && second!.updates >= first!.updates + 10;
+    for (let i = 0; i < 100 && !shown(); i++) {
       await new Promise((r) => setTimeout(r, 250));
       second = await sampleLegacyWrites(db.db);
     }
