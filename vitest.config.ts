@@ -22,7 +22,7 @@ export default defineConfig({
           exclude: process.env.TEST_DB === "postgres" ? ["**/*.lite.int.test.ts", "node_modules/**"] : ["**/*.pg.int.test.ts", "node_modules/**"],
           environment: "node",
           globalSetup: ["lib/testing/global-setup.ts"],
-          setupFiles: ["lib/testing/engine-listeners.setup.ts"],
+          setupFiles: ["lib/testing/engine-listeners.setup.ts", "lib/testing/password-cost.setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           // PGlite costs ~850 MB and a core per instance: two files at once. PostgreSQL's files

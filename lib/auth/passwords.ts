@@ -12,7 +12,17 @@ export const SECRET_MIN_LENGTH = 32;
 export const PASSWORD_MAX_LENGTH = 1024; // scrypt hashes anything, but a megabyte password is an attack
 
 /** OWASP's minimum for scrypt (N=2^17, r=8, p=1): 128 MiB and a few hundred ms per hash. */
-const DEFAULTS = { N: 2 ** 17, r: 8, p: 1 };
+export const OWASP_SCRYPT_COST = { N: 2 ** 17, r: 8, p: 1 } as const;
+let DEFAULTS: { N: number; r: number; p: number } = OWASP_SCRYPT_COST;
+
+/**
+ * For the integration suites only (their setup file): they create and sign in users by the
+ * hundred, and at OWASP's cost each hash takes seconds on a busy CI core. The console never calls
+ * it, and no setting reaches it; `null` restores OWASP's cost (the tests of the cost itself).
+ */
+export function setScryptCostForTests(cost: { N: number; r: number; p: number } | null): void {
+  DEFAULTS = cost ?? OWASP_SCRYPT_COST;
+}
 const KEY_LENGTH = 64;
 const SALT_BYTES = 16;
 

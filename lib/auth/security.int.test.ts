@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { installAppDb } from "@/lib/testing/app-db";
 import { users } from "@/db/schema";
 import { queryOne } from "@/db/sql";
@@ -10,7 +10,8 @@ import { GET as readAuditRoute } from "@/app/api/audit/route";
 import { clientIp, hitRateLimits, PEER_ADDRESS_HEADER, pruneRateLimits, signInEmailKey } from "@/lib/http/rate-limit";
 import { installPeerAddressHeader } from "@/lib/server/peer-address";
 import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
-import { needsRehash, verifyPassword } from "./passwords";
+import { TEST_SCRYPT_COST } from "@/lib/testing/password-cost.setup";
+import { needsRehash, setScryptCostForTests, verifyPassword } from "./passwords";
 import { resolvePrincipal } from "./principal";
 import { authenticate } from "./sign-in";
 import { call, makeUser, sessionCookie, TEST_PASSWORD } from "@/lib/testing/auth";
@@ -53,6 +54,8 @@ describe(`security on ${testDriver()}`, () => {
   });
 
   it("rehashes a password stored with the old scrypt cost at its owner's next sign-in, and the password still works", async () => {
+    setScryptCostForTests(null); // OWASP's, as the console hashes
+    onTestFinished(() => setScryptCostForTests(TEST_SCRYPT_COST));
     // A hash as the console stored it before (N=2^14), of TEST_PASSWORD.
     const old = await new Promise<string>((resolve, reject) => {
       void import("node:crypto").then(({ randomBytes, scrypt }) => {
