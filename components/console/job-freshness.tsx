@@ -34,7 +34,11 @@ export function JobFreshness({ f, askPath, onAsked, what }: { f: Freshness; askP
       </span>
       {job && (
         <Badge tone="info">
-          {f.running ? `running${progress?.total ? ` ${fmtInt(progress.done)} of ${fmtInt(progress.total)}` : "…"}` : `a ${what} waits its turn`}
+          {f.running
+            ? `running${progress?.total ? ` ${fmtInt(progress.done)} of ${fmtInt(progress.total)}` : "…"}`
+            : f.queuedNotBefore
+              ? `a ${what} starts at ${fmtTime(f.queuedNotBefore)} (the console rests between long reads)`
+              : `a ${what} waits its turn`}
         </Badge>
       )}
       {f.lastFailure && (

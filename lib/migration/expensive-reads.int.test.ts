@@ -12,7 +12,8 @@ import { POST as refreshRoute } from "@/app/api/prestamos/migration/consistency/
 import { GET as legacyCountsRoute } from "@/app/api/prestamos/migration/legacy-counts/route";
 import { GET as progressRoute } from "@/app/api/prestamos/migration/progress/route";
 import { GET as verifyRoute } from "@/app/api/prestamos/migration/verify/route";
-import { claimJob, runJob, runQueuedJobs } from "./jobs";
+import { readConsistency, type ConsistencyResponse } from "@/lib/http/reads";
+import { claimJob, JOB_REST_RATIO, runJob, runQueuedJobs } from "./jobs";
 import { getKeptLegacyCounts } from "./legacy-row-counts";
 
 let forgetAppDb: (() => void) | undefined;
@@ -199,5 +200,44 @@ describe(`consistency and verify as background jobs on ${driver}`, () => {
     }
     expect((await get(consistencyRoute, "/api/prestamos/migration/consistency?category=field")).status).toBe(200);
     setHeavyReadLimit(HEAVY_READS_DEFAULT);
+  });
+
+  it("readers of the same page of mismatches share one walk: under a cap of one, none is refused", async () => {
+    await insertManyValid(t.db, 8, 1);
+    await migrateAll(t.db);
+    await t.db.execute(sql`UPDATE prestamos_new SET cliente_nombre = 'tampered' WHERE legacy_id IN (2, 5)`);
+    setHeavyReadLimit(1);
+    try {
+      // Asked in the same tick: each would take the cap's one slot; joined, they wait for the first walk.
+      const q = { category: "field" as const, page: 1, limit: 50, fresh: null };
+      const answers = await Promise.allSettled(Array.from({ length: 5 }, () => readConsistency(t.db, q)));
+      expect(answers.map((a) => a.status)).toEqual(Array(5).fill("fulfilled"));
+      for (const a of answers) expect((a as PromiseFulfilledResult<ConsistencyResponse>).value.mismatches.items.map((i) => i.legacyId)).toEqual([2, 5]);
+      // Another page is another walk: beside one in flight, the cap refuses it.
+      const walking = readConsistency(t.db, q);
+      await expect(readConsistency(t.db, { ...q, limit: 10 })).rejects.toMatchObject({ code: "UNAVAILABLE" });
+      await walking;
+    } finally {
+      setHeavyReadLimit(HEAVY_READS_DEFAULT);
+    }
+  });
+
+  it("the runners rest twice as long as the last job took before the next; the freshness says until when", async () => {
+    // A check that took 9 s and ended a second ago: the next may start 17 s from now.
+    await t.db.execute(sql`INSERT INTO console_jobs (kind, status, requested_by, requested_at, started_at, finished_at, result)
+                           VALUES ('consistency', 'done', 'earlier', now() - interval '10 s', now() - interval '10 s', now() - interval '1 s', '{}')`);
+    await get(verifyRoute, "/api/prestamos/migration/verify?fresh=1");
+    const waiting = await get(verifyRoute, "/api/prestamos/migration/verify");
+    expect(waiting.json.freshness).toMatchObject({ refreshing: true, queued: { kind: "verify" }, running: null });
+    const notBefore = Date.parse(waiting.json.freshness.queuedNotBefore);
+    expect(notBefore - Date.now()).toBeGreaterThan(14_000);
+    expect(notBefore - Date.now()).toBeLessThan(18_000);
+    expect(await claimJob(t.db, "resting-runner", JOB_REST_RATIO)).toBeNull();
+    // Its rest over (the same job, ended 30 s ago): claimed at once.
+    await t.db.execute(
+      sql`UPDATE console_jobs SET started_at = started_at - interval '29 s', finished_at = finished_at - interval '29 s' WHERE requested_by = 'earlier'`,
+    );
+    expect((await get(verifyRoute, "/api/prestamos/migration/verify")).json.freshness.queuedNotBefore).toBeNull();
+    expect(await claimJob(t.db, "resting-runner", JOB_REST_RATIO)).toMatchObject({ kind: "verify", status: "running" });
   });
 });

@@ -21,6 +21,13 @@ export type JobKind = (typeof JOB_KINDS)[number];
 export const JOB_LEASE_SECONDS = 300;
 // One claim at a time across instances (transaction-scoped advisory lock, an arbitrary key of ours).
 const CLAIM_LOCK_KEY = 7_418_001;
+/**
+ * After a job, the runners rest this many times as long as it took before they claim the next (as
+ * gh-ost's nice ratio does between chunks): readers asking for fresh checks without pause get
+ * them, one after the other, but the full walks take at most a third of the database's time away
+ * from the run and the application.
+ */
+export const JOB_REST_RATIO = 2;
 
 export interface JobView {
   id: number;
@@ -41,6 +48,8 @@ export interface JobStatus<R = unknown> {
   latest: { jobId: number; result: R; startedAt: string | null; finishedAt: string | null; ageSeconds: number; durationMs: number | null } | null;
   running: JobView | null;
   queued: JobView | null;
+  /** When the queued job may start (the runners rest after the last one); null when at once or none waits. */
+  queuedNotBefore: string | null;
   /** The newest failure when it is newer than `latest`. */
   lastFailure: { jobId: number; error: string; finishedAt: string | null } | null;
 }
@@ -53,6 +62,7 @@ export interface Freshness {
   refreshing: boolean;
   running: JobView | null;
   queued: JobView | null;
+  queuedNotBefore: string | null;
   lastFailure: JobStatus["lastFailure"];
 }
 
@@ -63,6 +73,7 @@ export function freshnessOf(status: JobStatus): Freshness {
     refreshing: Boolean(status.running || status.queued),
     running: status.running,
     queued: status.queued,
+    queuedNotBefore: status.queuedNotBefore,
     lastFailure: status.lastFailure,
   };
 }
@@ -121,6 +132,8 @@ export async function getJobStatus<R>(db: Exec, kind: JobKind): Promise<JobStatu
         UNION ALL
         (SELECT status, ${COLUMNS}, NULL, NULL, NULL FROM console_jobs WHERE kind = ${kind} AND status IN ('queued', 'running') ORDER BY id DESC LIMIT 2)`,
   );
+  const queued = rows.find((r) => r.slot === "queued");
+  const rest = queued && !rows.some((r) => r.slot === "running") ? await restUntil(db, JOB_REST_RATIO) : null;
   const slot = (s: string) => rows.find((r) => r.slot === s);
   const latest = slot("latest");
   const failed = slot("failed");
@@ -137,7 +150,8 @@ export async function getJobStatus<R>(db: Exec, kind: JobKind): Promise<JobStatu
         }
       : null,
     running: slot("running") ? toView(slot("running")!) : null,
-    queued: slot("queued") ? toView(slot("queued")!) : null,
+    queued: queued ? toView(queued) : null,
+    queuedNotBefore: rest,
     lastFailure:
       failed && (!latest || Number(failed.id) > Number(latest.id))
         ? { jobId: Number(failed.id), error: String(failed.error ?? ""), finishedAt: isoTime(failed.finished_at as string | null) }
@@ -145,11 +159,23 @@ export async function getJobStatus<R>(db: Exec, kind: JobKind): Promise<JobStatu
   };
 }
 
+// The end of the runners' rest after the newest finished job, when it is still ahead.
+const restEndSql = (ratio: number) =>
+  sql`SELECT max(finished_at + (finished_at - started_at) * ${ratio}::float8) AS until FROM console_jobs
+      WHERE status = 'done' AND started_at IS NOT NULL AND finished_at + (finished_at - started_at) * ${ratio}::float8 > now()`;
+
+async function restUntil(db: Exec, ratio: number): Promise<string | null> {
+  if (ratio <= 0) return null;
+  const row = await queryOne<{ until: string | null }>(db, sql`SELECT until::text AS until FROM (${restEndSql(ratio)}) r`);
+  return isoTime(row?.until ?? null);
+}
+
 /**
  * Claims the oldest queued job when no other job runs (one heavy read at a time for the whole
- * database). A running job whose lease ran out (its instance died) failed; it is queued again.
+ * database) and the rest after the last one (`restRatio` × its duration) is over. A running job
+ * whose lease ran out (its instance died) failed; it is queued again.
  */
-export async function claimJob(db: Db, owner: string): Promise<JobView | null> {
+export async function claimJob(db: Db, owner: string, restRatio = 0): Promise<JobView | null> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
     const abandoned = await queryRows<{ kind: string; requested_by: string }>(
@@ -169,6 +195,7 @@ export async function claimJob(db: Db, owner: string): Promise<JobView | null> {
                  lease_expires_at = now() + make_interval(secs => ${JOB_LEASE_SECONDS})
           WHERE id = (SELECT id FROM console_jobs WHERE status = 'queued' ORDER BY id LIMIT 1)
             AND NOT EXISTS (SELECT 1 FROM console_jobs WHERE status = 'running')
+            AND NOT EXISTS (SELECT 1 FROM (${restEndSql(restRatio)}) r WHERE r.until IS NOT NULL)
           RETURNING ${COLUMNS}`,
     );
     return claimed ? toView(claimed) : null;
@@ -284,7 +311,10 @@ let jobRunnerWake: (() => void) | undefined;
 const COMPACT_EVERY_MS = 10_000;
 
 /** The job runner of this process: one job at a time, woken by a request of this process. */
-export function startJobRunner(db: Db, opts: { owner: string; driver: Driver; idleMs?: number; log?: (e: Record<string, unknown>) => void }) {
+export function startJobRunner(
+  db: Db,
+  opts: { owner: string; driver: Driver; idleMs?: number; restRatio?: number; log?: (e: Record<string, unknown>) => void },
+) {
   let running = true;
   let wake: (() => void) | undefined;
   let lastCompaction = 0;
@@ -302,7 +332,7 @@ export function startJobRunner(db: Db, opts: { owner: string; driver: Driver; id
           lastCompaction = Date.now();
           await compactLegacyRowCounts(db);
         }
-        const job = await claimJob(db, opts.owner);
+        const job = await claimJob(db, opts.owner, opts.restRatio ?? JOB_REST_RATIO);
         if (job) {
           const done = await runJob(db, job, opts.owner, opts.driver);
           opts.log?.({ msg: "job ended", jobId: done.id, kind: done.kind, status: done.status, error: done.error });
