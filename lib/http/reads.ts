@@ -23,7 +23,46 @@ export interface ConsistencyResponse {
   /** The §5 summary of the latest background check; null until one finished. */
   summary: ConsistencySummary | null;
   freshness: Freshness;
-  mismatches: MismatchPage;
+  mismatches: SharedMismatchPage;
+}
+
+/**
+ * A page of mismatches as read: when it was read and, when that walk was long, until when it is
+ * served again instead of walking again.
+ */
+export type SharedMismatchPage = MismatchPage & { readAt: string; reusedUntil: string | null };
+
+/** A walk that took at least this long is served again for twice its duration (cheap pages are always read now). */
+export const PAGE_REUSE_MIN_WALK_MS = 250;
+const PAGE_REUSE_RATIO = 2;
+
+// Per database handle and page (category, page, size): the walk in flight, and a long one's result.
+const sharedPages = new WeakMap<Db, Map<string, { walk: Promise<SharedMismatchPage>; reusedUntil: number }>>();
+
+function sharedMismatchPage(db: Db, q: { category?: MismatchCategory; page: number; limit: number }): Promise<SharedMismatchPage> {
+  const pages = sharedPages.get(db) ?? sharedPages.set(db, new Map()).get(db)!;
+  const key = `${q.category ?? ""}:${q.page}:${q.limit}`;
+  const known = pages.get(key);
+  // In flight (reusedUntil is infinite until it ends) or a long walk's result still within its window.
+  if (known && known.reusedUntil > Date.now()) return known.walk;
+  const started = Date.now();
+  for (const [k, e] of pages) if (e.reusedUntil <= started) pages.delete(k);
+  const entry = { walk: null as unknown as Promise<SharedMismatchPage>, reusedUntil: Infinity };
+  // Under the cap only for the one that walks: a reader who joins costs no connection.
+  entry.walk = heavyRead(() => listMismatches(db, q)).then(
+    (page) => {
+      const took = Date.now() - started;
+      entry.reusedUntil = took >= PAGE_REUSE_MIN_WALK_MS ? Date.now() + PAGE_REUSE_RATIO * took : 0;
+      if (!entry.reusedUntil && pages.get(key) === entry) pages.delete(key);
+      return { ...page, readAt: new Date(started).toISOString(), reusedUntil: entry.reusedUntil ? new Date(entry.reusedUntil).toISOString() : null };
+    },
+    (err: unknown) => {
+      if (pages.get(key) === entry) pages.delete(key);
+      throw err;
+    },
+  );
+  pages.set(key, entry);
+  return entry.walk;
 }
 
 export async function readConsistency(
@@ -32,11 +71,9 @@ export async function readConsistency(
 ): Promise<ConsistencyResponse> {
   // The page of mismatches is read now (it stops once the page is full), under the cap: a rare
   // category or a deep page may walk far. A refusal changes nothing, not even the queue.
-  return heavyRead(async () => {
-    const { result, freshness } = await latest<ConsistencySummary>(db, "consistency", q.fresh);
-    const mismatches = await listMismatches(db, { category: q.category, page: q.page, limit: q.limit });
-    return { summary: result, freshness, mismatches };
-  });
+  const mismatches = await sharedMismatchPage(db, { category: q.category, page: q.page, limit: q.limit });
+  const { result, freshness } = await latest<ConsistencySummary>(db, "consistency", q.fresh);
+  return { summary: result, freshness, mismatches };
 }
 
 export async function readVerify(db: Db, fresh: { by: string } | null): Promise<{ report: VerifyReport | null; freshness: Freshness }> {

@@ -14,7 +14,7 @@ import { FilterChip, Pager } from "@/components/ui/pager";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { paths, pollMs, useConsistency } from "@/lib/api/queries";
 import type { MismatchCategory } from "@/lib/migration/vocabulary";
-import { fmtCents, fmtInt, fmtPct } from "@/lib/format";
+import { fmtCents, fmtInt, fmtPct, fmtTime } from "@/lib/format";
 import type { ConsistencyResponse } from "@/lib/http/reads";
 import type { ConsistencySummary } from "@/lib/migration/consistency";
 
@@ -226,6 +226,12 @@ export function ConsistencyClient({
         <h2 id="mismatches" className="text-lg font-semibold text-zinc-900">
           Mismatches
         </h2>
+        {m.reusedUntil && (
+          <p className="-mt-2 text-sm text-zinc-600">
+            Read at <time dateTime={m.readAt}>{fmtTime(m.readAt)}</time>: this page took long to read, so it is shown again until{" "}
+            <time dateTime={m.reusedUntil}>{fmtTime(m.reusedUntil)}</time> rather than read once more.
+          </p>
+        )}
         <nav aria-label="Filter by category" className="flex flex-col gap-2">
           <div className="flex flex-wrap items-center gap-1.5">
             <span className="w-20 text-xs font-medium uppercase tracking-wide text-zinc-500">Every</span>
