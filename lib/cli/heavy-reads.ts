@@ -1,10 +1,11 @@
 /**
  * `npx tsx lib/cli/heavy-reads.ts [--scale 50000] [--readers 20]` — what concurrent expensive reads
- * do to a run: the same run three times on a fresh PostgreSQL database (DATABASE_URL or
- * 127.0.0.1:5432) — alone, with `readers` reviewers hammering the consistency, verify and
- * legacy-count reads as the API answers them (cap on), and the same readers with the cap lifted —
- * and for each the run's batch durations, a sign-in's latency during the run, and how long Stop
- * takes to answer. Prints the figures as JSON lines and a table; asserts nothing.
+ * do to a run: the same run four times on a fresh PostgreSQL database (DATABASE_URL or
+ * 127.0.0.1:5432) — alone; with `readers` reviewers asking the consistency, verify and
+ * legacy-count reads as the API answers them, all at once every 2 s; the same readers without a
+ * pause (cap on); and without a pause with the cap lifted — and for each the run's batch
+ * durations, a sign-in's latency during the run, and how long Stop takes to answer. Prints the
+ * figures as JSON lines and a table; asserts nothing.
  */
 import { parseArgs } from "node:util";
 import postgres from "postgres";
@@ -55,45 +56,61 @@ async function main() {
     const user = await createUser(h.db, { email: "heavy@bench.local", role: "admin", password }, actor);
     const runner = startJobRunner(h.db, { owner: "heavy-jobs", driver: "postgres", idleMs: 100 });
 
-    for (const phase of ["alone", `${readers} readers, cap ${HEAVY_READS_DEFAULT}`, `${readers} readers, no cap`] as const) {
-      setHeavyReadLimit(phase.endsWith("no cap") ? 10_000 : HEAVY_READS_DEFAULT);
+    // Reviewers with the pages open (every reader asks at the same moment, then again 2 s later:
+    // 20 heavy reads at once, every 2 s), then the same readers with no pause (a script gone
+    // wrong) under the cap and with the cap lifted.
+    const phases = [
+      { phase: "alone", readers: 0, pauseMs: 0, cap: HEAVY_READS_DEFAULT },
+      { phase: `${readers} readers every 2 s, cap ${HEAVY_READS_DEFAULT}`, readers, pauseMs: 2000, cap: HEAVY_READS_DEFAULT },
+      { phase: `${readers} readers without pause, cap ${HEAVY_READS_DEFAULT}`, readers, pauseMs: 0, cap: HEAVY_READS_DEFAULT },
+      { phase: `${readers} readers without pause, no cap`, readers, pauseMs: 0, cap: 10_000 },
+    ];
+    for (const { phase, pauseMs, cap, ...p } of phases) {
+      setHeavyReadLimit(cap);
       await rollbackAll(h.db, actor);
       const run = await startRun(h.db, { errorThresholdPct: 100, workers: 2, batchSize: 1000 }, actor, "heavy");
       const worker = startWorker(h.db, { workerId: "heavy", idleMs: 50, maxSlots: 2 });
       let active = true;
       const reads = { served: 0, refused: 0, failed: 0 };
       const failures = new Set<string>();
-      const readerLoops =
-        phase === "alone"
-          ? []
-          : Array.from({ length: readers }, async (_, i) => {
-              while (active) {
-                try {
-                  // A reviewer paging a rare category (the walk goes far), asking for fresh checks, opening the Overview.
-                  if (i % 3 === 0) await readConsistency(h.db, { category: "orphan_new", page: 1, limit: 50, fresh: { by: `reader-${i}` } });
-                  else if (i % 3 === 1) await readVerify(h.db, { by: `reader-${i}` });
-                  else await readLegacyOverview(h.db, { by: `reader-${i}` });
-                  reads.served++;
-                } catch (err) {
-                  if ((err as { code?: string }).code === "UNAVAILABLE") reads.refused++;
-                  else {
-                    reads.failed++;
-                    const why = err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ""}` : String(err);
-                    if (failures.size < 5) failures.add(why.slice(0, 200));
-                  }
-                  // A client honouring Retry-After would wait longer; a loop without a pause would starve this process's own I/O.
-                  await new Promise((r) => setTimeout(r, 200));
-                }
-              }
-            });
+      const readerLoops = Array.from({ length: p.readers }, async (_, i) => {
+        while (active) {
+          const tick = Date.now();
+          try {
+            // A reviewer paging a rare category (the walk goes far), asking for fresh checks, opening the Overview.
+            if (i % 3 === 0) await readConsistency(h.db, { category: "orphan_new", page: 1, limit: 50, fresh: { by: `reader-${i}` } });
+            else if (i % 3 === 1) await readVerify(h.db, { by: `reader-${i}` });
+            else await readLegacyOverview(h.db, { by: `reader-${i}` });
+            reads.served++;
+          } catch (err) {
+            if ((err as { code?: string }).code === "UNAVAILABLE") reads.refused++;
+            else {
+              reads.failed++;
+              const why = err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ""}` : String(err);
+              if (failures.size < 5) failures.add(why.slice(0, 200));
+            }
+            // A client honouring Retry-After would wait longer; a loop without a pause would starve this process's own I/O.
+            if (!pauseMs) await new Promise((r) => setTimeout(r, 200));
+          }
+          if (pauseMs) await new Promise((r) => setTimeout(r, Math.max(0, pauseMs - (Date.now() - tick))));
+        }
+      });
+      const runActive = async () => (await getLatestRun(h.db))?.active ?? false;
+      // Sign-ins back to back, and beside them Stop once 60 % is done (on its own clock: a slow
+      // sign-in must not make it miss the run).
       const signInMs: number[] = [];
+      const signIns = (async () => {
+        while (await runActive()) {
+          const t0 = performance.now();
+          await authenticate(h.db, { email: user.email, password }, "127.0.0.1");
+          signInMs.push(performance.now() - t0);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
       let stopMs: number | null = null;
       for (;;) {
         const run1 = await getLatestRun(h.db);
         if (!run1?.active) break;
-        const t0 = performance.now();
-        await authenticate(h.db, { email: user.email, password }, "127.0.0.1");
-        signInMs.push(performance.now() - t0);
         if (stopMs === null && run1.processed >= scale * 0.6) {
           const s0 = performance.now();
           // The run may have ended meanwhile (a small scale): then there is no Stop to time.
@@ -103,8 +120,9 @@ async function main() {
           );
           if (stopped) stopMs = Math.round(performance.now() - s0);
         }
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 50));
       }
+      await signIns;
       active = false;
       await Promise.all(readerLoops);
       await worker.stop();
