@@ -298,7 +298,7 @@ op({
   query: ConsistencyQuery,
   status: 200,
   response:
-    "`{summary, freshness, mismatches}`: the latest background check (field match, payment totals, status, relationships, and `comparedWith`: the legacy tables, or once cut over the archive `prestamos_legacy`/`pagos_prestamo_legacy`, with what the comparison proves in that phase) or null, its age and whether a fresher one runs (`?fresh=1` asks for one); one page of mismatches (`readAt`; readers of the same page while it is read share the walk, and a walk that took over 250 ms is served again until `reusedUntil`, twice as long as it took). 503 with Retry-After beyond the cap on long reads.",
+    "`{summary, freshness, mismatches}`: the latest background check (field match, payment totals, status, relationships, and `comparedWith`: the legacy tables, or once cut over the archive `prestamos_legacy`/`pagos_prestamo_legacy`, with what the comparison proves in that phase) or null, its age and whether a fresher one runs (`?fresh=1` asks for one); one page of mismatches (`readAt`; readers of the same page while it is read share the walk, and a walk that took over 250 ms is served again until `reusedUntil`, twice as long as it took and at most 30 s). 503 with Retry-After beyond the cap on long reads.",
   errors: [503],
 });
 op({

@@ -35,6 +35,8 @@ export type SharedMismatchPage = MismatchPage & { readAt: string; reusedUntil: s
 /** A walk that took at least this long is served again for twice its duration (cheap pages are always read now). */
 export const PAGE_REUSE_MIN_WALK_MS = 250;
 const PAGE_REUSE_RATIO = 2;
+// However long the walk: a switch or a repair shows within this.
+const PAGE_REUSE_MAX_MS = 30_000;
 
 // Per database handle and page (category, page, size): the walk in flight, and a long one's result.
 const sharedPages = new WeakMap<Db, Map<string, { walk: Promise<SharedMismatchPage>; reusedUntil: number }>>();
@@ -52,7 +54,7 @@ function sharedMismatchPage(db: Db, q: { category?: MismatchCategory; page: numb
   entry.walk = heavyRead(() => listMismatches(db, q)).then(
     (page) => {
       const took = Date.now() - started;
-      entry.reusedUntil = took >= PAGE_REUSE_MIN_WALK_MS ? Date.now() + PAGE_REUSE_RATIO * took : 0;
+      entry.reusedUntil = took >= PAGE_REUSE_MIN_WALK_MS ? Date.now() + Math.min(PAGE_REUSE_RATIO * took, PAGE_REUSE_MAX_MS) : 0;
       if (!entry.reusedUntil && pages.get(key) === entry) pages.delete(key);
       return { ...page, readAt: new Date(started).toISOString(), reusedUntil: entry.reusedUntil ? new Date(entry.reusedUntil).toISOString() : null };
     },

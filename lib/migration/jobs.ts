@@ -159,14 +159,22 @@ export async function getJobStatus<R>(db: Exec, kind: JobKind): Promise<JobStatu
   };
 }
 
-// The end of the runners' rest after the newest finished job, when it is still ahead.
+const LEASE_EXPIRED = "its runner stopped before the end (lease expired)";
+
+// The end of the runners' rest after the newest job that ended (done, or failed at the end of a
+// walk; not one whose runner died, whose "duration" is the lease), when it is still ahead.
 const restEndSql = (ratio: number) =>
   sql`SELECT max(finished_at + (finished_at - started_at) * ${ratio}::float8) AS until FROM console_jobs
-      WHERE status = 'done' AND started_at IS NOT NULL AND finished_at + (finished_at - started_at) * ${ratio}::float8 > now()`;
+      WHERE (status = 'done' OR (status = 'failed' AND error IS DISTINCT FROM ${LEASE_EXPIRED})) AND started_at IS NOT NULL
+        AND finished_at + (finished_at - started_at) * ${ratio}::float8 > now()`;
 
+/** When a queued job may start; null while another job runs (it waits its turn) or when at once. */
 async function restUntil(db: Exec, ratio: number): Promise<string | null> {
   if (ratio <= 0) return null;
-  const row = await queryOne<{ until: string | null }>(db, sql`SELECT until::text AS until FROM (${restEndSql(ratio)}) r`);
+  const row = await queryOne<{ until: string | null }>(
+    db,
+    sql`SELECT until::text AS until FROM (${restEndSql(ratio)}) r WHERE NOT EXISTS (SELECT 1 FROM console_jobs WHERE status = 'running')`,
+  );
   return isoTime(row?.until ?? null);
 }
 
@@ -180,7 +188,7 @@ export async function claimJob(db: Db, owner: string, restRatio = 0): Promise<Jo
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
     const abandoned = await queryRows<{ kind: string; requested_by: string }>(
       tx,
-      sql`UPDATE console_jobs SET status = 'failed', finished_at = now(), error = 'its runner stopped before the end (lease expired)',
+      sql`UPDATE console_jobs SET status = 'failed', finished_at = now(), error = ${LEASE_EXPIRED},
                  lease_owner = NULL, lease_expires_at = NULL
           WHERE status = 'running' AND lease_expires_at < now() RETURNING kind, requested_by`,
     );
@@ -254,7 +262,8 @@ export async function runJob(db: Db, job: JobView, owner: string, driver: Driver
  * as a finished consistency job, so the API, pages and checklist show it with its age.
  */
 export async function recordConsistencyCheck(db: Db, requestedBy: string): Promise<ConsistencySummary> {
-  const started = new Date().toISOString();
+  // The database's clock, as for finished_at (the runners' rest is their difference).
+  const started = (await queryOne<{ t: string }>(db, sql`SELECT clock_timestamp()::text AS t`))!.t;
   const summary = await getConsistencySummary(db);
   await db.execute(sql`INSERT INTO console_jobs (kind, status, requested_by, requested_at, started_at, finished_at, result)
                        VALUES ('consistency', 'done', ${requestedBy}, ${started}::timestamptz, ${started}::timestamptz, now(), ${JSON.stringify(summary)}::jsonb)`);
