@@ -35,11 +35,13 @@ export const cutoverSwitches = pgTable("cutover_switches", {
 });
 
 /**
- * Reverse capture after the cut-over: triggers on the new tables append the legacy id of every
- * prestamo they change, the console applies those prestamos to the archive. A bare heap, like
- * capture_changes, for the triggers' sake.
+ * Reverse capture after the cut-over: triggers on the new tables append every prestamo they
+ * change, the console applies those prestamos to the archive. A prestamo's own trigger names it by
+ * its legacy id; a pago's names its prestamo by the new id it holds (resolved when applied: no
+ * lookup inside the application's write). A bare heap, like capture_changes, for the triggers' sake.
  */
 export const reverseChanges = pgTable("reverse_changes", {
-  prestamoId: integer("prestamo_id").notNull(),
+  prestamoId: integer("prestamo_id"),
+  newPrestamoId: integer("new_prestamo_id"),
   capturedAt: timestamp("captured_at", { withTimezone: true }).notNull().defaultNow(),
 });

@@ -237,9 +237,25 @@ describe("the switch, both application versions, and the way back", () => {
     expect(fresh!.legacy_id).toBe(last!.v);
     expect(fresh!.legacy_id).toBeGreaterThan(inserted!.id);
 
+    // Its edit of a pago alone (no prestamo row written): the trigger names the prestamo by its new id.
+    const pagoOf5 = await queryOne<{ id: number; legacy_id: number }>(
+      db.db,
+      sql`select g.id::int as id, g.legacy_id from pagos_prestamo_new g join prestamos_new p on p.id = g.prestamo_id where p.legacy_id = 5 order by g.id limit 1`,
+    );
+    await db.db.execute(sql`update pagos_prestamo_new set metodo = 'cheque', fecha_pago = '2024-07-07' where id = ${pagoOf5!.id}`);
+    // A console that reads only the legacy ids (an earlier version) cannot take that entry for nothing.
+    expect(await sqlError(`delete from reverse_changes returning prestamo_id`)).toMatchObject({
+      code: "55000",
+      message: expect.stringContaining("run the same console version on every instance"),
+    });
+
     // The archive follows through the reverse capture: the archive against the new tables by the rules.
     expect(await archiveMismatches(db.db)).not.toEqual({ count: 0, sample: [] });
     await drainReverseAll();
+    expect(await queryOne(db.db, sql`select metodo, fecha_pago from pagos_prestamo_legacy where id = ${pagoOf5!.legacy_id}`)).toEqual({
+      metodo: "cheque",
+      fecha_pago: "2024-07-07",
+    });
     expect(await archiveMismatches(db.db)).toEqual({ count: 0, sample: [] });
     expect(await queryOne(db.db, sql`select id, monto::text from prestamos_legacy where id = ${fresh!.legacy_id}`)).toEqual({
       id: fresh!.legacy_id,

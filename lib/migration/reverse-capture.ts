@@ -1,7 +1,8 @@
 /**
  * Reverse capture (MIGRATION-SPEC §9): after the cut-over the new tables are the source of truth
  * and the legacy tables, renamed to the archive, are the way back. Row triggers on the new tables
- * append the legacy id of every prestamo they change to `reverse_changes`; the console applies
+ * append every prestamo they change to `reverse_changes` (a prestamo by its legacy id, a pago's
+ * prestamo by its new id, resolved when applied); the console applies
  * those prestamos to the archive in the legacy shape (set-based, the mapping derived from the
  * rules table) and deletes exactly the entries it applied, in the same transaction. Like the
  * forward queue: no watermark, an entry committed late is simply taken by the next drain.
@@ -29,17 +30,15 @@ export function reverseCaptureDdl(schema: string): string[] {
        RETURN NULL;
      END $$`,
     // A pago names its prestamo by its new id: both the prestamo it joins and the one it leaves
-    // changed. (A pago removed by the cascade of its prestamo finds no row here: the prestamo's own
+    // changed. Recorded as it is (the drain resolves it to the legacy id), so the application's
+    // write pays no lookup. (A pago removed by the cascade of its prestamo: the prestamo's own
     // trigger recorded it.)
     `CREATE OR REPLACE FUNCTION ${schema}.console_reverse_pagos_fn() RETURNS trigger
      LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ${schema} AS $$
      BEGIN
-       -- One primary-key lookup each (an OR of the two costs a bitmap scan on every write).
-       IF TG_OP <> 'DELETE' THEN
-         INSERT INTO ${q} (prestamo_id) SELECT p.legacy_id FROM ${schema}.prestamos_new p WHERE p.id = NEW.prestamo_id;
-       END IF;
+       IF TG_OP <> 'DELETE' THEN INSERT INTO ${q} (new_prestamo_id) VALUES (NEW.prestamo_id); END IF;
        IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.prestamo_id IS DISTINCT FROM NEW.prestamo_id) THEN
-         INSERT INTO ${q} (prestamo_id) SELECT p.legacy_id FROM ${schema}.prestamos_new p WHERE p.id = OLD.prestamo_id;
+         INSERT INTO ${q} (new_prestamo_id) VALUES (OLD.prestamo_id);
        END IF;
        RETURN NULL;
      END $$`,
@@ -95,13 +94,20 @@ export async function applyToArchive(tx: Exec, ids: readonly number[]): Promise<
 
 /** Takes up to `limit` entries (all with no limit) and applies their prestamos, inside the caller's transaction. */
 export async function takeAndApply(tx: Exec, limit?: number): Promise<{ entries: number; prestamos: number }> {
-  const taken = await queryRows<{ prestamo_id: number }>(
+  // The entries a pago's trigger made name the new prestamo: its legacy id now (a prestamo deleted
+  // since was recorded by its own trigger, by its legacy id). A key lookup per entry: a join would
+  // let the planner, blind to the queue's size, hash all of prestamos_new while the writes are held.
+  // (The queue's guard lets only a console that resolves them delete such entries: see the migration.)
+  await tx.execute(sql`select set_config('console.reverse_resolves_new_ids', 'on', true)`);
+  const taken = await queryRows<{ prestamo_id: number | null }>(
     tx,
-    limit === undefined
-      ? sql`delete from reverse_changes returning prestamo_id`
-      : sql`delete from reverse_changes where ctid = any(array(select ctid from reverse_changes limit ${limit} for update skip locked)) returning prestamo_id`,
+    sql`with taken as (
+          delete from reverse_changes
+          ${limit === undefined ? sql`` : sql`where ctid = any(array(select ctid from reverse_changes limit ${limit} for update skip locked))`}
+          returning prestamo_id, new_prestamo_id)
+        select coalesce(t.prestamo_id, (select p.legacy_id from prestamos_new p where p.id = t.new_prestamo_id)) as prestamo_id from taken t`,
   );
-  const ids = [...new Set(taken.map((r) => Number(r.prestamo_id)))].sort((a, b) => a - b);
+  const ids = [...new Set(taken.filter((r) => r.prestamo_id !== null).map((r) => Number(r.prestamo_id)))].sort((a, b) => a - b);
   await applyToArchive(tx, ids);
   return { entries: taken.length, prestamos: ids.length };
 }
