@@ -153,7 +153,11 @@ describe("writes that queue behind the switch", () => {
     );
     barrier.release();
     await barrier.done;
-    await reverting;
+    const reverted = await reverting;
+    // Where its time went, kept with the switch as the cut-over's is.
+    expect(Object.keys((reverted.switch.details as { steps: object }).steps).sort()).toEqual(
+      ["captureMs", "ddlMs", "lockedDrainMs", "preLockDrainMs", "tablesLockMs", "viewsLockMs"].sort(),
+    );
     const [row] = await insert;
     await update;
     expect(await queryOne(t.db, sql`select monto::text from prestamos where id = 10`)).toEqual({ monto: "777.00" });

@@ -322,7 +322,14 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
  * The start of a revert and of finalize, in phase cut_over: the writes through either name queue
  * while the reverse backlog is applied to the archive. Returns the console's schema.
  */
-async function holdNewTablesAndApplyReverse(tx: Db, timing: Timing, what: string, opts: SwitchOptions & { dropViews: boolean }): Promise<string> {
+async function holdNewTablesAndApplyReverse(
+  tx: Db,
+  timing: Timing,
+  what: string,
+  opts: SwitchOptions & { dropViews: boolean },
+  steps: Record<string, number>,
+): Promise<string> {
+  const mark = (step: string, from: number) => (steps[step] = Date.now() - from);
   await lockPhaseRow(tx, "cut_over", what);
   await lockCapture(tx);
   await lockWriters(tx, "exclusive");
@@ -335,7 +342,10 @@ async function holdNewTablesAndApplyReverse(tx: Db, timing: Timing, what: string
     timing.drainedPrestamos += pass.prestamos;
     return pass.entries;
   };
+  const preLockFrom = Date.now();
   await passesBeforeTheLock(what, applyPass, opts.preLockDrainBudgetMs);
+  mark("preLockDrainMs", preLockFrom);
+  const viewsFrom = Date.now();
   // A write through a view holds the view's lock while its trigger waits for the new tables: the
   // views (to be dropped) are taken first, by dropping their triggers (that lock queues writes but
   // not reads, and, unlike LOCK on a view, does not take the new tables with it); measured under
@@ -348,9 +358,13 @@ async function holdNewTablesAndApplyReverse(tx: Db, timing: Timing, what: string
       await tx.execute(sql.raw(stmt));
     }
   }
+  mark("viewsLockMs", viewsFrom);
+  const tablesFrom = Date.now();
   await tx.execute(sql.raw(`LOCK TABLE ${schema}.prestamos_new, ${schema}.pagos_prestamo_new IN EXCLUSIVE MODE`));
+  mark("tablesLockMs", tablesFrom);
   timing.locked = Date.now();
   await applyPass();
+  mark("lockedDrainMs", timing.locked);
   return schema;
 }
 
@@ -361,7 +375,9 @@ async function holdNewTablesAndApplyReverse(tx: Db, timing: Timing, what: string
  */
 export async function revert(db: Db, actor: Actor, opts: SwitchOptions = {}): Promise<{ phase: Phase; switch: SwitchDTO }> {
   const result = await boundedSwitch(db, actor, opts, "Revert", async (tx, timing) => {
-    const schema = await holdNewTablesAndApplyReverse(tx, timing, "A revert", { ...opts, dropViews: true });
+    const steps: Record<string, number> = {};
+    const schema = await holdNewTablesAndApplyReverse(tx, timing, "A revert", { ...opts, dropViews: true }, steps);
+    const ddlFrom = Date.now();
     for (const stmt of [
       ...dropViewsDdl(schema),
       ...dropArchiveLensDdl,
@@ -372,10 +388,13 @@ export async function revert(db: Db, actor: Actor, opts: SwitchOptions = {}): Pr
     ]) {
       await tx.execute(sql.raw(stmt));
     }
+    steps.ddlMs = Date.now() - ddlFrom;
+    const captureFrom = Date.now();
     await installCapture(tx, `revert by ${actor.name}`);
     // No gap to re-sync: the reverse capture applied every change of the new tables to the archive.
     await tx.execute(sql`update capture_state set resync_after = null, resync_started_at = null, resync_done_at = now() where id = 1`);
-    return recordSwitch(tx, actor, "revert", "legacy", timing, {});
+    steps.captureMs = Date.now() - captureFrom;
+    return recordSwitch(tx, actor, "revert", "legacy", timing, { steps });
   });
   return { phase: "legacy", switch: result };
 }
@@ -389,9 +408,12 @@ export async function finalize(
 ): Promise<{ phase: Phase; switch: SwitchDTO; archive: { prestamos: string; pagos: string } }> {
   const result = await boundedSwitch(db, actor, opts, "Finalize", async (tx, timing) => {
     // The archive gets the last changes: a faithful copy as of this moment.
-    const schema = await holdNewTablesAndApplyReverse(tx, timing, "Finalize", { ...opts, dropViews: body.dropViews === true });
+    const steps: Record<string, number> = {};
+    const schema = await holdNewTablesAndApplyReverse(tx, timing, "Finalize", { ...opts, dropViews: body.dropViews === true }, steps);
+    const ddlFrom = Date.now();
     for (const stmt of [...dropReverseCaptureDdl(schema), ...(body.dropViews ? dropViewsDdl(schema) : [])]) await tx.execute(sql.raw(stmt));
-    return recordSwitch(tx, actor, "finalize", "finalized", timing, { dropViews: body.dropViews === true });
+    steps.ddlMs = Date.now() - ddlFrom;
+    return recordSwitch(tx, actor, "finalize", "finalized", timing, { dropViews: body.dropViews === true, steps });
   });
   return { phase: "finalized", switch: result, archive: { prestamos: ARCHIVE.prestamos, pagos: ARCHIVE.pagos } };
 }
