@@ -8,7 +8,6 @@
  * figures as JSON lines and a table; asserts nothing.
  */
 import { parseArgs } from "node:util";
-import postgres from "postgres";
 import { openDb } from "@/db/client";
 import { queryRows } from "@/db/sql";
 import { systemActor } from "@/lib/audit";
@@ -20,9 +19,9 @@ import { startJobRunner } from "@/lib/migration/jobs";
 import { prepareDatabase } from "@/lib/migration/prepare";
 import { rollbackAll } from "@/lib/migration/prestamo-actions";
 import { getLatestRun, requestStop, startRun } from "@/lib/migration/runs";
-import { createTestData } from "@/lib/migration/test-data";
 import { startWorker } from "@/lib/migration/worker";
 import { sql } from "drizzle-orm";
+import { freshPgDatabase, generateBenchData } from "./bench-data";
 
 const { values: cli } = parseArgs({
   options: { scale: { type: "string", default: "50000" }, readers: { type: "string", default: "20" } },
@@ -39,19 +38,13 @@ const pct = (xs: number[], p: number) => {
 };
 
 async function main() {
-  const name = `prestamos_heavy_${process.pid}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE "${name}"`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
+  const pg = await freshPgDatabase(adminUrl, `prestamos_heavy_${process.pid}`);
   // The console's own pool (10 connections, as in production): readers, sign-in and Stop share it.
-  const h = await openDb({ url: u.toString(), max: 10 });
+  const h = await openDb({ url: pg.url, max: 10 });
   const rows: Record<string, unknown>[] = [];
   try {
     await prepareDatabase(h);
-    await createTestData(h.db, { count: scale, dirtyPct: 1, seed: 7 }, actor);
-    await h.db.execute(sql`delete from test_data_rows`);
-    await h.db.execute(sql`vacuum analyze prestamos, pagos_prestamo`);
+    await generateBenchData(h, { scale, dirtyPct: 1 }, actor);
     const password = "heavy-reads-password";
     const user = await createUser(h.db, { email: "heavy@bench.local", role: "admin", password }, actor);
     const runner = startJobRunner(h.db, { owner: "heavy-jobs", driver: "postgres", idleMs: 100 });
@@ -148,8 +141,8 @@ async function main() {
     await runner.stop();
   } finally {
     await h.close();
-    await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
+    await pg.drop();
+    await pg.end();
   }
   console.log(
     `\n| phase (${scale.toLocaleString("en")} prestamos, batches of 1,000, 2 workers, pool of 10) | batches | batch p50 / p95 ms | sign-in p50 / p95 ms | Stop answers in ms | reads served / refused 503 / failed |`,
