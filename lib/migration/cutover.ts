@@ -90,6 +90,13 @@ interface Timing {
   drainedPrestamos: number;
 }
 
+/** Where a switch's time goes, step by step, kept with the switch (`details.steps`). */
+function stepClock() {
+  const steps: Record<string, number> = {};
+  return { steps, mark: (step: string, from: number) => (steps[step] = Date.now() - from) };
+}
+type StepClock = ReturnType<typeof stepClock>;
+
 const RETRYABLE = new Set(["55P03", "40P01"]); // lock_not_available (lock_timeout), deadlock_detected
 
 /**
@@ -247,9 +254,7 @@ export async function cutOver(db: Db, actor: Actor, inputs: GateInputs, opts: Sw
       sql`select pg_get_serial_sequence(${`${schema}.prestamos`}, 'id') as p, pg_get_serial_sequence(${`${schema}.pagos_prestamo`}, 'id') as g`,
     );
     if (!seq?.p || !seq.g) throw new AppError("CONFLICT", "Cut-over refused: the legacy ids do not come from a sequence the views could keep using", {});
-    // Where the time goes, step by step, kept with the switch.
-    const steps: Record<string, number> = {};
-    const mark = (step: string, from: number) => (steps[step] = Date.now() - from);
+    const { steps, mark } = stepClock();
     // Every prestamo has its new row, counted before the writes are held (a whole-table scan):
     // every console writer of migration_state is kept out by the writers' lock held from here, and
     // whatever the application writes from now on is a queue entry, drained and checked below.
@@ -327,9 +332,8 @@ async function holdNewTablesAndApplyReverse(
   timing: Timing,
   what: string,
   opts: SwitchOptions & { dropViews: boolean },
-  steps: Record<string, number>,
+  { mark }: StepClock,
 ): Promise<string> {
-  const mark = (step: string, from: number) => (steps[step] = Date.now() - from);
   await lockPhaseRow(tx, "cut_over", what);
   await lockCapture(tx);
   await lockWriters(tx, "exclusive");
@@ -375,8 +379,8 @@ async function holdNewTablesAndApplyReverse(
  */
 export async function revert(db: Db, actor: Actor, opts: SwitchOptions = {}): Promise<{ phase: Phase; switch: SwitchDTO }> {
   const result = await boundedSwitch(db, actor, opts, "Revert", async (tx, timing) => {
-    const steps: Record<string, number> = {};
-    const schema = await holdNewTablesAndApplyReverse(tx, timing, "A revert", { ...opts, dropViews: true }, steps);
+    const clock = stepClock();
+    const schema = await holdNewTablesAndApplyReverse(tx, timing, "A revert", { ...opts, dropViews: true }, clock);
     const ddlFrom = Date.now();
     for (const stmt of [
       ...dropViewsDdl(schema),
@@ -388,13 +392,13 @@ export async function revert(db: Db, actor: Actor, opts: SwitchOptions = {}): Pr
     ]) {
       await tx.execute(sql.raw(stmt));
     }
-    steps.ddlMs = Date.now() - ddlFrom;
+    clock.mark("ddlMs", ddlFrom);
     const captureFrom = Date.now();
     await installCapture(tx, `revert by ${actor.name}`);
     // No gap to re-sync: the reverse capture applied every change of the new tables to the archive.
     await tx.execute(sql`update capture_state set resync_after = null, resync_started_at = null, resync_done_at = now() where id = 1`);
-    steps.captureMs = Date.now() - captureFrom;
-    return recordSwitch(tx, actor, "revert", "legacy", timing, { steps });
+    clock.mark("captureMs", captureFrom);
+    return recordSwitch(tx, actor, "revert", "legacy", timing, { steps: clock.steps });
   });
   return { phase: "legacy", switch: result };
 }
@@ -408,12 +412,12 @@ export async function finalize(
 ): Promise<{ phase: Phase; switch: SwitchDTO; archive: { prestamos: string; pagos: string } }> {
   const result = await boundedSwitch(db, actor, opts, "Finalize", async (tx, timing) => {
     // The archive gets the last changes: a faithful copy as of this moment.
-    const steps: Record<string, number> = {};
-    const schema = await holdNewTablesAndApplyReverse(tx, timing, "Finalize", { ...opts, dropViews: body.dropViews === true }, steps);
+    const clock = stepClock();
+    const schema = await holdNewTablesAndApplyReverse(tx, timing, "Finalize", { ...opts, dropViews: body.dropViews === true }, clock);
     const ddlFrom = Date.now();
     for (const stmt of [...dropReverseCaptureDdl(schema), ...(body.dropViews ? dropViewsDdl(schema) : [])]) await tx.execute(sql.raw(stmt));
-    steps.ddlMs = Date.now() - ddlFrom;
-    return recordSwitch(tx, actor, "finalize", "finalized", timing, { dropViews: body.dropViews === true, steps });
+    clock.mark("ddlMs", ddlFrom);
+    return recordSwitch(tx, actor, "finalize", "finalized", timing, { dropViews: body.dropViews === true, steps: clock.steps });
   });
   return { phase: "finalized", switch: result, archive: { prestamos: ARCHIVE.prestamos, pagos: ARCHIVE.pagos } };
 }
