@@ -49,20 +49,21 @@ function sharedMismatchPage(db: Db, q: { category?: MismatchCategory; page: numb
   if (known && known.reusedUntil > Date.now()) return known.walk;
   const started = Date.now();
   for (const [k, e] of pages) if (e.reusedUntil <= started) pages.delete(k);
-  const entry = { walk: null as unknown as Promise<SharedMismatchPage>, reusedUntil: Infinity };
-  // Under the cap only for the one that walks: a reader who joins costs no connection.
-  entry.walk = heavyRead(() => listMismatches(db, q)).then(
-    (page) => {
-      const took = Date.now() - started;
-      entry.reusedUntil = took >= PAGE_REUSE_MIN_WALK_MS ? Date.now() + Math.min(PAGE_REUSE_RATIO * took, PAGE_REUSE_MAX_MS) : 0;
-      if (!entry.reusedUntil && pages.get(key) === entry) pages.delete(key);
-      return { ...page, readAt: new Date(started).toISOString(), reusedUntil: entry.reusedUntil ? new Date(entry.reusedUntil).toISOString() : null };
-    },
-    (err: unknown) => {
-      if (pages.get(key) === entry) pages.delete(key);
-      throw err;
-    },
-  );
+  // Once it ends, kept only when it was a long walk.
+  const entry: { walk: Promise<SharedMismatchPage>; reusedUntil: number } = {
+    reusedUntil: Infinity,
+    // Under the cap only for the one that walks: a reader who joins costs no connection.
+    walk: heavyRead(() => listMismatches(db, q))
+      .then((page) => {
+        const took = Date.now() - started;
+        const reusedUntil = took >= PAGE_REUSE_MIN_WALK_MS ? Date.now() + Math.min(PAGE_REUSE_RATIO * took, PAGE_REUSE_MAX_MS) : null;
+        if (reusedUntil) entry.reusedUntil = reusedUntil;
+        return { ...page, readAt: new Date(started).toISOString(), reusedUntil: reusedUntil ? new Date(reusedUntil).toISOString() : null };
+      })
+      .finally(() => {
+        if (entry.reusedUntil === Infinity && pages.get(key) === entry) pages.delete(key);
+      }),
+  };
   pages.set(key, entry);
   return entry.walk;
 }

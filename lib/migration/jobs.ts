@@ -133,7 +133,7 @@ export async function getJobStatus<R>(db: Exec, kind: JobKind): Promise<JobStatu
         (SELECT status, ${COLUMNS}, NULL, NULL, NULL FROM console_jobs WHERE kind = ${kind} AND status IN ('queued', 'running') ORDER BY id DESC LIMIT 2)`,
   );
   const queued = rows.find((r) => r.slot === "queued");
-  const rest = queued && !rows.some((r) => r.slot === "running") ? await restUntil(db, JOB_REST_RATIO) : null;
+  const rest = queued ? await restUntil(db, JOB_REST_RATIO) : null;
   const slot = (s: string) => rows.find((r) => r.slot === s);
   const latest = slot("latest");
   const failed = slot("failed");
