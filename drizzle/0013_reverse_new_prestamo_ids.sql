@@ -1,3 +1,7 @@
+-- While cut over, every application write to the new tables appends to this queue: these ALTERs
+-- wait at most 2 s for it (the start-up then fails with nothing applied, and the next start tries
+-- again) rather than hold those writes behind them for the session's 15 s.
+SET LOCAL lock_timeout = '2s';--> statement-breakpoint
 ALTER TABLE "reverse_changes" ALTER COLUMN "prestamo_id" DROP NOT NULL;--> statement-breakpoint
 ALTER TABLE "reverse_changes" ADD COLUMN "new_prestamo_id" integer;--> statement-breakpoint
 -- A console of an earlier version reads only prestamo_id: it would take a pago's entry (named by
