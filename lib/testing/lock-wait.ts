@@ -1,4 +1,6 @@
-import type postgres from "postgres";
+import postgres from "postgres";
+import { afterAll, beforeAll } from "vitest";
+import { openTestDb, type TestDb } from "./db";
 
 /**
  * Waits until `count` sessions of this database (other than `conn`'s own) wait for a lock, as
@@ -33,4 +35,21 @@ export function holdTransaction(conn: postgres.Sql, body: (tx: postgres.Transact
   });
   done.catch(() => readyResolve());
   return { ready, release, done };
+}
+
+/**
+ * A test file's database and a second session on it (two connections: one to hold a lock or a
+ * transaction, one to watch), opened before its tests and closed after them. PostgreSQL only.
+ */
+export function withSecondSession(): { readonly t: TestDb; readonly other: postgres.Sql } {
+  const fixture = {} as { t: TestDb; other: postgres.Sql };
+  beforeAll(async () => {
+    fixture.t = await openTestDb();
+    fixture.other = postgres(fixture.t.url!, { max: 2, onnotice: () => {} });
+  });
+  afterAll(async () => {
+    await fixture.other?.end();
+    await fixture.t?.dispose();
+  });
+  return fixture;
 }
