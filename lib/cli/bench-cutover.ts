@@ -14,6 +14,7 @@ import { getConsistencySummary } from "@/lib/migration/consistency";
 import { cutOver, revert, type SwitchDTO } from "@/lib/migration/cutover";
 import { listMismatches, type MismatchItem } from "@/lib/migration/mismatches";
 import { REVERSE_TRIGGERS, reverseBacklog } from "@/lib/migration/reverse-capture";
+import { MISMATCH_CATEGORIES } from "@/lib/migration/vocabulary";
 import { startWorker } from "@/lib/migration/worker";
 
 interface Op {
@@ -25,6 +26,8 @@ interface Op {
 export interface CutoverBench {
   removedInvalid: number;
   writes: number;
+  /** Writes the views refused with 40001 (another session changed the row meanwhile) and the application retried. */
+  serializationRetries: number;
   errors: number;
   firstErrors: string[];
   cutOver: SwitchDTO & { slowestWriteMs: number; writesDuring: number };
@@ -61,6 +64,17 @@ export async function benchCutover(h: DbHandle, url: string, actor: Actor, secon
   const errors: string[] = [];
   let stop = false;
   let quiet = false;
+  let serializationRetries = 0;
+  const write = async (c: postgres.Sql, kind: number) => {
+    if (kind === 0) await c`update prestamos set monto = monto + 1, updated_at = now() where id = ${pick(ids)}`;
+    else if (kind === 1) await c`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (${pick(ids)}, 5, '2024-03-03', 'cash')`;
+    else if (kind === 2) await c`update pagos_prestamo set prestamo_id = ${pick(ids)} where id = ${pick(pagoIds)}`;
+    else {
+      const [row] = await c`insert into prestamos (cliente_nombre, monto, tasa_interes, plazo_meses, fecha_otorgamiento, estado, moneda)
+                            values ('Bench App', 100, 12.5, 12, '2024-01-31', 'activo', 'PEN') returning id`;
+      ids.push(Number(row.id));
+    }
+  };
   const loops = clients.map(async (c, k) => {
     for (let i = 0; !stop; i++) {
       if (quiet) {
@@ -69,20 +83,22 @@ export async function benchCutover(h: DbHandle, url: string, actor: Actor, secon
       }
       const start = performance.now();
       let ok = true;
-      try {
-        const kind = (i + k) % 4;
-        if (kind === 0) await c`update prestamos set monto = monto + 1, updated_at = now() where id = ${pick(ids)}`;
-        else if (kind === 1) await c`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (${pick(ids)}, 5, '2024-03-03', 'cash')`;
-        else if (kind === 2) await c`update pagos_prestamo set prestamo_id = ${pick(ids)} where id = ${pick(pagoIds)}`;
-        else {
-          const [row] = await c`insert into prestamos (cliente_nombre, monto, tasa_interes, plazo_meses, fecha_otorgamiento, estado, moneda)
-                                values ('Bench App', 100, 12.5, 12, '2024-01-31', 'activo', 'PEN') returning id`;
-          ids.push(Number(row.id));
+      for (;;) {
+        try {
+          await write(c, (i + k) % 4);
+        } catch (err) {
+          // Two sessions wrote one row through a view at once: the view refused the later write
+          // (a table would have re-read the row); the application retries it, as clients do, and
+          // the write's time counts from its first try.
+          if ((err as { code?: string }).code === "40001") {
+            serializationRetries++;
+            continue;
+          }
+          ok = false;
+          if (errors.length < 5) errors.push(String((err as Error).message));
+          else errors.push("");
         }
-      } catch (err) {
-        ok = false;
-        if (errors.length < 5) errors.push(String((err as Error).message));
-        else errors.push("");
+        break;
       }
       ops.push({ start, end: performance.now(), ok });
     }
@@ -130,12 +146,13 @@ export async function benchCutover(h: DbHandle, url: string, actor: Actor, secon
     await worker.stop();
     await drainAll(h.db);
     const after = await getConsistencySummary(h.db);
-    const mismatchesAfter = after.fieldMatch.mismatching > 0 ? (await listMismatches(h.db, { page: 1, limit: 5 })).items : [];
+    const mismatchesAfter = after.fieldMatch.mismatching > 0 ? await firstMismatches(h.db) : [];
     const cutOps = during(c0, c1);
     const backOps = during(r0, r1);
     return {
       removedInvalid: bad.length,
       writes: ops.length,
+      serializationRetries,
       errors: errors.length,
       firstErrors: errors.filter(Boolean),
       cutOver: { ...cut.switch, slowestWriteMs: slowest(cutOps), writesDuring: cutOps.length },
@@ -151,6 +168,13 @@ export async function benchCutover(h: DbHandle, url: string, actor: Actor, secon
     await Promise.all(clients.map((c) => c.end()));
     await worker.stop();
   }
+}
+
+/** The first mismatches of each category that fails the check (the business warnings are only listed, and come first by id). */
+async function firstMismatches(db: DbHandle["db"]): Promise<MismatchItem[]> {
+  const failing = MISMATCH_CATEGORIES.filter((c) => !c.startsWith("warning:") && c !== "orphan_legacy_pago");
+  const pages = await Promise.all(failing.map((category) => listMismatches(db, { category, page: 1, limit: 2 })));
+  return pages.flatMap((p) => p.items).slice(0, 5);
 }
 
 /**

@@ -21,7 +21,12 @@ const firstFailure = (rules: typeof PRESTAMO_RULES | typeof PAGO_RULES) =>
 const refuse = (what: string) =>
   `RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = ${what}, HINT = 'The cut-over applies the migration rules to every write through the legacy names'`;
 
-/** Recomputes the columns derived from a prestamo's pagos (§2), for its new row id `pid`. */
+/**
+ * Recomputes the columns derived from a prestamo's pagos (§2), for its new row id `pid`. The
+ * caller holds the prestamo's row lock (lockPrestamos) before this statement, so its snapshot
+ * sees every pago a concurrent writer of that prestamo committed: an UPDATE … FROM that waited
+ * for the lock itself would keep the sum it read before the wait.
+ */
 const refreshDerived = (schema: string, pid: string) => `
        UPDATE ${schema}.prestamos_new v SET ${DERIVED_PRESTAMO_COLUMNS.map((d) => `${d.column} = ${d.sql}`).join(", ")}
        FROM (SELECT sum(g.monto_cents) FILTER (WHERE NOT g.anulado) AS total_cents,
@@ -29,6 +34,24 @@ const refreshDerived = (schema: string, pid: string) => `
                     max(g.fecha_pago) FILTER (WHERE NOT g.anulado) AS ultimo
              FROM ${schema}.pagos_prestamo_new g WHERE g.prestamo_id = ${pid}) a
        WHERE v.id = ${pid};`;
+
+/** Row locks on the prestamos whose totals a pago write changes, in id order (two sessions moving pagos both ways never deadlock). */
+const lockPrestamos = (schema: string, ...pids: string[]) =>
+  `PERFORM 1 FROM ${schema}.prestamos_new WHERE id IN (${pids.join(", ")}) ORDER BY id FOR NO KEY UPDATE;`;
+
+/**
+ * The view's row as the statement read it (OLD, from its snapshot) against the row now, once
+ * locked. A table re-reads a row a concurrent transaction changed (READ COMMITTED) and applies the
+ * statement to the new version; a view cannot, so the write is refused with the error PostgreSQL
+ * gives under REPEATABLE READ rather than applied from a stale row (monto = monto + 1 would lose
+ * the other session's change). A row deleted meanwhile is skipped, as a table would skip it.
+ */
+const staleRowCheck = (schema: string, view: string) => `
+       IF NOT FOUND THEN RETURN NULL; END IF;
+       IF (SELECT v FROM ${schema}.${view} v WHERE v.id = OLD.id) IS DISTINCT FROM OLD THEN
+         RAISE EXCEPTION USING ERRCODE = 'serialization_failure', MESSAGE = 'could not serialize access due to concurrent update',
+           HINT = 'Another session changed this row of ${view} after this statement read it; retry the transaction';
+       END IF;`;
 
 export function compatibilityDdl(schema: string, seq: { prestamos: string; pagos: string }): string[] {
   const fnP = `${schema}.console_view_prestamos_fn`;
@@ -48,6 +71,10 @@ export function compatibilityDdl(schema: string, seq: { prestamos: string; pagos
      LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ${schema} AS $$
      DECLARE r record; failure text; pid bigint;
      BEGIN
+       IF TG_OP <> 'INSERT' THEN
+         PERFORM 1 FROM ${schema}.prestamos_new WHERE legacy_id = OLD.id FOR NO KEY UPDATE;
+         ${staleRowCheck(schema, "prestamos")}
+       END IF;
        IF TG_OP = 'DELETE' THEN
          DELETE FROM ${schema}.prestamos_new WHERE legacy_id = OLD.id;
          RETURN OLD;
@@ -71,10 +98,12 @@ export function compatibilityDdl(schema: string, seq: { prestamos: string; pagos
      DECLARE r record; failure text; pid bigint; old_pid bigint;
      BEGIN
        IF TG_OP <> 'INSERT' THEN
-         SELECT prestamo_id INTO old_pid FROM ${schema}.pagos_prestamo_new WHERE legacy_id = OLD.id;
+         SELECT prestamo_id INTO old_pid FROM ${schema}.pagos_prestamo_new WHERE legacy_id = OLD.id FOR UPDATE;
+         ${staleRowCheck(schema, "pagos_prestamo")}
        END IF;
        IF TG_OP = 'DELETE' THEN
          DELETE FROM ${schema}.pagos_prestamo_new WHERE legacy_id = OLD.id;
+         ${lockPrestamos(schema, "old_pid")}
          ${refreshDerived(schema, "old_pid")}
          RETURN OLD;
        END IF;
@@ -90,8 +119,9 @@ export function compatibilityDdl(schema: string, seq: { prestamos: string; pagos
        ELSE
          UPDATE ${schema}.pagos_prestamo_new SET legacy_id = NEW.id, prestamo_id = pid, ${gColumns.map((c) => `${c} = r.${c}`).join(", ")}, migrated_at = now()
          WHERE legacy_id = OLD.id;
-         IF old_pid IS DISTINCT FROM pid THEN ${refreshDerived(schema, "old_pid")} END IF;
        END IF;
+       ${lockPrestamos(schema, "old_pid", "pid")}
+       IF old_pid <> pid THEN ${refreshDerived(schema, "old_pid")} END IF;
        ${refreshDerived(schema, "pid")}
        RETURN NEW;
      END $$`,

@@ -6,7 +6,7 @@
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { queryOne } from "@/db/sql";
+import { queryOne, queryRows } from "@/db/sql";
 import { openTestDb, type TestDb } from "@/lib/testing/db";
 import { seedLegacy } from "@/lib/testing/legacy-seed";
 import { resetMigrationTables } from "@/lib/testing/reset";
@@ -259,6 +259,87 @@ describe("what changes between the gates and the writes held", () => {
     expect(done.switch.drainedPrestamos).toBe(2);
     expect(await queryOne(t.db, sql`select monto_cents::int as m from prestamos_new where legacy_id = 12`)).toEqual({ m: 444400 });
     expect(await queryOne(t.db, sql`select monto_cents::int as m from prestamos_new where legacy_id = 13`)).toEqual({ m: 333300 });
+  });
+});
+
+describe("two application sessions writing the same prestamo through the views at once", () => {
+  // Each prestamo of the new tables whose kept totals disagree with its own pagos, as the old
+  // application would read them back; and the archive, which the reverse capture follows.
+  const wrongTotals = () =>
+    queryRows(
+      t.db,
+      sql`select p.legacy_id, p.total_pagado_cents::int as kept, coalesce(sum(g.monto_cents) filter (where not g.anulado), 0)::int as actual
+                     from prestamos_new p left join pagos_prestamo_new g on g.prestamo_id = p.id
+                     group by p.id having p.total_pagado_cents <> coalesce(sum(g.monto_cents) filter (where not g.anulado), 0)
+                         or p.saldo_cents <> p.monto_cents - coalesce(sum(g.monto_cents) filter (where not g.anulado), 0)
+                         or p.pagos_count <> count(g.id) filter (where not g.anulado)`,
+    );
+  /** A pago of a prestamo past `after` (not every prestamo of the seed has pagos). */
+  const somePago = async (after: number) =>
+    (await queryOne<{ id: number; prestamo: number }>(
+      t.db,
+      sql`select id::int, prestamo_id::int as prestamo from pagos_prestamo where prestamo_id > ${after} order by prestamo_id, id limit 1`,
+    ))!;
+  const expectTotalsRight = async () => {
+    expect(await wrongTotals()).toEqual([]);
+    while ((await drainReverse(t.db)).entries > 0);
+    expect(await archiveMismatches(t.db)).toEqual({ count: 0, sample: [] });
+  };
+  /** `second` is sent while `first`'s transaction is open, and is seen waiting for its lock before `first` commits. */
+  async function overlapping(first: string, second: () => Promise<unknown>) {
+    const holder = holdAppTransaction(first);
+    await holder.isLocked;
+    const waiting = second();
+    const settledFirst = waiting.then(
+      (r) => Promise.reject(new Error(`the second statement did not wait: ${JSON.stringify(r)}`)),
+      (e) => Promise.reject(new Error(`the second statement did not wait: ${e}`)),
+    );
+    try {
+      await Promise.race([
+        until(`select exists (select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock') as ok`),
+        settledFirst,
+      ]);
+    } finally {
+      holder.release();
+      await holder.done;
+    }
+    await waiting;
+  }
+
+  it("a pago paid into a prestamo while another session moves one of its pagos away: the prestamo counts both", async () => {
+    await cutOver(t.db, admin, await inputs());
+    const moved = await somePago(20);
+    await overlapping(`insert into pagos_prestamo (prestamo_id, monto, fecha_pago, metodo) values (${moved.prestamo}, 7, '2024-05-05', 'cash')`, () =>
+      app`update pagos_prestamo set prestamo_id = ${moved.prestamo + 1} where id = ${moved.id}`.execute(),
+    );
+    await expectTotalsRight();
+  });
+
+  it("one pago moved by two sessions at once: the second is refused (40001), the pago counts once, under the prestamo it is under", async () => {
+    await cutOver(t.db, admin, await inputs());
+    const moved = await somePago(30);
+    let refused: unknown = null;
+    await overlapping(`update pagos_prestamo set prestamo_id = ${moved.prestamo + 1} where id = ${moved.id}`, () =>
+      app`update pagos_prestamo set prestamo_id = ${moved.prestamo + 2} where id = ${moved.id}`.execute().catch((e) => (refused = e)),
+    );
+    expect(refused).toMatchObject({ code: "40001" });
+    expect(await queryOne(t.db, sql`select prestamo_id::int as p from pagos_prestamo where id = ${moved.id}`)).toEqual({ p: moved.prestamo + 1 });
+    await expectTotalsRight();
+  });
+
+  it("monto = monto + 1 from two sessions at once: the second is refused (40001) rather than losing the first's change", async () => {
+    await cutOver(t.db, admin, await inputs());
+    const before = (await queryOne<{ m: string }>(t.db, sql`select monto::text as m from prestamos where id = 40`))!.m;
+    let refused: unknown = null;
+    await overlapping(`update prestamos set monto = monto + 1 where id = 40`, () =>
+      app`update prestamos set monto = monto + 1 where id = 40`.execute().catch((e) => (refused = e)),
+    );
+    expect(refused).toMatchObject({ code: "40001" });
+    expect(await queryOne(t.db, sql`select monto::text as m from prestamos where id = 40`)).toEqual({ m: (Number(before) + 1).toFixed(2) });
+    // Retried, as a client retries a serialization failure, it lands on the new value.
+    await app`update prestamos set monto = monto + 1 where id = 40`;
+    expect(await queryOne(t.db, sql`select monto::text as m from prestamos where id = 40`)).toEqual({ m: (Number(before) + 2).toFixed(2) });
+    await expectTotalsRight();
   });
 });
 
