@@ -250,7 +250,7 @@ op({
   example: { confirm: "CUT OVER" },
   status: 200,
   response:
-    '`{phase: "cut_over", switch}` with attempts, lockWaitMs, writesHeldMs, drainedEntries, drainedPrestamos, totalMs. 409 with `details.gates` while a gate fails, or with `details.mismatches` when a prestamo changed since the gates fails the rules; 503 when the tables stayed locked for the whole budget, or when the application changes rows faster than the switch drains them before it holds the writes (`details.lastPassEntries`); nothing changed either way.',
+    '`{phase: "cut_over", switch}` with attempts, lockWaitMs, writesHeldMs, drainedEntries, drainedPrestamos, totalMs. 409 with `details.gates` while a gate fails, or with `details.mismatches` when a prestamo changed since the gates fails the rules; 503 when the tables stayed locked for the whole budget, or when the application changes rows faster than the switch drains them before it holds the writes (`details.lastPassEntries`, `details.lastPassMs`); nothing changed either way.',
   errors: [409, 503],
   audit: "migration.cutover",
 });

@@ -219,9 +219,37 @@ describe("what changes between the gates and the writes held", () => {
       { preLockDrainBudgetMs: 0 },
     );
     expect(err).toMatchObject({ code: "UNAVAILABLE", status: 503, details: { lastPassEntries: 1200 } });
-    expect(err.message).toMatch(/^Cut-over: the application's changes arrive faster than the switch drains them \(1,200 entries in its last pass/);
+    expect(err.message).toMatch(
+      /^Cut-over: the application's changes arrive faster than the switch drains them \(1,200 entries in [0-9,]+ ms in its last pass/,
+    );
     await nothingChanged();
     expect(await queryOne(t.db, sql`select count(*)::int as n from capture_changes`)).toEqual({ n: 1200 });
+  });
+
+  it("a last pass that was short but slow refuses too: the one under the lock would hold the writes about as long", async () => {
+    // 150 entries, a budget spent after the first pass, and that pass kept waiting on a row the
+    // application holds for longer than a pass may take.
+    const barrier = holdAppTransaction(`select 1 from cutover_state where id = 1 for share`);
+    await barrier.isLocked;
+    const switching = cutOver(t.db, admin, await inputs(), { lockTimeoutMs: 20_000, budgetMs: 60_000, preLockDrainBudgetMs: 0 }).catch((e) => e);
+    await until(
+      `select exists (select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%from cutover_state%for update%') as ok`,
+    );
+    await app`update prestamos set monto = monto where id <= 150`;
+    const rowHolder = holdAppTransaction(`select 1 from prestamos_new where legacy_id = 150 for update`);
+    await rowHolder.isLocked;
+    barrier.release();
+    await barrier.done;
+    await until(
+      `select exists (select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and wait_event in ('transactionid', 'tuple')) as ok`,
+    );
+    await new Promise((r) => setTimeout(r, 400)); // the pass has now taken longer than 300 ms
+    rowHolder.release();
+    await rowHolder.done;
+    const err = await switching;
+    expect(err).toMatchObject({ code: "UNAVAILABLE", status: 503, details: { lastPassEntries: 150 } });
+    expect(err.details.lastPassMs).toBeGreaterThan(300);
+    await nothingChanged();
   });
 
   it("a write the application commits while the switch waits for its lock is drained and checked: dirty data refuses it, the change stays queued", async () => {
