@@ -1,10 +1,12 @@
 /**
- * `npx tsx lib/cli/cutover-at-scale.ts [--scale 1000000] [--writer-seconds 5] [--reuse]` — the
- * bench's cut-over phase alone, at a scale where the full bench takes an hour: a PostgreSQL
- * database `prestamos_cutover_<scale>` generated and migrated by the engine (2 workers), then the
- * cut-over, the reverse capture's cost and the revert with 4 application connections writing
- * (`benchCutover`). `--reuse` skips the setup (the database is back in the legacy phase after each
- * round trip). Prints the figures as JSON; exits 1 on application errors or a difference after.
+ * `npx tsx lib/cli/at-scale.ts --phase cutover|throttle [--scale 1000000] [--writer-seconds 5] [--reuse]`
+ * — one phase of the bench alone, at a scale where the full bench takes an hour: a PostgreSQL
+ * database `prestamos_at_scale_<scale>` generated and migrated by the engine (2 workers), then
+ *  - `cutover`: the cut-over, the reverse capture's cost and the revert with 4 application
+ *    connections writing (`benchCutover`; the database is back in the legacy phase after it);
+ *  - `throttle`: the application writing for a whole run without and with the throttle, the
+ *    throttle's cost with no writer, the standby's lag under a 64 MB threshold (`benchThrottle`).
+ * `--reuse` skips the setup. Prints the figures as JSON; exits 1 when a result is wrong.
  */
 import { parseArgs } from "node:util";
 import { openDb } from "@/db/client";
@@ -13,18 +15,24 @@ import { prepareDatabase } from "@/lib/migration/prepare";
 import { getLatestRun, startRun } from "@/lib/migration/runs";
 import { startWorker } from "@/lib/migration/worker";
 import { benchCutover } from "./bench-cutover";
-import { freshPgDatabase, generateBenchData } from "./bench-data";
+import { benchChecks, freshPgDatabase, generateBenchData, secs } from "./bench-data";
+import { benchThrottle } from "./bench-throttle";
 
 const { values: cli } = parseArgs({
-  options: { scale: { type: "string", default: "1000000" }, "writer-seconds": { type: "string", default: "5" }, reuse: { type: "boolean", default: false } },
+  options: {
+    phase: { type: "string", default: "cutover" },
+    scale: { type: "string", default: "1000000" },
+    "writer-seconds": { type: "string", default: "5" },
+    reuse: { type: "boolean", default: false },
+  },
   strict: true,
 });
+if (!["cutover", "throttle"].includes(cli.phase)) throw new Error(`--phase is cutover or throttle, not ${cli.phase}`);
 const scale = Number(cli.scale);
 const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const name = `prestamos_cutover_${scale}`;
+const name = `prestamos_at_scale_${scale}`;
 const url = Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString();
 const actor = { ...systemActor(), name: "bench" };
-const secs = (ms: number) => Math.round(ms) / 1000;
 
 async function main() {
   if (!cli.reuse) await (await freshPgDatabase(adminUrl, name)).end();
@@ -40,9 +48,19 @@ async function main() {
       await worker.stop();
       console.log(JSON.stringify({ setup: { scale, generateSeconds: secs(generateMs), runSeconds: secs(performance.now() - t1) } }));
     }
-    const c = await benchCutover(h, url, actor, Number(cli["writer-seconds"]));
-    console.log(JSON.stringify({ cutover: c }));
-    if (c.errors > 0 || c.matchPctAfter !== 100 || c.paymentDifferenceCents !== "0") process.exitCode = 1;
+    const writerSeconds = Number(cli["writer-seconds"]);
+    if (cli.phase === "throttle") {
+      const checks = benchChecks();
+      await benchThrottle(h, url, actor, writerSeconds, checks);
+      if (checks.problems.length) {
+        console.error(`BENCH FAILED: ${checks.problems.join("; ")}`);
+        process.exitCode = 1;
+      }
+    } else {
+      const c = await benchCutover(h, url, actor, writerSeconds);
+      console.log(JSON.stringify({ cutover: c }));
+      if (c.errors > 0 || c.matchPctAfter !== 100 || c.paymentDifferenceCents !== "0") process.exitCode = 1;
+    }
   } finally {
     await h.close();
   }

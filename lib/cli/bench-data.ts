@@ -4,6 +4,7 @@ import postgres from "postgres";
 import type { DbHandle } from "@/db/client";
 import type { Actor } from "@/lib/audit";
 import { createTestData } from "@/lib/migration/test-data";
+import { independentCompare } from "@/lib/testing/independent";
 
 /** A PostgreSQL database of `name` on the server of `adminUrl`, dropped first if it exists. */
 export async function freshPgDatabase(adminUrl: string, name: string): Promise<{ url: string; drop(): Promise<void>; end(): Promise<void> }> {
@@ -29,4 +30,50 @@ export async function generateBenchData(h: DbHandle, opts: { scale: number; dirt
   // generated one has neither, and whichever phase read it first would pay for writing them.
   await h.db.execute(sql`vacuum analyze prestamos, pagos_prestamo`);
   return { data, generateMs };
+}
+
+export const secs = (ms: number) => Math.round(ms) / 1000;
+
+export const percentile = (xs: number[], p: number) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 10) / 10;
+};
+
+/** Empties what a run fills, so the next run starts from the legacy tables alone. */
+export async function emptyNewTables(h: DbHandle) {
+  await h.db.execute(sql`truncate pagos_prestamo_new, prestamos_new, migration_state, migration_failures, migration_batches, capture_changes`);
+}
+
+/** A figure is worth nothing if the result is wrong: every check that fails is listed, and the bench exits 1. */
+export interface BenchChecks {
+  problems: string[];
+  check(ok: boolean, what: string): void;
+  /** The run's tables against the independent expectation (lib/testing/independent.ts): not the engine's own check. */
+  checkIndependently(db: DbHandle["db"], when: string): Promise<void>;
+}
+
+export function benchChecks(): BenchChecks {
+  const problems: string[] = [];
+  const check = (ok: boolean, what: string) => {
+    if (!ok) problems.push(what);
+  };
+  return {
+    problems,
+    check,
+    async checkIndependently(db, when) {
+      const r = await independentCompare(db, "all");
+      const wrong = {
+        columnDiffs: r.columnDiffs.length,
+        pagoDiffs: r.pagoDiffs.length,
+        missing: r.missing.length,
+        unexpected: r.unexpected.length,
+        duplicates: r.duplicates,
+      };
+      check(
+        Object.values(wrong).every((n) => n === 0),
+        `independent comparison ${when}: ${JSON.stringify(wrong)}`,
+      );
+    },
+  };
 }

@@ -23,7 +23,7 @@ import postgres from "postgres";
 import { openDb, type DbHandle } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
 import { systemActor } from "@/lib/audit";
-import { CAPTURE_TRIGGERS, drainAll, installCapture } from "@/lib/migration/capture";
+import { CAPTURE_TRIGGERS, installCapture } from "@/lib/migration/capture";
 import { getConsistencySummary } from "@/lib/migration/consistency";
 import { getPrestamoDiff } from "@/lib/migration/prestamo-diff";
 import { prepareDatabase } from "@/lib/migration/prepare";
@@ -36,10 +36,9 @@ import { DERIVED_PRESTAMO_COLUMNS, PAGO_COLUMNS, PAGO_RULES, PRESTAMO_RULES } fr
 import { failingRules, rawFieldsSql, valuesSql } from "@/lib/migration/sql-builder";
 import { getLatestRun, startRun } from "@/lib/migration/runs";
 import { startWorker } from "@/lib/migration/worker";
-import { applicationWrites } from "@/lib/testing/app-writer";
-import { independentCompare } from "@/lib/testing/independent";
 import { benchCutover } from "./bench-cutover";
-import { freshPgDatabase, generateBenchData } from "./bench-data";
+import { benchChecks, emptyNewTables, freshPgDatabase, generateBenchData, percentile, secs } from "./bench-data";
+import { benchThrottle } from "./bench-throttle";
 
 // Strict: a mistyped option stops the bench instead of being ignored.
 const { values: cli } = parseArgs({
@@ -68,39 +67,13 @@ const dirtyPct = Number(cli["dirty-pct"]);
 const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const actor = { ...systemActor(), name: "bench" };
 
-const secs = (ms: number) => Math.round(ms) / 1000;
-const pct = (xs: number[], p: number) => {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 10) / 10;
-};
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t = performance.now();
   const r = await fn();
   return [r, performance.now() - t];
 }
 
-/** A figure is worth nothing if the result is wrong: every check that fails is listed and the bench exits 1. */
-const problems: string[] = [];
-const check = (ok: boolean, what: string) => {
-  if (!ok) problems.push(what);
-};
-
-/** The run's tables against the independent expectation (lib/testing/independent.ts): not the engine's own check. */
-async function checkIndependently(db: DbHandle["db"], when: string): Promise<void> {
-  const r = await independentCompare(db, "all");
-  const wrong = {
-    columnDiffs: r.columnDiffs.length,
-    pagoDiffs: r.pagoDiffs.length,
-    missing: r.missing.length,
-    unexpected: r.unexpected.length,
-    duplicates: r.duplicates,
-  };
-  check(
-    Object.values(wrong).every((n) => n === 0),
-    `independent comparison ${when}: ${JSON.stringify(wrong)}`,
-  );
-}
+const { problems, check, checkIndependently } = benchChecks();
 
 let peakRss = 0;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
@@ -146,10 +119,6 @@ function oneStatementTransform(): string[] {
      FROM pagos_prestamo l JOIN prestamos_new n ON n.legacy_id = l.prestamo_id
      ORDER BY l.id`,
   ];
-}
-
-async function emptyNewTables(h: DbHandle) {
-  await h.db.execute(sql`truncate pagos_prestamo_new, prestamos_new, migration_state, migration_failures, migration_batches, capture_changes`);
 }
 
 /** Single-row statements of the application from 4 connections: updates of random pagos, or inserts of pagos under random prestamos. */
@@ -289,9 +258,9 @@ async function main() {
           pagosPerSecond: Math.round((ended?.pagos ?? 0) / (runMs / 1000)),
           ratioToOneStatementFloor: Math.round((runMs / transformMs) * 100) / 100,
           ratioToWriteFloor: Math.round((runMs / writeFloorMs) * 100) / 100,
-          progressP95Ms: pct(progressMs, 95),
-          diffDuringRunP95Ms: pct(diffMs, 95),
-          overviewDuringRunP95Ms: pct(overviewMs, 95),
+          progressP95Ms: percentile(progressMs, 95),
+          diffDuringRunP95Ms: percentile(diffMs, 95),
+          overviewDuringRunP95Ms: percentile(overviewMs, 95),
           peakRssMb: Math.round(peakRss / 1e6),
         });
         console.log(JSON.stringify(runs.at(-1)));
@@ -328,12 +297,12 @@ async function main() {
     for (let i = 0; i < 200; i++) diffs.push((await timed(() => getPrestamoDiff(h.db, 1 + Math.floor(Math.random() * maxLegacyId))))[1]);
     results.consistency = {
       seconds: secs(consistencyMs),
-      apiAnswerP95Ms: pct(apiMs, 95),
-      apiAnswerMaxMs: pct(apiMs, 100),
+      apiAnswerP95Ms: percentile(apiMs, 95),
+      apiAnswerMaxMs: percentile(apiMs, 100),
       matchPct: summary.fieldMatch.matchingPct,
       paymentDifferenceCents: summary.paymentTotals.differenceCents,
-      diffP50Ms: pct(diffs, 50),
-      diffP95Ms: pct(diffs, 95),
+      diffP50Ms: percentile(diffs, 50),
+      diffP95Ms: percentile(diffs, 95),
     };
     // The mismatch count, not the percentage: rounded to two decimals, one mismatch in 100,000 prints 100.
     check(
@@ -380,123 +349,9 @@ async function main() {
         lossPct: Math.round((1 - avg(true) / avg(false)) * 1000) / 10,
       };
     }
-    // the application writing (inserts, updates, deletes, moves) from 4 connections for a
-    // whole run, against the same writer with no run and no triggers; then the backlog drains and
-    // the consistency check must find 100 %.
-    if (!embedded && writerDuringRun) {
-      // Named as an application, so the throttle counts them as the application's sessions.
-      const writers = await Promise.all([0, 1, 2, 3].map(() => openDb({ url: db.url!, max: 1, applicationName: "loans-app" })));
-      const writeFor = async (until: () => boolean) => {
-        const t0 = performance.now();
-        const latencies: number[] = [];
-        const ops = (await Promise.all(writers.map((w, i) => applicationWrites(w.db, { until, seed: 100 + i, onWrite: (ms) => latencies.push(ms) })))).reduce(
-          (a, b) => a + b,
-          0,
-        );
-        return { opsPerSecond: Math.round(ops / ((performance.now() - t0) / 1000)), p50Ms: pct(latencies, 50), p99Ms: pct(latencies, 99) };
-      };
-      await h.db.execute(sql.raw(`drop trigger if exists ${CAPTURE_TRIGGERS.prestamos} on prestamos`));
-      await h.db.execute(sql.raw(`drop trigger if exists ${CAPTURE_TRIGGERS.pagos} on pagos_prestamo`));
-      const quietUntil = Date.now() + writerSeconds * 1000;
-      const alone = await writeFor(() => Date.now() > quietUntil);
-      /** A default run (1 worker) with the writer on for its whole length; with or without the throttle (§8). */
-      const runUnderWriter = async (throttle: boolean) => {
-        await rollbackAll(h.db, actor);
-        await emptyNewTables(h);
-        await h.db.execute(sql`truncate throttle_episodes, throttle_samples`);
-        const t0 = performance.now();
-        const run = await startRun(h.db, { errorThresholdPct: 100, workers: 1 }, actor, "bench");
-        let maxLagBytes = 0;
-        let ticks = 0;
-        const worker = startWorker(h.db, {
-          workerId: "bench",
-          idleMs: 50,
-          maxSlots: 1,
-          ...(throttle
-            ? {
-                throttle: {
-                  driver: "postgres" as const,
-                  onTick: (t: { views: { id: string; value: number | null }[] }) => {
-                    ticks++;
-                    maxLagBytes = Math.max(maxLagBytes, t.views.find((v) => v.id === "standby_lag_bytes")?.value ?? 0);
-                  },
-                },
-              }
-            : {}),
-        });
-        let active = true;
-        const watch = (async () => {
-          while (active) {
-            await new Promise((r) => setTimeout(r, 200));
-            active = Boolean((await getLatestRun(h.db))?.active);
-          }
-        })();
-        const during = await writeFor(() => !active);
-        await watch;
-        const runMs = performance.now() - t0;
-        await worker.stop();
-        const backlog = (await queryOne<{ n: number }>(h.db, sql`select count(*)::int as n from capture_changes`))!.n;
-        const [, drainMs] = await timed(async () => {
-          await drainAll(h.db);
-        });
-        const episodes = await queryOne<{ n: number; s: number }>(
-          h.db,
-          sql`select count(*)::int as n, coalesce(sum(extract(epoch from coalesce(ended_at, now()) - started_at)), 0)::float8 as s from throttle_episodes where run_id = ${run.id}`,
-        );
-        const writerRun = await getLatestRun(h.db);
-        check(writerRun?.status === "finished", `the run under the application's writes (throttle ${throttle ? "on" : "off"}) ended ${writerRun?.status}`);
-        const after = await getConsistencySummary(h.db);
-        check(
-          after.fieldMatch.mismatching === 0 && after.paymentTotals.differenceCents === "0",
-          `after a run (throttle ${throttle ? "on" : "off"}) under the application's writes and the drain: ${after.fieldMatch.mismatching} mismatching (${after.fieldMatch.matchingPct} %), payment difference ${after.paymentTotals.differenceCents} cents`,
-        );
-        await checkIndependently(h.db, `after the run under the application's writes (throttle ${throttle ? "on" : "off"})`);
-        return {
-          throttle,
-          opsPerSecondDuringRun: during.opsPerSecond,
-          keptPct: Math.round((during.opsPerSecond / alone.opsPerSecond) * 1000) / 10,
-          p50Ms: during.p50Ms,
-          p99Ms: during.p99Ms,
-          p99VsAlone: alone.p99Ms ? Math.round(((during.p99Ms ?? 0) / alone.p99Ms) * 100) / 100 : null,
-          runSeconds: secs(runMs),
-          backlogAtRunEnd: backlog,
-          drainSeconds: secs(drainMs),
-          throttleEpisodes: episodes?.n ?? 0,
-          throttledSeconds: Math.round(Number(episodes?.s ?? 0) * 10) / 10,
-          ...(throttle ? { signalReads: ticks, maxStandbyLagBytes: maxLagBytes } : {}),
-          matchPctAfterDrain: after.fieldMatch.matchingPct,
-        };
-      };
-      const unthrottled = await runUnderWriter(false);
-      console.log(JSON.stringify({ writerDuringRun: unthrottled }));
-      const throttled = await runUnderWriter(true);
-      console.log(JSON.stringify({ writerDuringRun: throttled }));
-      await Promise.all(writers.map((w) => w.close()));
-      results.writerDuringRun = { alone, runs: [unthrottled, throttled] };
-    }
-    // The throttle's own cost (§8: the probe and the reads are cheap): the default run with no
-    // writer, without and with the throttle, twice each, interleaved.
-    if (!embedded) {
-      const costRuns: { throttle: boolean; seconds: number }[] = [];
-      for (const throttle of [false, true, false, true]) {
-        await rollbackAll(h.db, actor);
-        await emptyNewTables(h);
-        const t0 = performance.now();
-        await startRun(h.db, { errorThresholdPct: 100 }, actor, "bench");
-        const worker = startWorker(h.db, { workerId: "bench", idleMs: 50, ...(throttle ? { throttle: { driver: "postgres" as const } } : {}) });
-        while ((await getLatestRun(h.db))?.active) await new Promise((r) => setTimeout(r, 100));
-        costRuns.push({ throttle, seconds: secs(performance.now() - t0) });
-        await worker.stop();
-      }
-      const mean = (on: boolean) => costRuns.filter((c) => c.throttle === on).reduce((a, c) => a + c.seconds, 0) / 2;
-      results.throttleCost = {
-        runs: costRuns,
-        offSeconds: secs(mean(false) * 1000),
-        onSeconds: secs(mean(true) * 1000),
-        costPct: Math.round((mean(true) / mean(false) - 1) * 1000) / 10,
-      };
-      console.log(JSON.stringify({ throttleCost: results.throttleCost }));
-    }
+    // The application writing for a whole run without and with the throttle, the throttle's own
+    // cost, and the standby's lag under a 64 MB threshold.
+    if (!embedded && writerDuringRun) Object.assign(results, await benchThrottle(h, db.url!, actor, writerSeconds, { problems, check, checkIndependently }));
     // The cut-over and the revert with the application writing through the legacy names.
     if (!embedded) {
       const c = (results.cutover = await benchCutover(h, db.url!, actor, writerSeconds));
