@@ -52,7 +52,7 @@ describe("the throttle's API", () => {
     const byId = Object.fromEntries(res.json.signals.map((s: { id: string }) => [s.id, s]));
     expect(byId.standby_lag_ms).toMatchObject({ enabled: true, threshold: 5000, resume: 2500, critical: 60_000 });
     expect(byId.standby_lag_bytes).toMatchObject({ enabled: true, threshold: 256 * 1024 * 1024, resume: 128 * 1024 * 1024, critical: 2560 * 1024 * 1024 });
-    expect(byId.app_latency).toMatchObject({ enabled: true, threshold: 2, resume: 1.5, critical: 20 });
+    expect(byId.app_latency).toMatchObject({ enabled: true, threshold: 1.5, resume: 1.25, critical: 20 });
     expect(byId.lock_waits).toMatchObject({ enabled: true, threshold: 5, resume: 2.5, critical: 50 });
     expect(byId.active_sessions).toMatchObject({ enabled: true, threshold: 32, resume: 16, critical: 320 });
     expect(byId.wal_bytes_per_s).toMatchObject({ enabled: false });

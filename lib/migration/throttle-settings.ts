@@ -21,14 +21,20 @@ const MB = 1024 * 1024;
 const DEFAULT_THRESHOLDS: Record<SignalId, { enabled: boolean; threshold: number; critical?: number }> = {
   standby_lag_ms: { enabled: true, threshold: 5000, critical: 60_000 },
   standby_lag_bytes: { enabled: true, threshold: 256 * MB },
-  app_latency: { enabled: true, threshold: 2 },
+  // Not §8's 2×: measured at 1M, a run that took 41 % of the application's throughput moved the
+  // probe's median from 2 ms to 3.5–6.5 ms (1.75–3.25×); at 2× the throttle let most of it through.
+  app_latency: { enabled: true, threshold: 1.5, critical: 20 },
   lock_waits: { enabled: true, threshold: 5 },
   active_sessions: { enabled: true, threshold: 32 },
   wal_bytes_per_s: { enabled: false, threshold: 64 * MB },
   wal_unarchived: { enabled: false, threshold: 64 },
 };
-/** The latency probe must also be this much slower than its baseline to count (§8: "+ 5 ms"). */
-export const APP_LATENCY_FLOOR_MS = 5;
+/**
+ * The latency probe must also be this much slower than its baseline to count. §8 says 5 ms; the
+ * probe commits in about 2 ms here, and a run that cost the application 41 % of its writes made it
+ * 1.5–4.5 ms slower: under 5 ms the throttle never engaged on latency.
+ */
+export const APP_LATENCY_FLOOR_MS = 1;
 export const DEFAULT_ALERT_AFTER_SECONDS = 15 * 60;
 const SETTINGS_KEY = "throttle.signals";
 
@@ -39,7 +45,7 @@ const SETTINGS_KEY = "throttle.signals";
  */
 const resumeDefault = (id: SignalId, threshold: number) => (id === "app_latency" ? 1 + (threshold - 1) / 2 : threshold / 2);
 const criticalDefault = (id: SignalId, threshold: number) =>
-  id === "standby_lag_ms" && threshold === DEFAULT_THRESHOLDS[id].threshold ? DEFAULT_THRESHOLDS[id].critical! : threshold * 10;
+  DEFAULT_THRESHOLDS[id].critical !== undefined && threshold === DEFAULT_THRESHOLDS[id].threshold ? DEFAULT_THRESHOLDS[id].critical : threshold * 10;
 
 export interface ThrottleSettings {
   signals: Record<SignalId, SignalLevels>;

@@ -6,6 +6,7 @@ import { sql } from "drizzle-orm";
 import type { Driver, Exec } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
 import { rootMessage } from "@/lib/errors";
+import { APP_LATENCY_FLOOR_MS } from "./throttle-settings";
 import { SIGNAL_IDS, type SignalId } from "./vocabulary";
 
 const MB = 1024 * 1024;
@@ -18,6 +19,8 @@ export interface Reading {
   applicable: boolean;
   value: number | null;
   why?: string;
+  /** Read, but cannot hold the throttle whatever its value (the latency with no application to protect, or under its floor): why. */
+  calm?: string;
 }
 
 /** What the probe and the previous reads left behind, kept by the process that reads (./throttler.ts). */
@@ -38,6 +41,8 @@ export interface ProbeMemory {
 export const newProbeMemory = (): ProbeMemory => ({ probes: [], probeInFlightSince: null, heartbeats: [], idleProbes: [] });
 
 const PROBE_WINDOW_MS = 5000;
+/** A session of the application that ran a statement within this long is one the latency protects. */
+const APPLICATION_RECENT_MS = 5000;
 /** A probe that has not answered within this long makes the latency unknown (it waits on something). */
 const PROBE_STUCK_MS = 1000;
 const IDLE_PROBES_KEPT = 40;
@@ -63,6 +68,9 @@ export function probeBaseline(mem: ProbeMemory): number | null {
 export async function probeOnce(db: Exec, mem: ProbeMemory, opts: { idle: boolean; by: string; now?: () => number }): Promise<number> {
   const now = opts.now ?? Date.now;
   const t0 = now();
+  // Timed in fractions of a millisecond: a commit here takes about 2 ms, and whole milliseconds
+  // made its median jump by halves of its baseline.
+  const p0 = opts.now ? t0 : performance.now();
   mem.probeInFlightSince = t0;
   try {
     const row = await queryOne<{ lsn: number }>(
@@ -73,7 +81,7 @@ export async function probeOnce(db: Exec, mem: ProbeMemory, opts: { idle: boolea
           returning pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::float8 as lsn`,
     );
     const end = now();
-    const ms = end - t0;
+    const ms = (opts.now ? end : performance.now()) - p0;
     mem.probes.push({ at: end, ms });
     mem.probes = mem.probes.filter((p) => p.at > end - PROBE_WINDOW_MS);
     if (row) mem.heartbeats.push({ at: t0, lsn: Number(row.lsn) });
@@ -100,10 +108,12 @@ export async function readSignals(db: Exec, driver: Driver, mem: ProbeMemory, no
   if (driver === "pglite") return all(false);
   const out = new Map<SignalId, Reading>();
   const set = (id: SignalId, value: number | null, why?: string, applicable = true) => out.set(id, { id, applicable, value, ...(why ? { why } : {}) });
+  // Unknown until the sessions are read: a latency that cannot be put in context counts.
+  let applicationRecent: number | null = null;
 
   // Sessions and WAL: one statement over the statistics views.
   try {
-    const r = await queryOne<{ active: number; lock_waits: number; wal: number | null; archive_mode: string; in_recovery: boolean }>(
+    const r = await queryOne<{ active: number; app_recent: number; lock_waits: number; wal: number | null; archive_mode: string; in_recovery: boolean }>(
       db,
       sql`with ours as (
             select c.oid from pg_class c
@@ -115,6 +125,11 @@ export async function readSignals(db: Exec, driver: Driver, mem: ProbeMemory, no
               and coalesce(application_name, '') not like 'prestamos-console%')
           select
             (select count(*)::int from pg_stat_activity a join others o using (pid) where a.state = 'active') as active,
+            -- The application is there to be protected when one of its sessions of this database
+            -- ran a statement lately.
+            (select count(*)::int from pg_stat_activity a join others o using (pid)
+              where a.datname = current_database()
+                and (a.state <> 'idle' or a.state_change > now() - make_interval(secs => ${APPLICATION_RECENT_MS / 1000}))) as app_recent,
             -- A session queued on a row waits on the holder's transaction id, not on the table:
             -- it counts when it holds a lock on one of the tables (it opened it to write).
             -- A relation's oid is unique only within its database: databases cloned from one
@@ -130,6 +145,7 @@ export async function readSignals(db: Exec, driver: Driver, mem: ProbeMemory, no
             pg_is_in_recovery() as in_recovery`,
     );
     set("active_sessions", Number(r?.active ?? 0));
+    applicationRecent = Number(r?.app_recent ?? 0);
     set("lock_waits", Number(r?.lock_waits ?? 0));
     if (r?.wal == null) set("wal_bytes_per_s", null, "the database is a standby: it writes no WAL of its own", false);
     else {
@@ -213,12 +229,15 @@ export async function readSignals(db: Exec, driver: Driver, mem: ProbeMemory, no
     } else {
       const m = median(recent.map((p) => p.ms));
       set("app_latency", m / Math.max(baseline, 0.01));
-      probeDetail.set(mem, { medianMs: m, baselineMs: baseline });
+      const extraMs = m - baseline;
+      const calm =
+        applicationRecent === 0
+          ? `no session of the application ran a statement in the last ${APPLICATION_RECENT_MS / 1000} s: no one waits on the database`
+          : extraMs < APP_LATENCY_FLOOR_MS
+            ? `${extraMs.toFixed(1)} ms slower than the baseline: under the ${APP_LATENCY_FLOOR_MS} ms floor`
+            : undefined;
+      if (calm) out.set("app_latency", { ...out.get("app_latency")!, calm });
     }
   }
   return SIGNAL_IDS.map((id) => out.get(id)!);
 }
-
-/** The last latency figures behind the ratio, for the floor of §8 ("and the baseline + 5 ms"). */
-const probeDetail = new WeakMap<ProbeMemory, { medianMs: number; baselineMs: number }>();
-export const lastProbeFigures = (mem: ProbeMemory) => probeDetail.get(mem) ?? null;

@@ -22,7 +22,7 @@ import { getProgress } from "./progress";
 import { recordConsistencyCheck } from "./jobs";
 import { prepareReport } from "./report";
 import { startRun } from "./runs";
-import { setThrottleSettings, type SignalView, type TickOutcome } from "./throttle";
+import { setThrottleSettings, signalState, type SignalView, type TickOutcome } from "./throttle";
 import { newProbeMemory, readSignals } from "./throttle-signals";
 import { startWorker, type WorkerHandle } from "./worker";
 
@@ -287,6 +287,32 @@ describe("the throttle on PostgreSQL (MIGRATION-SPEC §8)", () => {
     );
     expect(episode!.reasons[0]).toMatchObject({ signal: "app_latency", value: null });
     expect(episode!.reasons[0].why).toMatch(/probe has waited/);
+  });
+
+  it("the probe's latency counts while the application is there: with no statement of it for 5 s, or under the 1 ms floor, it is calm", async () => {
+    const levels = { enabled: true, threshold: 1.5, resume: 1.25, critical: 20 };
+    const latency = async (probeMs: number) => {
+      const mem = newProbeMemory();
+      mem.idleProbes = [2, 2, 2];
+      mem.probes = [{ at: Date.now(), ms: probeMs }];
+      const r = (await readSignals(t.db, "postgres", mem)).find((x) => x.id === "app_latency")!;
+      return { value: r.value, calm: r.calm, state: signalState(r, levels) };
+    };
+    // The application's sessions of this database fall quiet (the console's own do not count).
+    const quiet = await until("no application statement for 5 s", async () => {
+      const l = await latency(10);
+      return l.calm ? l : null;
+    });
+    expect(quiet).toMatchObject({ value: 5, state: "ok", calm: expect.stringMatching(/^no session of the application ran a statement in the last 5 s/) });
+    await app`select 1 from prestamos limit 1`;
+    expect(await latency(10)).toEqual({ value: 5, calm: undefined, state: "over" });
+    // 1.25× but only half a millisecond slower: under the floor.
+    expect(await latency(2.5)).toMatchObject({
+      value: 1.25,
+      state: "ok",
+      calm: expect.stringMatching(/^0\.5 ms slower than the baseline: under the 1 ms floor/),
+    });
+    expect(await latency(3.5)).toMatchObject({ value: 1.75, state: "over" });
   });
 
   it("a critical level halts the run with the reason", async () => {

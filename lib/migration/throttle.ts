@@ -10,7 +10,7 @@ import { isoTime, queryOne, queryRows } from "@/db/sql";
 import { systemActor, writeAudit } from "@/lib/audit";
 import { emitEvent, emitRunEvent } from "./events";
 import { toRunDTO } from "./runs";
-import { getThrottleSettings, APP_LATENCY_FLOOR_MS, type SignalLevels, type ThrottleSettings } from "./throttle-settings";
+import { getThrottleSettings, type SignalLevels, type ThrottleSettings } from "./throttle-settings";
 import type { Reading } from "./throttle-signals";
 import { describeReason, SIGNAL_IDS, SIGNAL_META, type SignalId, type SignalState, type ThrottleReason } from "./vocabulary";
 
@@ -22,7 +22,7 @@ export {
   type SignalLevels,
   type ThrottleSettings,
 } from "./throttle-settings";
-export { lastProbeFigures, newProbeMemory, probeBaseline, probeOnce, readSignals, type ProbeMemory, type Reading } from "./throttle-signals";
+export { newProbeMemory, probeBaseline, probeOnce, readSignals, type ProbeMemory, type Reading } from "./throttle-signals";
 
 /* ── Deciding ─────────────────────────────────────────────────────────────────────── */
 
@@ -32,14 +32,14 @@ export interface SignalView extends Reading, SignalLevels {
 
 /**
  * A signal's state: over at threshold (≥), critical at its critical level, elevated between its
- * resume level and its threshold (an engaged throttle holds), unknown when unreadable.
- * `latencyExtraMs`: how much slower than the baseline the probe is; under the floor it is ok.
+ * resume level and its threshold (an engaged throttle holds), unknown when unreadable; ok whatever
+ * its value when the reading says why it is calm.
  */
-export function signalState(r: Reading, levels: SignalLevels, latencyExtraMs?: number): SignalState {
+export function signalState(r: Reading, levels: SignalLevels): SignalState {
   if (!r.applicable) return "not_applicable";
   if (!levels.enabled) return "disabled";
   if (r.value === null) return "unknown";
-  if (r.id === "app_latency" && latencyExtraMs !== undefined && latencyExtraMs < APP_LATENCY_FLOOR_MS) return "ok";
+  if (r.calm) return "ok";
   if (r.value >= levels.critical) return "critical";
   if (r.value >= levels.threshold) return "over";
   if (r.value >= levels.resume) return "elevated";
@@ -48,8 +48,8 @@ export function signalState(r: Reading, levels: SignalLevels, latencyExtraMs?: n
 
 export const holdsThrottle = (s: SignalState) => s === "over" || s === "critical" || s === "unknown";
 
-export function evaluate(readings: Reading[], settings: ThrottleSettings, latencyExtraMs?: number): SignalView[] {
-  return readings.map((r) => ({ ...r, ...settings.signals[r.id], state: signalState(r, settings.signals[r.id], latencyExtraMs) }));
+export function evaluate(readings: Reading[], settings: ThrottleSettings): SignalView[] {
+  return readings.map((r) => ({ ...r, ...settings.signals[r.id], state: signalState(r, settings.signals[r.id]) }));
 }
 
 const reasonOf = (s: SignalView): ThrottleReason => ({
@@ -85,7 +85,7 @@ export async function recordTick(
   const critical = views.filter((v) => v.state === "critical");
   return db.transaction(async (tx) => {
     await tx.execute(
-      sql`insert into throttle_samples (signals) values (${JSON.stringify(views.map((v) => ({ id: v.id, value: v.value, state: v.state, ...(v.why ? { why: v.why } : {}) })))}::jsonb)`,
+      sql`insert into throttle_samples (signals) values (${JSON.stringify(views.map((v) => ({ id: v.id, value: v.value, state: v.state, ...(v.why ? { why: v.why } : {}), ...(v.calm ? { calm: v.calm } : {}) })))}::jsonb)`,
     );
     await tx.execute(sql`delete from throttle_samples where at < now() - interval '10 minutes'`);
     const run = await queryOne<{ id: number; status: string }>(
@@ -217,7 +217,7 @@ export interface ThrottleDTO extends ThrottleSummary {
 /** Readings older than this are no readings: the signals show unknown (the reader is not running). */
 const STALE_SAMPLE_SECONDS = 5;
 
-type SampleSignal = { id: SignalId; value: number | null; state: SignalState; why?: string };
+type SampleSignal = { id: SignalId; value: number | null; state: SignalState; why?: string; calm?: string };
 
 function toEpisode(r: Record<string, unknown>): EpisodeDTO {
   const json = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
@@ -310,9 +310,9 @@ export async function getThrottle(db: Exec, driver: Driver): Promise<ThrottleDTO
     const reading: Reading = !applicable
       ? { id, applicable: false, value: null, why: "the embedded database has no standbys, no other sessions and no WAL archive" }
       : s
-        ? { id, applicable: s.state !== "not_applicable", value: s.value, ...(s.why ? { why: s.why } : {}) }
+        ? { id, applicable: s.state !== "not_applicable", value: s.value, ...(s.why ? { why: s.why } : {}), ...(s.calm ? { calm: s.calm } : {}) }
         : { id, applicable: true, value: null, why: staleWhy };
-    // The state as the reader decided it (it knows the latency floor); levels changed since apply at the next read.
+    // The state as the reader decided it; levels changed since apply at the next read.
     const state: SignalState =
       s && applicable ? (levels.enabled ? (s.state === "disabled" ? signalState(reading, levels) : s.state) : "disabled") : signalState(reading, levels);
     return { ...reading, ...levels, state, label: SIGNAL_META[id].label, unit: SIGNAL_META[id].unit };

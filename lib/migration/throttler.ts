@@ -8,17 +8,7 @@ import { sql } from "drizzle-orm";
 import type { Db, Driver } from "@/db/client";
 import { queryOne } from "@/db/sql";
 import { rootMessage } from "@/lib/errors";
-import {
-  evaluate,
-  getThrottleSettings,
-  lastProbeFigures,
-  newProbeMemory,
-  probeOnce,
-  readSignals,
-  recordTick,
-  type ProbeMemory,
-  type TickOutcome,
-} from "./throttle";
+import { evaluate, getThrottleSettings, newProbeMemory, probeOnce, readSignals, recordTick, type ProbeMemory, type TickOutcome } from "./throttle";
 
 export interface ThrottlerOptions {
   driver: Driver;
@@ -95,8 +85,7 @@ export function startThrottler(db: Db, opts: ThrottlerOptions): ThrottlerHandle 
         const run = await queryOne<{ n: number }>(db, sql`select count(*)::int as n from migration_runs where status = 'running'`);
         runRunning = Number(run?.n ?? 0) > 0;
         const [settings, readings] = await Promise.all([getThrottleSettings(db), readSignals(db, opts.driver, mem, Date.now())]);
-        const figures = lastProbeFigures(mem);
-        const views = evaluate(readings, settings, figures ? figures.medianMs - figures.baselineMs : undefined);
+        const views = evaluate(readings, settings);
         const t = await recordTick(db, views, settings, { instance });
         engaged = t.engaged || t.opened;
         engagedSince = engaged ? (engagedSince ?? Date.now()) : null;

@@ -175,6 +175,7 @@ function SignalTile({ s, history }: { s: Signal; history: ThrottleDTO["history"]
         <p className="mt-2 text-xs text-zinc-500">{s.enabled ? (s.why ?? "Not applicable here.") : "Off: not watched."}</p>
       )}
       {shown && s.state === "unknown" && <p className="mt-1 text-xs text-red-700">unknown: {s.why}</p>}
+      {shown && s.state === "ok" && s.calm && <p className="mt-1 text-xs text-zinc-500">{s.calm}</p>}
     </div>
   );
 }
