@@ -1,5 +1,5 @@
 /**
- * `npx tsx lib/cli/at-scale.ts --phase cutover|throttle [--scale 1000000] [--writer-seconds 5] [--reuse]`
+ * `npx tsx lib/cli/at-scale.ts --phase cutover|throttle [--scale 1000000] [--writer-seconds 5] [--reuse] [--parts off,on,cost,lag]`
  * — one phase of the bench alone, at a scale where the full bench takes an hour: a PostgreSQL
  * database `prestamos_at_scale_<scale>` generated and migrated by the engine (2 workers), then
  *  - `cutover`: the cut-over, the reverse capture's cost and the revert with 4 application
@@ -16,7 +16,7 @@ import { getLatestRun, startRun } from "@/lib/migration/runs";
 import { startWorker } from "@/lib/migration/worker";
 import { benchCutover } from "./bench-cutover";
 import { benchChecks, freshPgDatabase, generateBenchData, secs } from "./bench-data";
-import { benchThrottle } from "./bench-throttle";
+import { benchThrottle, THROTTLE_PARTS, type ThrottlePart } from "./bench-throttle";
 
 const { values: cli } = parseArgs({
   options: {
@@ -24,6 +24,8 @@ const { values: cli } = parseArgs({
     scale: { type: "string", default: "1000000" },
     "writer-seconds": { type: "string", default: "5" },
     reuse: { type: "boolean", default: false },
+    // The throttle phase's parts to run (all by default): off,on,cost,lag.
+    parts: { type: "string" },
   },
   strict: true,
 });
@@ -51,7 +53,10 @@ async function main() {
     const writerSeconds = Number(cli["writer-seconds"]);
     if (cli.phase === "throttle") {
       const checks = benchChecks();
-      await benchThrottle(h, url, actor, writerSeconds, checks);
+      const parts = (cli.parts?.split(",") ?? THROTTLE_PARTS) as ThrottlePart[];
+      const unknown = parts.filter((p) => !THROTTLE_PARTS.includes(p));
+      if (unknown.length) throw new Error(`--parts takes ${THROTTLE_PARTS.join(",")}, not ${unknown.join(",")}`);
+      await benchThrottle(h, url, actor, writerSeconds, checks, parts);
       if (checks.problems.length) {
         console.error(`BENCH FAILED: ${checks.problems.join("; ")}`);
         process.exitCode = 1;

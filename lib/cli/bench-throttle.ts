@@ -31,6 +31,7 @@ async function runToEnd(
   await rollbackAll(h.db, actor);
   await emptyNewTables(h);
   await h.db.execute(sql`truncate throttle_episodes, throttle_samples`);
+  await settle(h);
   const wal0 = await walPosition(h);
   const t0 = performance.now();
   const run = await startRun(h.db, { errorThresholdPct: 100, workers: 1 }, actor, "bench");
@@ -85,6 +86,22 @@ async function runToEnd(
   };
 }
 
+/**
+ * A settled server before each measured phase: a checkpoint, and every standby caught up. After a
+ * run the standby replays its WAL on the same two cores for a minute or more; the application
+ * measured "alone" then did 371 writes/s instead of about 1,900.
+ */
+async function settle(h: DbHandle) {
+  await h.db.execute(sql`checkpoint`);
+  for (const deadline = Date.now() + 300_000; Date.now() < deadline; await sleep(500)) {
+    const behind = await queryOne<{ n: number }>(
+      h.db,
+      sql`select count(*)::int as n from pg_stat_replication where replay_lsn is null or pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) > ${MB}`,
+    );
+    if (behind!.n === 0) return;
+  }
+}
+
 const walPosition = async (h: DbHandle) =>
   Number((await queryOne<{ lsn: number }>(h.db, sql`select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 as lsn`))!.lsn);
 
@@ -98,7 +115,18 @@ async function withLevels<T>(h: DbHandle, actor: Actor, patch: ThrottlePatch, un
   }
 }
 
-export async function benchThrottle(h: DbHandle, url: string, actor: Actor, writerSeconds: number, checks: BenchChecks) {
+/** The parts of the phase; at scale one of them alone can be run again (each run under a writer is measured against the writer alone, measured first). */
+export const THROTTLE_PARTS = ["off", "on", "cost", "lag"] as const;
+export type ThrottlePart = (typeof THROTTLE_PARTS)[number];
+
+export async function benchThrottle(
+  h: DbHandle,
+  url: string,
+  actor: Actor,
+  writerSeconds: number,
+  checks: BenchChecks,
+  parts: readonly ThrottlePart[] = THROTTLE_PARTS,
+) {
   // Named as an application, so the throttle counts them as the application's sessions.
   const writers = await Promise.all([0, 1, 2, 3].map(() => openDb({ url, max: 1, applicationName: "loans-app" })));
   const writeFor = async (until: () => boolean) => {
@@ -113,8 +141,13 @@ export async function benchThrottle(h: DbHandle, url: string, actor: Actor, writ
   try {
     await h.db.execute(sql.raw(`drop trigger if exists ${CAPTURE_TRIGGERS.prestamos} on prestamos`));
     await h.db.execute(sql.raw(`drop trigger if exists ${CAPTURE_TRIGGERS.pagos} on pagos_prestamo`));
-    const quietUntil = Date.now() + writerSeconds * 1000;
-    const alone = await writeFor(() => Date.now() > quietUntil);
+    const underWriter = parts.includes("off") || parts.includes("on");
+    let alone: Awaited<ReturnType<typeof writeFor>> | null = null;
+    if (underWriter) {
+      await settle(h);
+      const quietUntil = Date.now() + writerSeconds * 1000;
+      alone = await writeFor(() => Date.now() > quietUntil);
+    }
 
     const runUnderWriter = async (throttle: boolean) => {
       let maxLagBytes = 0;
@@ -141,10 +174,10 @@ export async function benchThrottle(h: DbHandle, url: string, actor: Actor, writ
       return {
         throttle,
         opsPerSecondDuringRun: during.opsPerSecond,
-        keptPct: Math.round((during.opsPerSecond / alone.opsPerSecond) * 1000) / 10,
+        keptPct: Math.round((during.opsPerSecond / alone!.opsPerSecond) * 1000) / 10,
         p50Ms: during.p50Ms,
         p99Ms: during.p99Ms,
-        p99VsAlone: alone.p99Ms ? Math.round(((during.p99Ms ?? 0) / alone.p99Ms) * 100) / 100 : null,
+        p99VsAlone: alone?.p99Ms ? Math.round(((during.p99Ms ?? 0) / alone.p99Ms) * 100) / 100 : null,
         ...figures,
         backlogAtRunEnd: backlog,
         drainSeconds: secs(drainMs),
@@ -152,10 +185,14 @@ export async function benchThrottle(h: DbHandle, url: string, actor: Actor, writ
         matchPctAfterDrain: after.fieldMatch.matchingPct,
       };
     };
-    const unthrottled = await runUnderWriter(false);
-    console.log(JSON.stringify({ writerDuringRun: unthrottled }));
-    const throttled = await runUnderWriter(true);
-    console.log(JSON.stringify({ writerDuringRun: throttled }));
+    const writerRuns = [];
+    for (const throttle of [false, true]) {
+      if (!parts.includes(throttle ? "on" : "off")) continue;
+      const r = await runUnderWriter(throttle);
+      console.log(JSON.stringify({ writerDuringRun: r }));
+      writerRuns.push(r);
+    }
+    if (!parts.includes("cost") && !parts.includes("lag")) return { writerDuringRun: { alone, runs: writerRuns } };
 
     // The throttle's own cost (§8: the probe and the reads are cheap): no writer, off and on twice,
     // interleaved. The standby replays on the same two cores; its lag is a throttle doing its work,
@@ -164,23 +201,26 @@ export async function benchThrottle(h: DbHandle, url: string, actor: Actor, writ
     const standbyOn: ThrottlePatch = { standby_lag_ms: { enabled: true }, standby_lag_bytes: { enabled: true } };
     const costRuns = await withLevels(h, actor, standbyOff, standbyOn, async () => {
       const out = [];
-      for (const throttle of [false, true, false, true]) {
+      for (const throttle of parts.includes("cost") ? [false, true, false, true] : []) {
         const { run: _run, during: _during, ...r } = await runToEnd(h, actor, { throttle });
         out.push({ throttle, ...r });
       }
       return out;
     });
     const mean = (on: boolean) => costRuns.filter((c) => c.throttle === on).reduce((a, c) => a + c.runSeconds, 0) / 2;
-    const throttleCost = {
-      runs: costRuns,
-      offSeconds: secs(mean(false) * 1000),
-      onSeconds: secs(mean(true) * 1000),
-      costPct: Math.round((mean(true) / mean(false) - 1) * 1000) / 10,
-    };
+    const throttleCost = costRuns.length
+      ? {
+          runs: costRuns,
+          offSeconds: secs(mean(false) * 1000),
+          onSeconds: secs(mean(true) * 1000),
+          costPct: Math.round((mean(true) / mean(false) - 1) * 1000) / 10,
+        }
+      : null;
     console.log(JSON.stringify({ throttleCost }));
 
     // The standby's byte lag with a threshold of 64 MB (no writer): it should stay under the
     // threshold plus about one batch's WAL, the batch in flight when the throttle engages.
+    if (!parts.includes("lag")) return { writerDuringRun: { alone, runs: writerRuns }, throttleCost };
     let maxLagBytes = 0;
     const lagRun = await withLevels(h, actor, { standby_lag_bytes: { threshold: 64 * MB } }, { standby_lag_bytes: { threshold: 256 * MB } }, () =>
       runToEnd(h, actor, { throttle: true, onLagBytes: (b) => (maxLagBytes = Math.max(maxLagBytes, b)) }),
@@ -188,7 +228,7 @@ export async function benchThrottle(h: DbHandle, url: string, actor: Actor, writ
     const { run: _run, during: _during, ...lagFigures } = lagRun;
     const standbyLag64Mb = { ...lagFigures, maxStandbyLagMb: Math.round((maxLagBytes / MB) * 10) / 10 };
     console.log(JSON.stringify({ standbyLag64Mb }));
-    return { writerDuringRun: { alone, runs: [unthrottled, throttled] }, throttleCost, standbyLag64Mb };
+    return { writerDuringRun: { alone, runs: writerRuns }, throttleCost, standbyLag64Mb };
   } finally {
     await Promise.all(writers.map((w) => w.close()));
   }
