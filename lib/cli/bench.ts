@@ -38,7 +38,7 @@ import { getLatestRun, startRun } from "@/lib/migration/runs";
 import { startWorker } from "@/lib/migration/worker";
 import { benchCutover } from "./bench-cutover";
 import { benchChecks, emptyNewTables, freshPgDatabase, generateBenchData, percentile, secs } from "./bench-data";
-import { benchThrottle } from "./bench-throttle";
+import { benchThrottle, THROTTLE_PARTS } from "./bench-throttle";
 
 // Strict: a mistyped option stops the bench instead of being ignored.
 const { values: cli } = parseArgs({
@@ -351,7 +351,11 @@ async function main() {
     }
     // The application writing for a whole run without and with the throttle, the throttle's own
     // cost, and the standby's lag under a 64 MB threshold.
-    if (!embedded && writerDuringRun) Object.assign(results, await benchThrottle(h, db.url!, actor, writerSeconds, { problems, check, checkIndependently }));
+    if (!embedded)
+      Object.assign(
+        results,
+        await benchThrottle(h, db.url!, actor, writerSeconds, { problems, check, checkIndependently }, writerDuringRun ? THROTTLE_PARTS : ["cost", "lag"]),
+      );
     // The cut-over and the revert with the application writing through the legacy names.
     if (!embedded) {
       const c = (results.cutover = await benchCutover(h, db.url!, actor, writerSeconds));
