@@ -180,9 +180,14 @@ describe("what changes between the gates and the writes held", () => {
   };
   /**
    * A cut-over whose gates passed, held at its first lock (the phase row, behind a reader of it)
-   * while `meanwhile` runs; then let go. Resolves to what the cut-over threw.
+   * while `meanwhile` runs; then let go, and `afterRelease` runs while it goes on. Resolves to what
+   * the cut-over threw.
    */
-  const switchAfter = async (meanwhile: () => Promise<unknown>, opts: { preLockDrainBudgetMs?: number } = {}) => {
+  const switchAfter = async (
+    meanwhile: () => Promise<unknown>,
+    opts: { preLockDrainBudgetMs?: number } = {},
+    afterRelease: () => Promise<unknown> = async () => {},
+  ) => {
     const barrier = holdAppTransaction(`select 1 from cutover_state where id = 1 for share`);
     await barrier.isLocked;
     const switching = cutOver(t.db, admin, await inputs(), { lockTimeoutMs: 20_000, budgetMs: 60_000, ...opts }).catch((e) => e);
@@ -192,6 +197,7 @@ describe("what changes between the gates and the writes held", () => {
     await meanwhile();
     barrier.release();
     await barrier.done;
+    await afterRelease();
     return switching;
   };
 
@@ -229,24 +235,22 @@ describe("what changes between the gates and the writes held", () => {
   it("a last pass that was short but slow refuses too: the one under the lock would hold the writes about as long", async () => {
     // 150 entries, a budget spent after the first pass, and that pass kept waiting on a row the
     // application holds for longer than a pass may take.
-    const barrier = holdAppTransaction(`select 1 from cutover_state where id = 1 for share`);
-    await barrier.isLocked;
-    const switching = cutOver(t.db, admin, await inputs(), { lockTimeoutMs: 20_000, budgetMs: 60_000, preLockDrainBudgetMs: 0 }).catch((e) => e);
-    await until(
-      `select exists (select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%from cutover_state%for update%') as ok`,
-    );
-    await app`update prestamos set monto = monto where id <= 150`;
     const rowHolder = holdAppTransaction(`select 1 from prestamos_new where legacy_id = 150 for update`);
-    await rowHolder.isLocked;
-    barrier.release();
-    await barrier.done;
-    await until(
-      `select exists (select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and wait_event in ('transactionid', 'tuple')) as ok`,
+    const err = await switchAfter(
+      async () => {
+        await app`update prestamos set monto = monto where id <= 150`;
+        await rowHolder.isLocked;
+      },
+      { preLockDrainBudgetMs: 0 },
+      async () => {
+        await until(
+          `select exists (select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and wait_event in ('transactionid', 'tuple')) as ok`,
+        );
+        await new Promise((r) => setTimeout(r, 400)); // the pass waits on the row: it takes longer than 300 ms
+        rowHolder.release();
+        await rowHolder.done;
+      },
     );
-    await new Promise((r) => setTimeout(r, 400)); // the pass has now taken longer than 300 ms
-    rowHolder.release();
-    await rowHolder.done;
-    const err = await switching;
     expect(err).toMatchObject({ code: "UNAVAILABLE", status: 503, details: { lastPassEntries: 150 } });
     expect(err.details.lastPassMs).toBeGreaterThan(300);
     await nothingChanged();
