@@ -21,7 +21,7 @@ const MB = 1024 * 1024;
 const DEFAULT_THRESHOLDS: Record<SignalId, { enabled: boolean; threshold: number; critical?: number }> = {
   standby_lag_ms: { enabled: true, threshold: 5000, critical: 60_000 },
   standby_lag_bytes: { enabled: true, threshold: 256 * MB },
-  // Not §8's 2×: measured at 1M, a run that took 41 % of the application's throughput moved the
+  // Not §8's 2×: measured at 1M, a run that about halved the application's writes moved the
   // probe's median from 2 ms to 3.5–6.5 ms (1.75–3.25×); at 2× the throttle let most of it through.
   app_latency: { enabled: true, threshold: 1.5, critical: 20 },
   lock_waits: { enabled: true, threshold: 5 },
@@ -31,7 +31,7 @@ const DEFAULT_THRESHOLDS: Record<SignalId, { enabled: boolean; threshold: number
 };
 /**
  * The latency probe must also be this much slower than its baseline to count. §8 says 5 ms; the
- * probe commits in about 2 ms here, and a run that cost the application 41 % of its writes made it
+ * probe commits in about 2 ms here, and a run that about halved the application's writes made it
  * 1.5–4.5 ms slower: under 5 ms the throttle never engaged on latency.
  */
 export const APP_LATENCY_FLOOR_MS = 1;
