@@ -13,7 +13,7 @@ import { CAPTURE_TRIGGERS, drainAll } from "@/lib/migration/capture";
 import { getConsistencySummary } from "@/lib/migration/consistency";
 import { rollbackAll } from "@/lib/migration/prestamo-actions";
 import { getLatestRun, startRun } from "@/lib/migration/runs";
-import { getThrottleSettings, setThrottleSettings } from "@/lib/migration/throttle";
+import { getThrottleSettings, setThrottleSettings, type SignalLevels } from "@/lib/migration/throttle";
 import type { SignalId, ThrottlePatch } from "@/lib/migration/vocabulary";
 import { startWorker } from "@/lib/migration/worker";
 import { applicationWrites } from "@/lib/testing/app-writer";
@@ -112,8 +112,15 @@ async function withLevels<T>(h: DbHandle, actor: Actor, patch: ThrottlePatch, fn
   try {
     return await fn();
   } finally {
-    const ids = Object.keys(patch) as SignalId[];
-    await setThrottleSettings(h.db, Object.fromEntries(ids.map((id) => [id, before.signals[id]])), actor);
+    // Only the fields the patch set: putting back every level would pin the resume and critical
+    // levels that otherwise follow the threshold.
+    const undo = Object.fromEntries(
+      (Object.entries(patch) as [SignalId, Record<string, unknown>][]).map(([id, fields]) => [
+        id,
+        Object.fromEntries(Object.keys(fields).map((k) => [k, before.signals[id][k as keyof SignalLevels]])),
+      ]),
+    );
+    await setThrottleSettings(h.db, undo, actor);
   }
 }
 
