@@ -403,9 +403,10 @@ op({
   role: "admin",
   summary: "Change the throttle's levels, at once, also during a run",
   body: ThrottlePatchBody,
-  example: { lock_waits: { threshold: 2 }, standby_lag_bytes: { enabled: true, threshold: 8388608 } },
+  example: { lock_waits: { threshold: 2 }, standby_lag_bytes: { enabled: true, threshold: 8388608 }, criticalAfterSeconds: 30 },
   status: 200,
-  response: "The throttle as GET answers it, with the new levels (resume ≤ threshold ≤ critical, else 400).",
+  response:
+    "The throttle as GET answers it, with the new levels (resume ≤ threshold ≤ critical, else 400). A signal halts the run once it has been critical for `criticalAfterSeconds` (default 30, 0 = at once).",
   audit: "throttle.settings",
 });
 

@@ -47,7 +47,7 @@ describe("the throttle's API", () => {
   it("answers every signal of §8 with its defaults, for a reviewer", async () => {
     const res = await call(throttle.GET, { path: PATH, token: reviewerToken });
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ active: false, since: null, reasons: [], episodes: [] });
+    expect(res.json).toMatchObject({ active: false, since: null, reasons: [], episodes: [], alertAfterSeconds: 900, criticalAfterSeconds: 30 });
     expect(res.json.signals.map((s: { id: string }) => s.id)).toEqual([...SIGNAL_IDS]);
     const byId = Object.fromEntries(res.json.signals.map((s: { id: string }) => [s.id, s]));
     expect(byId.standby_lag_ms).toMatchObject({ enabled: true, threshold: 5000, resume: 2500, critical: 60_000 });
@@ -78,9 +78,15 @@ describe("the throttle's API", () => {
       method: "PATCH",
       path: PATH,
       token: adminToken,
-      body: { lock_waits: { threshold: 2 }, standby_lag_bytes: { enabled: true, threshold: 8388608 }, wal_bytes_per_s: { enabled: true } },
+      body: {
+        lock_waits: { threshold: 2 },
+        standby_lag_bytes: { enabled: true, threshold: 8388608 },
+        wal_bytes_per_s: { enabled: true },
+        criticalAfterSeconds: 0,
+      },
     });
     expect(res.status).toBe(200);
+    expect(res.json.criticalAfterSeconds).toBe(0);
     const byId = Object.fromEntries(res.json.signals.map((s: { id: string }) => [s.id, s]));
     expect(byId.lock_waits).toMatchObject({ threshold: 2, resume: 1, critical: 20 });
     expect(byId.standby_lag_bytes).toMatchObject({ enabled: true, threshold: 8388608, resume: 4194304 });
@@ -88,6 +94,7 @@ describe("the throttle's API", () => {
     const audit = await auditOf(res.headers.get("x-request-id")!);
     expect(audit).toMatchObject({ action: "throttle.settings", outcome: "ok", status: 200 });
     expect(audit!.details.lock_waits).toMatchObject({ from: { threshold: 5 }, to: { threshold: 2 } });
+    expect(audit!.details.criticalAfterSeconds).toEqual({ from: 30, to: 0 });
     // Later reads (any instance) see it.
     const again = await call(throttle.GET, { path: PATH, token: reviewerToken });
     expect(again.json.signals.find((s: { id: string }) => s.id === "lock_waits").threshold).toBe(2);
@@ -104,6 +111,8 @@ describe("the throttle's API", () => {
     ["an empty body", {}],
     ["a resume level above the threshold", { lock_waits: { threshold: 4, resume: 5 } }],
     ["a critical level below the threshold", { standby_lag_ms: { critical: 1000 } }],
+    ["a critical duration longer than the readings are kept", { criticalAfterSeconds: 301 }],
+    ["a critical duration that is not whole seconds", { criticalAfterSeconds: 1.5 }],
     ["a body that is not an object", [1, 2]],
   ])("refuses %s with a 400 that changes nothing, audited as refused", async (_what, body) => {
     const res = await call(throttle.PATCH, { method: "PATCH", path: PATH, token: adminToken, body });

@@ -36,6 +36,12 @@ const DEFAULT_THRESHOLDS: Record<SignalId, { enabled: boolean; threshold: number
  */
 export const APP_LATENCY_FLOOR_MS = 1;
 export const DEFAULT_ALERT_AFTER_SECONDS = 15 * 60;
+/**
+ * A critical level halts the run only once every reading for this long was critical (gh-ost's
+ * critical-load-interval). §8 halts at the first; measured at 1M, a commit stall of a few seconds
+ * put the probe's median at 143× and halted a run the throttle was already holding back.
+ */
+export const DEFAULT_CRITICAL_AFTER_SECONDS = 30;
 const SETTINGS_KEY = "throttle.signals";
 
 /**
@@ -50,14 +56,15 @@ const criticalDefault = (id: SignalId, threshold: number) =>
 export interface ThrottleSettings {
   signals: Record<SignalId, SignalLevels>;
   alertAfterSeconds: number;
+  criticalAfterSeconds: number;
   updatedBy: string | null;
   updatedAt: string | null;
 }
 
-type StoredSettings = { signals?: Partial<Record<SignalId, Partial<SignalLevels>>>; alertAfterSeconds?: number };
+type StoredSettings = { signals?: Partial<Record<SignalId, Partial<SignalLevels>>>; alertAfterSeconds?: number; criticalAfterSeconds?: number };
 
 /** Stored overrides on top of the defaults; a resume or critical level not set follows the threshold. */
-function resolve(stored: StoredSettings): Pick<ThrottleSettings, "signals" | "alertAfterSeconds"> {
+function resolve(stored: StoredSettings): Pick<ThrottleSettings, "signals" | "alertAfterSeconds" | "criticalAfterSeconds"> {
   const signals = {} as Record<SignalId, SignalLevels>;
   for (const id of SIGNAL_IDS) {
     const o = stored.signals?.[id] ?? {};
@@ -69,7 +76,11 @@ function resolve(stored: StoredSettings): Pick<ThrottleSettings, "signals" | "al
       critical: o.critical ?? criticalDefault(id, threshold),
     };
   }
-  return { signals, alertAfterSeconds: stored.alertAfterSeconds ?? DEFAULT_ALERT_AFTER_SECONDS };
+  return {
+    signals,
+    alertAfterSeconds: stored.alertAfterSeconds ?? DEFAULT_ALERT_AFTER_SECONDS,
+    criticalAfterSeconds: stored.criticalAfterSeconds ?? DEFAULT_CRITICAL_AFTER_SECONDS,
+  };
 }
 
 async function readStored(db: Exec): Promise<{ stored: StoredSettings; updatedBy: string | null; updatedAt: string | null }> {
@@ -100,7 +111,11 @@ export async function setThrottleSettings(db: Db, patch: ThrottlePatchBody, acto
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${SETTINGS_KEY}))`);
     const { stored } = await readStored(tx);
     const before = resolve(stored);
-    const next: StoredSettings = { signals: { ...(stored.signals ?? {}) }, alertAfterSeconds: patch.alertAfterSeconds ?? stored.alertAfterSeconds };
+    const next: StoredSettings = {
+      signals: { ...(stored.signals ?? {}) },
+      alertAfterSeconds: patch.alertAfterSeconds ?? stored.alertAfterSeconds,
+      criticalAfterSeconds: patch.criticalAfterSeconds ?? stored.criticalAfterSeconds,
+    };
     for (const id of SIGNAL_IDS) {
       const p = patch[id];
       if (!p) continue;
@@ -129,6 +144,7 @@ export async function setThrottleSettings(db: Db, patch: ThrottlePatchBody, acto
       details: {
         ...changed,
         ...(patch.alertAfterSeconds !== undefined ? { alertAfterSeconds: { from: before.alertAfterSeconds, to: after.alertAfterSeconds } } : {}),
+        ...(patch.criticalAfterSeconds !== undefined ? { criticalAfterSeconds: { from: before.criticalAfterSeconds, to: after.criticalAfterSeconds } } : {}),
       },
     });
     return getThrottleSettings(tx);

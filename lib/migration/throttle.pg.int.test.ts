@@ -22,7 +22,7 @@ import { getProgress } from "./progress";
 import { recordConsistencyCheck } from "./jobs";
 import { prepareReport } from "./report";
 import { startRun } from "./runs";
-import { setThrottleSettings, signalState, type SignalView, type TickOutcome } from "./throttle";
+import { evaluate, recordTick, setThrottleSettings, signalState, type SignalView, type TickOutcome } from "./throttle";
 import { newProbeMemory, readSignals } from "./throttle-signals";
 import { startWorker, type WorkerHandle } from "./worker";
 
@@ -315,18 +315,29 @@ describe("the throttle on PostgreSQL (MIGRATION-SPEC §8)", () => {
     expect(await latency(3.5)).toMatchObject({ value: 1.75, state: "over" });
   });
 
-  it("a critical level halts the run with the reason", async () => {
+  it("a critical level that lasts halts the run with the reason; until then the run is throttled", async () => {
     await onlySignals({ lock_waits: { threshold: 1, resume: 0.5, critical: 2 } });
+    await setThrottleSettings(t.db, { criticalAfterSeconds: 2 }, admin);
     const run = await startSlowRun();
     const lock = await holdLock("update pagos_prestamo set monto = monto + 1 where id = 3", 2);
     try {
+      const firstCritical = await until("a critical reading", async () =>
+        ticks.find((x) => x.views.some((v) => v.id === "lock_waits" && v.state === "critical")),
+      );
+      expect(firstCritical.t).toMatchObject({ engaged: true, halted: null });
       const halted = await until("the run halted", async () => {
-        const r = await queryOne<{ status: string; stop_reason: string; stop_detail: string }>(
+        const r = await queryOne<{ status: string; stop_reason: string; stop_detail: string; streak: number }>(
           t.db,
-          sql`select status, stop_reason, stop_detail from migration_runs where id = ${run.id}`,
+          sql`select status, stop_reason, stop_detail,
+                     extract(epoch from ended_at - (select min(at) from throttle_samples
+                                                    where signals @> '[{"id": "lock_waits", "state": "critical"}]'))::float8 as streak
+              from migration_runs where id = ${run.id}`,
         );
         return r!.status === "halted" ? r : undefined;
       });
+      // Halted by the first reading two seconds into the streak, not before.
+      expect(halted.streak).toBeGreaterThanOrEqual(2);
+      expect(halted.streak).toBeLessThan(4);
       expect(halted).toMatchObject({ stop_reason: "throttle_critical" });
       expect(halted.stop_detail).toBe("halted by the throttle: sessions waiting on locks 2 ≥ 2 (critical)");
       expect((await getProgress(t.db)).stop).toMatchObject({ reason: "throttle_critical" });
@@ -339,6 +350,35 @@ describe("the throttle on PostgreSQL (MIGRATION-SPEC §8)", () => {
     } finally {
       await lock.release();
     }
+  });
+
+  it("a critical spike shorter than the critical duration throttles but does not halt", async () => {
+    await onlySignals({ lock_waits: { threshold: 1, resume: 0.5, critical: 2 } });
+    const settings = await setThrottleSettings(t.db, { criticalAfterSeconds: 30 }, admin);
+    const run = await startRun(t.db, { batchSize: 50, workers: 1 }, admin, "test-starter");
+    const sample = (state: string, secondsAgo: number) =>
+      t.db.execute(
+        sql`insert into throttle_samples (at, signals) values (now() - make_interval(secs => ${secondsAgo}), ${JSON.stringify([{ id: "lock_waits", value: 3, state }])}::jsonb)`,
+      );
+    const tick = () => recordTick(t.db, evaluate([{ id: "lock_waits", applicable: true, value: 3 }], settings), settings);
+    const status = async () => (await queryOne<{ status: string }>(t.db, sql`select status from migration_runs where id = ${run.id}`))!.status;
+    // Critical 40 s ago, back over (not critical) 20 s ago, critical again now: a streak of 20 s.
+    await sample("critical", 40);
+    await sample("over", 20);
+    await sample("critical", 19);
+    expect(await tick()).toMatchObject({ engaged: true, halted: null });
+    expect(await status()).toBe("running");
+    // Critical all along for 31 s: the streak has lasted, the run halts.
+    await t.db.execute(sql`delete from throttle_samples`);
+    await sample("critical", 31);
+    await sample("critical", 15);
+    expect(await tick()).toMatchObject({ halted: run.id });
+    expect(await status()).toBe("halted");
+    const audit = await queryOne<{ details: { criticalAfterSeconds: number } }>(
+      t.db,
+      sql`select details from console_audit_log where action = 'migration.halt' order by id desc limit 1`,
+    );
+    expect(audit!.details.criticalAfterSeconds).toBe(30);
   });
 
   it("while throttled the background sync takes one batch a second, and the capture triggers keep recording", async () => {

@@ -17,6 +17,7 @@ import { describeReason, SIGNAL_IDS, SIGNAL_META, type SignalId, type SignalStat
 export {
   APP_LATENCY_FLOOR_MS,
   DEFAULT_ALERT_AFTER_SECONDS,
+  DEFAULT_CRITICAL_AFTER_SECONDS,
   getThrottleSettings,
   setThrottleSettings,
   type SignalLevels,
@@ -142,8 +143,9 @@ export async function recordTick(
     }
     result.engaged = true;
     let outcome: string | null = open.outcome;
-    if (critical.length > 0 && run) {
-      const words = critical.map((c) => describeReason(reasonOf(c))).join("; ");
+    const lasting = run ? await criticalFor(tx, critical, settings.criticalAfterSeconds) : [];
+    if (lasting.length > 0 && run) {
+      const words = lasting.map((c) => describeReason(reasonOf(c))).join("; ");
       const detail = `halted by the throttle: ${words} (critical)`;
       const halted = await queryOne(
         tx,
@@ -158,7 +160,7 @@ export async function recordTick(
           action: "migration.halt",
           target: `run:${run.id}`,
           outcome: "ok",
-          details: { reason: "throttle_critical", critical: critical.map(reasonOf), episode: episodeId },
+          details: { reason: "throttle_critical", critical: lasting.map(reasonOf), criticalAfterSeconds: settings.criticalAfterSeconds, episode: episodeId },
         });
         await emitRunEvent(tx, "run.halted", toRunDTO(halted), { reason: "throttle_critical", detail });
       }
@@ -178,6 +180,24 @@ export async function recordTick(
     );
     return result;
   });
+}
+
+/**
+ * The critical signals whose every reading (this one included) has been critical for at least
+ * `seconds`: the streak starts at the first critical reading after the last one that was not.
+ */
+async function criticalFor(tx: Exec, critical: SignalView[], seconds: number): Promise<SignalView[]> {
+  const lasting: SignalView[] = [];
+  for (const v of critical) {
+    const isCritical = sql`signals @> ${JSON.stringify([{ id: v.id, state: "critical" }])}::jsonb`;
+    const streak = await queryOne<{ lasted: boolean }>(
+      tx,
+      sql`select coalesce(min(at) <= now() - make_interval(secs => ${seconds}), false) as lasted from throttle_samples
+          where at > coalesce((select max(at) from throttle_samples where not ${isCritical}), '-infinity')`,
+    );
+    if (streak?.lasted) lasting.push(v);
+  }
+  return lasting;
 }
 
 /* ── What the API, progress, metrics and the page show ───────────────────────────── */
@@ -205,6 +225,7 @@ export interface ThrottleSummary {
 export interface ThrottleDTO extends ThrottleSummary {
   applicable: boolean;
   alertAfterSeconds: number;
+  criticalAfterSeconds: number;
   readAt: string | null;
   signals: (SignalView & { label: string; unit: string })[];
   /** The last five minutes of readings, oldest first: the page's small charts. */
@@ -321,6 +342,7 @@ export async function getThrottle(db: Exec, driver: Driver): Promise<ThrottleDTO
     ...summary,
     applicable,
     alertAfterSeconds: settings.alertAfterSeconds,
+    criticalAfterSeconds: settings.criticalAfterSeconds,
     readAt: latest ? isoTime(latest.at) : null,
     signals,
     history: history.map((h) => ({

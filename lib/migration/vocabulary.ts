@@ -87,6 +87,9 @@ export const SIGNAL_META: Record<SignalId, { label: string; unit: "ms" | "bytes"
   wal_unarchived: { label: "WAL segments not archived", unit: "segments" },
 };
 
+/** The readings are kept 10 minutes: a critical streak is measured on them, so it must be shorter. */
+export const MAX_CRITICAL_AFTER_SECONDS = 300;
+
 /** A change of one signal's settings; the PATCH body of lib/api/throttle.ts is checked against it. */
 export interface SignalPatch {
   enabled?: boolean;
@@ -94,7 +97,7 @@ export interface SignalPatch {
   resume?: number;
   critical?: number;
 }
-export type ThrottlePatch = { [id in SignalId]?: SignalPatch } & { alertAfterSeconds?: number };
+export type ThrottlePatch = { [id in SignalId]?: SignalPatch } & { alertAfterSeconds?: number; criticalAfterSeconds?: number };
 
 const round1 = (n: number) => (Math.round(n * 10) / 10).toString();
 

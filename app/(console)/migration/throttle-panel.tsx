@@ -66,7 +66,7 @@ export function ThrottlePanel({ isAdmin }: { isAdmin: boolean }) {
   return (
     <Card
       title="Throttle"
-      description="The run takes no new batch while a signal is over its threshold, and goes on once every signal is under its resume level. A critical level halts the run."
+      description={`The run takes no new batch while a signal is over its threshold, and goes on once every signal is under its resume level. A signal at its critical level for ${fmtDuration(t.criticalAfterSeconds)} halts the run.`}
       actions={<ThrottleBadge t={t} />}
     >
       <div className="flex flex-col gap-4">
