@@ -10,7 +10,7 @@ import { openTestDb, testDriver, type TestDb } from "@/lib/testing/db";
 import { insertPago, insertPrestamo } from "@/lib/testing/factories";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import { expectZeroDiffs } from "@/lib/testing/zero-diffs";
-import { drainAll, endCapture, isCaptureInstalled } from "./capture";
+import { drainAll, drainCapture, endCapture, isCaptureInstalled } from "./capture";
 import { getConsistencySummary } from "./consistency";
 import { getVerifyReport } from "./verify";
 import { migrateSingle, rollbackAll, rollbackOne } from "./prestamo-actions";
@@ -230,6 +230,29 @@ describe(`a pago that moves between loans on ${testDriver()}`, () => {
       ]);
     });
   }
+});
+
+describe(`what a sync writes on ${testDriver()}`, () => {
+  it("rewrites the loan and the pago that changed, leaves its other pagos' rows as they were, and still counts them all", async () => {
+    const loan = await insertPrestamo(t.db, {}, [{ monto: "10" }, { monto: "20" }, { monto: "30" }, { monto: "40" }]);
+    expect((await runAll())?.status).toBe("finished");
+    const versions = () =>
+      queryRows<{ legacy_id: number; v: string }>(
+        t.db,
+        sql`select legacy_id, xmin::text as v from pagos_prestamo_new where legacy_id = any(${`{${loan.pagoIds.join(",")}}`}::int[]) order by legacy_id`,
+      );
+    const before = await versions();
+    const changed = loan.pagoIds[1];
+    await t.db.execute(sql`update pagos_prestamo set monto = 25 where id = ${changed}`);
+    const synced = await drainCapture(t.db);
+    expect(synced).toMatchObject({ entries: 1, prestamos: 1, pagos: 4 });
+    const after = await versions();
+    expect(after.filter((r, i) => r.v !== before[i].v).map((r) => r.legacy_id)).toEqual([changed]);
+    expect(
+      (await queryOne<{ total: string }>(t.db, sql`select total_pagado_cents::text as total from prestamos_new where legacy_id = ${loan.id}`))!.total,
+    ).toBe("10500");
+    await expectZeroDiffs(t.db, "all");
+  });
 });
 
 describe(`every legacy id on ${testDriver()}`, () => {

@@ -107,7 +107,15 @@ export function writeCtes(opts: { rewrite: boolean; runId: number | null }): SQL
   const gCols = sql.raw(PAGO_COLUMNS.join(", "));
   const pgCols = sql.raw(PAGO_COLUMNS.map((c) => `pg.${c}`).join(", "));
   const conflictP = sql.raw(rewrite ? `DO UPDATE SET ${setExcluded(PRESTAMO_COLUMNS)}, migrated_at = now()` : "DO NOTHING");
-  const conflictG = sql.raw(rewrite ? `DO UPDATE SET prestamo_id = excluded.prestamo_id, ${setExcluded(PAGO_COLUMNS)}, migrated_at = now()` : "DO NOTHING");
+  // A rewrite leaves a pago that is already as the rules make it: a sync of a loan rewrote all its
+  // pagos for the one that changed, and most of a sync's writes (and WAL) were such copies.
+  const pagoWritten = ["prestamo_id", ...PAGO_COLUMNS];
+  const conflictG = sql.raw(
+    rewrite
+      ? `DO UPDATE SET prestamo_id = excluded.prestamo_id, ${setExcluded(PAGO_COLUMNS)}, migrated_at = now()
+         WHERE (${pagoWritten.map((c) => `pagos_prestamo_new.${c}`).join(", ")}) IS DISTINCT FROM (${pagoWritten.map((c) => `excluded.${c}`).join(", ")})`
+      : "DO NOTHING",
+  );
   const failedIds = sql.raw(`SELECT DISTINCT legacy_id FROM fail`);
   const removals = rewrite
     ? sql`
@@ -172,11 +180,12 @@ export function writeCtes(opts: { rewrite: boolean; runId: number | null }): SQL
   )`;
 }
 
-export const COUNTS_SELECT = `
+/** The statement's counts; a rewrite's pagos are those of its loans, whether or not one had changed. */
+export const countsSelect = (opts: { rewrite: boolean }) => `
   (SELECT count(*) FROM cand)::int AS candidates,
   (SELECT count(*) FROM ins_p)::int AS migrated,
   (SELECT count(*) FROM st_bad)::int AS failed,
-  (SELECT count(*) FROM ins_g)::int AS pagos,
+  ${opts.rewrite ? "(SELECT count(*) FROM pg JOIN ins_p ON ins_p.legacy_id = pg.prestamo_id)" : "(SELECT count(*) FROM ins_g)"}::int AS pagos,
   (SELECT count(*) FROM ins_f)::int AS failure_rows`;
 
 /* ── The way back (MIGRATION-SPEC §9): the new rows in the legacy shape ────────────── */

@@ -10,7 +10,7 @@ import { sql, type SQL } from "drizzle-orm";
 import type { Exec as Tx } from "@/db/client";
 import { queryOne } from "@/db/sql";
 import { AppError } from "@/lib/errors";
-import { COUNTS_SELECT, expectedCtes, writeCtes } from "./sql-builder";
+import { countsSelect, expectedCtes, writeCtes } from "./sql-builder";
 
 // An arbitrary constant: the advisory lock key of the console's writers to the new tables.
 export const WRITERS_LOCK_KEY = 727_365_001;
@@ -61,7 +61,8 @@ export function intArrayLiteral(ids: readonly number[]): string {
 
 const EXPECTED = sql.raw(expectedCtes());
 const EXPECTED_RANGE = sql.raw(expectedCtes({ contiguous: true }));
-const COUNTS = sql.raw(COUNTS_SELECT);
+const COUNTS = sql.raw(countsSelect({ rewrite: false }));
+const REWRITE_COUNTS = sql.raw(countsSelect({ rewrite: true }));
 
 function toCounts(row: Record<string, unknown> | undefined): WriteCounts {
   return {
@@ -124,13 +125,17 @@ export async function syncPrestamos(
   // a pago now under another. Read with this statement's snapshot, a move committed after the
   // queue entries were taken is seen whole, on both sides. One hop: a chain of moves racing the
   // same batch (a pago into the linked loan from a third) leaves that third loan to its own entry.
+  // The lookups by key are LATERAL … LIMIT 1 (both keys are unique): misestimating these unions,
+  // the planner hashed the whole of migration_state and prestamos_new on every sync, a cost that
+  // grew with the tables instead of with the changes.
   const q: SQL = sql`WITH
   asked AS (SELECT DISTINCT unnest(${intArrayLiteral(ids)}::int[]) AS id),
   ids AS (
     SELECT id FROM asked
     UNION
     SELECT p.legacy_id FROM pagos_prestamo lg
-      JOIN pagos_prestamo_new g ON g.legacy_id = lg.id JOIN prestamos_new p ON p.id = g.prestamo_id
+      JOIN pagos_prestamo_new g ON g.legacy_id = lg.id
+      CROSS JOIN LATERAL (SELECT p.legacy_id FROM prestamos_new p WHERE p.id = g.prestamo_id LIMIT 1) p
     WHERE lg.prestamo_id IN (SELECT id FROM asked) AND p.legacy_id <> lg.prestamo_id
     UNION
     SELECT lg.prestamo_id FROM prestamos_new p
@@ -138,14 +143,14 @@ export async function syncPrestamos(
     WHERE p.legacy_id IN (SELECT id FROM asked) AND lg.prestamo_id <> p.legacy_id
   ),
   take AS MATERIALIZED (
-    SELECT ids.id FROM ids LEFT JOIN migration_state s ON s.legacy_id = ids.id
+    SELECT ids.id FROM ids LEFT JOIN LATERAL (SELECT s.state FROM migration_state s WHERE s.legacy_id = ids.id LIMIT 1) s ON true
     WHERE ${takeAll}::boolean OR s.state IN ('migrated', 'failed') OR (s.state IS NULL AND ${opts.followPending ?? false}::boolean)
       -- a rolled back prestamo is not followed, but once deleted from legacy its state goes too
       OR (s.state = 'rolled_back' AND NOT EXISTS (SELECT 1 FROM prestamos l WHERE l.id = ids.id))
   ),
   cand AS MATERIALIZED (SELECT l.* FROM prestamos l WHERE l.id IN (SELECT id FROM take)),
   gone AS (SELECT id FROM take WHERE id NOT IN (SELECT id FROM cand)),${EXPECTED}${writeCtes({ rewrite: true, runId: opts.runId ?? null })}
-  SELECT ${COUNTS}, (SELECT count(*) FROM gone)::int AS gone`;
+  SELECT ${REWRITE_COUNTS}, (SELECT count(*) FROM gone)::int AS gone`;
   const row = await queryOne(tx, q);
   return { ...toCounts(row), gone: Number(row?.gone ?? 0) };
 }
