@@ -104,6 +104,7 @@ function ThrottleSummaryLine({ t, stale }: { t: ThrottleDTO; stale: boolean }) {
     );
   }
   const unknown = t.signals.filter((s) => s.state === "unknown");
+  const critical = t.signals.filter((s) => s.state === "critical");
   return (
     <div className="flex flex-col gap-2">
       {t.active ? (
@@ -115,6 +116,12 @@ function ThrottleSummaryLine({ t, stale }: { t: ThrottleDTO; stale: boolean }) {
         <p className="text-sm text-zinc-700" data-testid="throttle-summary">
           Not throttled: every enabled signal is under its threshold{t.readAt ? `, read ${fmtTime(t.readAt)}` : ""}.
         </p>
+      )}
+      {t.active && critical.length > 0 && (
+        <Notice tone="error" testId="throttle-critical">
+          At the critical level: {critical.map((s) => s.label).join(", ")}. The run halts once a signal has stayed there for{" "}
+          {fmtDuration(t.criticalAfterSeconds)}; until then it is throttled.
+        </Notice>
       )}
       {t.long && (
         <Notice tone="warning" testId="throttle-long">
