@@ -10,7 +10,7 @@
  * counts equal to real counts.
  */
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { openDb } from "@/db/client";
 import { queryOne, queryRows } from "@/db/sql";
 import type { Actor } from "@/lib/audit";
@@ -67,6 +67,20 @@ describe(`randomized interleavings on ${testDriver()}`, () => {
   it(`seed ${SEED}: every write path at once, then zero diffs and exact state counts`, { timeout: DURATION_MS + 120_000 }, async () => {
     const db = t.db;
     const until = Date.now() + DURATION_MS;
+    // A run that never ends fails by the timeout alone: say where it stood and what its sessions waited on.
+    let phase = "random steps";
+    onTestFailed(async () => {
+      // Its own connection: the pool may be what is stuck.
+      const probe = t.url ? await openDb({ url: t.url, max: 1, applicationName: "interleavings-probe" }) : null;
+      const sessions = await queryRows(
+        probe?.db ?? db,
+        sql`select pid, application_name as app, state, wait_event_type as wait, wait_event as on, (now() - xact_start)::text as xact, left(query, 160) as query
+            from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+      )
+        .catch((err: unknown) => rootMessage(err))
+        .finally(() => probe?.close());
+      console.error(JSON.stringify({ seed: SEED, phase, steps: counts, sessions }, null, 1));
+    });
     const counts: Record<string, number> = {};
     const unexpected: string[] = [];
     const step = async (name: string, f: () => Promise<unknown>) => {
@@ -190,6 +204,7 @@ describe(`randomized interleavings on ${testDriver()}`, () => {
     expect(unexpected).toEqual([]);
 
     // The end: the application has stopped; an admin starts a last run that retries everything.
+    phase = "the random run's end";
     const active = await getActiveRun(db);
     if (active) {
       await requestStop(db, admin);
@@ -198,8 +213,10 @@ describe(`randomized interleavings on ${testDriver()}`, () => {
       await claimActiveRun(db, worker);
       await runToEnd(db, active.id, `${worker}#0`);
     }
+    phase = "the last run";
     const last = await startRun(db, { batchSize: 500, errorThresholdPct: 100, retry: true, workers: 1 }, admin, worker);
     expect((await runToEnd(db, last.id, `${worker}#0`))?.status).toBe("finished");
+    phase = "the last drain and the comparison";
     await drainAll(db);
     expect(await isCaptureInstalled(db)).toBe(true);
     await expectZeroDiffs(db, "all"); // with the state counts against real counts
