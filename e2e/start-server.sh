@@ -28,4 +28,6 @@ log=".data/e2e-server-${PORT:-3100}.log"
 : > "$log"
 exec > >(tee -a "$log") 2>&1
 # exec: the folder's pid is the server's, and Playwright's SIGTERM reaches next directly.
-exec ./node_modules/.bin/next start --port "${PORT:-3100}"
+# Idle connections stay open 75 s instead of Node's 5: a test's request sent on a kept-alive
+# socket just as the server closed it failed with ECONNRESET (seen once in CI, under load).
+exec ./node_modules/.bin/next start --port "${PORT:-3100}" --keepAliveTimeout 75000
