@@ -3,22 +3,19 @@
  * patched by lib/cli/patch-postgres.mjs. The console's worker runs each batch in a transaction: a
  * statement of a transaction whose session is gone must fail at once (never wait for ever, never
  * run later on another session), and the pool's next query must get a sound new session. Each
- * case waits for the client to have seen the close (the pool's onclose) before it goes on.
+ * case waits for the client to have seen the close (the pool's onclose) before it goes on; the
+ * second session ends the first one's backend.
  */
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestDb, type TestDb } from "@/lib/testing/db";
+import { describe, expect, it } from "vitest";
+import { holdTransaction, waitForLockWaiters, withSecondSession } from "@/lib/testing/lock-wait";
 
-let t: TestDb;
-beforeAll(async () => {
-  t = await openTestDb();
-});
-afterAll(async () => t?.dispose());
+const fixture = withSecondSession();
 
 /** A pool of one connection, and a promise for its next close as the client sees it. */
 function onePool() {
   let seen: () => void = () => {};
-  const client = postgres(t.url!, { max: 1, onnotice: () => {}, onclose: () => seen() });
+  const client = postgres(fixture.t.url!, { max: 1, onnotice: () => {}, onclose: () => seen() });
   return { client, nextClose: () => new Promise<void>((resolve) => (seen = resolve)) };
 }
 
@@ -38,7 +35,7 @@ const pidOf = async (q: postgres.Sql | postgres.TransactionSql) => Number((await
 describe("a session ended by the server (postgres.js, patched)", () => {
   it("between two statements of a transaction: the next one fails at once, and the pool's next query runs on a new session", async () => {
     const { client, nextClose } = onePool();
-    const killer = postgres(t.url!, { max: 1, onnotice: () => {} });
+    const killer = fixture.other;
     try {
       let afterClose: Promise<unknown> = Promise.resolve("not reached");
       let killedPid = 0;
@@ -57,32 +54,29 @@ describe("a session ended by the server (postgres.js, patched)", () => {
       const next = await within(pidOf(client));
       expect(typeof next === "number" && next !== killedPid).toBe(true);
     } finally {
-      await killer.end();
       await client.end();
     }
   });
 
   it("in the middle of a statement: the statement fails, and the next query does not inherit the old session's error", async () => {
     const { client, nextClose } = onePool();
-    const killer = postgres(t.url!, { max: 1, onnotice: () => {} });
+    const other = fixture.other;
+    // The statement is in flight when the kill lands: it waits on a lock the other session holds.
+    const held = holdTransaction(other, (tx) => tx`select pg_advisory_xact_lock(727365099)`);
+    await held.ready;
     try {
       const killedPid = await pidOf(client);
       const closed = nextClose();
-      const sleeping = within(client`select pg_sleep(30)`, 15_000);
-      // The sleep is running on the server before the kill lands.
-      for (let i = 0; i < 200; i++) {
-        const [{ n }] =
-          await killer`select count(*)::int as n from pg_stat_activity where pid = ${killedPid} and query like 'select pg_sleep%' and state = 'active'`;
-        if (n === 1) break;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      await killer`select pg_terminate_backend(${killedPid})`;
-      expect(await sleeping).toMatch(/^(57P01|CONNECTION_CLOSED)$/);
+      const waiting = within(client`select pg_advisory_lock(727365099)`, 15_000);
+      await waitForLockWaiters(other, 1);
+      await other`select pg_terminate_backend(${killedPid})`;
+      expect(await waiting).toMatch(/^(57P01|CONNECTION_CLOSED)$/);
       await closed;
       const next = await within(pidOf(client));
       expect(typeof next === "number" && next !== killedPid).toBe(true);
     } finally {
-      await killer.end();
+      held.release();
+      await held.done;
       await client.end();
     }
   });

@@ -67,6 +67,8 @@ describe(`randomized interleavings on ${testDriver()}`, () => {
   it(`seed ${SEED}: every write path at once, then zero diffs and exact state counts`, { timeout: DURATION_MS + 120_000 }, async () => {
     const db = t.db;
     const until = Date.now() + DURATION_MS;
+    const counts: Record<string, number> = {};
+    const unexpected: string[] = [];
     // A run that never ends fails by the timeout alone: say where it stood and what its sessions waited on.
     let phase = "random steps";
     onTestFailed(async () => {
@@ -81,8 +83,6 @@ describe(`randomized interleavings on ${testDriver()}`, () => {
         .finally(() => probe?.close());
       console.error(JSON.stringify({ seed: SEED, phase, steps: counts, sessions }, null, 1));
     });
-    const counts: Record<string, number> = {};
-    const unexpected: string[] = [];
     const step = async (name: string, f: () => Promise<unknown>) => {
       try {
         await f();
