@@ -30,7 +30,7 @@ const ICON: Record<StepState, string> = { done: "✓", active: "▶", attention:
 
 /**
  * The whole migration as steps, Verify → Pre-flight → Run → Consistency → Checklist → Cut-over,
- * each with its live state from what the console already knows (kept counts, the cached dry run,
+ * each with its live state from what the console already knows (kept counts, the latest dry run,
  * the last consistency summary; nothing here scans a table). A step is done only on evidence:
  * a step with nothing to measure is "to do", never green.
  */

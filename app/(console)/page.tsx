@@ -6,7 +6,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Stat } from "@/components/ui/stat";
 import { getDb } from "@/db/client";
 import { requirePagePrincipal } from "@/lib/auth/session";
-import { cachedDryRun, getPreflight } from "@/lib/migration/preflight";
+import { getPreflight, readDryRun } from "@/lib/migration/preflight";
 import { getProgress } from "@/lib/migration/progress";
 import { peekConsistencySummary } from "@/lib/metrics/consistency-cache";
 import { preflightContext } from "@/lib/server/preflight-context";
@@ -35,8 +35,13 @@ export default async function OverviewPage() {
   const db = await getDb();
   const counts = await readLegacyOverview(db, null);
   // The start's dry-run mode never scans: the map shows what the console already knows.
-  const [preflight, progress] = await Promise.all([getPreflight(db, await preflightContext(), { dryRun: "start" }), getProgress(db)]);
-  const steps = migrationSteps({ dryRun: cachedDryRun(db), preflight, progress, consistency: peekConsistencySummary() });
+  const [preflight, progress, dry] = await Promise.all([
+    getPreflight(db, await preflightContext(), { dryRun: "start" }),
+    getProgress(db),
+    readDryRun(db, "start"),
+  ]);
+  const dryRun = dry.report ? { report: dry.report, ageSeconds: dry.ageSeconds ?? 0 } : null;
+  const steps = migrationSteps({ dryRun, preflight, progress, consistency: peekConsistencySummary() });
   const empty = counts.prestamos === 0 && counts.pagos === 0;
   const orphans = counts.orphans;
   const f = counts.freshness;

@@ -94,7 +94,7 @@ op({
   query: StartPreviewQuery,
   status: 200,
   response:
-    "Prestamos it takes, the cached dry run's invalid share against the threshold (`predictedHalt`; null without a dry run of the last 15 minutes), whether change capture turns on. Never scans the legacy table.",
+    "Prestamos it takes, the latest dry run's invalid share against the threshold (`predictedHalt`; null without a dry run of the last 15 minutes), whether change capture turns on. Never scans the legacy table.",
 });
 op({
   method: "get",

@@ -20,7 +20,7 @@ export const PreflightSettingsBody = z.strictObject({
 });
 export type PreflightSettingsBody = z.infer<typeof PreflightSettingsBody>;
 
-/** `?refresh=1` recomputes the cached dry run. Unknown query parameters are ignored. */
+/** `?refresh=1` asks for a fresh dry run (a background job; the answer comes at once, with the latest one). Unknown query parameters are ignored. */
 export const PreflightQuery = z.object({
   refresh: z
     .enum(["0", "1", "true", "false"])

@@ -214,7 +214,7 @@ export function useStartPreview(retry: boolean, errorThresholdPct: number) {
   return useQuery({
     queryKey: keys.startPreview(retry, errorThresholdPct),
     queryFn: get<StartPreview>(paths.startPreview({ retry, errorThresholdPct })),
-    refetchInterval: pollMs.startPreview,
+    refetchInterval: (q) => (q.state.data?.dryRunRefreshing ? pollMs.refreshingJob : pollMs.startPreview),
     placeholderData: (prev) => prev,
     retry: false,
   });
@@ -302,7 +302,7 @@ export function usePreflight(initialData: PreflightReport) {
     queryFn: get<PreflightReport>(paths.preflight()),
     initialData,
     initialDataUpdatedAt: paintedAt(initialData.checkedAt),
-    refetchInterval: pollMs.preflight,
+    refetchInterval: (q) => (q.state.data?.dryRun.refreshing ? pollMs.refreshingJob : pollMs.preflight),
     ...live,
   });
 }

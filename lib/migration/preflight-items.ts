@@ -11,6 +11,7 @@ import type { PreflightSettings } from "./console-settings";
 import { FAILURE_CODES } from "./rules";
 import { RUN_DEFAULTS } from "./runs";
 import type { VerifyReport } from "./verify";
+import type { DryRunRead } from "./preflight";
 import type { WriteRate } from "./write-samples";
 
 /** The legacy contract (../shared/legacy-schema.sql, db/migrate.ts LEGACY_SCHEMA_SQL): column → type and NOT NULL. */
@@ -279,7 +280,8 @@ export async function quietItem(db: Exec, driver: Driver, settings: PreflightSet
   };
 }
 
-export function dryRunItem(verify: VerifyReport | null, error: string | null): CheckItem {
+export function dryRunItem(dry: DryRunRead): CheckItem {
+  const verify = dry.report;
   const base = {
     id: "dry_run",
     group: "Dry run",
@@ -287,8 +289,10 @@ export function dryRunItem(verify: VerifyReport | null, error: string | null): C
     link: "/verify",
     why: "Invalid prestamos are recorded as failures, never migrated; above the run's error threshold (1 % by default) the run halts itself. Orphan pagos are never migrated.",
   };
-  if (error) return { ...base, state: "fail", figure: `the dry run could not run: ${error}` };
-  if (!verify) return { ...base, state: "warn", figure: "not computed at start (it scans the whole table): open Pre-flight or Verify to compute it" };
+  if (!verify && dry.refreshing) return { ...base, state: "warn", figure: "being computed in the background (it scans the whole legacy table)" };
+  if (!verify && dry.error) return { ...base, state: "fail", figure: `the dry run could not run: ${dry.error}` };
+  if (!verify)
+    return { ...base, state: "warn", figure: "none recent (it scans the whole legacy table, in the background): recompute it on Pre-flight or Verify" };
   const d = verify.dryRun;
   const codes = FAILURE_CODES.filter((c) => d.byCode[c] > 0).map((c) => `${c} ${count(d.byCode[c])}`);
   const pct = d.checked ? (d.invalid / d.checked) * 100 : 0;

@@ -4,13 +4,13 @@
  * confirmed by a person where it cannot (a backup exists, the team was told).
  *
  * States: pass, warn (shown, never blocking), fail (a start then needs the typed "START ANYWAY"),
- * confirmed (a person vouched for it). The dry run scans the whole legacy table: its result is
- * cached per database handle for a minute (GET /preflight; `refresh` recomputes), and a start
- * reuses a cached one up to 15 minutes old instead of scanning again (then says so). The measured
+ * confirmed (a person vouched for it). The dry run scans the whole legacy table, so it is verify's
+ * background job: the pre-flight shows the latest one with its age (`refresh` asks for a new one),
+ * and a start takes one up to 15 minutes old, or says there is none. The measured
  * items are preflight-items.ts; the item shape, shared with the checklist, is check-items.ts.
  */
 import { sql } from "drizzle-orm";
-import type { Db, Driver } from "@/db/client";
+import type { Db, Driver, Exec } from "@/db/client";
 import { queryOne } from "@/db/sql";
 import { START_ANYWAY } from "./vocabulary";
 import { AppError } from "@/lib/errors";
@@ -18,10 +18,10 @@ import { confirmationItems, overallOf, type CheckItem, type ItemState } from "./
 import { activeConfirmations } from "./confirmations";
 import { getPreflightSettings, type PreflightSettings } from "./console-settings";
 import { CONSOLE_POOL_SIZE, databaseItems, dryRunItem, legacyTableItems, quietItem } from "./preflight-items";
-import { getVerifyReport, type VerifyReport } from "./verify";
+import { getJobStatus, requestJob } from "./jobs";
+import type { VerifyReport } from "./verify";
 import { getWriteRate, type WriteRate } from "./write-samples";
 
-const DRY_RUN_TTL_MS = 60_000;
 const START_DRY_RUN_MAX_AGE_MS = 15 * 60_000;
 
 export interface PreflightContext {
@@ -49,7 +49,7 @@ export interface PreflightReport {
   backup: BackupAdvice;
   settings: PreflightSettings;
   writeRate: WriteRate;
-  dryRun: { checkedAt: string; cached: boolean; ageSeconds: number } | null;
+  dryRun: { checkedAt: string | null; ageSeconds: number | null; refreshing: boolean };
 }
 
 /** What a run keeps of the pre-flight (migration_runs.preflight and the start's audit row). */
@@ -63,38 +63,40 @@ export interface PreflightSnapshot {
   items: { id: string; state: ItemState; figure: string }[];
 }
 
-/* ── the dry run, cached ──────────────────────────────────────────────────────────── */
+/* ── the dry run: verify's background job ───────────────────────────────────────────── */
 
-type DryRunEntry = { at: number; report?: VerifyReport; pending?: Promise<VerifyReport> };
-// On globalThis: route handlers and pages are bundled apart, and a page's start summary must see
-// the dry run a route computed. (Tests forget it through lib/testing/preflight-cache.ts.)
-const g = globalThis as unknown as { __prestamosDryRunCache?: WeakMap<object, DryRunEntry> };
-const dryRunCache = (g.__prestamosDryRunCache ??= new WeakMap<object, DryRunEntry>());
-
-async function cachedVerify(db: Db, driver: Driver, mode: "fresh" | "cached" | "start"): Promise<{ report: VerifyReport; cached: boolean } | null> {
-  const entry = dryRunCache.get(db);
-  const maxAge = mode === "start" ? START_DRY_RUN_MAX_AGE_MS : DRY_RUN_TTL_MS;
-  if (mode !== "fresh" && entry?.report && Date.now() - entry.at < maxAge) return { report: entry.report, cached: true };
-  if (mode === "start") return null;
-  if (entry?.pending) return { report: await entry.pending, cached: false };
-  // One scan at a time per handle: concurrent callers share it.
-  const pending = getVerifyReport(db, { driver });
-  dryRunCache.set(db, { at: entry?.at ?? 0, report: entry?.report, pending });
-  try {
-    const report = await pending;
-    dryRunCache.set(db, { at: Date.now(), report });
-    return { report, cached: false };
-  } catch (err) {
-    dryRunCache.delete(db);
-    throw err;
-  }
+export interface DryRunRead {
+  /** The newest finished dry run the mode accepts; null when there is none. */
+  report: VerifyReport | null;
+  /** Seconds since that dry run ended. */
+  ageSeconds: number | null;
+  /** A fresher one is running or waits its turn. */
+  refreshing: boolean;
+  /** Why the newest attempt failed, when it is newer than the report. */
+  error: string | null;
 }
 
-/** The cached dry run when one was computed within `maxAgeMs`, else null: never scans. */
-export function cachedDryRun(db: Db, maxAgeMs = START_DRY_RUN_MAX_AGE_MS): { report: VerifyReport; ageSeconds: number } | null {
-  const entry = dryRunCache.get(db);
-  if (!entry?.report || Date.now() - entry.at >= maxAgeMs) return null;
-  return { report: entry.report, ageSeconds: Math.max(0, Math.round((Date.now() - Date.parse(entry.report.checkedAt)) / 1000)) };
+/**
+ * The latest dry run, read from verify's background job (it scans the whole legacy table, so no
+ * request runs it). "cached": whatever its age, and the first one is asked for when none was ever
+ * computed; "fresh": asks for a new one (joining the one queued) and answers with the latest
+ * meanwhile; "start": only one at most 15 minutes old, asking for nothing.
+ */
+export async function readDryRun(db: Exec, mode: "cached" | "fresh" | "start", requestedBy = "pre-flight"): Promise<DryRunRead> {
+  if (mode === "fresh") await requestJob(db, "verify", requestedBy);
+  let status = await getJobStatus<VerifyReport>(db, "verify");
+  // Not after a failure: a poll asking again each time would repeat a failing scan.
+  if (mode === "cached" && !status.latest && !status.running && !status.queued && !status.lastFailure) {
+    await requestJob(db, "verify", requestedBy);
+    status = await getJobStatus<VerifyReport>(db, "verify");
+  }
+  const latest = status.latest && (mode !== "start" || status.latest.ageSeconds * 1000 <= START_DRY_RUN_MAX_AGE_MS) ? status.latest : null;
+  return {
+    report: latest?.result ?? null,
+    ageSeconds: latest?.ageSeconds ?? null,
+    refreshing: Boolean(status.running || status.queued),
+    error: status.lastFailure?.error ?? null,
+  };
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -131,25 +133,20 @@ export function backupAdvice(ctx: PreflightContext, schema: string, today = new 
   };
 }
 
-/**
- * The pre-flight report. `dryRun`: "cached" (GET: a cached result up to a minute old, else a scan),
- * "fresh" (scan now), "start" (a cached result up to 15 minutes old, else none: a start never scans).
- */
-export async function getPreflight(db: Db, ctx: PreflightContext, opts: { dryRun?: "cached" | "fresh" | "start" } = {}): Promise<PreflightReport> {
+/** The pre-flight report; `dryRun` is readDryRun's mode ("cached" by default), `requestedBy` who asks for a fresh one. */
+export async function getPreflight(
+  db: Db,
+  ctx: PreflightContext,
+  opts: { dryRun?: "cached" | "fresh" | "start"; requestedBy?: string } = {},
+): Promise<PreflightReport> {
   const checkedAt = new Date().toISOString();
-  let verify: { report: VerifyReport; cached: boolean } | null = null;
-  let dryError: string | null = null;
-  try {
-    verify = await cachedVerify(db, ctx.driver, opts.dryRun ?? "cached");
-  } catch (err) {
-    dryError = message(err);
-  }
+  const dry = await readDryRun(db, opts.dryRun ?? "cached", opts.requestedBy);
   const settings = await getPreflightSettings(db);
   const rate = await getWriteRate(db);
   const schema = (await queryOne<{ s: string }>(db, sql`SELECT current_schema() AS s`))?.s ?? "public";
   const items: CheckItem[] = [
     ...(await databaseItems(db, ctx.driver, ctx.poolSize ?? CONSOLE_POOL_SIZE)),
-    ...(await legacyTableItems(db, verify?.report ?? null, ctx.driver).catch((err): CheckItem[] => [
+    ...(await legacyTableItems(db, dry.report, ctx.driver).catch((err): CheckItem[] => [
       {
         id: "legacy.tables",
         group: "Legacy tables",
@@ -160,10 +157,9 @@ export async function getPreflight(db: Db, ctx: PreflightContext, opts: { dryRun
       },
     ])),
     await quietItem(db, ctx.driver, settings, rate),
-    dryRunItem(verify?.report ?? null, dryError),
+    dryRunItem(dry),
     ...confirmationItems("preflight", await activeConfirmations(db, "preflight")),
   ];
-  const dryAt = verify?.report.checkedAt ?? null;
   return {
     checkedAt,
     overall: overallOf(items),
@@ -173,7 +169,7 @@ export async function getPreflight(db: Db, ctx: PreflightContext, opts: { dryRun
     backup: backupAdvice(ctx, schema),
     settings,
     writeRate: rate,
-    dryRun: dryAt ? { checkedAt: dryAt, cached: verify!.cached, ageSeconds: Math.max(0, Math.round((Date.now() - Date.parse(dryAt)) / 1000)) } : null,
+    dryRun: { checkedAt: dry.report?.checkedAt ?? null, ageSeconds: dry.ageSeconds, refreshing: dry.refreshing },
   };
 }
 

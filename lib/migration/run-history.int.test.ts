@@ -15,8 +15,8 @@ import * as runs from "@/app/api/prestamos/migration/runs/route";
 import * as preview from "@/app/api/prestamos/migration/start/preview/route";
 import * as start from "@/app/api/prestamos/migration/start/route";
 import * as stop from "@/app/api/prestamos/migration/stop/route";
-import { clearPreflightCache } from "@/lib/testing/preflight-cache";
 import { PREDICTED_SCAN, type PredictedFailure } from "./predicted-failures";
+import { runQueuedJobs } from "./jobs";
 import { runToEnd } from "@/lib/testing/run-to-end";
 
 let db: TestDb;
@@ -35,8 +35,7 @@ afterAll(async () => {
   await db?.dispose();
 });
 beforeEach(async () => {
-  await resetMigrationTables(db.db);
-  clearPreflightCache(db.db);
+  await resetMigrationTables(db.db, ["console_jobs"]);
 });
 
 const get = (handler: typeof runs.GET, path: string, params?: Record<string, string>) => call(handler, { path, token: reviewer, params });
@@ -103,15 +102,23 @@ describe("run history", () => {
 });
 
 describe("start preview", () => {
-  it("says nothing is known before a dry run, then predicts the halt from the cached dry run and clears it with a higher threshold", async () => {
+  it("says nothing is known before a dry run, then predicts the halt from the latest dry run and clears it with a higher threshold", async () => {
     await seedLegacy(db.db, 100, 10); // 10 invalid of 100: 10 %
     const before = await get(preview.GET, "/api/prestamos/migration/start/preview");
     expect(before.status).toBe(200);
-    expect(before.json).toMatchObject({ toTake: 100, dryRun: null, predictedHalt: null, capture: { enabled: false, turnsOn: true } });
+    expect(before.json).toMatchObject({ toTake: 100, dryRun: null, dryRunRefreshing: false, predictedHalt: null, capture: { enabled: false, turnsOn: true } });
 
-    expect((await get(preflight.GET, "/api/prestamos/migration/preflight")).status).toBe(200); // computes and caches the dry run
+    // The first pre-flight asks for the dry run (a background job): the preview says one is coming.
+    expect((await get(preflight.GET, "/api/prestamos/migration/preflight")).status).toBe(200);
+    expect((await get(preview.GET, "/api/prestamos/migration/start/preview")).json).toMatchObject({ dryRun: null, dryRunRefreshing: true });
+    expect(await runQueuedJobs(db.db, "test-runner", db.driver)).toBe(1);
     const halts = await get(preview.GET, "/api/prestamos/migration/start/preview?errorThresholdPct=1");
-    expect(halts.json).toMatchObject({ toTake: 100, predictedHalt: true, dryRun: { checked: 100, invalid: 10, expectedFailures: 10, expectedPct: 10 } });
+    expect(halts.json).toMatchObject({
+      toTake: 100,
+      predictedHalt: true,
+      dryRunRefreshing: false,
+      dryRun: { checked: 100, invalid: 10, expectedFailures: 10, expectedPct: 10 },
+    });
     // Exact arithmetic: 10 of 100 does not exceed 10 %.
     expect((await get(preview.GET, "/api/prestamos/migration/start/preview?errorThresholdPct=10")).json.predictedHalt).toBe(false);
     expect((await get(preview.GET, "/api/prestamos/migration/start/preview?errorThresholdPct=9.99")).json.predictedHalt).toBe(true);

@@ -1,11 +1,11 @@
 /**
  * What a start would do, shown before the click: the prestamos it takes, the dry run's invalid
  * share against the run's error threshold (so a run predicted to halt asks for a confirmation),
- * and whether change capture turns on. Reads kept counts and the cached dry run only: a preview
- * never scans the legacy table.
+ * and whether change capture turns on. Reads kept counts and the latest dry run only (verify's
+ * background job): a preview never scans the legacy table.
  */
 import type { Db } from "@/db/client";
-import { cachedDryRun } from "./preflight";
+import { readDryRun } from "./preflight";
 import { getProgress } from "./progress";
 import { RUN_DEFAULTS, THRESHOLD_MIN_PROCESSED } from "./runs";
 
@@ -15,7 +15,7 @@ export interface StartPreview {
   /** Prestamos the run takes: pending ones, and with retry the failed and rolled back ones too. */
   toTake: number;
   byState: { pending: number; failed: number; rolledBack: number };
-  /** The cached dry run, or null when none is fresh enough (open Pre-flight or Verify to compute it). */
+  /** The latest dry run, or null when none is 15 minutes old or less (Pre-flight or Verify asks for one). */
   dryRun: {
     checkedAt: string;
     ageSeconds: number;
@@ -26,6 +26,8 @@ export interface StartPreview {
     /** expectedFailures / toTake × 100. */
     expectedPct: number;
   } | null;
+  /** A dry run is being computed (the background job runs or waits its turn). */
+  dryRunRefreshing: boolean;
   /** true: the run is expected to end halted; null: unknown (no dry run). */
   predictedHalt: boolean | null;
   /** The threshold is checked once this many prestamos were processed, or at the end of the table. */
@@ -45,15 +47,15 @@ export async function getStartPreview(db: Db, opts: { retry?: boolean; errorThre
   const p = await getProgress(db);
   const { pending, failed, rolledBack } = p.totals;
   const toTake = retry ? pending + failed + rolledBack : pending;
-  const cached = cachedDryRun(db);
+  const dry = await readDryRun(db, "start");
   let dryRun: StartPreview["dryRun"] = null;
-  if (cached) {
-    const d = cached.report.dryRun;
+  if (dry.report) {
+    const d = dry.report.dryRun;
     // Migrated prestamos passed the rules; without retry the recorded failures stay where they are.
     const expectedFailures = Math.min(toTake, Math.max(0, retry ? d.invalid : d.invalid - failed));
     dryRun = {
-      checkedAt: cached.report.checkedAt,
-      ageSeconds: cached.ageSeconds,
+      checkedAt: dry.report.checkedAt,
+      ageSeconds: dry.ageSeconds ?? 0,
       checked: d.checked,
       invalid: d.invalid,
       expectedFailures,
@@ -66,6 +68,7 @@ export async function getStartPreview(db: Db, opts: { retry?: boolean; errorThre
     toTake,
     byState: { pending, failed, rolledBack },
     dryRun,
+    dryRunRefreshing: dry.refreshing,
     predictedHalt: dryRun ? exceedsThreshold(dryRun.expectedFailures, toTake, threshold) : null,
     thresholdAfter: THRESHOLD_MIN_PROCESSED,
     capture: { enabled: p.capture.enabled, turnsOn: !p.capture.enabled },

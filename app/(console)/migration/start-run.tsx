@@ -181,7 +181,7 @@ export function StartRunCard({ p, defaults, form, setForm }: { p: ProgressDTO; d
   );
 }
 
-/** What this start will do, from kept counts and the cached dry run (a preview never scans the table). */
+/** What this start will do, from kept counts and the latest dry run (a preview never scans the table). */
 function StartSummary({
   p,
   preview,
@@ -202,7 +202,8 @@ function StartSummary({
   const compute = async () => {
     setComputing(true);
     try {
-      await apiFetch(paths.preflight());
+      // Asks for one in the background (it scans the whole legacy table); the preview polls until it ends.
+      await apiFetch(paths.verify(true));
       await qc.invalidateQueries({ queryKey: keys.startPreviews });
       onComputed();
     } finally {
@@ -242,9 +243,11 @@ function StartSummary({
             </li>
           ) : (
             <li data-testid="summary-prediction" className="text-amber-900">
-              No dry run in the last 15 minutes, so the outcome cannot be predicted.{" "}
-              <Button size="sm" variant="secondary" className="ml-1 h-7" onClick={() => void compute()} disabled={computing}>
-                {computing ? "Running the dry run…" : "Run the dry run now"}
+              {preview.dryRunRefreshing
+                ? "A dry run is being computed in the background: the outcome shows here when it ends."
+                : "No dry run in the last 15 minutes, so the outcome cannot be predicted."}{" "}
+              <Button size="sm" variant="secondary" className="ml-1 h-7" onClick={() => void compute()} disabled={computing || preview.dryRunRefreshing}>
+                {computing || preview.dryRunRefreshing ? "Running the dry run…" : "Run the dry run now"}
               </Button>
             </li>
           )}

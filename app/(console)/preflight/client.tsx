@@ -11,7 +11,7 @@ import { cn } from "@/components/ui/cn";
 import { errorMessage } from "@/lib/api/client";
 import { START_ANYWAY } from "@/lib/migration/vocabulary";
 import { keys, pollMs, usePreflight, usePreflightSettings, useRefreshPreflight } from "@/lib/api/queries";
-import { fmtTime } from "@/lib/format";
+import { fmtDuration, fmtTime } from "@/lib/format";
 import type { PreflightReport } from "@/lib/migration/preflight";
 import { CheckItems, Summary } from "./check-items";
 
@@ -54,12 +54,10 @@ export function PreflightClient({ initialData, isAdmin }: { initialData: Preflig
       <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
         <Card
           title="Dry run"
-          description={
-            r.dryRun ? `Computed ${fmtTime(r.dryRun.checkedAt)}; the page reuses it for a minute (it scans the whole legacy table).` : "Not computed yet."
-          }
+          description={dryRunText(r.dryRun)}
           actions={
-            <Button size="sm" variant="secondary" onClick={() => refresh.mutate()} disabled={refresh.isPending}>
-              {refresh.isPending ? "Scanning…" : "Recompute now"}
+            <Button size="sm" variant="secondary" onClick={() => refresh.mutate()} disabled={refresh.isPending || r.dryRun.refreshing}>
+              {refresh.isPending || r.dryRun.refreshing ? "Computing…" : "Recompute now"}
             </Button>
           }
         >
@@ -94,6 +92,13 @@ export function PreflightClient({ initialData, isAdmin }: { initialData: Preflig
       </Card>
     </div>
   );
+}
+
+// It scans the whole legacy table, so it runs in the background and the page shows the latest one.
+function dryRunText(d: PreflightReport["dryRun"]): string {
+  const computed = d.checkedAt && d.ageSeconds !== null ? `Computed ${fmtTime(d.checkedAt)}, ${fmtDuration(d.ageSeconds)} ago` : null;
+  if (d.refreshing) return `${computed ? `${computed}; a` : "A"} new one is being computed in the background (it scans the whole legacy table).`;
+  return computed ? `${computed}. It scans the whole legacy table, in the background.` : "Not computed yet.";
 }
 
 function CopyButton({ text }: { text: string }) {

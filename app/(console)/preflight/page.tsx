@@ -8,7 +8,7 @@ import { PreflightClient } from "./client";
 
 export const metadata: Metadata = { title: "Pre-flight" };
 
-/** `/preflight`: what must hold before a run starts. First paint from getPreflight (the dry run cached a minute), then polled. */
+/** `/preflight`: what must hold before a run starts. First paint from getPreflight (the latest background dry run with its age), then polled. */
 export default async function PreflightPage() {
   await connection();
   const principal = await requirePagePrincipal({ callbackUrl: "/preflight" });

@@ -12,7 +12,6 @@ import * as checklistConfirm from "@/app/api/prestamos/migration/checklist/confi
 import * as reportRoute from "@/app/api/prestamos/migration/report/route";
 import { drainCapture } from "@/lib/migration/capture";
 import type { CheckItem } from "@/lib/migration/check-items";
-import { clearPreflightCache } from "@/lib/testing/preflight-cache";
 import { prepareReport } from "@/lib/migration/report";
 import { reportStream } from "@/lib/report/stream";
 import { requestJob, runQueuedJobs } from "@/lib/migration/jobs";
@@ -45,7 +44,6 @@ beforeEach(async () => {
     "test_data_sets",
     "console_audit_log",
   ]);
-  clearPreflightCache(db.db);
 });
 
 async function migrateAll(batchSize = 10) {

@@ -12,9 +12,9 @@ import * as withdrawRoute from "@/app/api/prestamos/migration/preflight/withdraw
 import * as settingsRoute from "@/app/api/prestamos/migration/preflight/settings/route";
 import * as start from "@/app/api/prestamos/migration/start/route";
 import type { CheckItem } from "@/lib/migration/check-items";
-import { backupAdvice, maskUrl } from "@/lib/migration/preflight";
-import { clearPreflightCache } from "@/lib/testing/preflight-cache";
+import { backupAdvice, maskUrl, readDryRun } from "@/lib/migration/preflight";
 import { getVerifyReport } from "@/lib/migration/verify";
+import { runQueuedJobs } from "@/lib/migration/jobs";
 import { getWriteRate, sampleLegacyWrites } from "@/lib/migration/write-samples";
 
 let db: TestDb;
@@ -33,16 +33,29 @@ afterAll(async () => {
   await db?.dispose();
 });
 beforeEach(async () => {
-  await resetMigrationTables(db.db, ["migration_confirmations", "console_settings", "legacy_write_samples", "console_audit_log"]);
+  await resetMigrationTables(db.db, ["console_jobs", "migration_confirmations", "console_settings", "legacy_write_samples", "console_audit_log"]);
   await db.db.execute(sql`create index if not exists pagos_prestamo_prestamo_id_idx on pagos_prestamo (prestamo_id)`);
-  clearPreflightCache(db.db);
   await seedLegacy(db.db, 20);
 });
 
-const getPreflight = async (token = reviewerToken) => {
-  const res = await call(preflightRoute.GET, { path: "/api/prestamos/migration/preflight?refresh=1", token });
+type Report = {
+  overall: string;
+  failing: string[];
+  warnings: string[];
+  items: CheckItem[];
+  backup: { kind: string; command: string };
+  dryRun: { checkedAt: string | null; ageSeconds: number | null; refreshing: boolean };
+};
+const readPreflight = async (query = "", token = reviewerToken) => {
+  const res = await call(preflightRoute.GET, { path: `/api/prestamos/migration/preflight${query}`, token });
   expect(res.status).toBe(200);
-  return res.json as { overall: string; failing: string[]; warnings: string[]; items: CheckItem[]; backup: { kind: string; command: string } };
+  return res.json as Report;
+};
+/** The pre-flight over a fresh dry run: asked for, run by the job runner as a console's would, then read. */
+const getPreflight = async (token = reviewerToken) => {
+  expect((await readPreflight("?refresh=1", token)).dryRun.refreshing).toBe(true);
+  await runQueuedJobs(db.db, "pf-runner", db.driver);
+  return readPreflight("", token);
 };
 const item = (r: { items: CheckItem[] }, id: string) => {
   const found = r.items.find((i) => i.id === id);
@@ -121,6 +134,52 @@ describe("pre-flight items", () => {
     for (const [code, k] of Object.entries(verify.dryRun.byCode)) if (k > 0) expect(dry.figure).toContain(`${code} ${k}`);
     expect(dry.figure).toContain(`${verify.dryRun.invalid} of 80 prestamos invalid`);
     expect(dry.figure).toContain("2 orphan pagos (1 without prestamo_id, 1 dangling)");
+  });
+});
+
+describe("the dry run is a background job", () => {
+  const verifyJobs = () =>
+    queryRows<{ status: string; requested_by: string }>(db.db, sql`select status, requested_by from console_jobs where kind = 'verify' order by id`);
+
+  it("no request scans: the first read asks for one job, many readers share it, and the result keeps its age until a fresh one ends", async () => {
+    const first = await readPreflight();
+    expect(first.dryRun).toEqual({ checkedAt: null, ageSeconds: null, refreshing: true });
+    expect(item(first, "dry_run")).toMatchObject({ state: "warn", figure: expect.stringMatching(/being computed in the background/) });
+    await Promise.all(Array.from({ length: 8 }, () => readPreflight("?refresh=1")));
+    expect(await verifyJobs()).toEqual([{ status: "queued", requested_by: "token:pf-reviewer" }]);
+
+    await runQueuedJobs(db.db, "pf-runner", db.driver);
+    const computed = await readPreflight();
+    expect(computed.dryRun).toMatchObject({ checkedAt: expect.any(String), refreshing: false });
+    expect(item(computed, "dry_run").data).toMatchObject({ checked: 20, invalid: 0 });
+
+    // Invalid prestamos arrive: a plain read shows the result it has, a refresh answers at once with it too.
+    await seedLegacy(db.db, 10, 2);
+    expect(item(await readPreflight(), "dry_run").data).toMatchObject({ checked: 20, invalid: 0 });
+    const asked = await readPreflight("?refresh=1", adminToken);
+    expect(asked.dryRun).toMatchObject({ checkedAt: computed.dryRun.checkedAt, refreshing: true });
+    expect((await verifyJobs()).at(-1)).toEqual({ status: "queued", requested_by: "token:pf-admin" });
+    await runQueuedJobs(db.db, "pf-runner", db.driver);
+    expect(item(await readPreflight(), "dry_run").data).toMatchObject({ checked: 30, invalid: 5 });
+  });
+
+  it("a start takes a dry run at most 15 minutes old; a failed one fails the item until one succeeds, and is not asked for again by reads", async () => {
+    await getPreflight();
+    expect((await readDryRun(db.db, "start")).report?.dryRun.checked).toBe(20);
+    await db.db.execute(
+      sql`update console_jobs set started_at = now() - interval '16 minutes', finished_at = now() - interval '16 minutes' where kind = 'verify'`,
+    );
+    expect(await readDryRun(db.db, "start")).toMatchObject({ report: null, ageSeconds: null, refreshing: false });
+    expect((await readDryRun(db.db, "cached")).ageSeconds).toBeGreaterThanOrEqual(960);
+
+    await resetMigrationTables(db.db, ["console_jobs"]);
+    await db.db.execute(sql`insert into console_jobs (kind, requested_by, status, started_at, finished_at, error)
+                            values ('verify', 'pre-flight', 'failed', now(), now(), 'canceling statement due to statement timeout')`);
+    const failed = await readPreflight();
+    expect(item(failed, "dry_run")).toMatchObject({ state: "fail", figure: "the dry run could not run: canceling statement due to statement timeout" });
+    expect(failed.failing).toContain("dry_run");
+    expect((await verifyJobs()).map((j) => j.status)).toEqual(["failed"]);
+    expect(item(await getPreflight(), "dry_run").state).toBe("pass");
   });
 });
 

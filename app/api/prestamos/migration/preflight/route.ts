@@ -1,4 +1,5 @@
-// GET /api/prestamos/migration/preflight — the pre-flight items (database, legacy tables, quiet period, dry run, confirmations).
+// GET /api/prestamos/migration/preflight — the pre-flight items (database, legacy tables, quiet period, dry run, confirmations);
+// the dry run is the latest background one with its age (?refresh=1 asks for a new one, answered at once).
 import { PreflightQuery } from "@/lib/api/preflight";
 import { methodNotAllowed } from "@/lib/http/fallback";
 import { route } from "@/lib/http/route";
@@ -8,6 +9,6 @@ import { preflightContext } from "@/lib/server/preflight-context";
 export const GET = route({
   role: "reviewer",
   query: PreflightQuery,
-  handler: async ({ db, query }) => getPreflight(db, await preflightContext(), { dryRun: query.refresh ? "fresh" : "cached" }),
+  handler: async ({ db, query, actor }) => getPreflight(db, await preflightContext(), { dryRun: query.refresh ? "fresh" : "cached", requestedBy: actor.name }),
 });
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodNotAllowed("GET");
