@@ -1,11 +1,13 @@
 /**
- * `npx tsx lib/cli/at-scale.ts --phase cutover|throttle [--scale 1000000] [--writer-seconds 5] [--reuse] [--parts off,on,cost,lag]`
+ * `npx tsx lib/cli/at-scale.ts --phase cutover|throttle|generate [--scale 1000000] [--writer-seconds 5] [--reuse] [--parts off,on,cost,lag]`
  * — one phase of the bench alone, at a scale where the full bench takes an hour: a PostgreSQL
  * database `prestamos_at_scale_<scale>` generated and migrated by the engine (2 workers), then
  *  - `cutover`: the cut-over, the reverse capture's cost and the revert with 4 application
  *    connections writing (`benchCutover`; the database is back in the legacy phase after it);
  *  - `throttle`: the application writing for a whole run without and with the throttle, the
- *    throttle's cost with no writer, the standby's lag under a 64 MB threshold (`benchThrottle`).
+ *    throttle's cost with no writer, the standby's lag under a 64 MB threshold (`benchThrottle`);
+ *  - `generate`: the generated database alone, no run: for a console started on it, to measure its
+ *    pages while a run it starts goes on (`lib/cli/page-loads.ts`).
  * `--reuse` skips the setup. Prints the figures as JSON; exits 1 when a result is wrong.
  */
 import { parseArgs } from "node:util";
@@ -29,7 +31,7 @@ const { values: cli } = parseArgs({
   },
   strict: true,
 });
-if (!["cutover", "throttle"].includes(cli.phase)) throw new Error(`--phase is cutover or throttle, not ${cli.phase}`);
+if (!["cutover", "throttle", "generate"].includes(cli.phase)) throw new Error(`--phase is cutover, throttle or generate, not ${cli.phase}`);
 const scale = Number(cli.scale);
 const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const name = `prestamos_at_scale_${scale}`;
@@ -43,6 +45,10 @@ async function main() {
     if (!cli.reuse) {
       await prepareDatabase(h);
       const { generateMs } = await generateBenchData(h, { scale, dirtyPct: 1 }, actor);
+      if (cli.phase === "generate") {
+        console.log(JSON.stringify({ generated: { scale, generateSeconds: secs(generateMs), url } }));
+        return;
+      }
       const t1 = performance.now();
       await startRun(h.db, { errorThresholdPct: 100, workers: 2 }, actor, "bench");
       const worker = startWorker(h.db, { workerId: "bench", idleMs: 50, maxSlots: 2 });
