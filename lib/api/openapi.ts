@@ -320,7 +320,7 @@ op({
   query: PrestamosQuery,
   status: 200,
   response:
-    "`{items, total, nextAfter, prevBefore}`: prestamos in legacy id order with state (pending, migrated, failed, rolled back; `stale` when changed since migrated), pagos and failure codes; `q` finds a legacy id, or part of the cliente's name or documento; `total` counts every match; `after` = `nextAfter` or `before` = `prevBefore` pages.",
+    "`{items, total, totalIsLowerBound, nextAfter, prevBefore}`: prestamos in legacy id order with state (pending, migrated, failed, rolled back; `stale` when changed since migrated), pagos and failure codes; `q` finds a legacy id, or part of the cliente's name or documento; `total` counts every match (from the kept counts for all prestamos or one state; with `q`, `code` or `stale` counted up to 10,000, then `totalIsLowerBound`); `after` = `nextAfter` or `before` = `prevBefore` pages.",
 });
 op({
   method: "get",

@@ -7,7 +7,8 @@ import { insertPrestamo, migrateAll } from "@/lib/testing/factories";
 import { fingerprint } from "@/lib/testing/fingerprint";
 import { resetMigrationTables } from "@/lib/testing/reset";
 import * as prestamos from "@/app/api/prestamos/route";
-import type { PrestamoListItem, PrestamoListPage } from "./prestamo-list";
+import { queryOne } from "@/db/sql";
+import { PRESTAMO_COUNT_CAP, type PrestamoListItem, type PrestamoListPage } from "./prestamo-list";
 
 let db: TestDb;
 let forget: () => void;
@@ -97,6 +98,43 @@ describe("GET /api/prestamos", () => {
     const pendingClientes = await list("state=pending&q=nuevo");
     expect(pendingClientes.json.total).toBe(1);
     expect((await list("state=failed&q=ana")).json.total).toBe(0);
+  });
+
+  it("totals every prestamo and each state from the kept counts, equal to counting the rows", async () => {
+    const exact = await queryOne<{ all: number; pending: number; migrated: number; failed: number }>(
+      db.db,
+      sql`select count(*)::int as all, count(*) filter (where s.legacy_id is null)::int as pending,
+                 count(*) filter (where s.state = 'migrated')::int as migrated, count(*) filter (where s.state = 'failed')::int as failed
+          from prestamos p left join migration_state s on s.legacy_id = p.id`,
+    );
+    expect(exact).toEqual({ all: 10, pending: 1, migrated: 8, failed: 1 });
+    expect((await list("")).json).toMatchObject({ total: exact!.all, totalIsLowerBound: false });
+    for (const state of ["pending", "migrated", "failed"] as const) {
+      expect((await list(`state=${state}`)).json, state).toMatchObject({ total: exact![state], totalIsLowerBound: false });
+    }
+    // The kept counts, not the rows: a kept count moved by hand shows in the total at once.
+    await db.db.execute(sql`insert into legacy_row_counts (tbl, delta) values ('prestamos', 5)`);
+    try {
+      expect((await list("")).json.total).toBe(15);
+      expect((await list("state=pending")).json.total).toBe(6);
+    } finally {
+      await db.db.execute(sql`insert into legacy_row_counts (tbl, delta) values ('prestamos', -5)`);
+    }
+  });
+
+  it("counts a search only up to the cap, and says the total is a lower bound", async () => {
+    const before = await queryOne<{ n: number }>(db.db, sql`select max(id)::int as n from prestamos`);
+    await db.db.execute(
+      sql`insert into prestamos (cliente_nombre, monto, tasa_interes, plazo_meses, fecha_otorgamiento, estado)
+          select 'Masivo ' || i, 100, 10, 12, '2024-01-01', 'vigente' from generate_series(1, ${PRESTAMO_COUNT_CAP + 5}) i`,
+    );
+    try {
+      expect((await list("q=masivo&limit=5")).json).toMatchObject({ total: PRESTAMO_COUNT_CAP, totalIsLowerBound: true });
+      // "Masivo 1000" and "Masivo 10000" to "Masivo 10005".
+      expect((await list("q=masivo%201000&limit=5")).json).toMatchObject({ total: 7, totalIsLowerBound: false });
+    } finally {
+      await db.db.execute(sql`delete from prestamos where id > ${before!.n}`);
+    }
   });
 
   it("answers a bad query with a 400 JSON envelope and changes nothing", async () => {

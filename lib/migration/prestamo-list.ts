@@ -3,12 +3,15 @@
  * Keyset paging by legacy id: `p.id > after ORDER BY p.id LIMIT n+1` (or `< before` descending for
  * the previous page), so a page costs an index range scan whatever the table size. State comes
  * from a left join on migration_state (no row = pending, README), stale from capture_changes, the
- * failure filter from migration_failures. The total counts the matching prestamos once per page.
+ * failure filter from migration_failures. The total comes from the kept counts (all, or one state);
+ * with a search, a failure code or "stale" it is counted up to a cap.
  */
 import { sql, type SQL } from "drizzle-orm";
 import type { Exec } from "@/db/client";
 import { isoTime, queryOne, queryRows } from "@/db/sql";
+import { getKeptLegacyCounts } from "./legacy-row-counts";
 import type { FailureCode } from "./rules";
+import { getStateCounts } from "./state-counts";
 import type { PrestamoListState } from "./vocabulary";
 
 /** What GET /api/prestamos asks (lib/api/schemas.ts parses the address into it). */
@@ -37,8 +40,10 @@ export interface PrestamoListItem {
 
 export interface PrestamoListPage {
   items: PrestamoListItem[];
-  /** Prestamos matching the filters and the search, over every page. */
+  /** Prestamos matching the filters and the search, over every page (at least this many when `totalIsLowerBound`). */
   total: number;
+  /** The count stopped at PRESTAMO_COUNT_CAP: there are more. */
+  totalIsLowerBound: boolean;
   /** The id to pass as `after` for the next page, or null when this is the last. */
   nextAfter: number | null;
   /** The id to pass as `before` for the previous page, or null on the first. */
@@ -75,6 +80,34 @@ function filterConditions(q: Filters): SQL[] {
 
 const whereOf = (conds: SQL[]) => (conds.length ? sql`where ${sql.join(conds, sql` and `)}` : sql``);
 
+/** A count that has to walk rows stops past this many: the page says "10,000+". */
+export const PRESTAMO_COUNT_CAP = 10_000;
+
+/**
+ * The total of the matching prestamos without walking the table where the kept counts know it
+ * (all of them, or those of one state); otherwise counted up to the cap.
+ */
+async function matchingTotal(db: Exec, q: Filters, filters: SQL[]): Promise<{ total: number; lowerBound: boolean }> {
+  if (!q.code && !q.q && q.state !== "stale") {
+    const [kept, states] = await Promise.all([getKeptLegacyCounts(db), getStateCounts(db)]);
+    if (kept.exact) {
+      const byState: Record<Exclude<PrestamoListState, "stale">, number> = {
+        pending: Math.max(0, kept.prestamos - states.migrated - states.failed - states.rolledBack),
+        migrated: states.migrated,
+        failed: states.failed,
+        rolled_back: states.rolledBack,
+      };
+      return { total: q.state ? byState[q.state] : kept.prestamos, lowerBound: false };
+    }
+  }
+  const row = await queryOne<{ n: unknown }>(
+    db,
+    sql`select count(*)::int as n from (select 1 from prestamos p left join migration_state s on s.legacy_id = p.id ${whereOf(filters)} limit ${PRESTAMO_COUNT_CAP + 1}) x`,
+  );
+  const n = Number(row?.n ?? 0);
+  return n > PRESTAMO_COUNT_CAP ? { total: PRESTAMO_COUNT_CAP, lowerBound: true } : { total: n, lowerBound: false };
+}
+
 export async function listPrestamos(db: Exec, q: PrestamoListQuery): Promise<PrestamoListPage> {
   const backwards = q.before !== undefined && q.after === undefined;
   const filters = filterConditions(q);
@@ -106,10 +139,7 @@ export async function listPrestamos(db: Exec, q: PrestamoListQuery): Promise<Pre
         order by p.id ${backwards ? sql`desc` : sql`asc`}
         limit ${q.limit + 1}`,
   );
-  const counted = await queryOne<{ n: unknown }>(
-    db,
-    sql`select count(*)::int as n from prestamos p left join migration_state s on s.legacy_id = p.id ${whereOf(filters)}`,
-  );
+  const counted = await matchingTotal(db, q, filters);
 
   const more = raw.length > q.limit;
   const page = raw.slice(0, q.limit);
@@ -131,7 +161,8 @@ export async function listPrestamos(db: Exec, q: PrestamoListQuery): Promise<Pre
   const last = items[items.length - 1]?.id ?? null;
   return {
     items,
-    total: Number(counted?.n ?? 0),
+    total: counted.total,
+    totalIsLowerBound: counted.lowerBound,
     nextAfter: last === null ? null : backwards || more ? last : null,
     prevBefore: first === null ? null : backwards ? (more ? first : null) : q.after !== undefined ? first : null,
   };

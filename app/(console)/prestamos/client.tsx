@@ -108,7 +108,11 @@ export function PrestamosClient({ query, initialData, dropped }: { query: Presta
       {dropped.length > 0 && <p className="-mt-3 text-sm text-amber-800">Ignored an invalid {dropped.join(", ")} in the address.</p>}
 
       <p className="-mt-2 text-sm text-zinc-700" data-testid="prestamos-total" aria-live="polite">
-        <span className="tabular font-semibold text-zinc-900">{fmtInt(page.total)}</span> {page.total === 1 ? "prestamo" : "prestamos"}
+        <span className="tabular font-semibold text-zinc-900">
+          {fmtInt(page.total)}
+          {page.totalIsLowerBound ? "+" : ""}
+        </span>{" "}
+        {page.total === 1 && !page.totalIsLowerBound ? "prestamo" : "prestamos"}
         {filtered ? " match" : " in the legacy table"}
         {query.q && (
           <>
@@ -212,7 +216,7 @@ export function PrestamosClient({ query, initialData, dropped }: { query: Presta
             </TBody>
           </Table>
           <Pager
-            summary={`Ids ${fmtId(page.items[0].id)}–${fmtId(page.items[page.items.length - 1].id)} · ${fmtInt(page.items.length)} shown of ${fmtInt(page.total)}`}
+            summary={`Ids ${fmtId(page.items[0].id)}–${fmtId(page.items[page.items.length - 1].id)} · ${fmtInt(page.items.length)} shown of ${fmtInt(page.total)}${page.totalIsLowerBound ? "+" : ""}`}
             first={
               paged ? (
                 <Link href={href(filters)} className={buttonClass("ghost", "sm")}>
