@@ -266,7 +266,7 @@ export function useVerify(initialData: VerifyResponse) {
   });
 }
 
-export function useConsistency(query: { category: string | null; page: number; limit: number }, initialData: ConsistencyResponse) {
+export function useConsistency(query: { category: string | null; page: number; limit: number; from: number | null }, initialData: ConsistencyResponse) {
   return useQuery({
     queryKey: keys.consistency(query),
     queryFn: get<ConsistencyResponse>(paths.consistency(query)),

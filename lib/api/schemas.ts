@@ -111,7 +111,21 @@ const ReadLimit = z
 /** `?fresh=1` asks for a new background computation (joined with any already waiting). */
 export const FreshFlag = z.enum(["1", "true"]).optional();
 export const FreshQuery = z.object({ fresh: FreshFlag });
-export const ConsistencyQuery = z.object({ category: MismatchCategorySchema.optional(), page: ReadPage, limit: ReadLimit, fresh: FreshFlag });
+/** A legacy id as a keyset cursor: any int4, zero and negative included (legacy ids may be). */
+const Int4String = z
+  .string()
+  .regex(/^-?[0-9]{1,10}$/, "must be a whole number")
+  .transform(Number)
+  .refine((n) => n >= -INT4_MAX - 1 && n <= INT4_MAX, "must be an int4");
+
+/** `from`: the mismatch listing goes on after this legacy id (where the last one stopped for its time budget). */
+export const ConsistencyQuery = z.object({
+  category: MismatchCategorySchema.optional(),
+  page: ReadPage,
+  limit: ReadLimit,
+  from: Int4String.optional(),
+  fresh: FreshFlag,
+});
 export type ConsistencyQuery = z.infer<typeof ConsistencyQuery>;
 
 export const FailuresQuery = z.object({
@@ -128,13 +142,6 @@ export type FailuresExportQuery = z.infer<typeof FailuresExportQuery>;
 
 export const MetricsQuery = z.object({ runId: PositiveIntString.optional(), limit: ReadLimit });
 export type MetricsQuery = z.infer<typeof MetricsQuery>;
-
-/** A legacy id as a keyset cursor: any int4, zero and negative included (legacy ids may be). */
-const Int4String = z
-  .string()
-  .regex(/^-?[0-9]{1,10}$/, "must be a whole number")
-  .transform(Number)
-  .refine((n) => n >= -INT4_MAX - 1 && n <= INT4_MAX, "must be an int4");
 
 export const PredictedFailuresQuery = z.object({ code: z.enum(FAILURE_CODES).optional(), after: Int4String.optional(), limit: ReadLimit });
 export type PredictedFailuresQuery = z.infer<typeof PredictedFailuresQuery>;

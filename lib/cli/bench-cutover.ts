@@ -198,7 +198,7 @@ export async function benchCutover(h: DbHandle, url: string, actor: Actor, secon
 /** The first mismatches of each category that fails the check (the business warnings are only listed, and come first by id). */
 async function firstMismatches(db: DbHandle["db"]): Promise<MismatchItem[]> {
   const failing = MISMATCH_CATEGORIES.filter((c) => !c.startsWith("warning:") && c !== "orphan_legacy_pago");
-  const pages = await Promise.all(failing.map((category) => listMismatches(db, { category, page: 1, limit: 2 })));
+  const pages = await Promise.all(failing.map((category) => listMismatches(db, { category, page: 1, limit: 2, budgetMs: Infinity })));
   return pages.flatMap((p) => p.items).slice(0, 5);
 }
 

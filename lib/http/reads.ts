@@ -41,9 +41,9 @@ const PAGE_REUSE_MAX_MS = 30_000;
 // Per database handle and page (category, page, size): the walk in flight, and a long one's result.
 const sharedPages = new WeakMap<Db, Map<string, { walk: Promise<SharedMismatchPage>; reusedUntil: number }>>();
 
-function sharedMismatchPage(db: Db, q: { category?: MismatchCategory; page: number; limit: number }): Promise<SharedMismatchPage> {
+function sharedMismatchPage(db: Db, q: { category?: MismatchCategory; page: number; limit: number; from?: number }): Promise<SharedMismatchPage> {
   const pages = sharedPages.get(db) ?? sharedPages.set(db, new Map()).get(db)!;
-  const key = `${q.category ?? ""}:${q.page}:${q.limit}`;
+  const key = `${q.category ?? ""}:${q.page}:${q.limit}:${q.from ?? ""}`;
   const known = pages.get(key);
   // In flight (reusedUntil is infinite until it ends) or a long walk's result still within its window.
   if (known && known.reusedUntil > Date.now()) return known.walk;
@@ -70,11 +70,11 @@ function sharedMismatchPage(db: Db, q: { category?: MismatchCategory; page: numb
 
 export async function readConsistency(
   db: Db,
-  q: { category?: MismatchCategory; page: number; limit: number; fresh: { by: string } | null },
+  q: { category?: MismatchCategory; page: number; limit: number; from?: number; fresh: { by: string } | null },
 ): Promise<ConsistencyResponse> {
   // The page of mismatches is read now (it stops once the page is full), under the cap: a rare
   // category or a deep page may walk far. A refusal changes nothing, not even the queue.
-  const mismatches = await sharedMismatchPage(db, { category: q.category, page: q.page, limit: q.limit });
+  const mismatches = await sharedMismatchPage(db, { category: q.category, page: q.page, limit: q.limit, from: q.from });
   const { result, freshness } = await latest<ConsistencySummary>(db, "consistency", q.fresh);
   return { summary: result, freshness, mismatches };
 }

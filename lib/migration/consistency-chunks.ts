@@ -273,8 +273,22 @@ function addChunk(acc: Totals, r: Record<string, unknown> | undefined): void {
  */
 export async function walk(
   tx: Exec,
-  opts: { summary: boolean; category: MismatchCategory | null; page: number; limit: number; chunkSize: number; onChunk?: (migratedChecked: number) => void },
+  opts: {
+    summary: boolean;
+    category: MismatchCategory | null;
+    page: number;
+    limit: number;
+    chunkSize: number;
+    onChunk?: (migratedChecked: number) => void;
+    /** A listing starts after this legacy id. */
+    from?: number;
+    /** A listing stops after the chunk that passes this much time (the summary walks everything). */
+    budgetMs?: number;
+  },
 ) {
+  const started = performance.now();
+  /** Where a listing stopped for its budget: it looked through the legacy ids up to this one. */
+  let stoppedAt: number | null = null;
   const acc: Totals = {
     migrated: 0,
     matching: 0,
@@ -292,8 +306,12 @@ export async function walk(
   const listing = opts.category !== "orphan_legacy_pago";
   let skip = (opts.page - 1) * opts.limit;
   let size = opts.summary ? opts.chunkSize : Math.min(opts.chunkSize, Math.max(2_000, need * 40));
-  for (let after = BEFORE_ANY_LEGACY_ID; ;) {
+  for (let after = opts.summary ? BEFORE_ANY_LEGACY_ID : (opts.from ?? BEFORE_ANY_LEGACY_ID); ;) {
     if (!opts.summary && (!listing || rows.length >= need)) break;
+    if (!opts.summary && opts.budgetMs !== undefined && after !== (opts.from ?? BEFORE_ANY_LEGACY_ID) && performance.now() - started > opts.budgetMs) {
+      stoppedAt = after;
+      break;
+    }
     const upto = await nextChunkEnd(tx, after, size);
     if (upto === null) break;
     const wantRows = listing ? Math.max(0, need - rows.length) : 0;
@@ -309,5 +327,5 @@ export async function walk(
     after = upto;
     size = Math.min(opts.chunkSize, size * 2);
   }
-  return { acc, rows };
+  return { acc, rows, stoppedAt };
 }

@@ -227,6 +227,27 @@ describe("tampering lands in its category", () => {
     expect([...p1.items, ...p2.items]).toEqual(all.items.slice(0, 6));
   });
 
+  it("a listing out of time says how far it looked, and going on from there finds the same items", async () => {
+    const all = await listMismatches(t.db, { page: 1, limit: 200 });
+    expect(all).toMatchObject({ from: null, stoppedAt: null });
+    // No time at all: each request walks one chunk of 3 prestamos and stops.
+    const seen: typeof all.items = [];
+    const stops: number[] = [];
+    let from: number | undefined;
+    for (let i = 0; i < 20; i++) {
+      const part = await listMismatches(t.db, { page: 1, limit: 200, from, chunkSize: 3, budgetMs: 0 });
+      expect(part.from).toBe(from ?? null);
+      for (const it of part.items) expect(it.legacyId!).toBeGreaterThan(from ?? -Infinity);
+      seen.push(...part.items);
+      if (part.stoppedAt === null) break;
+      for (const it of part.items) expect(it.legacyId!).toBeLessThanOrEqual(part.stoppedAt);
+      stops.push(part.stoppedAt);
+      from = part.stoppedAt;
+    }
+    expect(stops.length).toBeGreaterThan(1);
+    expect(seen).toEqual(all.items);
+  });
+
   it("the diff of a tampered prestamo shows exactly the tampered field", async () => {
     const d = await getPrestamoDiff(t.db, ids.hugo);
     const bad = d.lines.filter((l) => !l.agree);

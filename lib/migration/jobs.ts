@@ -12,6 +12,7 @@ import { rootMessage } from "@/lib/errors";
 import { getConsistencySummary, type ConsistencySummary } from "./consistency";
 import { announceConsistencySummary, emitEvent } from "./events";
 import { compactLegacyRowCounts, recountLegacy } from "./legacy-row-counts";
+import { refreshPlannerStats } from "./planner-stats";
 import { getVerifyReport } from "./verify";
 
 export const JOB_KINDS = ["consistency", "verify", "legacy_recount"] as const;
@@ -318,6 +319,9 @@ let jobRunnerWake: (() => void) | undefined;
 
 // The kept legacy counts grow by a row per application insert or delete statement: folded often.
 const COMPACT_EVERY_MS = 10_000;
+// The planner's statistics of the tables a run fills, refreshed here rather than in a request
+// (the mismatch list of a page): ANALYZE samples them, 2–3 s at 10M.
+const PLANNER_STATS_EVERY_MS = 30_000;
 
 /** The job runner of this process: one job at a time, woken by a request of this process. */
 export function startJobRunner(
@@ -327,6 +331,7 @@ export function startJobRunner(
   let running = true;
   let wake: (() => void) | undefined;
   let lastCompaction = 0;
+  let lastStats = 0;
   jobRunnerWake = () => wake?.();
   const loop = async () => {
     // The Overview's orphan figures come from a recount: the first start of a console makes one.
@@ -340,6 +345,10 @@ export function startJobRunner(
         if (Date.now() - lastCompaction > COMPACT_EVERY_MS) {
           lastCompaction = Date.now();
           await compactLegacyRowCounts(db);
+        }
+        if (Date.now() - lastStats > PLANNER_STATS_EVERY_MS) {
+          lastStats = Date.now();
+          await refreshPlannerStats(db);
         }
         const job = await claimJob(db, opts.owner, opts.restRatio ?? JOB_REST_RATIO);
         if (job) {

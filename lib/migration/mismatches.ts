@@ -7,7 +7,6 @@ import type { Db, Exec } from "@/db/client";
 import { queryRows } from "@/db/sql";
 import type { MismatchCategory } from "./vocabulary";
 import { compareAgainstPhase } from "./cutover-lens";
-import { refreshPlannerStats } from "./planner-stats";
 import { CONSISTENCY_CHUNK, READ_TX, readOnlySetup, walk } from "./consistency-chunks";
 import { PAGO_COLUMNS, PRESTAMO_COLUMNS } from "./rules";
 
@@ -45,7 +44,17 @@ export interface MismatchPage {
   limit: number;
   items: MismatchItem[];
   hasMore: boolean;
+  /** The listing started after this legacy id (null: from the first). */
+  from: number | null;
+  /**
+   * The listing stopped within its time budget having looked through the legacy ids up to this one
+   * (null: it reached the end, or filled the page): ask again `from` it to look further.
+   */
+  stoppedAt: number | null;
 }
+
+/** A listing walks at most about this long in a request; the background check walks everything. */
+export const LISTING_BUDGET_MS = 500;
 
 const COLUMN_ORDER = new Map<string, number>([
   ...PRESTAMO_COLUMNS.map((c, i) => [c, i] as const),
@@ -85,6 +94,8 @@ export async function listLegacyOrphanPagos(db: Exec, page: number, limit: numbe
     page,
     limit,
     hasMore: rows.length > limit,
+    from: null,
+    stoppedAt: null,
     items: rows.slice(0, limit).map((r) => ({
       legacyId: r.prestamo_id == null ? null : Number(r.prestamo_id),
       category: "orphan_legacy_pago",
@@ -103,8 +114,14 @@ function toItem(r: Record<string, unknown>): MismatchItem {
 }
 
 /** A page of items from the walk's rows (it collects one more than the page to tell whether more follow). */
-export function pageOf(category: MismatchCategory | null, page: number, limit: number, rows: readonly Record<string, unknown>[]): MismatchPage {
-  return { category, page, limit, hasMore: rows.length > limit, items: rows.slice(0, limit).map(toItem) };
+export function pageOf(
+  category: MismatchCategory | null,
+  page: number,
+  limit: number,
+  rows: readonly Record<string, unknown>[],
+  walked: { from: number | null; stoppedAt: number | null } = { from: null, stoppedAt: null },
+): MismatchPage {
+  return { category, page, limit, hasMore: rows.length > limit, items: rows.slice(0, limit).map(toItem), ...walked };
 }
 
 /**
@@ -113,18 +130,31 @@ export function pageOf(category: MismatchCategory | null, page: number, limit: n
  *
  * Paging: keyset chunks over legacy ids (small first, growing to CONSISTENCY_CHUNK), counting
  * OFFSET across chunks; the walk stops as soon as the page and one more item are found. Page 1 of
- * a frequent category costs a few thousand prestamos; a rare category or a deep page walks as far
- * as its items are (at worst the whole check). orphan_legacy_pago: LIMIT/OFFSET in pago id order.
+ * a frequent category costs a few thousand prestamos. A rare category, a deep page or a table with
+ * no mismatch would walk as far as the whole check: the walk stops after its budget and says where
+ * (`stoppedAt`), and the next request goes on `from` there. orphan_legacy_pago: LIMIT/OFFSET in
+ * pago id order. (The planner's statistics are the job runner's to refresh: an ANALYZE here took
+ * 2–3 s of a page load during a run at 10M.)
  */
-export async function listMismatches(db: Db, opts: { category?: MismatchCategory; page: number; limit: number; chunkSize?: number }): Promise<MismatchPage> {
+export async function listMismatches(
+  db: Db,
+  opts: { category?: MismatchCategory; page: number; limit: number; from?: number; chunkSize?: number; budgetMs?: number },
+): Promise<MismatchPage> {
   const { page, limit } = opts;
   const category = opts.category ?? null;
   if (category === "orphan_legacy_pago") return listLegacyOrphanPagos(db, page, limit);
-  await refreshPlannerStats(db);
   return db.transaction(async (tx) => {
     await readOnlySetup(tx);
     await compareAgainstPhase(tx);
-    const { rows } = await walk(tx, { summary: false, category, page, limit, chunkSize: opts.chunkSize ?? CONSISTENCY_CHUNK });
-    return pageOf(category, page, limit, rows);
+    const { rows, stoppedAt } = await walk(tx, {
+      summary: false,
+      category,
+      page,
+      limit,
+      from: opts.from,
+      chunkSize: opts.chunkSize ?? CONSISTENCY_CHUNK,
+      budgetMs: opts.budgetMs ?? LISTING_BUDGET_MS,
+    });
+    return pageOf(category, page, limit, rows, { from: opts.from ?? null, stoppedAt });
   }, READ_TX);
 }

@@ -14,7 +14,7 @@ import { FilterChip, Pager } from "@/components/ui/pager";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { paths, pollMs, useConsistency } from "@/lib/api/queries";
 import type { MismatchCategory } from "@/lib/migration/vocabulary";
-import { fmtCents, fmtInt, fmtPct, fmtTime } from "@/lib/format";
+import { fmtCents, fmtId, fmtInt, fmtPct, fmtTime } from "@/lib/format";
 import type { ConsistencyResponse } from "@/lib/http/reads";
 import type { ConsistencySummary } from "@/lib/migration/consistency";
 
@@ -168,10 +168,11 @@ const CATEGORY_TEXT: Record<MismatchCategory, string> = {
 const CATEGORY_ORDER: string[] = Object.keys(CATEGORY_TEXT);
 const categoryText = (c: string) => CATEGORY_TEXT[c as MismatchCategory] ?? c;
 
-function href(category: string | null, page: number): string {
+function href(category: string | null, page: number, from: number | null = null): string {
   const u = new URLSearchParams();
   if (category) u.set("category", category);
   if (page > 1) u.set("page", String(page));
+  if (from !== null) u.set("from", String(from));
   const s = u.toString();
   return s ? `/consistency?${s}` : "/consistency";
 }
@@ -182,7 +183,7 @@ export function ConsistencyClient({
   badQuery,
 }: {
   initialData: ConsistencyResponse;
-  query: { category: MismatchCategory | null; page: number; limit: number };
+  query: { category: MismatchCategory | null; page: number; limit: number; from: number | null };
   badQuery: boolean;
 }) {
   const q = useConsistency(query, initialData);
@@ -250,14 +251,35 @@ export function ConsistencyClient({
             </div>
           )}
         </nav>
-        {m.items.length === 0 ? (
+        {m.from !== null && (
+          <p className="-mt-1 text-sm text-zinc-600" data-testid="listing-from">
+            Listing the prestamos after #{fmtId(m.from)}.{" "}
+            <Link className="underline underline-offset-2" href={href(query.category, 1)}>
+              From the first
+            </Link>
+          </p>
+        )}
+        {m.items.length === 0 && m.stoppedAt !== null ? (
+          <p
+            className="rounded-xl border border-dashed border-amber-300 bg-amber-50 px-5 py-6 text-center text-sm text-amber-900"
+            data-testid="listing-stopped"
+          >
+            None found {m.from !== null ? `after #${fmtId(m.from)} ` : ""}up to prestamo #{fmtId(m.stoppedAt)}: the list stops after half a second so the page
+            stays fast, and has not looked further. The background check above covers every prestamo.{" "}
+            <Link className="font-medium underline underline-offset-2" href={href(query.category, 1, m.stoppedAt)}>
+              Look further, after #{fmtId(m.stoppedAt)}
+            </Link>
+          </p>
+        ) : m.items.length === 0 ? (
           <p className="rounded-xl border border-dashed border-zinc-300 bg-white px-5 py-8 text-center text-sm text-zinc-500">
             <span aria-hidden="true">✓ </span>
             {query.page > 1
               ? "No more mismatches on this page."
               : query.category
-                ? `Nothing in “${categoryText(query.category)}”.`
-                : "No mismatch: every migrated prestamo agrees with its legacy rows."}
+                ? `Nothing in “${categoryText(query.category)}”${m.from !== null ? ` after #${fmtId(m.from)}` : ""}.`
+                : m.from !== null
+                  ? `No mismatch after #${fmtId(m.from)}.`
+                  : "No mismatch: every migrated prestamo agrees with its legacy rows."}
           </p>
         ) : (
           <Table caption="Mismatches">
@@ -295,10 +317,18 @@ export function ConsistencyClient({
             </TBody>
           </Table>
         )}
+        {m.items.length > 0 && m.stoppedAt !== null && (
+          <p className="text-sm text-amber-900" data-testid="listing-stopped">
+            The list looked up to prestamo #{fmtId(m.stoppedAt)} within its half second.{" "}
+            <Link className="font-medium underline underline-offset-2" href={href(query.category, 1, m.stoppedAt)}>
+              Look further, after #{fmtId(m.stoppedAt)}
+            </Link>
+          </p>
+        )}
         <Pager
           summary={`Page ${fmtInt(m.page)} · ${m.limit} a page`}
-          prevHref={m.page > 1 ? href(query.category, m.page - 1) : null}
-          nextHref={m.hasMore ? href(query.category, m.page + 1) : null}
+          prevHref={m.page > 1 ? href(query.category, m.page - 1, query.from) : null}
+          nextHref={m.hasMore ? href(query.category, m.page + 1, query.from) : null}
         />
       </section>
     </div>

@@ -58,7 +58,7 @@ describe(`read-side routes on ${testDriver()}`, () => {
   });
 
   it("consistency: bad query values are 400, anonymous 401", async () => {
-    for (const q of ["fresh=yes", "category=nope", "page=0", "limit=0", "limit=201", "page=abc", "limit=1e3"]) {
+    for (const q of ["fresh=yes", "category=nope", "page=0", "limit=0", "limit=201", "page=abc", "limit=1e3", "from=abc", "from=1.5", "from=2147483648"]) {
       const r = await get(consistencyRoute, `/api/prestamos/migration/consistency?${q}`);
       expect(r.status, q).toBe(400);
       expect((r.json as { error: { code: string } }).error.code).toBe("VALIDATION_ERROR");
