@@ -334,9 +334,10 @@ export function startJobRunner(
   let lastStats = 0;
   jobRunnerWake = () => wake?.();
   const loop = async () => {
-    // The Overview's orphan figures come from a recount: the first start of a console makes one.
+    // The Overview's orphan figures come from a recount, the pre-flight's dry run from verify: the
+    // first start of a console makes one of each (a read never asks for one by itself).
     try {
-      if (!(await getJobStatus(db, "legacy_recount")).latest) await requestJob(db, "legacy_recount", "start-up");
+      for (const kind of ["legacy_recount", "verify"] as const) if (!(await getJobStatus(db, kind)).latest) await requestJob(db, kind, "start-up");
     } catch (err) {
       opts.log?.({ msg: "job runner error", error: rootMessage(err) });
     }

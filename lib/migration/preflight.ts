@@ -78,18 +78,13 @@ export interface DryRunRead {
 
 /**
  * The latest dry run, read from verify's background job (it scans the whole legacy table, so no
- * request runs it). "cached": whatever its age, and the first one is asked for when none was ever
- * computed; "fresh": asks for a new one (joining the one queued) and answers with the latest
+ * request runs it; a console's first start asks for one). "cached": whatever its age; "fresh":
+ * asks for a new one (joining the one queued) and answers with the latest
  * meanwhile; "start": only one at most 15 minutes old, asking for nothing.
  */
 export async function readDryRun(db: Exec, mode: "cached" | "fresh" | "start", requestedBy = "pre-flight"): Promise<DryRunRead> {
   if (mode === "fresh") await requestJob(db, "verify", requestedBy);
-  let status = await getJobStatus<VerifyReport>(db, "verify");
-  // Not after a failure: a poll asking again each time would repeat a failing scan.
-  if (mode === "cached" && !status.latest && !status.running && !status.queued && !status.lastFailure) {
-    await requestJob(db, "verify", requestedBy);
-    status = await getJobStatus<VerifyReport>(db, "verify");
-  }
+  const status = await getJobStatus<VerifyReport>(db, "verify");
   const latest = status.latest && (mode !== "start" || status.latest.ageSeconds * 1000 <= START_DRY_RUN_MAX_AGE_MS) ? status.latest : null;
   return {
     report: latest?.result ?? null,

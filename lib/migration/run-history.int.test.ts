@@ -108,8 +108,8 @@ describe("start preview", () => {
     expect(before.status).toBe(200);
     expect(before.json).toMatchObject({ toTake: 100, dryRun: null, dryRunRefreshing: false, predictedHalt: null, capture: { enabled: false, turnsOn: true } });
 
-    // The first pre-flight asks for the dry run (a background job): the preview says one is coming.
-    expect((await get(preflight.GET, "/api/prestamos/migration/preflight")).status).toBe(200);
+    // The pre-flight's refresh asks for the dry run (a background job): the preview says one is coming.
+    expect((await get(preflight.GET, "/api/prestamos/migration/preflight?refresh=1")).status).toBe(200);
     expect((await get(preview.GET, "/api/prestamos/migration/start/preview")).json).toMatchObject({ dryRun: null, dryRunRefreshing: true });
     expect(await runQueuedJobs(db.db, "test-runner", db.driver)).toBe(1);
     const halts = await get(preview.GET, "/api/prestamos/migration/start/preview?errorThresholdPct=1");

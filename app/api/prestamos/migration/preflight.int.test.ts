@@ -141,8 +141,12 @@ describe("the dry run is a background job", () => {
   const verifyJobs = () =>
     queryRows<{ status: string; requested_by: string }>(db.db, sql`select status, requested_by from console_jobs where kind = 'verify' order by id`);
 
-  it("no request scans: the first read asks for one job, many readers share it, and the result keeps its age until a fresh one ends", async () => {
-    const first = await readPreflight();
+  it("no request scans: a read changes nothing, a refresh asks for one job that many share, and the result keeps its age until a fresh one ends", async () => {
+    const none = await readPreflight();
+    expect(none.dryRun).toEqual({ checkedAt: null, ageSeconds: null, refreshing: false });
+    expect(item(none, "dry_run")).toMatchObject({ state: "warn", figure: expect.stringMatching(/^none recent/) });
+    expect(await verifyJobs()).toEqual([]);
+    const first = await readPreflight("?refresh=1");
     expect(first.dryRun).toEqual({ checkedAt: null, ageSeconds: null, refreshing: true });
     expect(item(first, "dry_run")).toMatchObject({ state: "warn", figure: expect.stringMatching(/being computed in the background/) });
     await Promise.all(Array.from({ length: 8 }, () => readPreflight("?refresh=1")));
@@ -163,7 +167,7 @@ describe("the dry run is a background job", () => {
     expect(item(await readPreflight(), "dry_run").data).toMatchObject({ checked: 30, invalid: 5 });
   });
 
-  it("a start takes a dry run at most 15 minutes old; a failed one fails the item until one succeeds, and is not asked for again by reads", async () => {
+  it("a start takes a dry run at most 15 minutes old; a failed one fails the item until one succeeds", async () => {
     await getPreflight();
     expect((await readDryRun(db.db, "start")).report?.dryRun.checked).toBe(20);
     await db.db.execute(
