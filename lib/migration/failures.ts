@@ -3,7 +3,7 @@
  * were last taken (§3: code, field, offending value, legacy pago id for INVALID_PAGO).
  */
 import { sql, type SQL } from "drizzle-orm";
-import type { Exec } from "@/db/client";
+import type { Db } from "@/db/client";
 import { isoTime, queryRows } from "@/db/sql";
 import { intArrayLiteral } from "./write";
 import { FAILURE_CODES, type FailureCode } from "./rules";
@@ -45,7 +45,7 @@ export interface FailuresPage {
  * legacy_id) without a code, migration_failures (code, legacy_id) with one. The counts by code
  * read migration_failures joined to the failed states (failures are a small share of the table).
  */
-export async function listFailures(db: Exec, opts: { code?: FailureCode; page: number; limit: number; legacyId?: number }): Promise<FailuresPage> {
+export async function listFailures(db: Db, opts: { code?: FailureCode; page: number; limit: number; legacyId?: number }): Promise<FailuresPage> {
   const { page, limit } = opts;
   const code = opts.code ?? null;
   const legacyId = opts.legacyId ?? null;
@@ -55,21 +55,40 @@ export async function listFailures(db: Exec, opts: { code?: FailureCode; page: n
       ${legacyId !== null ? sql`AND s.legacy_id = ${legacyId}` : sql``}
       ${code !== null ? sql`AND EXISTS (SELECT 1 FROM migration_failures f WHERE f.legacy_id = s.legacy_id AND f.code = ${code})` : sql``}`;
 
-  const pageRows = await queryRows<{ legacy_id: number; run_id: number | null; updated_at: string }>(
-    db,
-    sql`SELECT s.legacy_id, s.run_id, s.updated_at::text AS updated_at FROM migration_state s
-        WHERE ${filter} ORDER BY s.legacy_id OFFSET ${offset} LIMIT ${limit + 1}`,
-  );
+  // The page, the counts by code and the totals are independent reads: on postgres.js they go
+  // out on separate connections at once, so the page waits for the slowest, not for their sum.
+  const pageWithRules = async () => {
+    const pageRows = await queryRows<{ legacy_id: number; run_id: number | null; updated_at: string }>(
+      db,
+      sql`SELECT s.legacy_id, s.run_id, s.updated_at::text AS updated_at FROM migration_state s
+          WHERE ${filter} ORDER BY s.legacy_id OFFSET ${offset} LIMIT ${limit + 1}`,
+    );
+    const ids = pageRows.slice(0, limit).map((r) => Number(r.legacy_id));
+    const ruleRows = ids.length
+      ? await queryRows<{ legacy_id: number; code: FailureCode; field: string; value: string | null; pago_id: number | null }>(
+          db,
+          sql`SELECT legacy_id, code, field, value, pago_id FROM migration_failures
+              WHERE legacy_id = ANY(${intArrayLiteral(ids)}::int[])
+              ORDER BY legacy_id, pago_id NULLS FIRST, code, field, id`,
+        )
+      : [];
+    return { pageRows, ruleRows };
+  };
+  const [{ pageRows, ruleRows }, counts, totals] = await Promise.all([
+    pageWithRules(),
+    queryRows<{ code: string; prestamos: number; rules: number }>(
+      db,
+      sql`SELECT f.code, count(DISTINCT f.legacy_id)::int AS prestamos, count(*)::int AS rules
+          FROM migration_failures f JOIN migration_state s ON s.legacy_id = f.legacy_id AND s.state = 'failed'
+          GROUP BY f.code`,
+    ),
+    queryRows<{ all_failed: number; matching: number }>(
+      db,
+      sql`SELECT (SELECT count(*) FROM migration_state WHERE state = 'failed')::int AS all_failed,
+                 (SELECT count(*) FROM migration_state s WHERE ${filter})::int AS matching`,
+    ),
+  ]);
   const shown = pageRows.slice(0, limit);
-  const ids = shown.map((r) => Number(r.legacy_id));
-  const ruleRows = ids.length
-    ? await queryRows<{ legacy_id: number; code: FailureCode; field: string; value: string | null; pago_id: number | null }>(
-        db,
-        sql`SELECT legacy_id, code, field, value, pago_id FROM migration_failures
-            WHERE legacy_id = ANY(${intArrayLiteral(ids)}::int[])
-            ORDER BY legacy_id, pago_id NULLS FIRST, code, field, id`,
-      )
-    : [];
   const rulesOf = new Map<number, FailedRule[]>();
   for (const r of ruleRows) {
     const list = rulesOf.get(Number(r.legacy_id)) ?? [];
@@ -77,17 +96,6 @@ export async function listFailures(db: Exec, opts: { code?: FailureCode; page: n
     rulesOf.set(Number(r.legacy_id), list);
   }
 
-  const counts = await queryRows<{ code: string; prestamos: number; rules: number }>(
-    db,
-    sql`SELECT f.code, count(DISTINCT f.legacy_id)::int AS prestamos, count(*)::int AS rules
-        FROM migration_failures f JOIN migration_state s ON s.legacy_id = f.legacy_id AND s.state = 'failed'
-        GROUP BY f.code`,
-  );
-  const totals = await queryRows<{ all_failed: number; matching: number }>(
-    db,
-    sql`SELECT (SELECT count(*) FROM migration_state WHERE state = 'failed')::int AS all_failed,
-               (SELECT count(*) FROM migration_state s WHERE ${filter})::int AS matching`,
-  );
   const countsByCode = Object.fromEntries(FAILURE_CODES.map((c) => [c, { prestamos: 0, rules: 0 }])) as FailuresPage["countsByCode"];
   for (const c of counts) countsByCode[c.code as FailureCode] = { prestamos: Number(c.prestamos), rules: Number(c.rules) };
 
