@@ -1,5 +1,5 @@
 /**
- * `npx tsx lib/cli/at-scale.ts --phase cutover|throttle|generate [--scale 1000000] [--writer-seconds 5] [--reuse] [--parts off,on,cost,lag]`
+ * `npx tsx lib/cli/at-scale.ts --phase cutover|throttle|generate|consistency [--scale 1000000] [--writer-seconds 5] [--reuse] [--parts off,on,cost,lag]`
  * — one phase of the bench alone, at a scale where the full bench takes an hour: a PostgreSQL
  * database `prestamos_at_scale_<scale>` generated and migrated by the engine (2 workers), then
  *  - `cutover`: the cut-over, the reverse capture's cost and the revert with 4 application
@@ -7,11 +7,16 @@
  *  - `throttle`: the application writing for a whole run without and with the throttle, the
  *    throttle's cost with no writer, the standby's lag under a 64 MB threshold (`benchThrottle`);
  *  - `generate`: the generated database alone, no run: for a console started on it, to measure its
- *    pages while a run it starts goes on (`lib/cli/page-loads.ts`).
+ *    pages while a run it starts goes on (`lib/cli/page-loads.ts`);
+ *  - `consistency`: the full consistency check, timed by tenths of its walk, and the database's
+ *    size beside it (what decides whether the walk reads from memory or from disk).
  * `--reuse` skips the setup. Prints the figures as JSON; exits 1 when a result is wrong.
  */
 import { parseArgs } from "node:util";
-import { openDb } from "@/db/client";
+import { sql } from "drizzle-orm";
+import { openDb, type DbHandle } from "@/db/client";
+import { queryOne } from "@/db/sql";
+import { getConsistencySummary } from "@/lib/migration/consistency";
 import { systemActor } from "@/lib/audit";
 import { prepareDatabase } from "@/lib/migration/prepare";
 import { getLatestRun, startRun } from "@/lib/migration/runs";
@@ -31,7 +36,8 @@ const { values: cli } = parseArgs({
   },
   strict: true,
 });
-if (!["cutover", "throttle", "generate"].includes(cli.phase)) throw new Error(`--phase is cutover, throttle or generate, not ${cli.phase}`);
+if (!["cutover", "throttle", "generate", "consistency"].includes(cli.phase))
+  throw new Error(`--phase is cutover, throttle, generate or consistency, not ${cli.phase}`);
 const scale = Number(cli.scale);
 const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const name = `prestamos_at_scale_${scale}`;
@@ -67,6 +73,8 @@ async function main() {
         console.error(`BENCH FAILED: ${checks.problems.join("; ")}`);
         process.exitCode = 1;
       }
+    } else if (cli.phase === "consistency") {
+      console.log(JSON.stringify({ consistency: await timeConsistency(h) }));
     } else {
       const c = await benchCutover(h, url, actor, writerSeconds);
       console.log(JSON.stringify({ cutover: c }));
@@ -75,6 +83,36 @@ async function main() {
   } finally {
     await h.close();
   }
+}
+
+/** The check's walk in tenths (seconds each), its whole time, and the sizes it reads. */
+async function timeConsistency(h: DbHandle) {
+  const size = await queryOne<{ db: string; tables: string }>(
+    h.db,
+    sql`SELECT pg_size_pretty(pg_database_size(current_database())) AS db,
+      (SELECT string_agg(relname || ' ' || pg_size_pretty(pg_total_relation_size(oid)), ', ' ORDER BY relname) FROM pg_class
+       WHERE relname IN ('prestamos', 'pagos_prestamo', 'prestamos_new', 'pagos_prestamo_new', 'migration_state')) AS tables`,
+  );
+  const tenths: number[] = [];
+  const started = performance.now();
+  let mark = started;
+  const summary = await getConsistencySummary(h.db, {
+    onProgress: (checked, migrated) => {
+      while (tenths.length < 10 && checked >= ((tenths.length + 1) * migrated) / 10) {
+        const now = performance.now();
+        tenths.push(secs(now - mark));
+        mark = now;
+      }
+    },
+  });
+  return {
+    seconds: secs(performance.now() - started),
+    afterWalkSeconds: secs(performance.now() - mark),
+    tenths,
+    migrated: summary.migrated,
+    matchPct: summary.fieldMatch.matchingPct,
+    size,
+  };
 }
 
 main().catch((err) => {
