@@ -12,6 +12,7 @@
  *    size beside it (what decides whether the walk reads from memory or from disk).
  * `--reuse` skips the setup. Prints the figures as JSON; exits 1 when a result is wrong.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import { openDb, type DbHandle } from "@/db/client";
@@ -85,7 +86,23 @@ async function main() {
   }
 }
 
-/** The check's walk in tenths (seconds each), its whole time, and the sizes it reads. */
+/** Bytes read from the machine's disks so far (Linux: /sys/block/<dev>/stat, sectors of 512 bytes); null elsewhere. */
+function diskBytesRead(): number | null {
+  try {
+    return readdirSync("/sys/block")
+      .filter((d) => !/^(loop|ram|zram)/.test(d))
+      .reduce((sum, d) => sum + Number(readFileSync(`/sys/block/${d}/stat`, "utf8").trim().split(/\s+/)[2]) * 512, 0);
+  } catch {
+    return null;
+  }
+}
+
+const gb = (bytes: number | null) => (bytes === null ? null : Math.round(bytes / 1e7) / 100);
+
+/**
+ * The check's walk in tenths (seconds and GB read from disk each), its tail (the orphan count),
+ * and the sizes it reads: a database larger than the page cache is read partly from disk.
+ */
 async function timeConsistency(h: DbHandle) {
   const size = await queryOne<{ db: string; tables: string }>(
     h.db,
@@ -93,25 +110,30 @@ async function timeConsistency(h: DbHandle) {
       (SELECT string_agg(relname || ' ' || pg_size_pretty(pg_total_relation_size(oid)), ', ' ORDER BY relname) FROM pg_class
        WHERE relname IN ('prestamos', 'pagos_prestamo', 'prestamos_new', 'pagos_prestamo_new', 'migration_state')) AS tables`,
   );
-  const tenths: number[] = [];
+  const pageCacheGb = Number(/^Cached:\s+(\d+)/m.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? NaN) / 1e6;
+  const tenths: { seconds: number; diskReadGb: number | null }[] = [];
   const started = performance.now();
-  let mark = started;
+  let mark = { at: started, disk: diskBytesRead() };
+  const lap = () => {
+    const now = { at: performance.now(), disk: diskBytesRead() };
+    const r = { seconds: secs(now.at - mark.at), diskReadGb: now.disk === null || mark.disk === null ? null : gb(now.disk - mark.disk) };
+    mark = now;
+    return r;
+  };
   const summary = await getConsistencySummary(h.db, {
     onProgress: (checked, migrated) => {
-      while (tenths.length < 10 && checked >= ((tenths.length + 1) * migrated) / 10) {
-        const now = performance.now();
-        tenths.push(secs(now - mark));
-        mark = now;
-      }
+      while (tenths.length < 10 && checked >= ((tenths.length + 1) * migrated) / 10) tenths.push(lap());
     },
   });
+  const tail = lap();
   return {
     seconds: secs(performance.now() - started),
-    afterWalkSeconds: secs(performance.now() - mark),
     tenths,
+    afterWalk: tail,
     migrated: summary.migrated,
     matchPct: summary.fieldMatch.matchingPct,
     size,
+    pageCacheGbAtStart: Math.round(pageCacheGb * 100) / 100,
   };
 }
 
