@@ -1,5 +1,5 @@
 /**
- * `npx tsx lib/cli/at-scale.ts --phase cutover|throttle|generate|consistency [--scale 1000000] [--writer-seconds 5] [--reuse] [--parts off,on,cost,lag]`
+ * `npx tsx lib/cli/at-scale.ts --phase cutover|throttle|generate|consistency|floor [--scale 1000000] [--writer-seconds 5] [--reuse] [--parts off,on,cost,lag]`
  * — one phase of the bench alone, at a scale where the full bench takes an hour: a PostgreSQL
  * database `prestamos_at_scale_<scale>` generated and migrated by the engine (2 workers), then
  *  - `cutover`: the cut-over, the reverse capture's cost and the revert with 4 application
@@ -8,6 +8,8 @@
  *    throttle's cost with no writer, the standby's lag under a 64 MB threshold (`benchThrottle`);
  *  - `generate`: the generated database alone, no run: for a console started on it, to measure its
  *    pages while a run it starts goes on (`lib/cli/page-loads.ts`);
+ *  - `floor`: on a migrated database (`--reuse`), the write floor of its migrated prestamos, then
+ *    a run of the engine over the same rows (2 workers), each timed: the run's ratio to the floor;
  *  - `consistency`: the full consistency check, timed by tenths of its walk, and the database's
  *    size beside it (what decides whether the walk reads from memory or from disk).
  * `--reuse` skips the setup. Prints the figures as JSON; exits 1 when a result is wrong.
@@ -23,7 +25,7 @@ import { prepareDatabase } from "@/lib/migration/prepare";
 import { getLatestRun, startRun } from "@/lib/migration/runs";
 import { startWorker } from "@/lib/migration/worker";
 import { benchCutover } from "./bench-cutover";
-import { benchChecks, freshPgDatabase, generateBenchData, secs } from "./bench-data";
+import { benchChecks, emptyNewTables, freshPgDatabase, generateBenchData, secs, writeFloor } from "./bench-data";
 import { benchThrottle, THROTTLE_PARTS, type ThrottlePart } from "./bench-throttle";
 
 const { values: cli } = parseArgs({
@@ -37,8 +39,8 @@ const { values: cli } = parseArgs({
   },
   strict: true,
 });
-if (!["cutover", "throttle", "generate", "consistency"].includes(cli.phase))
-  throw new Error(`--phase is cutover, throttle, generate or consistency, not ${cli.phase}`);
+const PHASES = ["cutover", "throttle", "generate", "consistency", "floor"];
+if (!PHASES.includes(cli.phase)) throw new Error(`--phase is one of ${PHASES.join(", ")}, not ${cli.phase}`);
 const scale = Number(cli.scale);
 const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const name = `prestamos_at_scale_${scale}`;
@@ -74,6 +76,10 @@ async function main() {
         console.error(`BENCH FAILED: ${checks.problems.join("; ")}`);
         process.exitCode = 1;
       }
+    } else if (cli.phase === "floor") {
+      const f = await floorThenRun(h);
+      console.log(JSON.stringify({ floor: f }));
+      if (f.runMigrated !== f.floorPrestamos) process.exitCode = 1;
     } else if (cli.phase === "consistency") {
       console.log(JSON.stringify({ consistency: await timeConsistency(h) }));
     } else {
@@ -84,6 +90,37 @@ async function main() {
   } finally {
     await h.close();
   }
+}
+
+/** The write floor of the prestamos the last run migrated, then a run over the same legacy rows. */
+async function floorThenRun(h: DbHandle) {
+  await h.db.execute(sql`drop table if exists bench_valid`);
+  await h.db.execute(sql`create table bench_valid as select legacy_id from migration_state where state = 'migrated'`);
+  const floorPrestamos = Number((await queryOne<{ n: number }>(h.db, sql`select count(*)::int as n from bench_valid`))?.n ?? 0);
+  if (floorPrestamos === 0) throw new Error("nothing is migrated: run the floor phase on a migrated database (--reuse after a setup)");
+  await emptyNewTables(h);
+  await h.db.execute(sql`checkpoint`);
+  const writeFloorMs = await writeFloor(h);
+  await emptyNewTables(h);
+  await h.db.execute(sql`drop table bench_valid`);
+  await h.db.execute(sql`checkpoint`);
+  const run = await startRun(h.db, { errorThresholdPct: 100, workers: 2 }, actor, "bench");
+  const worker = startWorker(h.db, { workerId: "bench", idleMs: 50, maxSlots: 2 });
+  while ((await getLatestRun(h.db))?.active) await new Promise((r) => setTimeout(r, 500));
+  await worker.stop();
+  const ended = await queryOne<{ s: number; migrated: number }>(
+    h.db,
+    sql`select extract(epoch from ended_at - started_at)::float8 as s, migrated from migration_runs where id = ${run.id}`,
+  );
+  const runSeconds = Math.round(Number(ended?.s ?? NaN) * 1000) / 1000;
+  const writeFloorSeconds = secs(writeFloorMs);
+  return {
+    floorPrestamos,
+    writeFloorSeconds,
+    runSeconds,
+    runMigrated: Number(ended?.migrated ?? 0),
+    runToWriteFloor: Math.round((runSeconds / writeFloorSeconds) * 100) / 100,
+  };
 }
 
 /** Bytes read from the machine's disks so far (Linux: /sys/block/<dev>/stat, sectors of 512 bytes); null elsewhere. */

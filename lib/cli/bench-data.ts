@@ -1,7 +1,7 @@
 /** What the bench and the cut-over bench set up the same way: their database and its legacy data. */
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
-import type { DbHandle } from "@/db/client";
+import type { DbHandle, Exec } from "@/db/client";
 import type { Actor } from "@/lib/audit";
 import { createTestData } from "@/lib/migration/test-data";
 import { TEST_DATA_MAX_COUNT } from "@/lib/migration/test-data-plan";
@@ -53,6 +53,33 @@ export const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 10) / 10;
 };
+
+/**
+ * Statements over whole tables, in one transaction: at 10M they outlast the console's 5-minute
+ * statement limit, which is there for the engine's sessions, not for these.
+ */
+export function wholeTableStatements(h: DbHandle, fn: (tx: Exec) => Promise<void>) {
+  return h.db.transaction(async (tx) => {
+    await tx.execute(sql`set local statement_timeout = 0`);
+    await tx.execute(sql`set local jit = off`);
+    await fn(tx);
+  });
+}
+
+/**
+ * The write floor, in ms: the rows a run writes (the prestamos of `bench_valid` and their pagos)
+ * with trivial values, into the same tables, keys and FK. Expects the new tables empty.
+ */
+export async function writeFloor(h: DbHandle): Promise<number> {
+  const t0 = performance.now();
+  await wholeTableStatements(h, async (tx) => {
+    await tx.execute(sql`insert into prestamos_new (legacy_id, cliente_nombre, monto_cents, tasa_anual, plazo_meses, fecha_otorgamiento, fecha_vencimiento, estado, moneda, total_pagado_cents, pagos_count, saldo_cents, legacy_updated_at)
+                         select legacy_id, 'x', 1, 0, 1, date '2024-01-01', date '2024-02-01', 'activo', 'PEN', 0, 0, 1, timestamp '2024-01-01' from bench_valid order by legacy_id`);
+    await tx.execute(sql`insert into pagos_prestamo_new (legacy_id, prestamo_id, monto_cents, fecha_pago, metodo, anulado)
+                         select g.id, n.id, 1, date '2024-01-01', 'otro', false from pagos_prestamo g join prestamos_new n on n.legacy_id = g.prestamo_id order by g.id`);
+  });
+  return performance.now() - t0;
+}
 
 /** Empties what a run fills, so the next run starts from the legacy tables alone. */
 export async function emptyNewTables(h: DbHandle) {

@@ -40,7 +40,7 @@ import { failingRules, rawFieldsSql, valuesSql } from "@/lib/migration/sql-build
 import { getLatestRun, startRun } from "@/lib/migration/runs";
 import { startWorker } from "@/lib/migration/worker";
 import { benchCutover } from "./bench-cutover";
-import { benchChecks, emptyNewTables, freshPgDatabase, generateBenchData, percentile, secs } from "./bench-data";
+import { benchChecks, emptyNewTables, freshPgDatabase, generateBenchData, percentile, secs, wholeTableStatements, writeFloor } from "./bench-data";
 import { benchThrottle, THROTTLE_PARTS } from "./bench-throttle";
 
 // Strict: a mistyped option stops the bench instead of being ignored.
@@ -171,19 +171,11 @@ async function main() {
       settings: Object.fromEntries(settings.map((s) => [s.name, s.setting])),
     };
 
-    // The floors are single statements over whole tables: at 10M they outlast the console's
-    // 5-minute statement limit, which is there for the engine's sessions, not for these.
-    const floorStatements = (fn: (tx: Parameters<Parameters<typeof h.db.transaction>[0]>[0]) => Promise<void>) =>
-      h.db.transaction(async (tx) => {
-        await tx.execute(sql`set local statement_timeout = 0`);
-        await tx.execute(sql`set local jit = off`);
-        await fn(tx);
-      });
     // Floor 1: raw copy of both legacy tables.
     await h.db.execute(sql`create table bench_copy_p (like prestamos including all)`);
     await h.db.execute(sql`create table bench_copy_g (like pagos_prestamo including all)`);
     const [, rawMs] = await timed(() =>
-      floorStatements(async (tx) => {
+      wholeTableStatements(h, async (tx) => {
         await tx.execute(sql`insert into bench_copy_p select * from prestamos`);
         await tx.execute(sql`insert into bench_copy_g select * from pagos_prestamo`);
       }),
@@ -193,7 +185,7 @@ async function main() {
     // Floor 2: the one-statement transform with the rules.
     await emptyNewTables(h);
     const [, transformMs] = await timed(() =>
-      floorStatements(async (tx) => {
+      wholeTableStatements(h, async (tx) => {
         for (const s of oneStatementTransform()) await tx.execute(sql.raw(s));
       }),
     );
@@ -205,14 +197,7 @@ async function main() {
     await emptyNewTables(h);
 
     // Floor 3 (the write floor): the same rows, trivial values, same tables, keys and FK.
-    const [, writeFloorMs] = await timed(() =>
-      floorStatements(async (tx) => {
-        await tx.execute(sql`insert into prestamos_new (legacy_id, cliente_nombre, monto_cents, tasa_anual, plazo_meses, fecha_otorgamiento, fecha_vencimiento, estado, moneda, total_pagado_cents, pagos_count, saldo_cents, legacy_updated_at)
-                             select legacy_id, 'x', 1, 0, 1, date '2024-01-01', date '2024-02-01', 'activo', 'PEN', 0, 0, 1, timestamp '2024-01-01' from bench_valid order by legacy_id`);
-        await tx.execute(sql`insert into pagos_prestamo_new (legacy_id, prestamo_id, monto_cents, fecha_pago, metodo, anulado)
-                             select g.id, n.id, 1, date '2024-01-01', 'otro', false from pagos_prestamo g join prestamos_new n on n.legacy_id = g.prestamo_id order by g.id`);
-      }),
-    );
+    const writeFloorMs = await writeFloor(h);
     await emptyNewTables(h);
     await h.db.execute(sql`drop table bench_valid`);
     results.floors = { rawCopySeconds: secs(rawMs), writeFloorSeconds: secs(writeFloorMs), oneStatementTransformSeconds: secs(transformMs), floorRows };
