@@ -14,6 +14,7 @@ import { latestConsistency, type LatestConsistency } from "./jobs";
 import { getKeptLegacyCounts } from "./legacy-row-counts";
 import { bytes, confirmationItems, overallOf, type CheckItem } from "./check-items";
 import { fmtCents } from "@/lib/format";
+import { failedCountsByCode } from "./failures";
 import { FAILURE_CODES } from "./rules";
 import { getStateCounts } from "./state-counts";
 
@@ -36,12 +37,12 @@ const n = (x: number) => int.format(x);
 export async function getChecklist(db: Db, opts: { consistency?: LatestConsistency<ConsistencySummary> | null } = {}): Promise<Checklist> {
   const checkedAt = new Date().toISOString();
   const latest = opts.consistency !== undefined ? opts.consistency : await latestConsistency<ConsistencySummary>(db);
-  // Each failed prestamo and each failure row probes the other table's index (OFFSET 0 keeps
-  // the probe a per-row subplan): during a run the planner's statistics lag the tables, and
-  // with them it chose a join that walked one table once per row of the other (70 s at 10M).
-  // The two counts are the slowest reads here (0.5–1 s at 10M with 50,000 failed): separate
-  // statements, so on postgres.js they run at once on two connections.
-  const [kept, states, noReason, byCodeRow, f] = await Promise.all([
+  // Each failed prestamo probes the failures' index (OFFSET 0 keeps the probe a per-row subplan):
+  // during a run the planner's statistics lag the tables, and with them it chose a join that
+  // walked one table once per row of the other (70 s at 10M). This count and the counts by code
+  // are the slowest reads here (0.5–1 s at 10M with 50,000 failed): separate statements, so on
+  // postgres.js they run at once on two connections.
+  const [kept, states, noReason, countsByCode, f] = await Promise.all([
     getKeptLegacyCounts(db),
     getStateCounts(db),
     queryOne<{ n: number }>(
@@ -49,13 +50,7 @@ export async function getChecklist(db: Db, opts: { consistency?: LatestConsisten
       sql`SELECT count(*)::int AS n FROM migration_state s WHERE s.state = 'failed'
             AND NOT EXISTS (SELECT 1 FROM migration_failures f WHERE f.legacy_id = s.legacy_id OFFSET 0)`,
     ),
-    queryOne<{ by_code: string }>(
-      db,
-      sql`SELECT coalesce(json_object_agg(code, k), '{}'::json)::text AS by_code FROM (
-            SELECT f.code, count(DISTINCT f.legacy_id) AS k FROM migration_failures f
-            WHERE EXISTS (SELECT 1 FROM migration_state s WHERE s.legacy_id = f.legacy_id AND s.state = 'failed' OFFSET 0)
-            GROUP BY f.code) x`,
-    ),
+    failedCountsByCode(db),
     queryOne<Record<string, unknown>>(
       db,
       sql`SELECT (SELECT count(*) FROM capture_changes)::int AS backlog,
@@ -78,7 +73,7 @@ export async function getChecklist(db: Db, opts: { consistency?: LatestConsisten
     failed_no_reason: Number(noReason?.n ?? 0),
   };
   const num = (k: string) => counted[k] ?? Number(f?.[k] ?? 0);
-  const byCode = JSON.parse(String(byCodeRow?.by_code ?? "{}")) as Record<string, number>;
+  const byCode = Object.fromEntries(FAILURE_CODES.filter((k) => countsByCode[k].prestamos > 0).map((k) => [k, countsByCode[k].prestamos]));
   const items: CheckItem[] = [];
 
   // Runs: the last one walked the table, none is active.

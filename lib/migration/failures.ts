@@ -3,7 +3,7 @@
  * were last taken (§3: code, field, offending value, legacy pago id for INVALID_PAGO).
  */
 import { sql, type SQL } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Exec } from "@/db/client";
 import { isoTime, queryRows } from "@/db/sql";
 import { intArrayLiteral } from "./write";
 import { FAILURE_CODES, type FailureCode } from "./rules";
@@ -41,6 +41,23 @@ export interface FailuresPage {
 }
 
 /**
+ * Every code: the failed prestamos with it and its rules. Each failure row probes the state's
+ * index (OFFSET 0 keeps the probe a per-row subplan): during a run the planner's statistics lag
+ * the tables, and with them a plain join walked one table once per row of the other (70 s at 10M).
+ */
+export async function failedCountsByCode(db: Exec): Promise<FailuresPage["countsByCode"]> {
+  const rows = await queryRows<{ code: FailureCode; prestamos: number; rules: number }>(
+    db,
+    sql`SELECT f.code, count(DISTINCT f.legacy_id)::int AS prestamos, count(*)::int AS rules FROM migration_failures f
+        WHERE EXISTS (SELECT 1 FROM migration_state s WHERE s.legacy_id = f.legacy_id AND s.state = 'failed' OFFSET 0)
+        GROUP BY f.code`,
+  );
+  const counts = Object.fromEntries(FAILURE_CODES.map((c) => [c, { prestamos: 0, rules: 0 }])) as FailuresPage["countsByCode"];
+  for (const r of rows) counts[r.code] = { prestamos: Number(r.prestamos), rules: Number(r.rules) };
+  return counts;
+}
+
+/**
  * Paged in legacy id order with LIMIT/OFFSET over index-ordered ids: migration_state (state,
  * legacy_id) without a code, migration_failures (code, legacy_id) with one. The counts by code
  * read migration_failures joined to the failed states (failures are a small share of the table).
@@ -74,14 +91,9 @@ export async function listFailures(db: Db, opts: { code?: FailureCode; page: num
       : [];
     return { pageRows, ruleRows };
   };
-  const [{ pageRows, ruleRows }, counts, totals] = await Promise.all([
+  const [{ pageRows, ruleRows }, countsByCode, totals] = await Promise.all([
     pageWithRules(),
-    queryRows<{ code: string; prestamos: number; rules: number }>(
-      db,
-      sql`SELECT f.code, count(DISTINCT f.legacy_id)::int AS prestamos, count(*)::int AS rules
-          FROM migration_failures f JOIN migration_state s ON s.legacy_id = f.legacy_id AND s.state = 'failed'
-          GROUP BY f.code`,
-    ),
+    failedCountsByCode(db),
     queryRows<{ all_failed: number; matching: number }>(
       db,
       sql`SELECT (SELECT count(*) FROM migration_state WHERE state = 'failed')::int AS all_failed,
@@ -95,9 +107,6 @@ export async function listFailures(db: Db, opts: { code?: FailureCode; page: num
     list.push({ code: r.code, field: r.field, value: r.value, pagoId: r.pago_id == null ? null : Number(r.pago_id) });
     rulesOf.set(Number(r.legacy_id), list);
   }
-
-  const countsByCode = Object.fromEntries(FAILURE_CODES.map((c) => [c, { prestamos: 0, rules: 0 }])) as FailuresPage["countsByCode"];
-  for (const c of counts) countsByCode[c.code as FailureCode] = { prestamos: Number(c.prestamos), rules: Number(c.rules) };
 
   return {
     code,

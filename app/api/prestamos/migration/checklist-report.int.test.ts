@@ -149,6 +149,22 @@ describe("post-migration checklist", () => {
     const all = (res.json.items as CheckItem[]).find((i) => i.id === "all_processed")!;
     expect(all.figure).toMatch(/\d+ failed/);
     expect(all.figure).toMatch(/INVALID_|UNKNOWN_/);
+    // The counts by code, against a plain count of the failed prestamos' rules: a prestamo with
+    // two rules of one code counts once, and a rule left on a prestamo that is no longer failed not at all.
+    await db.db.execute(sql`insert into migration_failures (legacy_id, code, field, value)
+                            select legacy_id, code, field || '_second', value from migration_failures order by id limit 1`);
+    await db.db.execute(sql`insert into migration_failures (legacy_id, code, field, value)
+                            select legacy_id, 'UNKNOWN_MONEDA', 'moneda', 'x' from migration_state where state = 'migrated' order by legacy_id limit 1`);
+    const checked = await call(checklistRoute.GET, { path: "/api/prestamos/migration/checklist", token: reviewerToken });
+    const counted = (checked.json.items as CheckItem[]).find((i) => i.id === "all_processed")!;
+    const plain = await queryRows<{ code: string; n: number }>(
+      db.db,
+      sql`select f.code, count(distinct f.legacy_id)::int as n from migration_failures f
+          join migration_state s on s.legacy_id = f.legacy_id and s.state = 'failed' group by f.code`,
+    );
+    expect(plain.length).toBeGreaterThan(0);
+    expect(counted.data).toMatchObject({ failedWithoutReason: 0, byCode: Object.fromEntries(plain.map((r) => [r.code, Number(r.n)])) });
+    expect(Object.keys(counted.data!.byCode as object).sort()).toEqual(plain.map((r) => r.code).sort());
   });
 });
 
