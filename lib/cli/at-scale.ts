@@ -59,10 +59,7 @@ async function main() {
         return;
       }
       const t1 = performance.now();
-      await startRun(h.db, { errorThresholdPct: 100, workers: 2 }, actor, "bench");
-      const worker = startWorker(h.db, { workerId: "bench", idleMs: 50, maxSlots: 2 });
-      while ((await getLatestRun(h.db))?.active) await new Promise((r) => setTimeout(r, 500));
-      await worker.stop();
+      await runToEnd(h);
       console.log(JSON.stringify({ setup: { scale, generateSeconds: secs(generateMs), runSeconds: secs(performance.now() - t1) } }));
     }
     const writerSeconds = Number(cli["writer-seconds"]);
@@ -92,6 +89,15 @@ async function main() {
   }
 }
 
+/** A run of the engine (2 workers, no error threshold) from its start until it ends. */
+async function runToEnd(h: DbHandle) {
+  const run = await startRun(h.db, { errorThresholdPct: 100, workers: 2 }, actor, "bench");
+  const worker = startWorker(h.db, { workerId: "bench", idleMs: 50, maxSlots: 2 });
+  while ((await getLatestRun(h.db))?.active) await new Promise((r) => setTimeout(r, 500));
+  await worker.stop();
+  return run;
+}
+
 /** The write floor of the prestamos the last run migrated, then a run over the same legacy rows. */
 async function floorThenRun(h: DbHandle) {
   await h.db.execute(sql`drop table if exists bench_valid`);
@@ -104,10 +110,7 @@ async function floorThenRun(h: DbHandle) {
   await emptyNewTables(h);
   await h.db.execute(sql`drop table bench_valid`);
   await h.db.execute(sql`checkpoint`);
-  const run = await startRun(h.db, { errorThresholdPct: 100, workers: 2 }, actor, "bench");
-  const worker = startWorker(h.db, { workerId: "bench", idleMs: 50, maxSlots: 2 });
-  while ((await getLatestRun(h.db))?.active) await new Promise((r) => setTimeout(r, 500));
-  await worker.stop();
+  const run = await runToEnd(h);
   const ended = await queryOne<{ s: number; migrated: number }>(
     h.db,
     sql`select extract(epoch from ended_at - started_at)::float8 as s, migrated from migration_runs where id = ${run.id}`,
