@@ -53,12 +53,17 @@ function chunkCtes(after: number, upto: number): SQL {
     LEFT JOIN LATERAL (SELECT x.id FROM prestamos x WHERE x.id = n.legacy_id OFFSET 0) x ON true
     WHERE n.legacy_id > ${a}::bigint AND n.legacy_id <= ${b}::bigint
   ),
+  -- A new pago's legacy pago is nearly always among the chunk's legacy pagos (pg, already read):
+  -- only the others (moved to another prestamo, gone, or under an untracked prestamo) are probed
+  -- in the legacy table's primary key, which at tens of millions of pagos no longer stays in memory.
   ng AS MATERIALIZED (
     SELECT g.legacy_id, ${sql.raw(PAGO_COLUMNS.map((c) => `g.${c}`).join(", "))},
-      np.legacy_id AS p_legacy_id, np.is_mig, lp.id IS NOT NULL AS has_legacy, lp.prestamo_id AS legacy_prestamo_id
+      np.legacy_id AS p_legacy_id, np.is_mig, (here.id IS NOT NULL OR lp.id IS NOT NULL) AS has_legacy,
+      coalesce(here.prestamo_id, lp.prestamo_id) AS legacy_prestamo_id
     FROM np
     CROSS JOIN LATERAL (SELECT g.* FROM pagos_prestamo_new g WHERE g.prestamo_id = np.id OFFSET 0) g
-    LEFT JOIN LATERAL (SELECT lp.id, lp.prestamo_id FROM pagos_prestamo lp WHERE lp.id = g.legacy_id OFFSET 0) lp ON true
+    LEFT JOIN pg here ON here.id = g.legacy_id
+    LEFT JOIN LATERAL (SELECT lp.id, lp.prestamo_id FROM pagos_prestamo lp WHERE here.id IS NULL AND lp.id = g.legacy_id OFFSET 0) lp ON true
   ),
   nt AS (
     SELECT p_legacy_id AS legacy_id,

@@ -313,4 +313,21 @@ describe("tampering lands in its category", () => {
     expect(l.items).toMatchObject([{ legacyId: ids.bad, summary: "state failed" }]);
     await t.db.execute(sql`DELETE FROM prestamos_new WHERE legacy_id = ${ids.bad}`);
   });
+
+  it("a new pago moved under a loan the walk reaches in another chunk is wrong_prestamo there, not an orphan", async () => {
+    // bob and kiko lie chunks apart at 3 ids a chunk: kiko's chunk has not read bob's legacy pagos.
+    const moved = sql`UPDATE pagos_prestamo_new SET prestamo_id = ${await newIdOf(t.db, ids.kiko)} WHERE legacy_id = ${pagos.bob[0]}`;
+    await t.db.execute(moved);
+    try {
+      for (const chunkSize of [3, 5_000]) {
+        const { summary, mismatches } = await getConsistency(t.db, { category: "wrong_prestamo", page: 1, limit: 10, chunkSize });
+        expect(summary.relationships).toMatchObject({ wrongPrestamoPagos: 1, orphanNewPagos: 0, missingPagos: 1 });
+        expect(mismatches.items).toMatchObject([
+          { legacyId: ids.kiko, pagoIds: [pagos.bob[0]], summary: `pago ${pagos.bob[0]} belongs to prestamo ${ids.bob} in legacy` },
+        ]);
+      }
+    } finally {
+      await t.db.execute(sql`UPDATE pagos_prestamo_new SET prestamo_id = ${await newIdOf(t.db, ids.bob)} WHERE legacy_id = ${pagos.bob[0]}`);
+    }
+  });
 });
