@@ -1,5 +1,5 @@
 /**
- * `npx tsx lib/cli/at-scale.ts --phase cutover|throttle|generate|consistency|floor [--scale 1000000] [--writer-seconds 5] [--reuse] [--parts off,on,cost,lag]`
+ * `npx tsx lib/cli/at-scale.ts --phase cutover|throttle|generate|consistency|floor [--scale 1000000] [--writer-seconds 5] [--reuse] [--parts off,on,cost,lag] [--cold]`
  * — one phase of the bench alone, at a scale where the full bench takes an hour: a PostgreSQL
  * database `prestamos_at_scale_<scale>` generated and migrated by the engine (2 workers), then
  *  - `cutover`: the cut-over, the reverse capture's cost and the revert with 4 application
@@ -11,10 +11,13 @@
  *  - `floor`: on a migrated database (`--reuse`), the write floor of its migrated prestamos, then
  *    a run of the engine over the same rows (2 workers), each timed: the run's ratio to the floor;
  *  - `consistency`: the full consistency check, timed by tenths of its walk, and the database's
- *    size beside it (what decides whether the walk reads from memory or from disk).
+ *    size beside it (what decides whether the walk reads from memory or from disk); `--cold` empties
+ *    the machine's page cache first (Linux, as root), so that every scale's walk reads the whole
+ *    database from disk.
  * `--reuse` skips the setup. Prints the figures as JSON; exits 1 when a result is wrong.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import { openDb, type DbHandle } from "@/db/client";
@@ -36,6 +39,7 @@ const { values: cli } = parseArgs({
     reuse: { type: "boolean", default: false },
     // The throttle phase's parts to run (all by default): off,on,cost,lag.
     parts: { type: "string" },
+    cold: { type: "boolean", default: false },
   },
   strict: true,
 });
@@ -78,7 +82,8 @@ async function main() {
       console.log(JSON.stringify({ floor: f }));
       if (f.runMigrated !== f.floorPrestamos) process.exitCode = 1;
     } else if (cli.phase === "consistency") {
-      console.log(JSON.stringify({ consistency: await timeConsistency(h) }));
+      if (cli.cold) dropPageCache();
+      console.log(JSON.stringify({ consistency: { cold: cli.cold, ...(await timeConsistency(h)) } }));
     } else {
       const c = await benchCutover(h, url, actor, writerSeconds);
       console.log(JSON.stringify({ cutover: c }));
@@ -135,6 +140,12 @@ function diskBytesRead(): number | null {
   } catch {
     return null;
   }
+}
+
+/** Writes the dirty pages out, then drops the page cache: what a walk reads next comes from disk. */
+function dropPageCache() {
+  execFileSync("sync");
+  writeFileSync("/proc/sys/vm/drop_caches", "1");
 }
 
 const gb = (bytes: number | null) => (bytes === null ? null : Math.round(bytes / 1e7) / 100);
