@@ -60,7 +60,7 @@ export async function failedCountsByCode(db: Exec): Promise<FailuresPage["counts
 /**
  * Paged in legacy id order with LIMIT/OFFSET over index-ordered ids: migration_state (state,
  * legacy_id) without a code, migration_failures (code, legacy_id) with one. The counts by code
- * read migration_failures joined to the failed states (failures are a small share of the table).
+ * are `failedCountsByCode`'s.
  */
 export async function listFailures(db: Db, opts: { code?: FailureCode; page: number; limit: number; legacyId?: number }): Promise<FailuresPage> {
   const { page, limit } = opts;
