@@ -64,8 +64,12 @@ async function until(query: string, timeoutMs = 20_000) {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+// A relation's oid is unique only within its database, and the other files' databases are
+// clones of one template: only this database's locks count.
 const someoneWaitsOn = (table: string) =>
-  `select exists (select 1 from pg_locks l join pg_class c on c.oid = l.relation where not l.granted and c.relname = '${table}') as ok`;
+  `select exists (select 1 from pg_locks l join pg_class c on c.oid = l.relation
+                  where l.database = (select oid from pg_database where datname = current_database())
+                    and not l.granted and c.relname = '${table}') as ok`;
 
 describe("a lock held by the application during the switch", () => {
   it("is retried within the budget, then 503 with nothing changed", async () => {
