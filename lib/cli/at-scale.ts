@@ -148,10 +148,24 @@ function dropPageCache() {
   writeFileSync("/proc/sys/vm/drop_caches", "1");
 }
 
+/**
+ * The machine's CPU time so far, in seconds (Linux: /proc/stat's first line, in ticks of 1/100 s):
+ * busy (user, nice, system), waiting on the disk (iowait), and stolen by the hypervisor for other
+ * guests (steal): a walk that slows with no read from disk and no change of plan shows it there.
+ */
+function cpuSeconds(): { busy: number; iowait: number; steal: number } | null {
+  try {
+    const [user, nice, system, , iowait, , , steal] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    return { busy: (user + nice + system) / 100, iowait: iowait / 100, steal: steal / 100 };
+  } catch {
+    return null;
+  }
+}
+
 const gb = (bytes: number | null) => (bytes === null ? null : Math.round(bytes / 1e7) / 100);
 
 /**
- * The check's walk in tenths (seconds and GB read from disk each), its tail (the orphan count),
+ * The check's walk in tenths (seconds, GB read from disk and the machine's CPU time each), its tail (the orphan count),
  * and the sizes it reads: a database larger than the page cache is read partly from disk.
  */
 async function timeConsistency(h: DbHandle) {
@@ -164,10 +178,17 @@ async function timeConsistency(h: DbHandle) {
   const pageCacheGb = Number(/^Cached:\s+(\d+)/m.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? NaN) / 1e6;
   const tenths: { seconds: number; diskReadGb: number | null }[] = [];
   const started = performance.now();
-  let mark = { at: started, disk: diskBytesRead() };
+  let mark = { at: started, disk: diskBytesRead(), cpu: cpuSeconds() };
   const lap = () => {
-    const now = { at: performance.now(), disk: diskBytesRead() };
-    const r = { seconds: secs(now.at - mark.at), diskReadGb: now.disk === null || mark.disk === null ? null : gb(now.disk - mark.disk) };
+    const now = { at: performance.now(), disk: diskBytesRead(), cpu: cpuSeconds() };
+    const cpu = now.cpu && mark.cpu ? now.cpu : null;
+    const r = {
+      seconds: secs(now.at - mark.at),
+      diskReadGb: now.disk === null || mark.disk === null ? null : gb(now.disk - mark.disk),
+      cpuBusySeconds: cpu && Math.round((cpu.busy - mark.cpu!.busy) * 10) / 10,
+      cpuIowaitSeconds: cpu && Math.round((cpu.iowait - mark.cpu!.iowait) * 10) / 10,
+      cpuStealSeconds: cpu && Math.round((cpu.steal - mark.cpu!.steal) * 10) / 10,
+    };
     mark = now;
     return r;
   };
