@@ -148,19 +148,24 @@ function dropPageCache() {
   writeFileSync("/proc/sys/vm/drop_caches", "1");
 }
 
+type CpuTicks = { busy: number; iowait: number; steal: number };
+
 /**
- * The machine's CPU time so far, in seconds (Linux: /proc/stat's first line, in ticks of 1/100 s):
- * busy (user, nice, system), waiting on the disk (iowait), and stolen by the hypervisor for other
- * guests (steal): a walk that slows with no read from disk and no change of plan shows it there.
+ * The machine's CPU ticks so far (Linux: /proc/stat's first line, 100 a second): busy (user, nice,
+ * system), waiting on the disk (iowait), and stolen by the hypervisor for other guests (steal). A walk
+ * that slows with no read from disk and no change of plan shows here whether it waits or works longer.
  */
-function cpuSeconds(): { busy: number; iowait: number; steal: number } | null {
+function cpuTicks(): CpuTicks | null {
   try {
     const [user, nice, system, , iowait, , , steal] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-    return { busy: (user + nice + system) / 100, iowait: iowait / 100, steal: steal / 100 };
+    return { busy: user + nice + system, iowait, steal };
   } catch {
     return null;
   }
 }
+
+const cpuSecondsBetween = (from: CpuTicks | null, to: CpuTicks | null) =>
+  from && to ? { busy: (to.busy - from.busy) / 100, iowait: (to.iowait - from.iowait) / 100, steal: (to.steal - from.steal) / 100 } : null;
 
 const gb = (bytes: number | null) => (bytes === null ? null : Math.round(bytes / 1e7) / 100);
 
@@ -176,22 +181,19 @@ async function timeConsistency(h: DbHandle) {
        WHERE relname IN ('prestamos', 'pagos_prestamo', 'prestamos_new', 'pagos_prestamo_new', 'migration_state')) AS tables`,
   );
   const pageCacheGb = Number(/^Cached:\s+(\d+)/m.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? NaN) / 1e6;
-  const tenths: { seconds: number; diskReadGb: number | null }[] = [];
   const started = performance.now();
-  let mark = { at: started, disk: diskBytesRead(), cpu: cpuSeconds() };
+  let mark = { at: started, disk: diskBytesRead(), cpu: cpuTicks() };
   const lap = () => {
-    const now = { at: performance.now(), disk: diskBytesRead(), cpu: cpuSeconds() };
-    const cpu = now.cpu && mark.cpu ? now.cpu : null;
+    const now = { at: performance.now(), disk: diskBytesRead(), cpu: cpuTicks() };
     const r = {
       seconds: secs(now.at - mark.at),
       diskReadGb: now.disk === null || mark.disk === null ? null : gb(now.disk - mark.disk),
-      cpuBusySeconds: cpu && Math.round((cpu.busy - mark.cpu!.busy) * 10) / 10,
-      cpuIowaitSeconds: cpu && Math.round((cpu.iowait - mark.cpu!.iowait) * 10) / 10,
-      cpuStealSeconds: cpu && Math.round((cpu.steal - mark.cpu!.steal) * 10) / 10,
+      cpuSeconds: cpuSecondsBetween(mark.cpu, now.cpu),
     };
     mark = now;
     return r;
   };
+  const tenths: ReturnType<typeof lap>[] = [];
   const summary = await getConsistencySummary(h.db, {
     onProgress: (checked, migrated) => {
       while (tenths.length < 10 && checked >= ((tenths.length + 1) * migrated) / 10) tenths.push(lap());
